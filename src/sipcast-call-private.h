@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The parts of SipcastCall that only the SIP agent and the call registry
+ * use: starting the call on the network, feeding it nua events, and
+ * hanging it up.
+ */
+
+#include "sipcast-call.h"
+#include "sipcast-sip-agent.h"
+#include "sipcast-port-pool.h"
+
+G_BEGIN_DECLS
+
+/* Allocates RTP ports, writes the offer and sends the INVITE.  On error
+ * the call is left in NEW and nothing was sent. */
+gboolean sipcast_call_start (SipcastCall         *self,
+                             const SipcastConfig *config,
+                             SipcastSipAgent     *agent,
+                             SipcastPortPool     *ports,
+                             GError             **error);
+
+/* CANCEL before the answer, BYE after; nothing once ended. */
+void     sipcast_call_hangup (SipcastCall *self);
+
+/* The call has ended (final status) and its media has finished. */
+gboolean sipcast_call_is_done (SipcastCall *self);
+
+/* Dispatch from the agent's nua callback. */
+void     sipcast_call_handle_event (SipcastCall  *self,
+                                    nua_event_t   event,
+                                    int           status,
+                                    const char   *phrase,
+                                    const sip_t  *sip,
+                                    tagi_t        tags[]);
+
+G_END_DECLS

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * Every call the daemon knows, live or recently ended: id → call, the 409
+ * rules for /call/startup, the AND-ed filters of /call/find, dropping ended
+ * calls after the configured time, and hanging up everything on shutdown.
+ */
+
+#include <gio/gio.h>
+#include "sipcast-call.h"
+#include "sipcast-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SipcastSipAgent SipcastSipAgent;
+
+#define SIPCAST_TYPE_CALL_REGISTRY (sipcast_call_registry_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastCallRegistry, sipcast_call_registry, SIPCAST, CALL_REGISTRY, GObject)
+
+/* Any NULL field matches everything; set fields are AND-ed. */
+typedef struct {
+  const char *call_id;
+  const char *callee;
+  const char *rtmp_url;         /* compared with the call's rtmpUrl as given */
+  gboolean    has_status;
+  SipcastCallStatus status;
+} SipcastCallFilter;
+
+SipcastCallRegistry *sipcast_call_registry_new (const SipcastConfig *config,
+                                                SipcastSipAgent     *agent);
+
+/* Checks the 409 rules (same callId, or same publish location while the
+ * other call is live), creates the call and starts placing it.  Takes
+ * ownership of @params.  Returns a borrowed pointer (the registry owns the
+ * call) or NULL with SIPCAST_ERROR_INVALID_ARGUMENT (e.g. unusable
+ * rtmpUrl), SIPCAST_ERROR_CONFLICT or SIPCAST_ERROR_NO_PORTS. */
+SipcastCall *sipcast_call_registry_start_call (SipcastCallRegistry *self,
+                                              SipcastCallParams   *params,
+                                              GError             **error);
+
+/* Matching calls in creation order; an empty array when none match.
+ * Elements are borrowed. */
+GPtrArray *sipcast_call_registry_find (SipcastCallRegistry     *self,
+                                       const SipcastCallFilter *filter);
+
+/* CANCEL before the answer, BYE after.  SIPCAST_ERROR_NOT_FOUND for an
+ * unknown id; terminating an already ended call succeeds and does
+ * nothing. */
+gboolean sipcast_call_registry_terminate (SipcastCallRegistry *self,
+                                          const char          *call_id,
+                                          GError             **error);
+
+/* Hangs up every live call and finishes every FLV stream; completes when
+ * all calls have ended (or after a bounded grace time). */
+void     sipcast_call_registry_shutdown_async  (SipcastCallRegistry *self,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+gboolean sipcast_call_registry_shutdown_finish (SipcastCallRegistry *self,
+                                                GAsyncResult        *result,
+                                                GError             **error);
+
+G_END_DECLS

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipcast-config"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "sipcast-config.h"
+#include "sipcast-error.h"
+
+/*
+ * Building the effective configuration: defaults, then the key file, then
+ * the command line.
+ *
+ * Every setting is one row of config_keys[]: its group and key, how its
+ * value is checked, and where it lives in SipcastConfig.  The key file
+ * loader, the command-line options and sipcast_config_to_string() all go
+ * through that table, so a key cannot be readable in one place and missing
+ * from another, and a value is range-checked the same way wherever it comes
+ * from.
+ */
+
+typedef enum {
+  VALUE_STRING,      /* char *, non-empty */
+  VALUE_BOOLEAN,     /* gboolean */
+  VALUE_UINT,        /* guint in [min, max] */
+  VALUE_SIZE,        /* gsize in [min, max] */
+  VALUE_AAC_RATE,    /* guint, one of aac_rates[] */
+  VALUE_PORT_RANGE,  /* rtp_port_min + rtp_port_max, "MIN-MAX" */
+} ValueType;
+
+typedef struct {
+  const char *group;
+  const char *key;
+  ValueType   type;
+  gsize       offset;  /* of the field in SipcastConfig */
+  guint64     min;
+  guint64     max;
+  const char *comment; /* one line, for sipcast_config_to_string() */
+} ConfigKey;
+
+#define FIELD(name) G_STRUCT_OFFSET (SipcastConfig, name)
+
+static const ConfigKey config_keys[] = {
+  { "rest", "address", VALUE_STRING, FIELD (rest_address), 0, 0,
+    "Address the REST API listens on" },
+  { "rest", "port", VALUE_UINT, FIELD (rest_port), 0, 65535,
+    "Port of the REST API; 0 picks a free port and logs it" },
+  { "rest", "production", VALUE_BOOLEAN, FIELD (production), 0, 0,
+    "Require HTTP Basic auth on every REST request" },
+  { "rest", "users-file", VALUE_STRING, FIELD (users_file), 0, 0,
+    "Accounts for production mode (salted crypt(3) hashes)" },
+  { "rest", "max-body-size", VALUE_SIZE, FIELD (max_body_size), 1024, 16 * 1024 * 1024,
+    "Largest accepted request body in bytes; larger ones get 413" },
+
+  { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
+    "Address the SIP agent listens on (UDP)" },
+  { "sip", "port", VALUE_UINT, FIELD (sip_port), 0, 65535,
+    "SIP port; 0 picks a free port and logs it" },
+  { "sip", "user-agent", VALUE_STRING, FIELD (user_agent), 0, 0,
+    "User-Agent header of outgoing requests" },
+  { "sip", "no-answer-timeout", VALUE_UINT, FIELD (no_answer_timeout), 1, 3600,
+    "Seconds before an unanswered INVITE is cancelled" },
+
+  { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
+    "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
+  { "rtp", "jitterbuffer-latency", VALUE_UINT, FIELD (jitterbuffer_latency), 0, 10000,
+    "Jitter buffer latency in milliseconds" },
+
+  { "media", "aac-rate", VALUE_AAC_RATE, FIELD (aac_rate), 0, 0,
+    "Sample rate of the AAC audio published over RTMP, in Hz" },
+  { "media", "aac-channels", VALUE_UINT, FIELD (aac_channels), 1, 2,
+    "Channels of the AAC audio: 1 or 2" },
+  { "media", "aac-bitrate", VALUE_UINT, FIELD (aac_bitrate), 8000, 320000,
+    "Bit rate of the AAC audio in bit/s" },
+
+  { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
+    "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
+};
+
+#undef FIELD
+
+/* The sampling frequencies an AAC-LC stream can signal (ISO 14496-3)
+ * between 8 and 48 kHz; FLV itself tags AAC as 44.1 kHz regardless, the
+ * real rate travels in the AudioSpecificConfig. */
+static const guint aac_rates[] = {
+  8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000,
+};
+
+#define FILE_COMMENT \
+  " sipcast configuration (key file).  Command-line options override it.\n" \
+  " See data/sipcast.conf for the annotated defaults."
+
+static const ConfigKey *
+find_key (const char *group,
+          const char *key)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++) {
+    if (g_str_equal (config_keys[i].group, group) &&
+        (key == NULL || g_str_equal (config_keys[i].key, key)))
+      return &config_keys[i];
+  }
+  return NULL;
+}
+
+static gboolean
+parse_boolean (const char *value,
+               gboolean   *out)
+{
+  /* The spellings GKeyFile itself accepts, plus any case. */
+  if (g_ascii_strcasecmp (value, "true") == 0 || g_str_equal (value, "1")) {
+    *out = TRUE;
+    return TRUE;
+  }
+  if (g_ascii_strcasecmp (value, "false") == 0 || g_str_equal (value, "0")) {
+    *out = FALSE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static gboolean
+parse_unsigned (const char *value,
+                guint64     min,
+                guint64     max,
+                guint64    *out,
+                GError    **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!g_ascii_string_to_unsigned (value, 10, min, max, out, &local_error)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                         local_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Parses @value for @def and stores it in @config.  The error message
+ * says only what is wrong with the value; the caller says where it came
+ * from. */
+static gboolean
+apply_value (SipcastConfig   *config,
+             const ConfigKey *def,
+             const char      *value,
+             GError         **error)
+{
+  gpointer field = G_STRUCT_MEMBER_P (config, def->offset);
+  guint64 number;
+
+  switch (def->type) {
+  case VALUE_STRING:
+    if (*value == '\0') {
+      g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                           _("must not be empty"));
+      return FALSE;
+    }
+    g_free (*(char **) field);
+    *(char **) field = g_strdup (value);
+    return TRUE;
+
+  case VALUE_BOOLEAN:
+    if (!parse_boolean (value, (gboolean *) field)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not a boolean (true or false)"), value);
+      return FALSE;
+    }
+    return TRUE;
+
+  case VALUE_UINT:
+    if (!parse_unsigned (value, def->min, def->max, &number, error))
+      return FALSE;
+    *(guint *) field = (guint) number;
+    return TRUE;
+
+  case VALUE_SIZE:
+    if (!parse_unsigned (value, def->min, def->max, &number, error))
+      return FALSE;
+    *(gsize *) field = (gsize) number;
+    return TRUE;
+
+  case VALUE_AAC_RATE:
+    if (g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT, &number, NULL)) {
+      for (guint i = 0; i < G_N_ELEMENTS (aac_rates); i++) {
+        if (number == aac_rates[i]) {
+          *(guint *) field = (guint) number;
+          return TRUE;
+        }
+      }
+    }
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("“%s” is not an AAC sample rate (8000, 11025, 12000, 16000, "
+                   "22050, 24000, 32000, 44100 or 48000)"), value);
+    return FALSE;
+
+  case VALUE_PORT_RANGE:
+    return sipcast_config_parse_port_range (value, &config->rtp_port_min,
+                                            &config->rtp_port_max, error);
+  }
+  g_return_val_if_reached (FALSE);
+}
+
+static char *
+value_to_string (const SipcastConfig *config,
+                 const ConfigKey     *def)
+{
+  gconstpointer field = G_STRUCT_MEMBER_P (config, def->offset);
+
+  switch (def->type) {
+  case VALUE_STRING:
+    return g_strdup (*(char *const *) field);
+  case VALUE_BOOLEAN:
+    return g_strdup (*(const gboolean *) field ? "true" : "false");
+  case VALUE_UINT:
+  case VALUE_AAC_RATE:
+    return g_strdup_printf ("%u", *(const guint *) field);
+  case VALUE_SIZE:
+    return g_strdup_printf ("%" G_GSIZE_FORMAT, *(const gsize *) field);
+  case VALUE_PORT_RANGE:
+    return g_strdup_printf ("%u-%u", config->rtp_port_min, config->rtp_port_max);
+  }
+  g_return_val_if_reached (NULL);
+}
+
+static SipcastConfig *
+config_copy (const SipcastConfig *config)
+{
+  SipcastConfig *copy = g_memdup2 (config, sizeof *config);
+
+  copy->rest_address = g_strdup (config->rest_address);
+  copy->users_file = g_strdup (config->users_file);
+  copy->sip_address = g_strdup (config->sip_address);
+  copy->user_agent = g_strdup (config->user_agent);
+  copy->config_file = g_strdup (config->config_file);
+  return copy;
+}
+
+/* Moves everything from @src into @dest and frees @src. */
+static void
+config_take (SipcastConfig *dest,
+             SipcastConfig *src)
+{
+  g_free (dest->rest_address);
+  g_free (dest->users_file);
+  g_free (dest->sip_address);
+  g_free (dest->user_agent);
+  g_free (dest->config_file);
+  *dest = *src;
+  g_free (src);
+}
+
+SipcastConfig *
+sipcast_config_new_default (void)
+{
+  SipcastConfig *config = g_new0 (SipcastConfig, 1);
+
+  config->rest_address = g_strdup ("127.0.0.1");
+  config->rest_port = 8081;
+  config->production = FALSE;
+  config->users_file = g_build_filename (g_get_user_config_dir (), "sipcast", "users", NULL);
+  config->max_body_size = 65536;
+
+  config->sip_address = g_strdup ("127.0.0.1");
+  config->sip_port = 5060;
+  config->user_agent = g_strdup ("sipcast/" PACKAGE_VERSION);
+  config->no_answer_timeout = 60;
+
+  config->rtp_port_min = 31000;
+  config->rtp_port_max = 32999;
+  config->jitterbuffer_latency = 80;
+
+  config->aac_rate = 44100;
+  config->aac_channels = 1;
+  config->aac_bitrate = 64000;
+
+  config->ended_call_ttl = 60;
+
+  return config;
+}
+
+void
+sipcast_config_free (SipcastConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->rest_address);
+  g_free (config->users_file);
+  g_free (config->sip_address);
+  g_free (config->user_agent);
+  g_free (config->config_file);
+  g_free (config);
+}
+
+gboolean
+sipcast_config_parse_port_range (const char *str,
+                                 guint      *out_min,
+                                 guint      *out_max,
+                                 GError    **error)
+{
+  g_auto (GStrv) parts = NULL;
+  guint64 min, max;
+
+  g_return_val_if_fail (str != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  parts = g_strsplit (str, "-", -1);
+  if (g_strv_length (parts) != 2) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("“%s” is not a port range MIN-MAX"), str);
+    return FALSE;
+  }
+  if (!parse_unsigned (g_strstrip (parts[0]), 1024, 65535, &min, error) ||
+      !parse_unsigned (g_strstrip (parts[1]), 1024, 65535, &max, error)) {
+    g_prefix_error (error, _("Port range “%s”: "), str);
+    return FALSE;
+  }
+  /* RTP on the even port, RTCP on the odd one above it (RFC 3550 §11). */
+  if (min % 2 != 0) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Port range “%s”: the first port must be even"), str);
+    return FALSE;
+  }
+  if (min >= max) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Port range “%s”: the first port must be below the last"), str);
+    return FALSE;
+  }
+
+  *out_min = (guint) min;
+  *out_max = (guint) max;
+  return TRUE;
+}
+
+gboolean
+sipcast_config_load_file (SipcastConfig *config,
+                          const char    *path,
+                          GError       **error)
+{
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (SipcastConfig) work = NULL;
+  g_auto (GStrv) groups = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Could not load configuration file %s: %s"),
+                 path, local_error->message);
+    return FALSE;
+  }
+
+  /* Work on a copy so a bad key leaves @config as it was. */
+  work = config_copy (config);
+
+  groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++) {
+    g_auto (GStrv) keys = NULL;
+
+    if (find_key (groups[i], NULL) == NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("%s: unknown group [%s]"), path, groups[i]);
+      return FALSE;
+    }
+
+    keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
+    for (guint j = 0; keys[j] != NULL; j++) {
+      const ConfigKey *def = find_key (groups[i], keys[j]);
+      g_autofree char *value = NULL;
+
+      if (def == NULL) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                     _("%s: unknown key “%s” in group [%s]"),
+                     path, keys[j], groups[i]);
+        return FALSE;
+      }
+
+      /* get_string() undoes the key-file escapes (\s, \n, \\). */
+      value = g_key_file_get_string (key_file, groups[i], keys[j], &local_error);
+      if (value == NULL) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                     _("%s: [%s] %s: %s"), path, groups[i], keys[j],
+                     local_error->message);
+        return FALSE;
+      }
+      if (!apply_value (work, def, g_strstrip (value), error)) {
+        g_prefix_error (error, _("%s: [%s] %s: "), path, groups[i], keys[j]);
+        return FALSE;
+      }
+    }
+  }
+
+  config_take (config, g_steal_pointer (&work));
+  return TRUE;
+}
+
+/* ---- command line ---- */
+
+/* What the command line said; NULL / FALSE for options not given, so that
+ * only those override the file. */
+typedef struct {
+  char    *config_file;
+  char    *rest_address;
+  char    *rest_port;
+  char    *sip_address;
+  char    *sip_port;
+  char    *rtp_ports;
+  gboolean production;
+  gboolean print_config;
+  gboolean show_version;
+  guint    verbosity;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->config_file);
+  g_free (options->rest_address);
+  g_free (options->rest_port);
+  g_free (options->sip_address);
+  g_free (options->sip_port);
+  g_free (options->rtp_ports);
+}
+
+static gboolean
+count_verbose (const char *option_name,
+               const char *value,
+               gpointer    data,
+               GError    **error)
+{
+  Options *options = data;
+
+  options->verbosity++;
+  return TRUE;
+}
+
+/* Applies one command-line option through its key-file row, so it gets
+ * the same checks as the file. */
+static gboolean
+apply_option (SipcastConfig *config,
+              const char    *option,
+              const char    *group,
+              const char    *key,
+              const char    *value,
+              GError       **error)
+{
+  const ConfigKey *def;
+
+  if (value == NULL)
+    return TRUE;
+
+  def = find_key (group, key);
+  g_assert (def != NULL);
+  if (!apply_value (config, def, value, error)) {
+    g_prefix_error (error, "--%s: ", option);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+SipcastConfig *
+sipcast_config_new_from_args (int     *argc,
+                              char  ***argv,
+                              GError **error)
+{
+  Options options = { 0 };
+  const GOptionEntry entries[] = {
+    { "config", 'c', G_OPTION_FLAG_NONE, G_OPTION_ARG_FILENAME, &options.config_file,
+      N_("Key-file configuration (defaults are built in)"), N_("FILE") },
+    { "rest-address", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.rest_address,
+      N_("Address of the REST API (default 127.0.0.1)"), N_("ADDR") },
+    { "rest-port", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.rest_port,
+      N_("Port of the REST API (default 8081, 0 = pick a free port)"), N_("PORT") },
+    { "sip-address", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.sip_address,
+      N_("Address of the SIP agent (default 127.0.0.1)"), N_("ADDR") },
+    { "sip-port", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.sip_port,
+      N_("SIP port (default 5060, 0 = pick a free port)"), N_("PORT") },
+    { "rtp-ports", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.rtp_ports,
+      N_("RTP port range (default 31000-32999; even ports for RTP, odd for RTCP)"),
+      N_("MIN-MAX") },
+    { "production", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.production,
+      N_("Require HTTP Basic auth on every REST request"), NULL },
+    { "print-config", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.print_config,
+      N_("Print the effective configuration and exit"), NULL },
+    { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) count_verbose,
+      N_("More logging (repeatable); GST_DEBUG still works"), NULL },
+    { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.show_version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (SipcastConfig) config = NULL;
+  GOptionGroup *group;
+  gboolean ok;
+
+  g_return_val_if_fail (argc != NULL && argv != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("SIP-to-RTMP media gateway."));
+  /* The main group rather than add_main_entries(): the -v callback needs
+   * @options as its user data. */
+  group = g_option_group_new (NULL, NULL, NULL, &options, NULL);
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (context, group);
+
+  config = sipcast_config_new_default ();
+
+  ok = g_option_context_parse (context, argc, argv, error);
+  if (ok && options.config_file != NULL) {
+    ok = sipcast_config_load_file (config, options.config_file, error);
+    if (ok)
+      config->config_file = g_strdup (options.config_file);
+  }
+  ok = ok &&
+       apply_option (config, "rest-address", "rest", "address", options.rest_address, error) &&
+       apply_option (config, "rest-port", "rest", "port", options.rest_port, error) &&
+       apply_option (config, "sip-address", "sip", "address", options.sip_address, error) &&
+       apply_option (config, "sip-port", "sip", "port", options.sip_port, error) &&
+       apply_option (config, "rtp-ports", "rtp", "ports", options.rtp_ports, error) &&
+       apply_option (config, "production", "rest", "production",
+                     options.production ? "true" : NULL, error);
+
+  options_clear (&options);
+  if (!ok)
+    return NULL;
+
+  config->print_config = options.print_config;
+  config->show_version = options.show_version;
+  config->verbosity = options.verbosity;
+  return g_steal_pointer (&config);
+}
+
+char *
+sipcast_config_to_string (const SipcastConfig *config)
+{
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++) {
+    const ConfigKey *def = &config_keys[i];
+    g_autofree char *value = value_to_string (config, def);
+    g_autofree char *comment = g_strconcat (" ", def->comment, NULL);
+
+    /* set_string() escapes what the key-file syntax needs escaped, so the
+     * output loads back to the same values. */
+    g_key_file_set_string (key_file, def->group, def->key, value);
+    g_key_file_set_comment (key_file, def->group, def->key, comment, NULL);
+  }
+  /* Only possible once the first group exists: it goes above it. */
+  g_key_file_set_comment (key_file, NULL, NULL, FILE_COMMENT, NULL);
+
+  return g_key_file_to_data (key_file, NULL, NULL);
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The daemon's effective configuration: built-in defaults, overridden by a
+ * key file (-c FILE, see data/sipcast.conf), overridden by the command line
+ * (SPEC.md "Daemon command line").  A plain struct: it is read everywhere
+ * and written only while starting.
+ */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  /* [rest] */
+  char    *rest_address;          /* "127.0.0.1" */
+  guint    rest_port;             /* 8081; 0 = pick a free port */
+  gboolean production;            /* FALSE */
+  char    *users_file;            /* g_get_user_config_dir()/sipcast/users */
+  gsize    max_body_size;         /* 65536 bytes */
+
+  /* [sip] */
+  char    *sip_address;           /* "127.0.0.1" */
+  guint    sip_port;              /* 5060; 0 = pick a free port */
+  char    *user_agent;            /* "sipcast/VERSION" */
+  guint    no_answer_timeout;     /* seconds before an unanswered INVITE is cancelled; 60 */
+
+  /* [rtp] */
+  guint    rtp_port_min;          /* 31000, even */
+  guint    rtp_port_max;          /* 32999 */
+  guint    jitterbuffer_latency;  /* ms, 80 */
+
+  /* [media] */
+  guint    aac_rate;              /* 44100 */
+  guint    aac_channels;          /* 1 */
+  guint    aac_bitrate;           /* 64000 bit/s */
+
+  /* [calls] */
+  guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */
+
+  /* command line only */
+  char    *config_file;           /* NULL = built-in defaults only */
+  gboolean print_config;
+  gboolean show_version;
+  guint    verbosity;             /* number of -v */
+} SipcastConfig;
+
+SipcastConfig *sipcast_config_new_default (void);
+void           sipcast_config_free (SipcastConfig *config);
+
+/* Applies the keys present in @path on top of @config.  Unknown groups or
+ * keys are an error (a typo must not silently fall back to a default). */
+gboolean sipcast_config_load_file (SipcastConfig *config,
+                                   const char    *path,
+                                   GError       **error);
+
+/* Parses argv (removing what it consumed): loads -c FILE if given, then
+ * applies the options on top.  Returns a new config or NULL with @error
+ * set (SIPCAST_ERROR_CONFIG or G_OPTION_ERROR). */
+SipcastConfig *sipcast_config_new_from_args (int     *argc,
+                                             char  ***argv,
+                                             GError **error);
+
+/* "MIN-MAX", MIN even, MIN < MAX, both in 1024..65535. */
+gboolean sipcast_config_parse_port_range (const char *str,
+                                          guint      *out_min,
+                                          guint      *out_max,
+                                          GError    **error);
+
+/* The effective configuration in key-file syntax, loadable with -c. */
+char *sipcast_config_to_string (const SipcastConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastConfig, sipcast_config_free)
+
+G_END_DECLS

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipcast-json"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+
+#include "sipcast-json.h"
+#include "sipcast-call.h"
+#include "sipcast-error.h"
+#include "sipcast-types.h"
+
+/*
+ * Request bodies in, Call objects out.  Everything here is a pure function
+ * on JSON values so the REST layer stays a thin router and the lenient
+ * typing rules of SPEC.md are tested in one place (tests/unit/test-json.c).
+ */
+
+/* json-glib parses recursively and has no depth limit of its own; a body
+ * of nothing but '[' would otherwise be a stack overflow.  Real request
+ * bodies are flat objects. */
+#define MAX_NESTING_DEPTH 32
+
+/* RFC 3261 Call-IDs are short tokens; the callId may end up in one. */
+#define MAX_CALL_ID_LENGTH 128
+
+static gboolean
+is_blank (const char *data,
+          gsize       length)
+{
+  for (gsize i = 0; i < length; i++) {
+    if (!g_ascii_isspace (data[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Integers with more digits than this may not fit in a gint64, and
+ * json-glib wraps them around silently (99999999999999999999 reads as -1)
+ * instead of failing. */
+#define MAX_INTEGER_DIGITS 18
+
+static gboolean
+is_number_char (char c)
+{
+  return g_ascii_isdigit (c) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* What json-glib lets through but we must not: nesting that would exhaust
+ * the stack, and integers that would wrap.  A light scan of the tokens
+ * outside string literals; everything else is left to json-glib. */
+static gboolean
+check_structure (const char *data,
+                 gsize       length,
+                 GError    **error)
+{
+  guint depth = 0;
+  gsize i = 0;
+
+  while (i < length) {
+    char c = data[i];
+
+    if (c == '"') {
+      for (i++; i < length && data[i] != '"'; i++) {
+        if (data[i] == '\\')
+          i++;
+      }
+      i++;
+      continue;
+    }
+
+    if (c == '-' || g_ascii_isdigit (c)) {
+      guint digits = 0;
+      gboolean is_float = FALSE;
+
+      for (; i < length && is_number_char (data[i]); i++) {
+        if (g_ascii_isdigit (data[i]))
+          digits++;
+        else if (data[i] != '-' && data[i] != '+')
+          is_float = TRUE;
+      }
+      if (!is_float && digits > MAX_INTEGER_DIGITS) {
+        g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                             _("Malformed JSON: integer out of range"));
+        return FALSE;
+      }
+      continue;
+    }
+
+    if (c == '[' || c == '{') {
+      if (++depth > MAX_NESTING_DEPTH) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                     _("Malformed JSON: nested deeper than %d levels"),
+                     MAX_NESTING_DEPTH);
+        return FALSE;
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      depth--;
+    }
+    i++;
+  }
+  return TRUE;
+}
+
+JsonObject *
+sipcast_json_parse_body (const char *body,
+                         gsize       length,
+                         GError    **error)
+{
+  g_autoptr (JsonParser) parser = NULL;
+  g_autoptr (GError) parse_error = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (body != NULL || length == 0, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (length == 0 || is_blank (body, length))
+    return json_object_new ();
+
+  /* Also rejects embedded NULs, which json-glib would silently stop at. */
+  if (!g_utf8_validate (body, length, NULL)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                         _("Malformed JSON: the body is not valid UTF-8"));
+    return NULL;
+  }
+
+  if (!check_structure (body, length, error))
+    return NULL;
+
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, body, (gssize) length, &parse_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("Malformed JSON: %s"), parse_error->message);
+    return NULL;
+  }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                         _("The request body must be a JSON object"));
+    return NULL;
+  }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* NULL when the member is absent or JSON null: both mean "not given". */
+static JsonNode *
+get_member (JsonObject *obj,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+static gboolean
+node_holds (JsonNode *node,
+            GType     type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+gboolean
+sipcast_json_get_string (JsonObject *obj,
+                         const char *name,
+                         char      **out,
+                         GError    **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (obj != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  node = get_member (obj, name);
+  if (node == NULL)
+    return TRUE;
+
+  if (node_holds (node, G_TYPE_STRING)) {
+    g_free (*out);
+    *out = g_strdup (json_node_get_string (node));
+    return TRUE;
+  }
+
+  /* Clients send "callee": 1000; a float or a boolean is a mistake. */
+  if (node_holds (node, G_TYPE_INT64)) {
+    g_free (*out);
+    *out = g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    return TRUE;
+  }
+
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+               _("Field “%s” must be a string"), name);
+  return FALSE;
+}
+
+gboolean
+sipcast_json_get_boolean (JsonObject *obj,
+                          const char *name,
+                          gboolean   *out,
+                          GError    **error)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (obj != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  node = get_member (obj, name);
+  if (node == NULL)
+    return TRUE;
+
+  if (node_holds (node, G_TYPE_BOOLEAN)) {
+    *out = json_node_get_boolean (node);
+    return TRUE;
+  }
+
+  /* The reference examples send "hasAudio": "true". */
+  if (node_holds (node, G_TYPE_STRING)) {
+    const char *str = json_node_get_string (node);
+
+    if (g_ascii_strcasecmp (str, "true") == 0) {
+      *out = TRUE;
+      return TRUE;
+    }
+    if (g_ascii_strcasecmp (str, "false") == 0) {
+      *out = FALSE;
+      return TRUE;
+    }
+  }
+
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+               _("Field “%s” must be true or false"), name);
+  return FALSE;
+}
+
+gboolean
+sipcast_json_get_uint (JsonObject *obj,
+                       const char *name,
+                       guint       min,
+                       guint       max,
+                       guint      *out,
+                       GError    **error)
+{
+  JsonNode *node;
+  guint64 value;
+
+  g_return_val_if_fail (obj != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (min <= max, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  node = get_member (obj, name);
+  if (node == NULL)
+    return TRUE;
+
+  if (node_holds (node, G_TYPE_INT64)) {
+    gint64 v = json_node_get_int (node);
+
+    if (v < (gint64) min || v > (gint64) max)
+      goto out_of_range;
+    value = (guint64) v;
+  } else if (node_holds (node, G_TYPE_STRING)) {
+    /* g_ascii_string_to_unsigned() refuses signs, spaces and trailing
+     * garbage, which is what we want for "sipPort": "5060". */
+    if (!g_ascii_string_to_unsigned (json_node_get_string (node), 10,
+                                     0, G_MAXUINT64, &value, NULL))
+      goto wrong_type;
+    if (value < min || value > max)
+      goto out_of_range;
+  } else {
+    goto wrong_type;
+  }
+
+  *out = (guint) value;
+  return TRUE;
+
+wrong_type:
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+               _("Field “%s” must be a whole number"), name);
+  return FALSE;
+
+out_of_range:
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+               _("Field “%s” must be between %u and %u"), name, min, max);
+  return FALSE;
+}
+
+/* Optional string that ends up in SIP headers or pipeline descriptions:
+ * WCS clients send "" for "not set", and a control character (CR, LF) is
+ * never legitimate there. */
+static gboolean
+read_text_field (JsonObject *obj,
+                 const char *name,
+                 char      **out,
+                 GError    **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!sipcast_json_get_string (obj, name, &value, error))
+    return FALSE;
+
+  if (value == NULL || *value == '\0')
+    return TRUE;
+
+  for (const char *p = value; *p != '\0'; p++) {
+    if (g_ascii_iscntrl (*p)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                   _("Field “%s” must not contain control characters"), name);
+      return FALSE;
+    }
+  }
+
+  g_free (*out);
+  *out = g_steal_pointer (&value);
+  return TRUE;
+}
+
+static gboolean
+call_id_is_valid (const char *call_id)
+{
+  gsize length = strlen (call_id);
+
+  if (length == 0 || length > MAX_CALL_ID_LENGTH)
+    return FALSE;
+
+  /* Printable ASCII without spaces: safe in a SIP Call-ID, a stream name
+   * and a log line. */
+  for (gsize i = 0; i < length; i++) {
+    if (!g_ascii_isgraph (call_id[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Case-sensitive, like the request-URI builder in sipcast-call.c: a
+ * "SIP:" callee is treated as a user name and needs a sipDomain. */
+static gboolean
+is_sip_uri (const char *str)
+{
+  return g_str_has_prefix (str, "sip:") || g_str_has_prefix (str, "sips:");
+}
+
+SipcastCallParams *
+sipcast_call_params_from_json (JsonObject *obj,
+                               const char *generated_id,
+                               GError    **error)
+{
+  g_autoptr (SipcastCallParams) params = NULL;
+  g_autofree char *call_id = NULL;
+  static const struct {
+    const char *name;
+    gsize offset;
+  } text_fields[] = {
+    { "callee", G_STRUCT_OFFSET (SipcastCallParams, callee) },
+    { "toStream", G_STRUCT_OFFSET (SipcastCallParams, to_stream) },
+    { "rtmpUrl", G_STRUCT_OFFSET (SipcastCallParams, rtmp_url) },
+    { "rtmpStream", G_STRUCT_OFFSET (SipcastCallParams, rtmp_stream) },
+    { "sipLogin", G_STRUCT_OFFSET (SipcastCallParams, sip_login) },
+    { "sipAuthenticationName", G_STRUCT_OFFSET (SipcastCallParams, sip_auth_name) },
+    { "sipPassword", G_STRUCT_OFFSET (SipcastCallParams, sip_password) },
+    { "sipDomain", G_STRUCT_OFFSET (SipcastCallParams, sip_domain) },
+    { "sipOutboundProxy", G_STRUCT_OFFSET (SipcastCallParams, sip_outbound_proxy) },
+    { "appKey", G_STRUCT_OFFSET (SipcastCallParams, app_key) },
+    { "visibleName", G_STRUCT_OFFSET (SipcastCallParams, visible_name) },
+  };
+
+  g_return_val_if_fail (obj != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  params = g_new0 (SipcastCallParams, 1);
+  params->has_audio = TRUE;
+  params->has_video = FALSE;
+  params->sip_port = 5060;
+  params->sip_register_required = FALSE;
+
+  /* callId is checked as given, not trimmed: a client that finds the call
+   * later must be able to use exactly the string it sent. */
+  if (!sipcast_json_get_string (obj, "callId", &call_id, error))
+    return NULL;
+  if (call_id == NULL)
+    call_id = g_strdup (generated_id);
+  if (call_id == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("callId is required"));
+    return NULL;
+  }
+  if (!call_id_is_valid (call_id)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("callId must be 1 to %d printable characters without spaces"),
+                 MAX_CALL_ID_LENGTH);
+    return NULL;
+  }
+  params->call_id = g_steal_pointer (&call_id);
+
+  for (guint i = 0; i < G_N_ELEMENTS (text_fields); i++) {
+    char **field = G_STRUCT_MEMBER_P (params, text_fields[i].offset);
+
+    if (!read_text_field (obj, text_fields[i].name, field, error))
+      return NULL;
+  }
+
+  if (!sipcast_json_get_boolean (obj, "hasAudio", &params->has_audio, error) ||
+      !sipcast_json_get_boolean (obj, "hasVideo", &params->has_video, error) ||
+      !sipcast_json_get_boolean (obj, "sipRegisterRequired",
+                                 &params->sip_register_required, error) ||
+      !sipcast_json_get_uint (obj, "sipPort", 1, 65535, &params->sip_port, error))
+    return NULL;
+
+  if (params->callee == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("callee is required"));
+    return NULL;
+  }
+
+  if (params->sip_domain == NULL && !is_sip_uri (params->callee)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("sipDomain is required unless callee is a sip: or sips: URI"));
+    return NULL;
+  }
+
+  if (params->to_stream == NULL)
+    params->to_stream = g_strdup (params->call_id);
+
+  if (params->sip_auth_name == NULL)
+    params->sip_auth_name = g_strdup (params->sip_login);
+
+  return g_steal_pointer (&params);
+}
+
+void
+sipcast_call_params_free (SipcastCallParams *params)
+{
+  if (params == NULL)
+    return;
+
+  g_free (params->call_id);
+  g_free (params->callee);
+  g_free (params->to_stream);
+  g_free (params->rtmp_url);
+  g_free (params->rtmp_stream);
+  g_free (params->sip_login);
+  g_free (params->sip_auth_name);
+  /* Do not leave the SIP secret behind in freed heap memory. */
+  if (params->sip_password != NULL) {
+    memset (params->sip_password, 0, strlen (params->sip_password));
+    g_free (params->sip_password);
+  }
+  g_free (params->sip_domain);
+  g_free (params->sip_outbound_proxy);
+  g_free (params->app_key);
+  g_free (params->visible_name);
+  g_free (params);
+}
+
+static void
+add_string_or_null (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_null (JsonBuilder *builder,
+          const char  *name)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_null_value (builder);
+}
+
+static void
+add_boolean (JsonBuilder *builder,
+             const char  *name,
+             gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+/* The same shape as JavaScript's Date.toISOString(), which is what web
+ * clients of this API parse. */
+static char *
+format_timestamp (gint64 usec_since_epoch)
+{
+  g_autoptr (GDateTime) dt = NULL;
+  g_autofree char *seconds = NULL;
+
+  dt = g_date_time_new_from_unix_utc (usec_since_epoch / G_USEC_PER_SEC);
+  if (dt == NULL)
+    return NULL;
+
+  seconds = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  return g_strdup_printf ("%s.%03dZ", seconds,
+                          (int) ((usec_since_epoch % G_USEC_PER_SEC) / 1000));
+}
+
+JsonNode *
+sipcast_call_to_json (SipcastCall *call)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autofree char *started_at = NULL;
+  const SipcastCallParams *params;
+  guint sip_status;
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (call), NULL);
+
+  params = sipcast_call_get_params (call);
+  sip_status = sipcast_call_get_sip_status (call);
+  started_at = format_timestamp (sipcast_call_get_created_at (call));
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+
+  /* The reference keys, in the reference order.  Clients index into this
+   * object by name, but some compare whole objects, so the order is part
+   * of the contract too. */
+  json_builder_set_member_name (builder, "custom");
+  json_builder_begin_object (builder);
+  json_builder_end_object (builder);
+  add_null (builder, "nodeId");
+  add_string_or_null (builder, "appKey", params->app_key);
+  add_null (builder, "sessionId");
+  add_string_or_null (builder, "callId", sipcast_call_get_id (call));
+  add_null (builder, "parentCallId");
+  add_boolean (builder, "incoming", sipcast_call_get_incoming (call));
+  add_string_or_null (builder, "status",
+                      sipcast_call_status_to_string (sipcast_call_get_status (call)));
+  json_builder_set_member_name (builder, "sipStatus");
+  if (sip_status != 0)
+    json_builder_add_int_value (builder, sip_status);
+  else
+    json_builder_add_null_value (builder);
+  add_string_or_null (builder, "rtmpUrl", params->rtmp_url);
+  add_string_or_null (builder, "rtmpStream", params->rtmp_stream);
+  add_string_or_null (builder, "streamName", params->to_stream);
+  add_string_or_null (builder, "rtmpStreamStatus",
+                      sipcast_rtmp_status_to_string (sipcast_call_get_rtmp_status (call)));
+  add_string_or_null (builder, "caller", sipcast_call_get_caller (call));
+  add_string_or_null (builder, "callee", sipcast_call_get_callee (call));
+  add_boolean (builder, "hasAudio", params->has_audio);
+  add_boolean (builder, "hasVideo", params->has_video);
+  add_string_or_null (builder, "sdp", sipcast_call_get_remote_sdp (call));
+  add_string_or_null (builder, "visibleName", params->visible_name);
+  add_null (builder, "inviteParameters");
+  add_string_or_null (builder, "mediaProvider", "SIP");
+  add_null (builder, "sipMessageRaw");
+  add_boolean (builder, "isMsrp", FALSE);
+  add_null (builder, "target");
+  add_boolean (builder, "holdForTransfer", FALSE);
+
+  /* sipcast's own keys: only ever appended (SPEC.md "Call object"). */
+  add_string_or_null (builder, "statusInfo", sipcast_call_get_status_info (call));
+  add_string_or_null (builder, "audioCodec", sipcast_call_get_audio_codec (call));
+  add_string_or_null (builder, "startedAt", started_at);
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+char *
+sipcast_json_error_body (const char *code_name,
+                         const char *message)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *valid_message = NULL;
+
+  /* Messages may quote what a client sent (a path, a value); the body we
+   * send back must still be valid JSON. */
+  valid_message = g_utf8_make_valid (message != NULL ? message : "", -1);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, code_name != NULL ? code_name : "internal");
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, valid_message);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * JSON ↔ sipcast objects for the REST API (SPEC.md "REST API"): request
+ * bodies into validated structs with SPEC's lenient typing (booleans as
+ * true/false or "true"/"false", numbers as numbers or numeric strings),
+ * and the Call object out, with exactly the reference keys in the
+ * reference order.
+ */
+
+#include <json-glib/json-glib.h>
+#include "sipcast-call-params.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SipcastCall SipcastCall;
+
+/* Parses a request body: "" or whitespace counts as {}.  Anything but an
+ * object is SIPCAST_ERROR_INVALID_ARGUMENT. */
+JsonObject *sipcast_json_parse_body (const char *body,
+                                     gsize       length,
+                                     GError    **error);
+
+/* Typed optional field readers.  Absent or null leaves *out untouched and
+ * returns TRUE; a value of the wrong type returns FALSE with
+ * SIPCAST_ERROR_INVALID_ARGUMENT naming the field.  Strings must be JSON
+ * strings (numbers are accepted and printed, as clients send "callee":1000). */
+gboolean sipcast_json_get_string (JsonObject *obj, const char *name,
+                                  char **out, GError **error);
+gboolean sipcast_json_get_boolean (JsonObject *obj, const char *name,
+                                   gboolean *out, GError **error);
+/* Unsigned integer in [min, max]. */
+gboolean sipcast_json_get_uint (JsonObject *obj, const char *name,
+                                guint min, guint max,
+                                guint *out, GError **error);
+
+/* /call/startup body → params, with defaults filled in.  @generated_id is
+ * used when the body has no callId. */
+SipcastCallParams *sipcast_call_params_from_json (JsonObject *obj,
+                                                  const char *generated_id,
+                                                  GError    **error);
+
+/* The Call object of SPEC.md for @call. */
+JsonNode *sipcast_call_to_json (SipcastCall *call);
+
+/* {"error": code-name, "message": message} */
+char *sipcast_json_error_body (const char *code_name,
+                               const char *message);
+
+G_END_DECLS

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The per-call GStreamer pipeline: RTP in from the far end (udpsrc on the
+ * sockets allocated before the offer → rtpbin → depayloader → decoder) and
+ * the call published as FLV (the tail from pipelines/: AAC → flvmux →
+ * rtmp2sink or filesink).  Reports the RTMP stream status and turns bus
+ * errors into a reason string; never aborts.
+ */
+
+#include <gio/gio.h>
+#include "sipcast-config.h"
+#include "sipcast-publish-target.h"
+#include "sipcast-sdp.h"
+#include "sipcast-types.h"
+
+G_BEGIN_DECLS
+
+#define SIPCAST_TYPE_MEDIA_SESSION (sipcast_media_session_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, SIPCAST, MEDIA_SESSION, GObject)
+
+/* Takes a reference on @rtp and @rtcp (bound by the port pool). */
+SipcastMediaSession *sipcast_media_session_new (const SipcastConfig *config,
+                                                const char          *name,
+                                                GSocket             *rtp,
+                                                GSocket             *rtcp);
+
+guint sipcast_media_session_get_rtp_port (SipcastMediaSession *self);
+
+/* Builds and starts the pipeline for the negotiated @audio toward
+ * @target (NULL: receive only, nothing published). */
+gboolean sipcast_media_session_start (SipcastMediaSession        *self,
+                                      const SipcastSdpMedia      *audio,
+                                      const SipcastPublishTarget *target,
+                                      GError                    **error);
+
+/* Ends the stream cleanly (EOS through the muxer so the FLV is complete),
+ * then stops the pipeline and emits "finished".  Safe to call more than
+ * once and before start (then "finished" is emitted at once). */
+void sipcast_media_session_stop (SipcastMediaSession *self);
+
+gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
+SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
+
+/* Number of pipelines alive in the process, for shutdown and tests. */
+guint sipcast_media_session_get_n_running (void);
+
+G_END_DECLS

@@ -1,0 +1,649 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipcast-rest"
+
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "sipcast-rest-server.h"
+#include "sipcast-error.h"
+#include "sipcast-json.h"
+#include "sipcast-types.h"
+
+/*
+ * The HTTP face of the daemon (SPEC.md "REST API").  Requests go through
+ * two stages: an early handler that runs as soon as the headers are in
+ * (authentication, declared body size: rejecting there means a client that
+ * sent "Expect: 100-continue" never uploads the body), and the handler
+ * proper, which routes /rest-api/METHOD through a static table to a
+ * function that turns a JSON object into a JSON reply or a GError.  Every
+ * error leaves through respond_error(), the one place where a SipcastError
+ * becomes an HTTP status.
+ */
+
+#define REST_PREFIX "/rest-api"
+
+/* Set on a message once its credentials were accepted, so the handler
+ * proper does not pay for a second crypt(3). */
+#define AUTHORIZED_KEY "sipcast-authorized"
+/* Set when a body without Content-Length grew past the limit. */
+#define TOO_LARGE_KEY "sipcast-body-too-large"
+
+struct _SipcastRestServer {
+  GObject parent_instance;
+
+  char *address;
+  guint configured_port;
+  gsize max_body_size;
+
+  SipcastCallRegistry *registry;
+  SipcastUsers *users;          /* NULL: no authentication */
+
+  SoupServer *soup;
+  gulong request_finished_id;
+  gulong request_aborted_id;
+  guint port;                   /* bound port, 0 before start */
+};
+
+G_DEFINE_FINAL_TYPE (SipcastRestServer, sipcast_rest_server, G_TYPE_OBJECT)
+
+/* A method: the request body as an object in, the reply out (NULL and
+ * @error set on failure). */
+typedef JsonNode *(*RouteHandler) (SipcastRestServer *self,
+                                   JsonObject        *body,
+                                   GError           **error);
+
+static JsonNode *handle_call_startup (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_find (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
+
+/* Paths relative to REST_PREFIX.  Every row is POST with a JSON body. */
+static const struct {
+  const char *path;
+  RouteHandler handler;
+} routes[] = {
+  { "/call/startup", handle_call_startup },
+  { "/call/find", handle_call_find },
+  { "/call/find_all", handle_call_find_all },
+  { "/call/terminate", handle_call_terminate },
+};
+
+/* The single mapping from our error codes to HTTP statuses. */
+static guint
+http_status_for_error (const GError *error)
+{
+  if (error->domain != SIPCAST_ERROR)
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+
+  switch ((SipcastError) error->code) {
+  case SIPCAST_ERROR_INVALID_ARGUMENT:
+  case SIPCAST_ERROR_MISSING_FIELD:
+    return SOUP_STATUS_BAD_REQUEST;
+  case SIPCAST_ERROR_NOT_FOUND:
+    return SOUP_STATUS_NOT_FOUND;
+  case SIPCAST_ERROR_CONFLICT:
+    return SOUP_STATUS_CONFLICT;
+  case SIPCAST_ERROR_UNAUTHORIZED:
+    return SOUP_STATUS_UNAUTHORIZED;
+  case SIPCAST_ERROR_TOO_LARGE:
+    return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+  case SIPCAST_ERROR_NO_PORTS:
+    return SOUP_STATUS_SERVICE_UNAVAILABLE;
+  case SIPCAST_ERROR_CONFIG:
+  case SIPCAST_ERROR_SDP:
+  case SIPCAST_ERROR_NO_COMMON_CODEC:
+  case SIPCAST_ERROR_PIPELINE:
+  case SIPCAST_ERROR_INTERNAL:
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  }
+  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+}
+
+static void
+respond_json (SoupServerMessage *msg,
+              guint              status,
+              char              *body)
+{
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "application/json",
+                                    SOUP_MEMORY_TAKE, body, strlen (body));
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               const GError      *error)
+{
+  guint status = http_status_for_error (error);
+  const char *code_name = error->domain == SIPCAST_ERROR
+                          ? sipcast_error_code_name ((SipcastError) error->code)
+                          : sipcast_error_code_name (SIPCAST_ERROR_INTERNAL);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "WWW-Authenticate", "Basic realm=\"sipcast\"");
+
+  /* A 500 is our bug or an environment problem, not the client's: the
+   * operator must see it without turning on debug output. */
+  if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    g_warning ("%s %s failed: %s", soup_server_message_get_method (msg),
+               g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
+
+  respond_json (msg, status, sipcast_json_error_body (code_name, error->message));
+}
+
+static void
+respond_new_error (SoupServerMessage *msg,
+                   SipcastError       code,
+                   const char        *message)
+{
+  g_autoptr (GError) error = g_error_new_literal (SIPCAST_ERROR, code, message);
+
+  respond_error (msg, error);
+}
+
+/* Keeps discarding what the client still sends after we decided to
+ * refuse it, instead of buffering it. */
+static void
+discard_request_body (SoupServerMessage *msg)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  soup_message_body_set_accumulate (body, FALSE);
+  soup_message_body_truncate (body);
+}
+
+static gboolean
+credentials_are_valid (SipcastRestServer *self,
+                       SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *header = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree guchar *decoded = NULL;
+  g_autofree char *credentials = NULL;
+  gsize decoded_len = 0;
+  char *colon;
+  gboolean valid;
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Basic ", 6) != 0)
+    return FALSE;
+
+  header += 6;
+  while (*header == ' ')
+    header++;
+
+  decoded = g_base64_decode (header, &decoded_len);
+  credentials = g_strndup ((const char *) decoded, decoded_len);
+  memset (decoded, 0, decoded_len);
+
+  /* RFC 7617: the user name cannot contain a colon, the password can. */
+  colon = strchr (credentials, ':');
+  if (colon == NULL)
+    return FALSE;
+  *colon = '\0';
+
+  valid = sipcast_users_check (self->users, credentials, colon + 1);
+  memset (colon + 1, 0, strlen (colon + 1));
+  return valid;
+}
+
+/* In production mode, FALSE after answering 401. */
+static gboolean
+authorize (SipcastRestServer *self,
+           SoupServerMessage *msg)
+{
+  if (self->users == NULL || g_object_get_data (G_OBJECT (msg), AUTHORIZED_KEY) != NULL)
+    return TRUE;
+
+  if (credentials_are_valid (self, msg)) {
+    g_object_set_data (G_OBJECT (msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
+    return TRUE;
+  }
+
+  respond_new_error (msg, SIPCAST_ERROR_UNAUTHORIZED,
+                     _("Authentication required"));
+  return FALSE;
+}
+
+static void
+on_got_chunk (SoupServerMessage *msg,
+              GBytes            *chunk,
+              gpointer           user_data)
+{
+  gsize max_body_size = GPOINTER_TO_SIZE (user_data);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+
+  if (body->length > (goffset) max_body_size &&
+      g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) == NULL) {
+    g_object_set_data (G_OBJECT (msg), TOO_LARGE_KEY, GINT_TO_POINTER (TRUE));
+    discard_request_body (msg);
+  }
+}
+
+static void
+respond_too_large (SipcastRestServer *self,
+                   SoupServerMessage *msg)
+{
+  g_autofree char *message = NULL;
+
+  message = g_strdup_printf (_("The request body is larger than %" G_GSIZE_FORMAT " bytes"),
+                             self->max_body_size);
+  /* We will not read what follows, so do not invite another request on
+   * this connection. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Connection", "close");
+  respond_new_error (msg, SIPCAST_ERROR_TOO_LARGE, message);
+}
+
+static void
+on_early_request (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (!authorize (self, msg)) {
+    discard_request_body (msg);
+    return;
+  }
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH) {
+    if (soup_message_headers_get_content_length (headers) > (goffset) self->max_body_size) {
+      discard_request_body (msg);
+      respond_too_large (self, msg);
+    }
+    return;
+  }
+
+  /* Chunked bodies announce no size: count as they arrive.  The size is
+   * passed by value because the message may outlive this server. */
+  g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk),
+                    GSIZE_TO_POINTER (self->max_body_size));
+}
+
+static RouteHandler
+find_route (const char *path)
+{
+  if (!g_str_has_prefix (path, REST_PREFIX))
+    return NULL;
+  path += strlen (REST_PREFIX);
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
+    if (g_str_equal (path, routes[i].path))
+      return routes[i].handler;
+  }
+  return NULL;
+}
+
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+  SoupMessageBody *request_body;
+  RouteHandler handler;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonObject) body = NULL;
+  g_autoptr (JsonNode) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *data;
+  gsize length;
+
+  /* The early handler normally did this already; this covers any request
+   * that reached us without passing through it. */
+  if (!authorize (self, msg))
+    return;
+
+  handler = find_route (path);
+  if (handler == NULL) {
+    g_autofree char *message = NULL;
+
+    message = g_strdup_printf (_("No such method: %s"), path);
+    respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+    return;
+  }
+
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_POST) != 0) {
+    g_autofree char *message = NULL;
+
+    message = g_strdup_printf (_("%s only accepts POST"), path);
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "Allow", "POST");
+    respond_json (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                  sipcast_json_error_body ("method_not_allowed", message));
+    return;
+  }
+
+  request_body = soup_server_message_get_request_body (msg);
+  if (g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) != NULL ||
+      request_body->length > (goffset) self->max_body_size) {
+    respond_too_large (self, msg);
+    return;
+  }
+
+  /* Content-Type is not checked: curl -d sends form encoding by default
+   * and the body is JSON either way. */
+  bytes = soup_message_body_flatten (request_body);
+  data = g_bytes_get_data (bytes, &length);
+
+  body = sipcast_json_parse_body (data, length, &error);
+  if (body != NULL)
+    reply = handler (self, body, &error);
+
+  if (reply == NULL) {
+    respond_error (msg, error);
+    return;
+  }
+
+  respond_json (msg, SOUP_STATUS_OK, json_to_string (reply, FALSE));
+}
+
+/* Paths outside /rest-api: only here so that they, too, are behind
+ * authentication and answer in JSON. */
+static void
+on_other_request (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+  g_autofree char *message = NULL;
+
+  if (!authorize (self, msg))
+    return;
+
+  message = g_strdup_printf (_("Not found: %s"), path);
+  respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+}
+
+static void
+on_request_done (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  /* No URI when libsoup itself rejected the request line or headers. */
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  g_debug ("%s %s -> %u",
+           soup_server_message_get_method (msg),
+           uri != NULL ? g_uri_get_path (uri) : "(unparsed)",
+           soup_server_message_get_status (msg));
+}
+
+static JsonNode *
+empty_object (void)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, json_object_new ());
+  return node;
+}
+
+static JsonNode *
+calls_to_json (GPtrArray *calls)
+{
+  JsonArray *array = json_array_sized_new (calls->len);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < calls->len; i++)
+    json_array_add_element (array, sipcast_call_to_json (g_ptr_array_index (calls, i)));
+
+  json_node_take_array (node, array);
+  return node;
+}
+
+static JsonNode *
+handle_call_startup (SipcastRestServer *self,
+                     JsonObject        *body,
+                     GError           **error)
+{
+  g_autofree char *generated_id = g_uuid_string_random ();
+  SipcastCallParams *params;
+  SipcastCall *call;
+
+  params = sipcast_call_params_from_json (body, generated_id, error);
+  if (params == NULL)
+    return NULL;
+
+  call = sipcast_call_registry_start_call (self->registry, params, error);
+  if (call == NULL)
+    return NULL;
+
+  g_debug ("Call %s accepted", sipcast_call_get_id (call));
+  return empty_object ();
+}
+
+static JsonNode *
+find_calls (SipcastRestServer       *self,
+            const SipcastCallFilter *filter,
+            GError                 **error)
+{
+  g_autoptr (GPtrArray) calls = NULL;
+
+  calls = sipcast_call_registry_find (self->registry, filter);
+  if (calls->len == 0) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                         _("No call matches"));
+    return NULL;
+  }
+  return calls_to_json (calls);
+}
+
+static JsonNode *
+handle_call_find (SipcastRestServer *self,
+                  JsonObject        *body,
+                  GError           **error)
+{
+  g_autofree char *call_id = NULL;
+  g_autofree char *callee = NULL;
+  g_autofree char *rtmp_url = NULL;
+  g_autofree char *status = NULL;
+  SipcastCallFilter filter = { NULL, };
+
+  if (!sipcast_json_get_string (body, "callId", &call_id, error) ||
+      !sipcast_json_get_string (body, "callee", &callee, error) ||
+      !sipcast_json_get_string (body, "rtmpUrl", &rtmp_url, error) ||
+      !sipcast_json_get_string (body, "status", &status, error))
+    return NULL;
+
+  filter.call_id = call_id;
+  filter.callee = callee;
+  filter.rtmp_url = rtmp_url;
+
+  if (status != NULL) {
+    g_autofree char *upper = g_ascii_strup (status, -1);
+
+    if (!sipcast_call_status_from_string (upper, &filter.status)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                   _("Unknown status “%s”"), status);
+      return NULL;
+    }
+    filter.has_status = TRUE;
+  }
+
+  return find_calls (self, &filter, error);
+}
+
+static JsonNode *
+handle_call_find_all (SipcastRestServer *self,
+                      JsonObject        *body,
+                      GError           **error)
+{
+  SipcastCallFilter filter = { NULL, };
+
+  return find_calls (self, &filter, error);
+}
+
+static JsonNode *
+handle_call_terminate (SipcastRestServer *self,
+                       JsonObject        *body,
+                       GError           **error)
+{
+  g_autofree char *call_id = NULL;
+
+  if (!sipcast_json_get_string (body, "callId", &call_id, error))
+    return NULL;
+  if (call_id == NULL || *call_id == '\0') {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("callId is required"));
+    return NULL;
+  }
+
+  if (!sipcast_call_registry_terminate (self->registry, call_id, error))
+    return NULL;
+
+  return empty_object ();
+}
+
+static void
+sipcast_rest_server_dispose (GObject *object)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (object);
+
+  if (self->soup != NULL) {
+    g_clear_signal_handler (&self->request_finished_id, self->soup);
+    g_clear_signal_handler (&self->request_aborted_id, self->soup);
+    soup_server_disconnect (self->soup);
+    g_clear_object (&self->soup);
+  }
+  g_clear_object (&self->registry);
+  g_clear_object (&self->users);
+
+  G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
+}
+
+static void
+sipcast_rest_server_finalize (GObject *object)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (object);
+
+  g_free (self->address);
+
+  G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
+}
+
+static void
+sipcast_rest_server_class_init (SipcastRestServerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = sipcast_rest_server_dispose;
+  object_class->finalize = sipcast_rest_server_finalize;
+}
+
+static void
+sipcast_rest_server_init (SipcastRestServer *self)
+{
+}
+
+SipcastRestServer *
+sipcast_rest_server_new (const SipcastConfig *config,
+                         SipcastCallRegistry *registry,
+                         SipcastUsers        *users)
+{
+  SipcastRestServer *self;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (registry), NULL);
+  g_return_val_if_fail (users == NULL || SIPCAST_IS_USERS (users), NULL);
+
+  self = g_object_new (SIPCAST_TYPE_REST_SERVER, NULL);
+  /* Copied: the server must not depend on how long @config lives. */
+  self->address = g_strdup (config->rest_address);
+  self->configured_port = config->rest_port;
+  self->max_body_size = config->max_body_size;
+  self->registry = g_object_ref (registry);
+  self->users = users != NULL ? g_object_ref (users) : NULL;
+
+  self->soup = soup_server_new ("server-header", "sipcast", NULL);
+
+  /* The same early handler at both paths so that nothing the server
+   * answers skips authentication. */
+  soup_server_add_early_handler (self->soup, REST_PREFIX, on_early_request, self, NULL);
+  soup_server_add_handler (self->soup, REST_PREFIX, on_request, self, NULL);
+  soup_server_add_early_handler (self->soup, NULL, on_early_request, self, NULL);
+  soup_server_add_handler (self->soup, NULL, on_other_request, self, NULL);
+
+  self->request_finished_id = g_signal_connect (self->soup, "request-finished",
+                                                G_CALLBACK (on_request_done), self);
+  self->request_aborted_id = g_signal_connect (self->soup, "request-aborted",
+                                               G_CALLBACK (on_request_done), self);
+  return self;
+}
+
+gboolean
+sipcast_rest_server_start (SipcastRestServer *self,
+                           GError           **error)
+{
+  g_autoptr (GInetAddress) address = NULL;
+  g_autoptr (GSocketAddress) socket_address = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *host = NULL;
+  GSList *listeners;
+
+  g_return_val_if_fail (SIPCAST_IS_REST_SERVER (self), FALSE);
+  g_return_val_if_fail (self->port == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (self->address != NULL)
+    address = g_inet_address_new_from_string (self->address);
+  if (address == NULL) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Invalid REST address “%s”: expected an IP address"), self->address);
+    return FALSE;
+  }
+  if (self->configured_port > 65535) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Invalid REST port %u"), self->configured_port);
+    return FALSE;
+  }
+
+  socket_address = g_inet_socket_address_new (address, (guint16) self->configured_port);
+  if (!soup_server_listen (self->soup, socket_address, 0, &local_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Cannot listen for REST requests on %s port %u: %s"),
+                 self->address, self->configured_port, local_error->message);
+    return FALSE;
+  }
+
+  /* With port 0 the kernel chose: ask the socket. */
+  listeners = soup_server_get_listeners (self->soup);
+  if (listeners != NULL)
+    bound = g_socket_get_local_address (listeners->data, NULL);
+  g_slist_free (listeners);
+  if (bound == NULL || !G_IS_INET_SOCKET_ADDRESS (bound)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
+                         _("Cannot find the REST port the server is bound to"));
+    soup_server_disconnect (self->soup);
+    return FALSE;
+  }
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+
+  host = g_inet_address_to_string (address);
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6) {
+    g_autofree char *bare = g_steal_pointer (&host);
+
+    host = g_strdup_printf ("[%s]", bare);
+  }
+
+  /* Not translated: scripts and the integration tests read this line. */
+  g_message ("REST listening on http://%s:%u/rest-api", host, self->port);
+  return TRUE;
+}
+
+guint
+sipcast_rest_server_get_port (SipcastRestServer *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_REST_SERVER (self), 0);
+
+  return self->port;
+}

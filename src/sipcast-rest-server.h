@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The REST API of SPEC.md on libsoup 3: routing of /rest-api/..., JSON
+ * bodies in and out, HTTP Basic auth in production mode, and the single
+ * place where SipcastError codes become HTTP statuses.
+ */
+
+#include <gio/gio.h>
+#include "sipcast-call-registry.h"
+#include "sipcast-config.h"
+#include "sipcast-users.h"
+
+G_BEGIN_DECLS
+
+#define SIPCAST_TYPE_REST_SERVER (sipcast_rest_server_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastRestServer, sipcast_rest_server, SIPCAST, REST_SERVER, GObject)
+
+/* @users: NULL = no authentication (non-production). */
+SipcastRestServer *sipcast_rest_server_new (const SipcastConfig  *config,
+                                            SipcastCallRegistry  *registry,
+                                            SipcastUsers         *users);
+
+/* Listens on the configured address/port and logs
+ * "REST listening on http://ADDR:PORT/rest-api". */
+gboolean sipcast_rest_server_start (SipcastRestServer *self,
+                                    GError           **error);
+
+/* The bound port (useful with rest-port=0), 0 before start. */
+guint sipcast_rest_server_get_port (SipcastRestServer *self);
+
+G_END_DECLS

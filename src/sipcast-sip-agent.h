@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The SIP user agent: owns the sofia-sip root (driven by the GLib main
+ * loop through su_glib) and the nua stack, and hands every nua event to
+ * the call that owns the handle.  Events for handles nobody owns
+ * (incoming requests) are answered here.
+ */
+
+#include <gio/gio.h>
+#include "sipcast-config.h"
+
+#define NUA_HMAGIC_T struct _SipcastCall
+#include <sofia-sip/nua.h>
+
+G_BEGIN_DECLS
+
+#define SIPCAST_TYPE_SIP_AGENT (sipcast_sip_agent_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastSipAgent, sipcast_sip_agent, SIPCAST, SIP_AGENT, GObject)
+
+/* Binds the SIP socket and logs "SIP listening on udp ADDR:PORT". */
+SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
+                                        GError             **error);
+
+nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
+/* Address and bound port of the SIP socket. */
+const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
+guint       sipcast_sip_agent_get_port (SipcastSipAgent *self);
+
+/* Shuts the stack down (outstanding transactions are answered or
+ * cancelled by nua); completes on nua_r_shutdown or after a bounded
+ * wait. */
+void     sipcast_sip_agent_shutdown_async  (SipcastSipAgent     *self,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean sipcast_sip_agent_shutdown_finish (SipcastSipAgent *self,
+                                            GAsyncResult    *result,
+                                            GError         **error);
+
+G_END_DECLS

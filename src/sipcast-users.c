@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipcast-users"
+
+#include <crypt.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "sipcast-users.h"
+#include "sipcast-error.h"
+
+/*
+ * The production-mode account store.  The file is the only source of
+ * truth: `sipcastctl user passwd` rewrites it while the daemon runs, so
+ * every check first looks whether it changed on disk.  Hashes are crypt(3)
+ * strings (libxcrypt picks its best method, yescrypt on Debian 12), so the
+ * file can also be maintained with standard tools such as mkpasswd.
+ */
+
+#define DEFAULT_USER "admin"
+#define DEFAULT_PASSWORD "admin"
+#define MAX_NAME_LENGTH 64
+
+#define FILE_HEADER \
+  "# sipcast REST accounts for production mode: one name:crypt-hash per line.\n" \
+  "# Change a password with: sipcastctl user passwd NAME\n"
+
+struct _SipcastUsers {
+  GObject parent_instance;
+
+  char *path;
+  GHashTable *hashes;   /* name → crypt hash, as last read from path */
+  GStatBuf loaded_stat; /* of path when hashes was read; tells a rewrite */
+  gboolean loaded;      /* FALSE while the file is missing or unreadable */
+
+  /* A real hash of a random password, crypted against for unknown names
+   * so that a check costs the same whether the user exists or not. */
+  char *dummy_hash;
+};
+
+G_DEFINE_FINAL_TYPE (SipcastUsers, sipcast_users, G_TYPE_OBJECT)
+
+static gboolean
+name_is_valid (const char *name)
+{
+  gsize length;
+
+  if (name == NULL)
+    return FALSE;
+
+  length = strlen (name);
+  if (length == 0 || length > MAX_NAME_LENGTH)
+    return FALSE;
+
+  for (gsize i = 0; i < length; i++) {
+    char c = name[i];
+
+    if (!g_ascii_isalnum (c) && c != '.' && c != '_' && c != '-')
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Hashes @password with @setting (a full stored hash works: crypt only
+ * reads its method, cost and salt).  NULL when crypt refuses the setting. */
+static char *
+crypt_with_setting (const char *password,
+                    const char *setting)
+{
+  void *data = NULL;
+  int size = 0;
+  const char *hash;
+  char *result = NULL;
+
+  errno = 0;
+  hash = crypt_ra (password, setting, &data, &size);
+  /* libxcrypt may return a "*0"/"*1" failure token instead of NULL. */
+  if (hash != NULL && hash[0] != '*')
+    result = g_strdup (hash);
+
+  if (data != NULL) {
+    /* The scratch area holds material derived from the password. */
+    explicit_bzero (data, (size_t) size);
+    free (data);
+  }
+  return result;
+}
+
+/* Compares the full length of both strings whatever they contain, so the
+ * time taken says nothing about how much of a hash matched. */
+static gboolean
+equal_constant_time (const char *a,
+                     const char *b)
+{
+  gsize len_a = strlen (a);
+  gsize len_b = strlen (b);
+  gsize len = MAX (len_a, len_b);
+  guchar diff = len_a != len_b;
+
+  for (gsize i = 0; i < len; i++) {
+    guchar ca = i < len_a ? (guchar) a[i] : 0;
+    guchar cb = i < len_b ? (guchar) b[i] : 0;
+
+    diff |= ca ^ cb;
+  }
+  return diff == 0;
+}
+
+static gboolean
+stat_changed (const GStatBuf *a,
+              const GStatBuf *b)
+{
+  /* An atomic rewrite (rename) gives a new inode even within the same
+   * mtime tick. */
+  return a->st_ino != b->st_ino ||
+         a->st_dev != b->st_dev ||
+         a->st_size != b->st_size ||
+         a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+         a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/* name → hash for every well-formed line; malformed lines are reported
+ * and skipped so one typo does not lock every account out. */
+static GHashTable *
+parse_users (const char *path,
+             const char *contents)
+{
+  g_autoptr (GHashTable) hashes = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  lines = g_strsplit (contents, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    char *line = g_strstrip (lines[i]);
+    char *colon;
+
+    if (*line == '\0' || *line == '#')
+      continue;
+
+    colon = strchr (line, ':');
+    if (colon == NULL || colon[1] == '\0') {
+      g_warning ("%s:%u: expected name:hash, line ignored", path, i + 1);
+      continue;
+    }
+    *colon = '\0';
+
+    if (!name_is_valid (line)) {
+      g_warning ("%s:%u: invalid user name, line ignored", path, i + 1);
+      continue;
+    }
+    if (g_hash_table_contains (hashes, line)) {
+      g_warning ("%s:%u: user %s listed again, line ignored", path, i + 1, line);
+      continue;
+    }
+
+    g_hash_table_insert (hashes, g_strdup (line), g_strdup (colon + 1));
+  }
+
+  return g_steal_pointer (&hashes);
+}
+
+static char *
+read_file (const char *path,
+           GStatBuf   *out_stat,
+           GError    **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  char *contents = NULL;
+
+  /* stat first: if the file changes between the two calls the next check
+   * sees a different stat and reads it again. */
+  if (g_stat (path, out_stat) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                 _("Cannot read users file %s: %s"), path, g_strerror (saved_errno));
+    return NULL;
+  }
+
+  if (!g_file_get_contents (path, &contents, NULL, &local_error)) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return NULL;
+  }
+  return contents;
+}
+
+static gboolean
+write_file (const char *path,
+            const char *contents,
+            GError    **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Cannot create directory %s: %s"), dir, g_strerror (saved_errno));
+    return FALSE;
+  }
+
+  return g_file_set_contents_full (path, contents, -1,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+}
+
+static gboolean
+create_default_file (const char *path,
+                     GError    **error)
+{
+  g_autofree char *hash = NULL;
+  g_autofree char *contents = NULL;
+
+  hash = sipcast_password_hash (DEFAULT_PASSWORD, error);
+  if (hash == NULL)
+    return FALSE;
+
+  contents = g_strdup_printf (FILE_HEADER "%s:%s\n", DEFAULT_USER, hash);
+  if (!write_file (path, contents, error))
+    return FALSE;
+
+  g_message (_("Created users file %s with the default account %s/%s; "
+               "change it with “sipcastctl user passwd %s”"),
+             path, DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_USER);
+  return TRUE;
+}
+
+/* Re-reads the file if it changed since the last read.  While it cannot
+ * be read nobody is let in: falling back to stale or default accounts
+ * after an operator removed the file would be a surprise. */
+static void
+reload_if_changed (SipcastUsers *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  GStatBuf st;
+
+  if (g_stat (self->path, &st) == 0 && self->loaded &&
+      !stat_changed (&st, &self->loaded_stat))
+    return;
+
+  contents = read_file (self->path, &st, &error);
+  if (contents == NULL) {
+    if (self->loaded)
+      g_warning ("%s; refusing every login until it is readable", error->message);
+    g_hash_table_remove_all (self->hashes);
+    self->loaded = FALSE;
+    return;
+  }
+
+  g_debug ("Reading users file %s", self->path);
+  g_clear_pointer (&self->hashes, g_hash_table_unref);
+  self->hashes = parse_users (self->path, contents);
+  self->loaded_stat = st;
+  self->loaded = TRUE;
+}
+
+static void
+sipcast_users_finalize (GObject *object)
+{
+  SipcastUsers *self = SIPCAST_USERS (object);
+
+  g_free (self->path);
+  g_clear_pointer (&self->hashes, g_hash_table_unref);
+  g_free (self->dummy_hash);
+
+  G_OBJECT_CLASS (sipcast_users_parent_class)->finalize (object);
+}
+
+static void
+sipcast_users_class_init (SipcastUsersClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = sipcast_users_finalize;
+}
+
+static void
+sipcast_users_init (SipcastUsers *self)
+{
+  self->hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+SipcastUsers *
+sipcast_users_new (const char *path,
+                   GError    **error)
+{
+  g_autoptr (SipcastUsers) self = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *random_password = NULL;
+  GStatBuf st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (SIPCAST_TYPE_USERS, NULL);
+  self->path = g_strdup (path);
+
+  random_password = g_uuid_string_random ();
+  self->dummy_hash = sipcast_password_hash (random_password, error);
+  if (self->dummy_hash == NULL)
+    return NULL;
+
+  contents = read_file (path, &st, &local_error);
+  if (contents == NULL &&
+      g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    g_clear_error (&local_error);
+    if (!create_default_file (path, error))
+      return NULL;
+    contents = read_file (path, &st, &local_error);
+  }
+  if (contents == NULL) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return NULL;
+  }
+
+  g_clear_pointer (&self->hashes, g_hash_table_unref);
+  self->hashes = parse_users (path, contents);
+  self->loaded_stat = st;
+  self->loaded = TRUE;
+
+  if (g_hash_table_size (self->hashes) == 0)
+    g_warning ("Users file %s has no accounts: every REST request will be refused", path);
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+sipcast_users_check (SipcastUsers *self,
+                     const char   *name,
+                     const char   *password)
+{
+  g_autofree char *computed = NULL;
+  const char *stored = NULL;
+
+  g_return_val_if_fail (SIPCAST_IS_USERS (self), FALSE);
+
+  reload_if_changed (self);
+
+  if (password == NULL)
+    password = "";
+  if (name_is_valid (name))
+    stored = g_hash_table_lookup (self->hashes, name);
+
+  /* Do the expensive part in every case so a wrong name and a wrong
+   * password take the same time. */
+  computed = crypt_with_setting (password, stored != NULL ? stored : self->dummy_hash);
+  if (computed == NULL || stored == NULL)
+    return FALSE;
+
+  return equal_constant_time (computed, stored);
+}
+
+gboolean
+sipcast_users_set_password (const char *path,
+                            const char *name,
+                            const char *password,
+                            GError    **error)
+{
+  g_autoptr (GString) out = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *hash = NULL;
+  g_auto (GStrv) lines = NULL;
+  gboolean replaced = FALSE;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!name_is_valid (name)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("Invalid user name “%s”: use 1 to %d letters, digits, “.”, “_” or “-”"),
+                 name != NULL ? name : "", MAX_NAME_LENGTH);
+    return FALSE;
+  }
+  if (password == NULL || *password == '\0') {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                         _("The password must not be empty"));
+    return FALSE;
+  }
+
+  hash = sipcast_password_hash (password, error);
+  if (hash == NULL)
+    return FALSE;
+
+  if (!g_file_get_contents (path, &contents, NULL, &local_error)) {
+    if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    contents = g_strdup (FILE_HEADER);
+  }
+
+  /* Keep every other line (comments, other users) as it was. */
+  out = g_string_new (NULL);
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = lines[i];
+    gsize name_len = strlen (name);
+    const char *start = line;
+
+    /* The trailing "" after the last newline is not a line. */
+    if (lines[i + 1] == NULL && *line == '\0')
+      break;
+
+    while (g_ascii_isspace (*start))
+      start++;
+    if (strncmp (start, name, name_len) == 0 && start[name_len] == ':') {
+      /* A duplicate entry for the name would be ignored when read, but
+       * drop it so the file says one thing. */
+      if (!replaced)
+        g_string_append_printf (out, "%s:%s\n", name, hash);
+      replaced = TRUE;
+      continue;
+    }
+
+    g_string_append_printf (out, "%s\n", line);
+  }
+  if (!replaced)
+    g_string_append_printf (out, "%s:%s\n", name, hash);
+
+  return write_file (path, out->str, error);
+}
+
+char *
+sipcast_password_hash (const char *password,
+                       GError    **error)
+{
+  char *setting;
+  char *hash;
+
+  g_return_val_if_fail (password != NULL, NULL);
+
+  /* NULL prefix and count 0: the library's preferred method and cost,
+   * with a salt from the kernel's random source. */
+  errno = 0;
+  setting = crypt_gensalt_ra (NULL, 0, NULL, 0);
+  if (setting == NULL) {
+    int saved_errno = errno;
+
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
+                 _("Cannot generate a password salt: %s"), g_strerror (saved_errno));
+    return NULL;
+  }
+
+  hash = crypt_with_setting (password, setting);
+  free (setting);
+
+  if (hash == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
+                         _("Cannot hash the password"));
+    return NULL;
+  }
+  return hash;
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "sipcast"
+
+/*
+ * The daemon: configuration, then the SIP agent, the call registry and the
+ * REST server on one GLib main loop.  SIGINT/SIGTERM hang up every call,
+ * let every FLV stream finish, shut the SIP stack down and exit 0.
+ */
+
+#include "config.h"
+#include "sipcast-call-registry.h"
+#include "sipcast-config.h"
+#include "sipcast-rest-server.h"
+#include "sipcast-sip-agent.h"
+#include "sipcast-users.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <gst/gst.h>
+#include <locale.h>
+#include <signal.h>
+
+typedef struct {
+  SipcastConfig *config;
+  GMainLoop *loop;
+  SipcastSipAgent *agent;
+  SipcastCallRegistry *registry;
+  SipcastUsers *users;
+  SipcastRestServer *rest;
+  gboolean shutting_down;
+} Daemon;
+
+static void
+agent_shutdown_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+
+  sipcast_sip_agent_shutdown_finish (SIPCAST_SIP_AGENT (source), result, NULL);
+  g_message ("bye");
+  g_main_loop_quit (daemon->loop);
+}
+
+static void
+registry_shutdown_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+
+  sipcast_call_registry_shutdown_finish (SIPCAST_CALL_REGISTRY (source), result, NULL);
+  sipcast_sip_agent_shutdown_async (daemon->agent, NULL, agent_shutdown_cb, daemon);
+}
+
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (daemon->shutting_down) {
+    g_message ("already shutting down");
+    return G_SOURCE_CONTINUE;
+  }
+  daemon->shutting_down = TRUE;
+  g_message ("shutting down");
+  sipcast_call_registry_shutdown_async (daemon->registry, NULL, registry_shutdown_cb, daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+/* -v shows sipcast's own debug messages, -vv everyone's (GLib, GIO…). */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  guint verbosity = GPOINTER_TO_UINT (user_data);
+
+  if (verbosity < 2 && (log_level & (G_LOG_LEVEL_DEBUG | G_LOG_LEVEL_INFO)) != 0) {
+    for (gsize i = 0; i < n_fields; i++) {
+      if (g_str_equal (fields[i].key, "GLIB_DOMAIN")) {
+        if (fields[i].value == NULL || !g_str_has_prefix (fields[i].value, "sipcast"))
+          return G_LOG_WRITER_HANDLED;
+        break;
+      }
+    }
+  }
+  return g_log_writer_default (log_level, fields, n_fields, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  Daemon daemon = { 0 };
+  guint sigint_id, sigterm_id;
+  int status = 0;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  daemon.config = sipcast_config_new_from_args (&argc, &argv, &error);
+  if (daemon.config == NULL) {
+    g_printerr ("sipcast: %s\n", error->message);
+    return 2;
+  }
+
+  if (daemon.config->show_version) {
+    g_print ("sipcast %s\n", PACKAGE_VERSION);
+    sipcast_config_free (daemon.config);
+    return 0;
+  }
+  if (daemon.config->print_config) {
+    g_autofree char *text = sipcast_config_to_string (daemon.config);
+
+    g_print ("%s", text);
+    sipcast_config_free (daemon.config);
+    return 0;
+  }
+  if (daemon.config->verbosity > 0) {
+    g_log_set_debug_enabled (TRUE);
+    g_log_set_writer_func (log_writer, GUINT_TO_POINTER (daemon.config->verbosity), NULL);
+  }
+
+  gst_init (NULL, NULL);
+  /* A publisher whose server vanished must see EPIPE, not die of it. */
+  signal (SIGPIPE, SIG_IGN);
+
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+
+  daemon.agent = sipcast_sip_agent_new (daemon.config, &error);
+  if (daemon.agent == NULL)
+    goto fail;
+
+  daemon.registry = sipcast_call_registry_new (daemon.config, daemon.agent);
+
+  if (daemon.config->production) {
+    daemon.users = sipcast_users_new (daemon.config->users_file, &error);
+    if (daemon.users == NULL)
+      goto fail;
+    g_message ("production mode: REST requests need HTTP Basic auth (users in %s)",
+               daemon.config->users_file);
+  }
+
+  daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.users);
+  if (!sipcast_rest_server_start (daemon.rest, &error))
+    goto fail;
+
+  sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, &daemon);
+  sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, &daemon);
+
+  g_main_loop_run (daemon.loop);
+
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  goto out;
+
+fail:
+  g_printerr ("sipcast: %s\n", error->message);
+  status = 1;
+
+out:
+  g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.users);
+  g_clear_object (&daemon.registry);
+  g_clear_object (&daemon.agent);
+  g_clear_pointer (&daemon.loop, g_main_loop_unref);
+  sipcast_config_free (daemon.config);
+  gst_deinit ();
+  return status;
+}

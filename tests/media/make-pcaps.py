@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Generate the G.711 RTP captures that the sipp scenarios play.
+
+Writes pcmu-440hz-5s.pcap and pcma-440hz-5s.pcap next to this script: five
+seconds of a 440 Hz sine at -12 dBFS (peak), 8 kHz, 20 ms per RTP packet,
+wrapped in Ethernet/IPv4/UDP so that sipp's play_pcap_audio accepts them.
+Pure standard library, so the files can be rebuilt anywhere; see README.md.
+"""
+
+import math
+import os
+import struct
+
+RATE = 8000
+PTIME_SAMPLES = 160  # 20 ms
+SECONDS = 5
+FREQ = 440.0
+PEAK = 32767 * 10 ** (-12 / 20)
+SRC_PORT = 40000
+# sipp rewrites the destination to the port in the peer's SDP; only the
+# difference between destination ports in the capture matters to it.
+DST_PORT = 6000
+SSRC = 0x5C1CA570
+
+
+def ulaw(sample):
+    """ITU-T G.711 mu-law encoding of one signed 16-bit sample."""
+    value = sample >> 2  # mu-law works on 14 bits
+    if value >= 0:
+        mask = 0xFF
+    else:
+        mask = 0x7F
+        value = -value
+    value = min(value, 8159) + 0x21
+    segment = value.bit_length() - 6
+    if segment >= 8:
+        return 0x7F ^ mask
+    return ((segment << 4) | ((value >> (segment + 1)) & 0x0F)) ^ mask
+
+
+def alaw(sample):
+    """ITU-T G.711 A-law encoding of one signed 16-bit sample."""
+    value = sample >> 3  # A-law works on 13 bits
+    if value >= 0:
+        mask = 0xD5
+    else:
+        mask = 0x55
+        value = -value - 1
+    segment = max(0, value.bit_length() - 5)
+    if segment >= 8:
+        return 0x7F ^ mask
+    shift = 1 if segment < 2 else segment
+    return ((segment << 4) | ((value >> shift) & 0x0F)) ^ mask
+
+
+def ip_checksum(header):
+    total = sum(struct.unpack("!%dH" % (len(header) // 2), header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def frame(rtp):
+    udp = struct.pack("!HHHH", SRC_PORT, DST_PORT, 8 + len(rtp), 0) + rtp
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0x4000, 64,
+                     17, 0, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    ethernet = bytes(6) + bytes(6) + struct.pack("!H", 0x0800)
+    return ethernet + ip + udp
+
+
+def write_pcap(path, payload_type, encode):
+    samples = [round(PEAK * math.sin(2 * math.pi * FREQ * n / RATE))
+               for n in range(RATE * SECONDS)]
+    with open(path, "wb") as out:
+        # pcap global header: microsecond timestamps, link type Ethernet
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for index, start in enumerate(range(0, len(samples), PTIME_SAMPLES)):
+            payload = bytes(encode(s) for s in samples[start:start + PTIME_SAMPLES])
+            marker = 0x80 if index == 0 else 0
+            rtp = struct.pack("!BBHII", 0x80, marker | payload_type,
+                              index & 0xFFFF, start, SSRC) + payload
+            packet = frame(rtp)
+            usec = index * 20000
+            out.write(struct.pack("<IIII", usec // 1000000, usec % 1000000,
+                                  len(packet), len(packet)))
+            out.write(packet)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    write_pcap(os.path.join(here, "pcmu-440hz-5s.pcap"), 0, ulaw)
+    write_pcap(os.path.join(here, "pcma-440hz-5s.pcap"), 8, alaw)
+
+
+if __name__ == "__main__":
+    main()

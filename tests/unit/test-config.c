@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "test-config"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sipcast-config.h"
+#include "sipcast-error.h"
+
+/*
+ * The configuration as an operator meets it: the built-in defaults, a key
+ * file, the command line on top, --print-config output that loads back,
+ * and the annotated data/sipcast.conf.  Bad input must be refused with a
+ * message that says where and what.
+ */
+
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+fixture_set_up (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("sipcast-test-config-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture      *fixture,
+                   gconstpointer data)
+{
+  g_autoptr (GDir) dir = g_dir_open (fixture->dir, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
+    g_assert_cmpint (g_unlink (path), ==, 0);
+  }
+  g_assert_cmpint (g_rmdir (fixture->dir), ==, 0);
+  g_free (fixture->dir);
+}
+
+/* Writes @contents to @name in the fixture's directory; returns the path. */
+static char *
+write_file (Fixture    *fixture,
+            const char *name,
+            const char *contents)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (fixture->dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+assert_message_contains (const GError *error,
+                         const char   *fragment)
+{
+  if (strstr (error->message, fragment) == NULL)
+    g_error ("message “%s” does not mention “%s”", error->message, fragment);
+}
+
+/* Every key-file setting of @a equals that of @b. */
+static void
+assert_config_equal (const SipcastConfig *a,
+                     const SipcastConfig *b)
+{
+  g_assert_cmpstr (a->rest_address, ==, b->rest_address);
+  g_assert_cmpuint (a->rest_port, ==, b->rest_port);
+  g_assert_cmpint (a->production, ==, b->production);
+  g_assert_cmpstr (a->users_file, ==, b->users_file);
+  g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
+  g_assert_cmpstr (a->sip_address, ==, b->sip_address);
+  g_assert_cmpuint (a->sip_port, ==, b->sip_port);
+  g_assert_cmpstr (a->user_agent, ==, b->user_agent);
+  g_assert_cmpuint (a->no_answer_timeout, ==, b->no_answer_timeout);
+  g_assert_cmpuint (a->rtp_port_min, ==, b->rtp_port_min);
+  g_assert_cmpuint (a->rtp_port_max, ==, b->rtp_port_max);
+  g_assert_cmpuint (a->jitterbuffer_latency, ==, b->jitterbuffer_latency);
+  g_assert_cmpuint (a->aac_rate, ==, b->aac_rate);
+  g_assert_cmpuint (a->aac_channels, ==, b->aac_channels);
+  g_assert_cmpuint (a->aac_bitrate, ==, b->aac_bitrate);
+  g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
+}
+
+/* Runs sipcast_config_new_from_args() on a copy of @args ("sipcast"
+ * prepended); *out_rest receives what it left in argv. */
+static SipcastConfig *
+config_from_args (const char *const *args,
+                  GStrv              *out_rest,
+                  GError            **error)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) owned = NULL;
+  g_autofree char **argv = NULL;
+  int argc;
+  SipcastConfig *config;
+
+  g_strv_builder_add (builder, "sipcast");
+  g_strv_builder_addv (builder, (const char **) args);
+  owned = g_strv_builder_end (builder);
+  argc = (int) g_strv_length (owned);
+  /* The option parser drops pointers from argv without freeing them, so
+   * it gets a shallow copy and @owned keeps the strings. */
+  argv = g_memdup2 (owned, sizeof (char *) * (argc + 1));
+
+  config = sipcast_config_new_from_args (&argc, &argv, error);
+  if (out_rest != NULL) {
+    g_assert_null (argv[argc]);
+    *out_rest = g_strdupv (argv);
+  }
+  return config;
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autofree char *users_file = g_build_filename (g_get_user_config_dir (),
+                                                  "sipcast", "users", NULL);
+
+  g_assert_cmpstr (config->rest_address, ==, "127.0.0.1");
+  g_assert_cmpuint (config->rest_port, ==, 8081);
+  g_assert_false (config->production);
+  g_assert_cmpstr (config->users_file, ==, users_file);
+  g_assert_cmpuint (config->max_body_size, ==, 65536);
+  g_assert_cmpstr (config->sip_address, ==, "127.0.0.1");
+  g_assert_cmpuint (config->sip_port, ==, 5060);
+  g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
+  g_assert_cmpuint (config->no_answer_timeout, ==, 60);
+  g_assert_cmpuint (config->rtp_port_min, ==, 31000);
+  g_assert_cmpuint (config->rtp_port_max, ==, 32999);
+  g_assert_cmpuint (config->jitterbuffer_latency, ==, 80);
+  g_assert_cmpuint (config->aac_rate, ==, 44100);
+  g_assert_cmpuint (config->aac_channels, ==, 1);
+  g_assert_cmpuint (config->aac_bitrate, ==, 64000);
+  g_assert_cmpuint (config->ended_call_ttl, ==, 60);
+  g_assert_null (config->config_file);
+  g_assert_false (config->print_config);
+  g_assert_false (config->show_version);
+  g_assert_cmpuint (config->verbosity, ==, 0);
+}
+
+static void
+test_load_file (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (fixture, "a.conf",
+    "# a comment\n"
+    "[rest]\n"
+    "address=0.0.0.0\n"
+    "port=9090\n"
+    "production=true\n"
+    "users-file=/etc/sipcast/users\n"
+    "max-body-size=2048\n"
+    "\n"
+    "[sip]\n"
+    "address = 10.0.0.1\n"
+    "port=0\n"
+    "user-agent=Acme Gateway 2.0\n"
+    "no-answer-timeout=30\n"
+    "[rtp]\n"
+    "ports=40000-40999\n"
+    "jitterbuffer-latency=200\n"
+    "[media]\n"
+    "aac-rate=48000\n"
+    "aac-channels=2\n"
+    "aac-bitrate=128000\n"
+    "[calls]\n"
+    "ended-call-ttl=0\n");
+
+  g_assert_true (sipcast_config_load_file (config, path, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpstr (config->rest_address, ==, "0.0.0.0");
+  g_assert_cmpuint (config->rest_port, ==, 9090);
+  g_assert_true (config->production);
+  g_assert_cmpstr (config->users_file, ==, "/etc/sipcast/users");
+  g_assert_cmpuint (config->max_body_size, ==, 2048);
+  g_assert_cmpstr (config->sip_address, ==, "10.0.0.1");
+  g_assert_cmpuint (config->sip_port, ==, 0);
+  g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
+  g_assert_cmpuint (config->no_answer_timeout, ==, 30);
+  g_assert_cmpuint (config->rtp_port_min, ==, 40000);
+  g_assert_cmpuint (config->rtp_port_max, ==, 40999);
+  g_assert_cmpuint (config->jitterbuffer_latency, ==, 200);
+  g_assert_cmpuint (config->aac_rate, ==, 48000);
+  g_assert_cmpuint (config->aac_channels, ==, 2);
+  g_assert_cmpuint (config->aac_bitrate, ==, 128000);
+  g_assert_cmpuint (config->ended_call_ttl, ==, 0);
+}
+
+static void
+test_load_partial_file (Fixture      *fixture,
+                        gconstpointer data)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) expected = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (fixture, "b.conf",
+                                      "[sip]\nport=5070\n[calls]\n");
+
+  g_assert_true (sipcast_config_load_file (config, path, &error));
+  g_assert_no_error (error);
+
+  /* Keys not in the file keep what was there before. */
+  expected->sip_port = 5070;
+  assert_config_equal (config, expected);
+}
+
+static void
+test_unknown_group_and_key (Fixture      *fixture,
+                            gconstpointer data)
+{
+  g_autofree char *bad_group = write_file (fixture, "g.conf",
+                                          "[rest]\nport=1\n[sipp]\nport=5060\n");
+  g_autofree char *bad_key = write_file (fixture, "k.conf", "[rest]\nprot=8080\n");
+  g_autofree char *misplaced = write_file (fixture, "m.conf", "[sip]\nproduction=true\n");
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) defaults = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (sipcast_config_load_file (config, bad_group, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, bad_group);
+  assert_message_contains (error, "[sipp]");
+  g_clear_error (&error);
+
+  g_assert_false (sipcast_config_load_file (config, bad_key, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, bad_key);
+  assert_message_contains (error, "[rest]");
+  assert_message_contains (error, "prot");
+  g_clear_error (&error);
+
+  g_assert_false (sipcast_config_load_file (config, misplaced, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, "production");
+  assert_message_contains (error, "[sip]");
+
+  /* A refused file changes nothing, not even the keys before the bad one. */
+  assert_config_equal (config, defaults);
+}
+
+static void
+test_bad_values (Fixture      *fixture,
+                 gconstpointer data)
+{
+  static const struct {
+    const char *group;
+    const char *key;
+    const char *value;
+    const char *fragment;
+  } cases[] = {
+    { "rest", "port", "65536", "65536" },
+    { "rest", "port", "-1", "-1" },
+    { "rest", "port", "80x", "80x" },
+    { "rest", "port", "", "port" },
+    { "rest", "production", "yes please", "boolean" },
+    { "rest", "address", "", "empty" },
+    { "rest", "max-body-size", "10", "10" },
+    { "sip", "port", "99999", "99999" },
+    { "sip", "no-answer-timeout", "0", "no-answer-timeout" },
+    { "rtp", "ports", "31001-32999", "even" },
+    { "rtp", "ports", "31000", "MIN-MAX" },
+    { "rtp", "jitterbuffer-latency", "fast", "fast" },
+    { "media", "aac-rate", "44000", "AAC sample rate" },
+    { "media", "aac-rate", "96000", "AAC sample rate" },
+    { "media", "aac-channels", "0", "aac-channels" },
+    { "media", "aac-channels", "3", "aac-channels" },
+    { "media", "aac-bitrate", "7999", "7999" },
+    { "media", "aac-bitrate", "320001", "320001" },
+    { "calls", "ended-call-ttl", "-5", "ended-call-ttl" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+    g_autoptr (GError) error = NULL;
+    g_autofree char *contents = g_strdup_printf ("[%s]\n%s=%s\n", cases[i].group,
+                                                 cases[i].key, cases[i].value);
+    g_autofree char *path = write_file (fixture, "bad.conf", contents);
+    g_autofree char *where = g_strdup_printf ("[%s] %s", cases[i].group, cases[i].key);
+
+    g_test_message ("[%s] %s=%s", cases[i].group, cases[i].key, cases[i].value);
+    g_assert_false (sipcast_config_load_file (config, path, &error));
+    g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+    assert_message_contains (error, path);
+    assert_message_contains (error, where);
+    assert_message_contains (error, cases[i].fragment);
+  }
+}
+
+static void
+test_edge_values (Fixture      *fixture,
+                  gconstpointer data)
+{
+  static const char *const rates[] = {
+    "8000", "11025", "12000", "16000", "22050", "24000", "32000", "44100", "48000",
+  };
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *low = write_file (fixture, "low.conf",
+                                     "[rest]\nport=0\nproduction=FALSE\n"
+                                     "[sip]\nport=0\n"
+                                     "[rtp]\nports=1024-1025\n"
+                                     "[media]\naac-channels=1\naac-bitrate=8000\n");
+  g_autofree char *high = write_file (fixture, "high.conf",
+                                      "[rest]\nport=65535\nproduction=1\n"
+                                      "[sip]\nport=65535\n"
+                                      "[rtp]\nports=65534-65535\n"
+                                      "[media]\naac-channels=2\naac-bitrate=320000\n");
+
+  g_assert_true (sipcast_config_load_file (config, low, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->rest_port, ==, 0);
+  g_assert_false (config->production);
+  g_assert_cmpuint (config->rtp_port_min, ==, 1024);
+  g_assert_cmpuint (config->rtp_port_max, ==, 1025);
+  g_assert_cmpuint (config->aac_bitrate, ==, 8000);
+
+  g_assert_true (sipcast_config_load_file (config, high, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->rest_port, ==, 65535);
+  g_assert_cmpuint (config->sip_port, ==, 65535);
+  g_assert_true (config->production);
+  g_assert_cmpuint (config->rtp_port_min, ==, 65534);
+  g_assert_cmpuint (config->aac_channels, ==, 2);
+  g_assert_cmpuint (config->aac_bitrate, ==, 320000);
+
+  for (guint i = 0; i < G_N_ELEMENTS (rates); i++) {
+    g_autofree char *contents = g_strdup_printf ("[media]\naac-rate=%s\n", rates[i]);
+    g_autofree char *path = write_file (fixture, "rate.conf", contents);
+
+    g_assert_true (sipcast_config_load_file (config, path, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (config->aac_rate, ==, g_ascii_strtoull (rates[i], NULL, 10));
+  }
+}
+
+static void
+test_unreadable_file (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing.conf", NULL);
+  g_autofree char *garbage = write_file (fixture, "garbage.conf", "this is not a key file\n");
+
+  g_assert_false (sipcast_config_load_file (config, missing, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, missing);
+  g_clear_error (&error);
+
+  g_assert_false (sipcast_config_load_file (config, garbage, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, garbage);
+}
+
+static void
+test_port_range (void)
+{
+  static const struct {
+    const char *str;
+    gboolean ok;
+    guint min, max;
+  } cases[] = {
+    { "31000-32999", TRUE, 31000, 32999 },
+    { "1024-1025", TRUE, 1024, 1025 },
+    { "65534-65535", TRUE, 65534, 65535 },
+    { "40000 - 40100", TRUE, 40000, 40100 },
+    { "31001-32999", FALSE },   /* RTP needs the even port */
+    { "32000-31000", FALSE },
+    { "32000-32000", FALSE },
+    { "1022-2000", FALSE },     /* below 1024 */
+    { "0-2000", FALSE },
+    { "60000-65536", FALSE },
+    { "31000", FALSE },
+    { "31000-", FALSE },
+    { "-32999", FALSE },
+    { "31000-32000-33000", FALSE },
+    { "a-b", FALSE },
+    { "", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    guint min = 7, max = 7;
+    gboolean ok;
+
+    g_test_message ("“%s”", cases[i].str);
+    ok = sipcast_config_parse_port_range (cases[i].str, &min, &max, &error);
+    g_assert_cmpint (ok, ==, cases[i].ok);
+    if (ok) {
+      g_assert_no_error (error);
+      g_assert_cmpuint (min, ==, cases[i].min);
+      g_assert_cmpuint (max, ==, cases[i].max);
+    } else {
+      g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+      assert_message_contains (error, cases[i].str);
+      /* Outputs untouched on failure. */
+      g_assert_cmpuint (min, ==, 7);
+      g_assert_cmpuint (max, ==, 7);
+    }
+  }
+}
+
+static void
+test_args_none (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) rest = NULL;
+  const char *args[] = { NULL };
+  g_autoptr (SipcastConfig) config = config_from_args (args, &rest, &error);
+  g_autoptr (SipcastConfig) defaults = sipcast_config_new_default ();
+
+  g_assert_no_error (error);
+  assert_config_equal (config, defaults);
+  g_assert_null (config->config_file);
+  g_assert_cmpstrv (rest, ((const char *[]) { "sipcast", NULL }));
+}
+
+static void
+test_args_override_file (Fixture      *fixture,
+                         gconstpointer data)
+{
+  g_autofree char *path = write_file (fixture, "c.conf",
+                                      "[rest]\naddress=10.1.1.1\nport=9000\n"
+                                      "[sip]\naddress=10.2.2.2\nport=5070\n"
+                                      "[rtp]\nports=20000-20999\n"
+                                      "[media]\naac-rate=22050\n");
+  const char *args[] = {
+    "--rest-port", "9100",
+    "--sip-address=192.0.2.1",
+    "-c", path,
+    "--rtp-ports=40000-40009",
+    "--production",
+    "leftover",
+    NULL
+  };
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) rest = NULL;
+  g_autoptr (SipcastConfig) config = config_from_args (args, &rest, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstr (config->config_file, ==, path);
+
+  /* Given on the command line: wins over the file, wherever it stood. */
+  g_assert_cmpuint (config->rest_port, ==, 9100);
+  g_assert_cmpstr (config->sip_address, ==, "192.0.2.1");
+  g_assert_cmpuint (config->rtp_port_min, ==, 40000);
+  g_assert_cmpuint (config->rtp_port_max, ==, 40009);
+  g_assert_true (config->production);
+  /* Not given: the file's value, or the default when the file has none. */
+  g_assert_cmpstr (config->rest_address, ==, "10.1.1.1");
+  g_assert_cmpuint (config->sip_port, ==, 5070);
+  g_assert_cmpuint (config->aac_rate, ==, 22050);
+  g_assert_cmpuint (config->aac_bitrate, ==, 64000);
+
+  /* What the parser did not consume stays in argv. */
+  g_assert_cmpstrv (rest, ((const char *[]) { "sipcast", "leftover", NULL }));
+}
+
+static void
+test_args_flags (void)
+{
+  const char *args[] = { "-v", "--print-config", "--verbose", "-vv", "--version", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastConfig) config = config_from_args (args, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->verbosity, ==, 4);
+  g_assert_true (config->print_config);
+  g_assert_true (config->show_version);
+  g_assert_false (config->production);
+}
+
+static void
+test_args_zero_ports (void)
+{
+  const char *args[] = { "--rest-port=0", "--sip-port", "0", "--rest-address", "::1", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastConfig) config = config_from_args (args, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->rest_port, ==, 0);
+  g_assert_cmpuint (config->sip_port, ==, 0);
+  g_assert_cmpstr (config->rest_address, ==, "::1");
+}
+
+static void
+test_args_errors (Fixture      *fixture,
+                  gconstpointer data)
+{
+  g_autofree char *bad_file = write_file (fixture, "bad.conf", "[media]\naac-channels=6\n");
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing.conf", NULL);
+  const char *bad_port[] = { "--rest-port=70000", NULL };
+  const char *bad_range[] = { "--rtp-ports", "5-4", NULL };
+  const char *unknown[] = { "--rest-prot=80", NULL };
+  const char *no_value[] = { "--sip-port", NULL };
+  const char *with_bad_file[] = { "--config", bad_file, NULL };
+  const char *with_missing[] = { "-c", missing, NULL };
+  g_autoptr (GError) error = NULL;
+  SipcastConfig *config;
+
+  config = config_from_args (bad_port, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, "--rest-port");
+  assert_message_contains (error, "70000");
+  g_clear_error (&error);
+
+  config = config_from_args (bad_range, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, "--rtp-ports");
+  g_clear_error (&error);
+
+  config = config_from_args (unknown, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION);
+  g_clear_error (&error);
+
+  config = config_from_args (no_value, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+  g_clear_error (&error);
+
+  config = config_from_args (with_bad_file, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, bad_file);
+  assert_message_contains (error, "aac-channels");
+  g_clear_error (&error);
+
+  config = config_from_args (with_missing, NULL, &error);
+  g_assert_null (config);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, missing);
+}
+
+static void
+assert_round_trip (Fixture             *fixture,
+                   const SipcastConfig *config)
+{
+  g_autofree char *text = sipcast_config_to_string (config);
+  g_autofree char *path = write_file (fixture, "printed.conf", text);
+  g_autoptr (SipcastConfig) loaded = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+
+  g_test_message ("%s", text);
+  g_assert_true (sipcast_config_load_file (loaded, path, &error));
+  g_assert_no_error (error);
+  assert_config_equal (loaded, config);
+}
+
+static void
+test_to_string_round_trip (Fixture      *fixture,
+                           gconstpointer data)
+{
+  g_autoptr (SipcastConfig) defaults = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+
+  assert_round_trip (fixture, defaults);
+
+  /* Values different from every default, with characters the key-file
+   * syntax must escape. */
+  g_free (config->rest_address);
+  config->rest_address = g_strdup ("0.0.0.0");
+  config->rest_port = 0;
+  config->production = TRUE;
+  g_free (config->users_file);
+  config->users_file = g_strdup ("/srv/sip cast/users#1;x\\new");
+  config->max_body_size = 1 << 20;
+  g_free (config->sip_address);
+  config->sip_address = g_strdup ("::1");
+  config->sip_port = 65535;
+  g_free (config->user_agent);
+  config->user_agent = g_strdup ("Acme \\ Gateway # 2.0; (test)");
+  config->no_answer_timeout = 5;
+  config->rtp_port_min = 1024;
+  config->rtp_port_max = 65535;
+  config->jitterbuffer_latency = 0;
+  config->aac_rate = 8000;
+  config->aac_channels = 2;
+  config->aac_bitrate = 320000;
+  config->ended_call_ttl = 86400;
+
+  assert_round_trip (fixture, config);
+}
+
+static void
+test_to_string_has_every_key (void)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autofree char *text = sipcast_config_to_string (config);
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  static const char *const keys[][2] = {
+    { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
+    { "rest", "users-file" }, { "rest", "max-body-size" },
+    { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
+    { "sip", "no-answer-timeout" },
+    { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
+    { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
+    { "calls", "ended-call-ttl" },
+  };
+  gsize n_keys = 0;
+  g_auto (GStrv) groups = NULL;
+
+  g_assert_true (g_key_file_load_from_data (key_file, text, -1, G_KEY_FILE_NONE, &error));
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_assert_true (g_key_file_has_key (key_file, keys[i][0], keys[i][1], NULL));
+
+  groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++) {
+    g_auto (GStrv) group_keys = g_key_file_get_keys (key_file, groups[i], NULL, NULL);
+    n_keys += g_strv_length (group_keys);
+  }
+  g_assert_cmpuint (n_keys, ==, G_N_ELEMENTS (keys));
+}
+
+/* data/sipcast.conf with its commented-out settings ("#key=value")
+ * switched on. */
+static char *
+uncomment_settings (const char *text)
+{
+  g_autoptr (GRegex) regex = g_regex_new ("^#([a-z-]+=)", G_REGEX_MULTILINE, 0, NULL);
+
+  return g_regex_replace (regex, text, -1, 0, "\\1", 0, NULL);
+}
+
+static void
+test_annotated_default_file (Fixture      *fixture,
+                             gconstpointer data)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "sipcast.conf", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *uncommented = NULL;
+  g_autofree char *uncommented_path = NULL;
+  g_autofree char *defaults_text = NULL;
+  g_autoptr (SipcastConfig) defaults = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) as_shipped = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) switched_on = sipcast_config_new_default ();
+  g_autoptr (GKeyFile) expected_keys = g_key_file_new ();
+  g_autoptr (GKeyFile) shipped_keys = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+
+  /* As shipped everything is commented out: loading it changes nothing. */
+  g_assert_true (sipcast_config_load_file (as_shipped, path, &error));
+  g_assert_no_error (error);
+  assert_config_equal (as_shipped, defaults);
+
+  /* Switched on, every setting is a known key holding the default; the
+   * two whose default depends on the machine show an example instead. */
+  uncommented = uncomment_settings (text);
+  uncommented_path = write_file (fixture, "uncommented.conf", uncommented);
+  g_assert_true (sipcast_config_load_file (switched_on, uncommented_path, &error));
+  g_assert_no_error (error);
+  g_free (switched_on->users_file);
+  switched_on->users_file = g_strdup (defaults->users_file);
+  g_free (switched_on->user_agent);
+  switched_on->user_agent = g_strdup (defaults->user_agent);
+  assert_config_equal (switched_on, defaults);
+
+  /* And it documents every key there is. */
+  defaults_text = sipcast_config_to_string (defaults);
+  g_key_file_load_from_data (expected_keys, defaults_text, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  g_key_file_load_from_data (shipped_keys, uncommented, -1, G_KEY_FILE_NONE, &error);
+  g_assert_no_error (error);
+  groups = g_key_file_get_groups (expected_keys, NULL);
+  for (guint i = 0; groups[i] != NULL; i++) {
+    g_auto (GStrv) keys = g_key_file_get_keys (expected_keys, groups[i], NULL, NULL);
+
+    for (guint j = 0; keys[j] != NULL; j++) {
+      g_test_message ("[%s] %s", groups[i], keys[j]);
+      g_assert_true (g_key_file_has_key (shipped_keys, groups[i], keys[j], NULL));
+    }
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  /* No G_TEST_OPTION_ISOLATE_DIRS: the tests only read
+   * g_get_user_config_dir(), never write there, and GLib leaks the
+   * replaced directory names, which would hide our leaks under valgrind. */
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/config/defaults", test_defaults);
+  g_test_add ("/config/file/load", Fixture, NULL,
+              fixture_set_up, test_load_file, fixture_tear_down);
+  g_test_add ("/config/file/partial", Fixture, NULL,
+              fixture_set_up, test_load_partial_file, fixture_tear_down);
+  g_test_add ("/config/file/unknown-group-and-key", Fixture, NULL,
+              fixture_set_up, test_unknown_group_and_key, fixture_tear_down);
+  g_test_add ("/config/file/bad-values", Fixture, NULL,
+              fixture_set_up, test_bad_values, fixture_tear_down);
+  g_test_add ("/config/file/edge-values", Fixture, NULL,
+              fixture_set_up, test_edge_values, fixture_tear_down);
+  g_test_add ("/config/file/unreadable", Fixture, NULL,
+              fixture_set_up, test_unreadable_file, fixture_tear_down);
+  g_test_add_func ("/config/port-range", test_port_range);
+  g_test_add_func ("/config/args/none", test_args_none);
+  g_test_add ("/config/args/override-file", Fixture, NULL,
+              fixture_set_up, test_args_override_file, fixture_tear_down);
+  g_test_add_func ("/config/args/flags", test_args_flags);
+  g_test_add_func ("/config/args/zero-ports", test_args_zero_ports);
+  g_test_add ("/config/args/errors", Fixture, NULL,
+              fixture_set_up, test_args_errors, fixture_tear_down);
+  g_test_add ("/config/to-string/round-trip", Fixture, NULL,
+              fixture_set_up, test_to_string_round_trip, fixture_tear_down);
+  g_test_add_func ("/config/to-string/every-key", test_to_string_has_every_key);
+  g_test_add ("/config/annotated-default-file", Fixture, NULL,
+              fixture_set_up, test_annotated_default_file, fixture_tear_down);
+
+  return g_test_run ();
+}

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "test-users"
+
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "sipcast-error.h"
+#include "sipcast-users.h"
+
+/*
+ * The production-mode account store as an operator meets it: the file that
+ * appears on first start, logins with right and wrong credentials, and
+ * password changes made by `sipcastctl user passwd` while the daemon runs.
+ */
+
+typedef struct {
+  char *dir;
+  char *path;  /* inside a subdirectory that does not exist yet */
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("sipcast-users-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "conf", "sipcast", "users", NULL);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autofree char *conf = g_build_filename (fixture->dir, "conf", NULL);
+  g_autofree char *sub = g_build_filename (conf, "sipcast", NULL);
+
+  g_unlink (fixture->path);
+  g_rmdir (sub);
+  g_rmdir (conf);
+  g_rmdir (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+static void
+test_created_with_default_account (Fixture       *fixture,
+                                   gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  GStatBuf st;
+
+  g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (users);
+
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  /* The password is stored hashed, never as it was typed. */
+  g_assert_true (g_file_get_contents (fixture->path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "admin:$"));
+  g_assert_null (strstr (contents, "admin:admin"));
+
+  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+}
+
+static void
+test_check_wrong_password (Fixture       *fixture,
+                           gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (sipcast_users_check (users, "admin", "Admin"));
+  g_assert_false (sipcast_users_check (users, "admin", "admin "));
+  g_assert_false (sipcast_users_check (users, "admin", ""));
+  g_assert_false (sipcast_users_check (users, "admin", NULL));
+}
+
+static void
+test_check_unknown_user (Fixture       *fixture,
+                         gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  g_assert_false (sipcast_users_check (users, "root", "admin"));
+  g_assert_false (sipcast_users_check (users, "ADMIN", "admin"));
+  g_assert_false (sipcast_users_check (users, "", "admin"));
+  g_assert_false (sipcast_users_check (users, NULL, "admin"));
+  g_assert_false (sipcast_users_check (users, "admin:admin", "admin"));
+}
+
+static void
+test_set_password_then_check (Fixture       *fixture,
+                              gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  GStatBuf st;
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+
+  /* What `sipcastctl user passwd admin` does while the daemon runs. */
+  g_assert_true (sipcast_users_set_password (fixture->path, "admin", "s3cret:with colon", &error));
+  g_assert_no_error (error);
+
+  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "admin", "s3cret:with colon"));
+
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+}
+
+static void
+test_set_password_keeps_other_users (Fixture       *fixture,
+                                     gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *contents = NULL;
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (sipcast_users_set_password (fixture->path, "op.one", "pw1", &error));
+  g_assert_no_error (error);
+  g_assert_true (sipcast_users_set_password (fixture->path, "op-two_2", "pw2", &error));
+  g_assert_no_error (error);
+  g_assert_true (sipcast_users_set_password (fixture->path, "op.one", "pw1b", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+  g_assert_false (sipcast_users_check (users, "op.one", "pw1"));
+  g_assert_true (sipcast_users_check (users, "op.one", "pw1b"));
+  g_assert_true (sipcast_users_check (users, "op-two_2", "pw2"));
+
+  /* One line per user, comments kept. */
+  g_assert_true (g_file_get_contents (fixture->path, &contents, NULL, &error));
+  g_assert_nonnull (strstr (contents, "# "));
+  g_assert_nonnull (strstr (contents, "op.one:"));
+  g_assert_null (strstr (strstr (contents, "op.one:") + 1, "op.one:"));
+}
+
+static void
+test_set_password_rejects_bad_input (Fixture       *fixture,
+                                     gconstpointer  user_data)
+{
+  g_autoptr (GError) error = NULL;
+  const char *bad_names[] = { "", "with space", "colon:name", "new\nline", "é",
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_names); i++) {
+    g_assert_false (sipcast_users_set_password (fixture->path, bad_names[i], "pw", &error));
+    g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+  }
+
+  g_assert_false (sipcast_users_set_password (fixture->path, "admin", "", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+
+  /* A 64-character name is still fine. */
+  g_assert_true (sipcast_users_set_password (fixture->path,
+                                             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                                             "pw", &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_reload_on_external_change (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *contents = NULL;
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+
+  /* An operator replaces the file by hand (e.g. with mkpasswd output). */
+  hash = sipcast_password_hash ("letmein", &error);
+  g_assert_no_error (error);
+  contents = g_strdup_printf ("# edited\n\nbob:%s\n", hash);
+  g_assert_true (g_file_set_contents (fixture->path, contents, -1, &error));
+  g_assert_no_error (error);
+
+  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "bob", "letmein"));
+}
+
+static void
+test_reads_existing_file (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  hash = sipcast_password_hash ("pw", &error);
+  g_assert_no_error (error);
+  /* CRLF line ends and indentation as an editor might leave them. */
+  contents = g_strdup_printf ("# accounts\r\n  carol:%s\r\n", hash);
+  g_assert_true (g_file_set_contents (fixture->path, contents, -1, &error));
+
+  users = sipcast_users_new (fixture->path, &error);
+  g_assert_no_error (error);
+
+  /* An existing file is used as it is: no admin/admin added. */
+  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "carol", "pw"));
+}
+
+static void
+test_hash_is_salted (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+
+  a = sipcast_password_hash ("same password", &error);
+  g_assert_no_error (error);
+  b = sipcast_password_hash ("same password", &error);
+  g_assert_no_error (error);
+
+  /* A crypt(3) string with method and salt, and a different salt each time. */
+  g_assert_true (g_str_has_prefix (a, "$"));
+  g_assert_null (strstr (a, "same password"));
+  g_assert_cmpstr (a, !=, b);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+  ADD ("/users/created-with-default-account", test_created_with_default_account);
+  ADD ("/users/check/wrong-password", test_check_wrong_password);
+  ADD ("/users/check/unknown-user", test_check_unknown_user);
+  ADD ("/users/set-password/then-check", test_set_password_then_check);
+  ADD ("/users/set-password/keeps-other-users", test_set_password_keeps_other_users);
+  ADD ("/users/set-password/rejects-bad-input", test_set_password_rejects_bad_input);
+  ADD ("/users/reload-on-external-change", test_reload_on_external_change);
+  ADD ("/users/reads-existing-file", test_reads_existing_file);
+  g_test_add_func ("/users/hash-is-salted", test_hash_is_salted);
+
+#undef ADD
+
+  return g_test_run ();
+}
