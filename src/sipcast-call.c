@@ -210,6 +210,7 @@ handle_answer (SipcastCall *self,
   g_autoptr (GError) error = NULL;
 
   self->answered = TRUE;
+  self->sip_status = status;
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
   if (sip != NULL && sip->sip_payload != NULL) {

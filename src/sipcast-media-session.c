@@ -5,6 +5,7 @@
 #include "sipcast-media-session.h"
 #include "sipcast-enums.h"
 #include "sipcast-error.h"
+#include "sipcast-pipelines.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -503,6 +504,10 @@ static void
 sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* Registered by hand: in a static library the generated constructor
+   * would be dropped by the linker along with its unreferenced object. */
+  sipcast_pipelines_register_resource ();
 
   object_class->dispose = sipcast_media_session_dispose;
   object_class->finalize = sipcast_media_session_finalize;
