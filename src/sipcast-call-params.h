@@ -32,6 +32,9 @@ typedef struct {
 
 void sipcast_call_params_free (SipcastCallParams *params);
 
+/* A callee given as a full "sip:" or "sips:" URI rather than a user. */
+gboolean sipcast_call_params_callee_is_uri (const char *callee);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastCallParams, sipcast_call_params_free)
 
 G_END_DECLS

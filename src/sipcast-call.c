@@ -453,7 +453,7 @@ sipcast_call_new (SipcastCallParams    *params,
 static char *
 build_request_uri (const SipcastCallParams *params)
 {
-  if (g_str_has_prefix (params->callee, "sip:") || g_str_has_prefix (params->callee, "sips:"))
+  if (sipcast_call_params_callee_is_uri (params->callee))
     return g_strdup (params->callee);
   return g_strdup_printf ("sip:%s@%s:%u", params->callee, params->sip_domain, params->sip_port);
 }

@@ -16,9 +16,9 @@
  * typing rules of SPEC.md are tested in one place (tests/unit/test-json.c).
  */
 
-/* json-glib parses recursively and has no depth limit of its own; a body
- * of nothing but '[' would otherwise be a stack overflow.  Real request
- * bodies are flat objects. */
+/* json-glib parses recursively and has no depth limit of its own: a body
+ * of a million '[' (well within a raised max-body-size) overflows the
+ * stack.  Real request bodies are flat objects. */
 #define MAX_NESTING_DEPTH 32
 
 /* RFC 3261 Call-IDs are short tokens; the callId may end up in one. */
@@ -163,6 +163,8 @@ node_holds (JsonNode *node,
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
 }
 
+/* A present value replaces (and frees) what *out held, so callers can
+ * pre-set a heap-allocated default. */
 gboolean
 sipcast_json_get_string (JsonObject *obj,
                          const char *name,
@@ -336,12 +338,12 @@ call_id_is_valid (const char *call_id)
   return TRUE;
 }
 
-/* Case-sensitive, like the request-URI builder in sipcast-call.c: a
- * "SIP:" callee is treated as a user name and needs a sipDomain. */
-static gboolean
-is_sip_uri (const char *str)
+gboolean
+sipcast_call_params_callee_is_uri (const char *callee)
 {
-  return g_str_has_prefix (str, "sip:") || g_str_has_prefix (str, "sips:");
+  /* URI schemes are case-insensitive (RFC 3261 19.1.1). */
+  return g_ascii_strncasecmp (callee, "sip:", 4) == 0 ||
+         g_ascii_strncasecmp (callee, "sips:", 5) == 0;
 }
 
 SipcastCallParams *
@@ -416,7 +418,7 @@ sipcast_call_params_from_json (JsonObject *obj,
     return NULL;
   }
 
-  if (params->sip_domain == NULL && !is_sip_uri (params->callee)) {
+  if (params->sip_domain == NULL && !sipcast_call_params_callee_is_uri (params->callee)) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
                          _("sipDomain is required unless callee is a sip: or sips: URI"));
     return NULL;
@@ -446,7 +448,7 @@ sipcast_call_params_free (SipcastCallParams *params)
   g_free (params->sip_auth_name);
   /* Do not leave the SIP secret behind in freed heap memory. */
   if (params->sip_password != NULL) {
-    memset (params->sip_password, 0, strlen (params->sip_password));
+    explicit_bzero (params->sip_password, strlen (params->sip_password));
     g_free (params->sip_password);
   }
   g_free (params->sip_domain);

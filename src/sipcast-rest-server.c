@@ -175,7 +175,7 @@ credentials_are_valid (SipcastRestServer *self,
 
   decoded = g_base64_decode (header, &decoded_len);
   credentials = g_strndup ((const char *) decoded, decoded_len);
-  memset (decoded, 0, decoded_len);
+  explicit_bzero (decoded, decoded_len);
 
   /* RFC 7617: the user name cannot contain a colon, the password can. */
   colon = strchr (credentials, ':');
@@ -184,7 +184,7 @@ credentials_are_valid (SipcastRestServer *self,
   *colon = '\0';
 
   valid = sipcast_users_check (self->users, credentials, colon + 1);
-  memset (colon + 1, 0, strlen (colon + 1));
+  explicit_bzero (colon + 1, strlen (colon + 1));
   return valid;
 }
 

@@ -121,6 +121,8 @@ main (int   argc,
     sipcast_config_free (daemon.config);
     return 0;
   }
+  /* Logs are logs: keep stdout for --print-config and --version. */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (daemon.config->verbosity > 0) {
     g_log_set_debug_enabled (TRUE);
     g_log_set_writer_func (log_writer, GUINT_TO_POINTER (daemon.config->verbosity), NULL);
