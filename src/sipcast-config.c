@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-error.h"
 
@@ -29,6 +30,8 @@ typedef enum {
   VALUE_SIZE,        /* gsize in [min, max] */
   VALUE_AAC_RATE,    /* guint, one of aac_rates[] */
   VALUE_PORT_RANGE,  /* rtp_port_min + rtp_port_max, "MIN-MAX" */
+  VALUE_AUDIO_CODECS, /* char **, audio codec names, "A,B" or "A;B" */
+  VALUE_X264_PRESET, /* char *, one of x264_presets[] */
 } ValueType;
 
 typedef struct {
@@ -75,6 +78,12 @@ static const ConfigKey config_keys[] = {
     "Channels of the AAC audio: 1 or 2" },
   { "media", "aac-bitrate", VALUE_UINT, FIELD (aac_bitrate), 8000, 320000,
     "Bit rate of the AAC audio in bit/s" },
+  { "media", "audio-codecs", VALUE_AUDIO_CODECS, FIELD (audio_codecs), 0, 0,
+    "Audio codecs offered to the SIP party, in order; telephone-event is always added" },
+  { "media", "video-encoder-preset", VALUE_X264_PRESET, FIELD (video_encoder_preset), 0, 0,
+    "x264 speed preset of the H.264 encoding of VP8 video" },
+  { "media", "video-bitrate", VALUE_UINT, FIELD (video_bitrate), 50, 20000,
+    "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
 
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
@@ -87,6 +96,12 @@ static const ConfigKey config_keys[] = {
  * real rate travels in the AudioSpecificConfig. */
 static const guint aac_rates[] = {
   8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000,
+};
+
+/* x264enc speed-preset names, fastest first (x264 --preset). */
+static const char *const x264_presets[] = {
+  "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+  "slower", "veryslow", "placebo",
 };
 
 #define FILE_COMMENT \
@@ -136,6 +151,37 @@ parse_unsigned (const char *value,
     return FALSE;
   }
   return TRUE;
+}
+
+/* "opus; PCMU," → { "OPUS", "PCMU", NULL }: the list checked against the
+ * codec table and spelled as the table does.  Empty items are skipped, so
+ * the trailing separator GKeyFile lists have is fine. */
+static char **
+parse_audio_codecs (const char *value,
+                    GError    **error)
+{
+  g_auto (GStrv) items = g_strsplit_set (value, ",;", -1);
+  g_autoptr (GStrvBuilder) requested = g_strv_builder_new ();
+  g_autoptr (GStrvBuilder) canonical = g_strv_builder_new ();
+  g_auto (GStrv) names = NULL;
+  g_autofree const SipcastCodec **codecs = NULL;
+
+  for (guint i = 0; items[i] != NULL; i++) {
+    if (*g_strstrip (items[i]) != '\0')
+      g_strv_builder_add (requested, items[i]);
+  }
+  names = g_strv_builder_end (requested);
+
+  codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                       (const char *const *) names, error);
+  if (codecs == NULL)
+    return NULL;
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (!sipcast_codec_is_telephone_event (codecs[i]))
+      g_strv_builder_add (canonical, codecs[i]->encoding_name);
+  }
+  return g_strv_builder_end (canonical);
 }
 
 /* Parses @value for @def and stores it in @config.  The error message
@@ -198,6 +244,30 @@ apply_value (SipcastConfig   *config,
   case VALUE_PORT_RANGE:
     return sipcast_config_parse_port_range (value, &config->rtp_port_min,
                                             &config->rtp_port_max, error);
+
+  case VALUE_AUDIO_CODECS: {
+    char **codecs = parse_audio_codecs (value, error);
+
+    if (codecs == NULL)
+      return FALSE;
+    g_strfreev (*(char ***) field);
+    *(char ***) field = codecs;
+    return TRUE;
+  }
+
+  case VALUE_X264_PRESET:
+    for (guint i = 0; i < G_N_ELEMENTS (x264_presets); i++) {
+      if (g_str_equal (value, x264_presets[i])) {
+        g_free (*(char **) field);
+        *(char **) field = g_strdup (value);
+        return TRUE;
+      }
+    }
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("“%s” is not an x264 speed preset (ultrafast, superfast, "
+                   "veryfast, faster, fast, medium, slow, slower, veryslow or "
+                   "placebo)"), value);
+    return FALSE;
   }
   g_return_val_if_reached (FALSE);
 }
@@ -210,7 +280,10 @@ value_to_string (const SipcastConfig *config,
 
   switch (def->type) {
   case VALUE_STRING:
+  case VALUE_X264_PRESET:
     return g_strdup (*(char *const *) field);
+  case VALUE_AUDIO_CODECS:
+    return g_strjoinv (",", *(char **const *) field);
   case VALUE_BOOLEAN:
     return g_strdup (*(const gboolean *) field ? "true" : "false");
   case VALUE_UINT:
@@ -233,6 +306,8 @@ config_copy (const SipcastConfig *config)
   copy->users_file = g_strdup (config->users_file);
   copy->sip_address = g_strdup (config->sip_address);
   copy->user_agent = g_strdup (config->user_agent);
+  copy->audio_codecs = g_strdupv (config->audio_codecs);
+  copy->video_encoder_preset = g_strdup (config->video_encoder_preset);
   copy->config_file = g_strdup (config->config_file);
   return copy;
 }
@@ -246,6 +321,8 @@ config_take (SipcastConfig *dest,
   g_free (dest->users_file);
   g_free (dest->sip_address);
   g_free (dest->user_agent);
+  g_strfreev (dest->audio_codecs);
+  g_free (dest->video_encoder_preset);
   g_free (dest->config_file);
   *dest = *src;
   g_free (src);
@@ -274,6 +351,11 @@ sipcast_config_new_default (void)
   config->aac_rate = 44100;
   config->aac_channels = 1;
   config->aac_bitrate = 64000;
+  config->audio_codecs = g_strdupv ((char **) (const char *const[]) {
+    "OPUS", "G722", "PCMU", "PCMA", NULL
+  });
+  config->video_encoder_preset = g_strdup ("veryfast");
+  config->video_bitrate = 1000;
 
   config->ended_call_ttl = 60;
 
@@ -289,6 +371,8 @@ sipcast_config_free (SipcastConfig *config)
   g_free (config->users_file);
   g_free (config->sip_address);
   g_free (config->user_agent);
+  g_strfreev (config->audio_codecs);
+  g_free (config->video_encoder_preset);
   g_free (config->config_file);
   g_free (config);
 }

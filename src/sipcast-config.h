@@ -35,6 +35,12 @@ typedef struct {
   guint    aac_rate;              /* 44100 */
   guint    aac_channels;          /* 1 */
   guint    aac_bitrate;           /* 64000 bit/s */
+  /* SIP-side audio codecs in offer order, encoding names as in
+   * sipcast-codec.h ("OPUS", "G722", "PCMU", "PCMA"); telephone-event is
+   * not listed, sipcast_codec_list_ordered() appends it. */
+  char   **audio_codecs;
+  char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
+  guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
 
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */

@@ -12,17 +12,23 @@
  * The SDP side of RFC 3264 offer/answer for outgoing calls.
  *
  * The offer is written by hand with a GString rather than GstSDPMessage so
- * its layout is fixed and readable in logs and tests: one m=audio line with
- * every codec of the table in table order.  Static codecs keep their
- * RFC 3551 number; dynamic ones are numbered from 96 up, except
- * telephone-event, which always gets 101: that is the number nearly every
- * SIP endpoint uses, and a few old ones assume it without reading rtpmap.
+ * its layout is fixed and readable in logs and tests: an m=audio line with
+ * the configured audio codecs, then an m=video line with H.264 (both
+ * packetization modes) and VP8.  Static codecs keep their RFC 3551 number;
+ * dynamic ones are numbered from 96 up on each line, except
+ * telephone-event, which always gets 101 (and 101 is skipped for the
+ * others): that is the number nearly every SIP endpoint uses, and a few old
+ * ones assume it without reading rtpmap.  Video payloads carry rtcp-fb
+ * (PLI, FIR) on a plain RTP/AVP line, as SIP video phones expect: an
+ * RTP/AVPF line is rejected by endpoints that do not know AVPF, while the
+ * rtcp-fb attributes are ignored by them.
  *
  * The answer is parsed with GstSDPMessage, which accepts CRLF and bare LF.
- * We pick the first payload type of the answer's m=audio line that names
- * a codec we offered (RFC 3264 §6.1: the answerer lists its preference
- * first), and note telephone-event separately since it rides along with
- * the voice codec rather than replacing it.
+ * On each of the first m=audio and m=video lines we pick the first payload
+ * type that names a codec we offered (RFC 3264 §6.1: the answerer lists
+ * its preference first).  H.264 payload types are told apart by their
+ * packetization-mode; telephone-event is noted separately since it rides
+ * along with the voice codec rather than replacing it.
  */
 
 #define TELEPHONE_EVENT_PT 101
@@ -78,24 +84,37 @@ sipcast_sdp_direction_to_string (SipcastSdpDirection direction)
   g_return_val_if_reached ("sendrecv");
 }
 
+/* The a=rtcp-fb values of each SipcastRtcpFb flag, in the order we
+ * write them. */
+static const struct {
+  SipcastRtcpFb flag;
+  const char   *value;
+} rtcp_fb_values[] = {
+  { SIPCAST_RTCP_FB_NACK, "nack" },
+  { SIPCAST_RTCP_FB_PLI, "nack pli" },
+  { SIPCAST_RTCP_FB_FIR, "ccm fir" },
+};
+
 static void
-append_audio_media (GString                     *sdp,
-                    const SipcastSdpOfferParams *params)
+append_media (GString                   *sdp,
+              const char                *media,
+              guint                      port,
+              const SipcastCodec *const *codecs,
+              SipcastSdpDirection        direction)
 {
-  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
   guint n_codecs = g_strv_length ((char **) codecs);
   g_autofree int *pts = g_new0 (int, MAX (n_codecs, 1));
 
   assign_payload_types (codecs, pts);
 
-  g_string_append_printf (sdp, "m=audio %u RTP/AVP", params->audio_port);
+  g_string_append_printf (sdp, "m=%s %u RTP/AVP", media, port);
   for (guint i = 0; i < n_codecs; i++)
     g_string_append_printf (sdp, " %d", pts[i]);
   g_string_append (sdp, "\r\n");
 
   for (guint i = 0; i < n_codecs; i++) {
     g_string_append_printf (sdp, "a=rtpmap:%d %s/%u", pts[i],
-                            codecs[i]->encoding_name, codecs[i]->clock_rate);
+                            codecs[i]->rtpmap_name, codecs[i]->clock_rate);
     /* RFC 4566: the channel count is only written when it is not 1. */
     if (codecs[i]->channels > 1)
       g_string_append_printf (sdp, "/%u", codecs[i]->channels);
@@ -105,10 +124,18 @@ append_audio_media (GString                     *sdp,
     if (codecs[i]->fmtp != NULL)
       g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", pts[i], codecs[i]->fmtp);
   }
+  for (guint i = 0; i < n_codecs; i++) {
+    for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
+      if (codecs[i]->rtcp_fb & rtcp_fb_values[j].flag)
+        g_string_append_printf (sdp, "a=rtcp-fb:%d %s\r\n", pts[i],
+                                rtcp_fb_values[j].value);
+    }
+  }
 
-  g_string_append (sdp, "a=ptime:20\r\n");
-  g_string_append_printf (sdp, "a=%s\r\n",
-                          sipcast_sdp_direction_to_string (params->audio_direction));
+  /* ptime is an audio attribute (RFC 4566 §6); 20 ms suits every codec. */
+  if (g_str_equal (media, "audio"))
+    g_string_append (sdp, "a=ptime:20\r\n");
+  g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
 }
 
 char *
@@ -130,8 +157,16 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
   g_string_append_printf (sdp, "c=IN %s %s\r\n", addrtype, params->address);
   g_string_append (sdp, "t=0 0\r\n");
 
-  if (params->audio_port != 0)
-    append_audio_media (sdp, params);
+  if (params->audio_port != 0) {
+    const SipcastCodec *const *audio = params->audio_codecs;
+
+    if (audio == NULL)
+      audio = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+    append_media (sdp, "audio", params->audio_port, audio, params->audio_direction);
+  }
+  if (params->video_port != 0)
+    append_media (sdp, "video", params->video_port,
+                  sipcast_codec_list (SIPCAST_MEDIA_VIDEO), params->video_direction);
 
   return g_string_free (sdp, FALSE);
 }
@@ -142,6 +177,8 @@ static void
 sdp_media_free (SipcastSdpMedia *media)
 {
   g_free (media->address);
+  g_free (media->fmtp);
+  g_free (media->profile_level_id);
   g_free (media);
 }
 
@@ -153,7 +190,20 @@ sipcast_sdp_answer_free (SipcastSdpAnswer *answer)
   if (answer == NULL)
     return;
   g_clear_pointer (&answer->audio, sdp_media_free);
+  g_clear_pointer (&answer->video, sdp_media_free);
   g_free (answer);
+}
+
+static const char *
+kind_name (SipcastMediaKind kind)
+{
+  switch (kind) {
+  case SIPCAST_MEDIA_AUDIO:
+    return "audio";
+  case SIPCAST_MEDIA_VIDEO:
+    return "video";
+  }
+  g_return_val_if_reached ("audio");
 }
 
 /* A decimal number in [0, max] that is the whole of @str, or up to the
@@ -178,45 +228,75 @@ parse_number (const char *str,
   return TRUE;
 }
 
-/* Looks up the a=rtpmap of @pt on @media ("<pt> <name>/<rate>[/<ch>]").
- * Returns the codec it names if we speak it; *found says whether there
- * was an rtpmap for @pt at all. */
-static const SipcastCodec *
-codec_from_rtpmap (const GstSDPMedia *media,
-                   guint              pt,
-                   gboolean          *found)
+/* The value of the first a=@attribute:<pt> <value> on @media for @pt
+ * (rtpmap, fmtp), without the payload type; NULL if there is none.  With
+ * @wildcard, "*" counts as every payload type (rtcp-fb, RFC 4585 §4.2),
+ * and @index selects the n-th match. */
+static const char *
+pt_attribute (const GstSDPMedia *media,
+              const char        *attribute,
+              guint              pt,
+              gboolean           wildcard,
+              guint              index)
 {
   const char *val;
 
-  *found = FALSE;
-  for (guint i = 0; (val = gst_sdp_media_get_attribute_val_n (media, "rtpmap", i)) != NULL; i++) {
-    guint64 map_pt, rate;
+  for (guint i = 0; (val = gst_sdp_media_get_attribute_val_n (media, attribute, i)) != NULL; i++) {
+    guint64 attr_pt;
     const char *space;
-    g_autofree char *encoding = NULL;
-    g_auto (GStrv) parts = NULL;
 
-    if (!parse_number (val, 127, TRUE, &map_pt) || map_pt != pt)
+    if (wildcard && val[0] == '*' && val[1] == ' ') {
+      space = val + 1;
+    } else {
+      if (!parse_number (val, 127, TRUE, &attr_pt) || attr_pt != pt)
+        continue;
+      space = strchr (val, ' ');
+      if (space == NULL)
+        space = val + strlen (val);
+    }
+    if (index-- > 0)
       continue;
-    *found = TRUE;
-
-    space = strchr (val, ' ');
-    if (space == NULL)
-      return NULL;
-    encoding = g_strstrip (g_strdup (space));
-    parts = g_strsplit (encoding, "/", 3);
-    if (parts[0] == NULL || parts[1] == NULL ||
-        !parse_number (parts[1], G_MAXUINT, FALSE, &rate))
-      return NULL;
-    return sipcast_codec_find (SIPCAST_MEDIA_AUDIO, parts[0], (guint) rate);
+    while (*space == ' ')
+      space++;
+    return space;
   }
   return NULL;
 }
 
+/* Looks up the a=rtpmap of @pt on @media ("<pt> <name>/<rate>[/<ch>]").
+ * Returns the codec it names if we speak it (with @fmtp telling H.264
+ * packetization modes apart); *found says whether there was an rtpmap for
+ * @pt at all. */
+static const SipcastCodec *
+codec_from_rtpmap (const GstSDPMedia *media,
+                   SipcastMediaKind   kind,
+                   guint              pt,
+                   const char        *fmtp,
+                   gboolean          *found)
+{
+  const char *val = pt_attribute (media, "rtpmap", pt, FALSE, 0);
+  g_autofree char *encoding = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint64 rate;
+
+  *found = val != NULL;
+  if (val == NULL || *val == '\0')
+    return NULL;
+
+  encoding = g_strstrip (g_strdup (val));
+  parts = g_strsplit (encoding, "/", 3);
+  if (parts[0] == NULL || parts[1] == NULL ||
+      !parse_number (parts[1], G_MAXUINT, FALSE, &rate))
+    return NULL;
+  return sipcast_codec_find_for_fmtp (kind, parts[0], (guint) rate, fmtp);
+}
+
 /* Static payload types without an rtpmap mean their RFC 3551 codec. */
 static const SipcastCodec *
-codec_from_static_pt (guint pt)
+codec_from_static_pt (SipcastMediaKind kind,
+                      guint            pt)
 {
-  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+  const SipcastCodec *const *codecs = sipcast_codec_list (kind);
 
   for (guint i = 0; codecs[i] != NULL; i++) {
     if (codecs[i]->static_pt >= 0 && (guint) codecs[i]->static_pt == pt)
@@ -282,8 +362,9 @@ media_address (const GstSDPMessage *msg,
   if (conn == NULL || conn->address == NULL)
     conn = gst_sdp_message_get_connection (msg);
   if (conn == NULL || conn->address == NULL || *conn->address == '\0') {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP answer has no connection address (c=) for audio");
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP answer has no connection address (c=) for %s",
+                 gst_sdp_media_get_media (media));
     return NULL;
   }
   if (g_strcmp0 (conn->nettype, "IN") != 0 ||
@@ -303,21 +384,57 @@ media_address (const GstSDPMessage *msg,
   return g_strdup (conn->address);
 }
 
-static SipcastSdpMedia *
-parse_audio_media (const GstSDPMessage *msg,
-                   const GstSDPMedia   *media,
-                   GError             **error)
+/* Notes the a=rtcp-fb of the chosen payload type on @out. */
+static void
+read_rtcp_fb (const GstSDPMedia *media,
+              SipcastSdpMedia   *out)
 {
-  g_autoptr (SipcastSdpMedia) audio = g_new0 (SipcastSdpMedia, 1);
+  const char *val;
+
+  for (guint i = 0; (val = pt_attribute (media, "rtcp-fb", out->payload_type, TRUE, i)) != NULL; i++) {
+    g_auto (GStrv) words = g_strsplit (val, " ", -1);
+    guint n_words = 0;
+
+    /* "nack", "nack pli", "ccm fir"; more words are parameters of a
+     * feedback type we do not use ("ccm tmmbr smaxpr=…"). */
+    for (guint j = 0; words[j] != NULL; j++) {
+      if (*words[j] != '\0')
+        words[n_words++] = words[j];
+      else
+        g_free (words[j]);
+    }
+    words[n_words] = NULL;
+
+    if (n_words == 1 && g_ascii_strcasecmp (words[0], "nack") == 0)
+      out->has_nack = TRUE;
+    else if (n_words == 2 && g_ascii_strcasecmp (words[0], "nack") == 0 &&
+             g_ascii_strcasecmp (words[1], "pli") == 0)
+      out->has_pli = TRUE;
+    else if (n_words == 2 && g_ascii_strcasecmp (words[0], "ccm") == 0 &&
+             g_ascii_strcasecmp (words[1], "fir") == 0)
+      out->has_fir = TRUE;
+  }
+}
+
+static SipcastSdpMedia *
+parse_media (const GstSDPMessage *msg,
+             const GstSDPMedia   *media,
+             SipcastMediaKind     kind,
+             GError             **error)
+{
+  g_autoptr (SipcastSdpMedia) out = g_new0 (SipcastSdpMedia, 1);
   const char *proto = gst_sdp_media_get_proto (media);
   const char *rtcp;
+  const char *fmtp;
 
-  audio->telephone_event_pt = -1;
-  audio->port = gst_sdp_media_get_port (media);
+  out->telephone_event_pt = -1;
+  out->packetization_mode = -1;
+  out->port = gst_sdp_media_get_port (media);
 
   /* We offered plain RTP/AVP; SRTP profiles would need keys we never sent. */
   if (g_strcmp0 (proto, "RTP/AVP") != 0 && g_strcmp0 (proto, "RTP/AVPF") != 0) {
-    g_debug ("Answer uses audio transport “%s”, not RTP/AVP", proto ? proto : "");
+    g_debug ("Answer uses %s transport “%s”, not RTP/AVP", kind_name (kind),
+             proto ? proto : "");
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
     return NULL;
@@ -331,32 +448,44 @@ parse_audio_media (const GstSDPMessage *msg,
     if (!parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
       continue;
 
-    codec = codec_from_rtpmap (media, (guint) pt, &has_rtpmap);
+    fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
+    codec = codec_from_rtpmap (media, kind, (guint) pt, fmtp, &has_rtpmap);
     if (!has_rtpmap)
-      codec = codec_from_static_pt ((guint) pt);
+      codec = codec_from_static_pt (kind, (guint) pt);
     if (codec == NULL)
       continue;
 
     if (sipcast_codec_is_telephone_event (codec)) {
-      if (audio->telephone_event_pt < 0)
-        audio->telephone_event_pt = (int) pt;
-    } else if (audio->codec == NULL) {
-      audio->codec = codec;
-      audio->payload_type = (guint) pt;
+      if (out->telephone_event_pt < 0)
+        out->telephone_event_pt = (int) pt;
+    } else if (out->codec == NULL) {
+      out->codec = codec;
+      out->payload_type = (guint) pt;
     }
   }
 
-  if (audio->codec == NULL) {
+  if (out->codec == NULL) {
+    g_debug ("Answer's m=%s line has no codec we offered", kind_name (kind));
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
     return NULL;
   }
 
-  audio->address = media_address (msg, media, error);
-  if (audio->address == NULL)
+  fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
+  if (fmtp != NULL && *fmtp != '\0')
+    out->fmtp = g_strdup (fmtp);
+  if (out->codec->packetization_mode >= 0) {
+    /* The codec row was chosen by this very mode. */
+    out->packetization_mode = out->codec->packetization_mode;
+    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
+  }
+  read_rtcp_fb (media, out);
+
+  out->address = media_address (msg, media, error);
+  if (out->address == NULL)
     return NULL;
 
-  audio->rtcp_port = audio->port + 1;
+  out->rtcp_port = out->port + 1;
   rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
   if (rtcp != NULL) {
     guint64 rtcp_port;
@@ -368,12 +497,39 @@ parse_audio_media (const GstSDPMessage *msg,
                    "SDP answer has an invalid a=rtcp “%s”", rtcp);
       return NULL;
     }
-    audio->rtcp_port = (guint) rtcp_port;
+    out->rtcp_port = (guint) rtcp_port;
   }
 
-  audio->direction = media_direction (msg, media);
+  out->direction = media_direction (msg, media);
 
-  return g_steal_pointer (&audio);
+  return g_steal_pointer (&out);
+}
+
+/* Parses the first m= line of @kind into *@out.  Absent or rejected
+ * (port 0, RFC 3264 §6) leaves *@out NULL and is no error: the caller
+ * decides whether the other line makes up for it. */
+static gboolean
+parse_first_media (const GstSDPMessage *msg,
+                   SipcastMediaKind     kind,
+                   SipcastSdpMedia    **out,
+                   GError             **error)
+{
+  /* We offer at most one line of each kind, and an answer has the offer's
+   * lines in the offer's order (RFC 3264 §6), so the first one is ours. */
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0)
+      continue;
+    if (gst_sdp_media_get_port (media) == 0) {
+      g_debug ("Answer rejects %s", kind_name (kind));
+      return TRUE;
+    }
+    *out = parse_media (msg, media, kind, error);
+    return *out != NULL;
+  }
+  g_debug ("Answer has no m=%s line", kind_name (kind));
+  return TRUE;
 }
 
 SipcastSdpAnswer *
@@ -382,7 +538,6 @@ sipcast_sdp_parse_answer (const char *sdp,
 {
   g_autoptr (GstSDPMessage) msg = NULL;
   g_autoptr (SipcastSdpAnswer) answer = NULL;
-  const GstSDPMedia *audio_media = NULL;
   gsize len;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -411,31 +566,18 @@ sipcast_sdp_parse_answer (const char *sdp,
     return NULL;
   }
 
-  /* We offer a single m=audio line, so the answer's first one is ours. */
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+  answer = g_new0 (SipcastSdpAnswer, 1);
+  if (!parse_first_media (msg, SIPCAST_MEDIA_AUDIO, &answer->audio, error) ||
+      !parse_first_media (msg, SIPCAST_MEDIA_VIDEO, &answer->video, error))
+    return NULL;
 
-    if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") == 0) {
-      audio_media = media;
-      break;
-    }
-  }
-  if (audio_media == NULL) {
-    g_debug ("Answer has no m=audio line");
+  /* Every line absent or rejected: nothing to publish, which the call
+   * reports like any other codec mismatch. */
+  if (answer->audio == NULL && answer->video == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
     return NULL;
   }
-
-  answer = g_new0 (SipcastSdpAnswer, 1);
-  /* Port 0 is how an answerer rejects a stream (RFC 3264 §6); it is not an
-   * error here, the call decides what a call without audio means. */
-  if (gst_sdp_media_get_port (audio_media) == 0)
-    return g_steal_pointer (&answer);
-
-  answer->audio = parse_audio_media (msg, audio_media, error);
-  if (answer->audio == NULL)
-    return NULL;
 
   return g_steal_pointer (&answer);
 }

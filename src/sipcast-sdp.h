@@ -3,9 +3,10 @@
 
 /*
  * SDP offer building and answer parsing (RFC 3264), as pure functions on
- * strings.  The offer lists the codecs of sipcast-codec.h in table order,
- * dynamic payload types from 96 up; the answer parser picks the first codec
- * of the answer's m= line that we also offered.
+ * strings.  The offer has an m=audio and an m=video line (either optional),
+ * each listing its codecs of sipcast-codec.h in order, dynamic payload types
+ * from 96 up per line; the answer parser picks, per line, the first codec of
+ * the answer that we also offered.
  */
 
 #include <glib.h>
@@ -26,6 +27,11 @@ typedef struct {
   guint64     session_version;
   guint       audio_port;     /* 0 = no audio m= line */
   SipcastSdpDirection audio_direction; /* hasAudio=false → RECVONLY */
+  /* Audio codecs in offer order, as sipcast_codec_list_ordered() returns
+   * them (telephone-event last); NULL = sipcast_codec_list() order. */
+  const SipcastCodec *const *audio_codecs;
+  guint       video_port;     /* 0 = no video m= line */
+  SipcastSdpDirection video_direction; /* hasVideo=false → RECVONLY */
 } SipcastSdpOfferParams;
 
 /* A complete SDP body (CRLF line ends) for an INVITE. */
@@ -39,15 +45,31 @@ typedef struct {
   guint  port;                /* 0 = rejected */
   guint  rtcp_port;           /* a=rtcp if present, else port + 1 */
   SipcastSdpDirection direction; /* as the far end declared it */
+  char  *fmtp;                /* the far end's a=fmtp for payload_type, or NULL */
+  /* H.264: the packetization-mode of payload_type, 0 when its fmtp has
+   * none (RFC 6184 §8.1); always codec->packetization_mode.  -1 for
+   * every other codec. */
+  int    packetization_mode;
+  char  *profile_level_id;    /* H.264: from fmtp ("42e01f"), or NULL */
+  /* a=rtcp-fb the far end listed for payload_type or for "*": what it
+   * will act on when we send it (RFC 4585, RFC 5104). */
+  gboolean has_nack;          /* "nack" */
+  gboolean has_pli;           /* "nack pli" */
+  gboolean has_fir;           /* "ccm fir" */
 } SipcastSdpMedia;
 
 typedef struct {
   SipcastSdpMedia *audio;     /* NULL when absent or rejected (port 0) */
+  SipcastSdpMedia *video;     /* likewise */
 } SipcastSdpAnswer;
 
-/* Errors: SIPCAST_ERROR_SDP (unparsable, no connection address),
- * SIPCAST_ERROR_NO_COMMON_CODEC (an accepted m=audio line with no codec we
- * offered, or no usable media line at all). */
+/* Parses the answer's first m=audio and first m=video line.  On success at
+ * least one of answer->audio and answer->video is set.
+ *
+ * Errors: SIPCAST_ERROR_SDP (unparsable, no connection address, bad
+ * a=rtcp), SIPCAST_ERROR_NO_COMMON_CODEC with the message "No common
+ * codecs" (an accepted m= line, port not 0, with no codec we offered, or
+ * neither an accepted m=audio nor an accepted m=video line). */
 SipcastSdpAnswer *sipcast_sdp_parse_answer (const char *sdp,
                                             GError    **error);
 void sipcast_sdp_answer_free (SipcastSdpAnswer *answer);

@@ -89,6 +89,9 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->aac_rate, ==, b->aac_rate);
   g_assert_cmpuint (a->aac_channels, ==, b->aac_channels);
   g_assert_cmpuint (a->aac_bitrate, ==, b->aac_bitrate);
+  g_assert_cmpstrv (a->audio_codecs, b->audio_codecs);
+  g_assert_cmpstr (a->video_encoder_preset, ==, b->video_encoder_preset);
+  g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
 }
 
@@ -143,6 +146,10 @@ test_defaults (void)
   g_assert_cmpuint (config->aac_rate, ==, 44100);
   g_assert_cmpuint (config->aac_channels, ==, 1);
   g_assert_cmpuint (config->aac_bitrate, ==, 64000);
+  g_assert_cmpstrv (config->audio_codecs,
+                    ((const char *[]) { "OPUS", "G722", "PCMU", "PCMA", NULL }));
+  g_assert_cmpstr (config->video_encoder_preset, ==, "veryfast");
+  g_assert_cmpuint (config->video_bitrate, ==, 1000);
   g_assert_cmpuint (config->ended_call_ttl, ==, 60);
   g_assert_null (config->config_file);
   g_assert_false (config->print_config);
@@ -177,6 +184,9 @@ test_load_file (Fixture      *fixture,
     "aac-rate=48000\n"
     "aac-channels=2\n"
     "aac-bitrate=128000\n"
+    "audio-codecs = pcma; opus\n"
+    "video-encoder-preset=ultrafast\n"
+    "video-bitrate=2500\n"
     "[calls]\n"
     "ended-call-ttl=0\n");
 
@@ -198,6 +208,10 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->aac_rate, ==, 48000);
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 128000);
+  /* Spelled as the codec table does, telephone-event not among them. */
+  g_assert_cmpstrv (config->audio_codecs, ((const char *[]) { "PCMA", "OPUS", NULL }));
+  g_assert_cmpstr (config->video_encoder_preset, ==, "ultrafast");
+  g_assert_cmpuint (config->video_bitrate, ==, 2500);
   g_assert_cmpuint (config->ended_call_ttl, ==, 0);
 }
 
@@ -281,6 +295,18 @@ test_bad_values (Fixture      *fixture,
     { "media", "aac-channels", "3", "aac-channels" },
     { "media", "aac-bitrate", "7999", "7999" },
     { "media", "aac-bitrate", "320001", "320001" },
+    { "media", "audio-codecs", "PCMU,G729", "G729" },
+    { "media", "audio-codecs", "PCMU,H264", "H264" },
+    { "media", "audio-codecs", "PCMU,pcmu", "twice" },
+    { "media", "audio-codecs", "", "empty" },
+    { "media", "audio-codecs", ",;", "empty" },
+    { "media", "audio-codecs", "telephone-event", "empty" },
+    { "media", "video-encoder-preset", "turbo", "x264 speed preset" },
+    { "media", "video-encoder-preset", "VeryFast", "x264 speed preset" },
+    { "media", "video-encoder-preset", "", "x264 speed preset" },
+    { "media", "video-bitrate", "49", "49" },
+    { "media", "video-bitrate", "20001", "20001" },
+    { "media", "video-bitrate", "1M", "1M" },
     { "calls", "ended-call-ttl", "-5", "ended-call-ttl" },
   };
 
@@ -308,18 +334,26 @@ test_edge_values (Fixture      *fixture,
   static const char *const rates[] = {
     "8000", "11025", "12000", "16000", "22050", "24000", "32000", "44100", "48000",
   };
+  /* x264enc's speed-preset nicks, as gst-inspect-1.0 x264enc lists them. */
+  static const char *const presets[] = {
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+    "slower", "veryslow", "placebo",
+  };
   g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
   g_autoptr (GError) error = NULL;
   g_autofree char *low = write_file (fixture, "low.conf",
                                      "[rest]\nport=0\nproduction=FALSE\n"
                                      "[sip]\nport=0\n"
                                      "[rtp]\nports=1024-1025\n"
-                                     "[media]\naac-channels=1\naac-bitrate=8000\n");
+                                     "[media]\naac-channels=1\naac-bitrate=8000\n"
+                                     "video-bitrate=50\naudio-codecs=PCMU\n");
   g_autofree char *high = write_file (fixture, "high.conf",
                                       "[rest]\nport=65535\nproduction=1\n"
                                       "[sip]\nport=65535\n"
                                       "[rtp]\nports=65534-65535\n"
-                                      "[media]\naac-channels=2\naac-bitrate=320000\n");
+                                      "[media]\naac-channels=2\naac-bitrate=320000\n"
+                                      "video-bitrate=20000\n"
+                                      "audio-codecs=PCMA;G722;OPUS;PCMU;telephone-event;\n");
 
   g_assert_true (sipcast_config_load_file (config, low, &error));
   g_assert_no_error (error);
@@ -328,6 +362,8 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->rtp_port_min, ==, 1024);
   g_assert_cmpuint (config->rtp_port_max, ==, 1025);
   g_assert_cmpuint (config->aac_bitrate, ==, 8000);
+  g_assert_cmpuint (config->video_bitrate, ==, 50);
+  g_assert_cmpstrv (config->audio_codecs, ((const char *[]) { "PCMU", NULL }));
 
   g_assert_true (sipcast_config_load_file (config, high, &error));
   g_assert_no_error (error);
@@ -337,6 +373,10 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->rtp_port_min, ==, 65534);
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 320000);
+  g_assert_cmpuint (config->video_bitrate, ==, 20000);
+  /* GKeyFile-style trailing ';' and a named telephone-event are fine. */
+  g_assert_cmpstrv (config->audio_codecs,
+                    ((const char *[]) { "PCMA", "G722", "OPUS", "PCMU", NULL }));
 
   for (guint i = 0; i < G_N_ELEMENTS (rates); i++) {
     g_autofree char *contents = g_strdup_printf ("[media]\naac-rate=%s\n", rates[i]);
@@ -345,6 +385,16 @@ test_edge_values (Fixture      *fixture,
     g_assert_true (sipcast_config_load_file (config, path, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (config->aac_rate, ==, g_ascii_strtoull (rates[i], NULL, 10));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++) {
+    g_autofree char *contents = g_strdup_printf ("[media]\nvideo-encoder-preset=%s\n",
+                                                 presets[i]);
+    g_autofree char *path = write_file (fixture, "preset.conf", contents);
+
+    g_assert_true (sipcast_config_load_file (config, path, &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (config->video_encoder_preset, ==, presets[i]);
   }
 }
 
@@ -595,6 +645,11 @@ test_to_string_round_trip (Fixture      *fixture,
   config->aac_rate = 8000;
   config->aac_channels = 2;
   config->aac_bitrate = 320000;
+  g_strfreev (config->audio_codecs);
+  config->audio_codecs = g_strdupv ((char **) (const char *[]) { "PCMU", "G722", NULL });
+  g_free (config->video_encoder_preset);
+  config->video_encoder_preset = g_strdup ("placebo");
+  config->video_bitrate = 20000;
   config->ended_call_ttl = 86400;
 
   assert_round_trip (fixture, config);
@@ -614,6 +669,8 @@ test_to_string_has_every_key (void)
     { "sip", "no-answer-timeout" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
+    { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
+    { "media", "video-bitrate" },
     { "calls", "ended-call-ttl" },
   };
   gsize n_keys = 0;

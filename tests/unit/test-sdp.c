@@ -10,8 +10,10 @@
 
 /*
  * SDP offers as a SIP peer reads them, and answers as real peers write
- * them (Asterisk, FreeSWITCH, phones): the codec we pick, where we send
- * RTP and RTCP, and the errors that end a call with "No common codecs".
+ * them (Asterisk, FreeSWITCH, phones, browsers behind a gateway): the codec
+ * we pick, where we send RTP and RTCP, what the far end says about H.264
+ * and key-frame requests, and the errors that end a call with "No common
+ * codecs".
  */
 
 static char *
@@ -29,6 +31,49 @@ build_offer (guint               audio_port,
   return sipcast_sdp_build_offer (&params);
 }
 
+static char *
+build_av_offer (guint               audio_port,
+                SipcastSdpDirection audio_direction,
+                guint               video_port,
+                SipcastSdpDirection video_direction)
+{
+  SipcastSdpOfferParams params = {
+    .address = "192.0.2.10",
+    .session_id = 1234567890123ULL,
+    .session_version = 2,
+    .audio_port = audio_port,
+    .audio_direction = audio_direction,
+    .video_port = video_port,
+    .video_direction = video_direction,
+  };
+
+  return sipcast_sdp_build_offer (&params);
+}
+
+/* The default audio m= section, after the m= line itself. */
+#define DEFAULT_AUDIO_ATTRIBUTES \
+  "a=rtpmap:96 opus/48000/2\r\n" \
+  "a=rtpmap:9 G722/8000\r\n" \
+  "a=rtpmap:0 PCMU/8000\r\n" \
+  "a=rtpmap:8 PCMA/8000\r\n" \
+  "a=rtpmap:101 telephone-event/8000\r\n" \
+  "a=fmtp:96 minptime=10;useinbandfec=1\r\n" \
+  "a=fmtp:101 0-16\r\n" \
+  "a=ptime:20\r\n"
+
+#define VIDEO_ATTRIBUTES \
+  "a=rtpmap:96 H264/90000\r\n" \
+  "a=rtpmap:97 H264/90000\r\n" \
+  "a=rtpmap:98 VP8/90000\r\n" \
+  "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n" \
+  "a=fmtp:97 profile-level-id=42e01f;packetization-mode=0\r\n" \
+  "a=rtcp-fb:96 nack pli\r\n" \
+  "a=rtcp-fb:96 ccm fir\r\n" \
+  "a=rtcp-fb:97 nack pli\r\n" \
+  "a=rtcp-fb:97 ccm fir\r\n" \
+  "a=rtcp-fb:98 nack pli\r\n" \
+  "a=rtcp-fb:98 ccm fir\r\n"
+
 static void
 test_offer_send_recv (void)
 {
@@ -40,12 +85,8 @@ test_offer_send_recv (void)
                    "s=sipcast\r\n"
                    "c=IN IP4 192.0.2.10\r\n"
                    "t=0 0\r\n"
-                   "m=audio 31000 RTP/AVP 0 8 101\r\n"
-                   "a=rtpmap:0 PCMU/8000\r\n"
-                   "a=rtpmap:8 PCMA/8000\r\n"
-                   "a=rtpmap:101 telephone-event/8000\r\n"
-                   "a=fmtp:101 0-16\r\n"
-                   "a=ptime:20\r\n"
+                   "m=audio 31000 RTP/AVP 96 9 0 8 101\r\n"
+                   DEFAULT_AUDIO_ATTRIBUTES
                    "a=sendrecv\r\n");
 }
 
@@ -55,7 +96,7 @@ test_offer_recv_only (void)
   /* hasAudio=false: we still receive the far end's audio, send none. */
   g_autofree char *sdp = build_offer (31002, SIPCAST_SDP_RECVONLY);
 
-  g_assert_nonnull (strstr (sdp, "\r\nm=audio 31002 RTP/AVP 0 8 101\r\n"));
+  g_assert_nonnull (strstr (sdp, "\r\nm=audio 31002 RTP/AVP 96 9 0 8 101\r\n"));
   g_assert_nonnull (strstr (sdp, "\r\na=recvonly\r\n"));
   g_assert_null (strstr (sdp, "sendrecv"));
   g_assert_true (g_str_has_suffix (sdp, "\r\n"));
@@ -86,11 +127,131 @@ test_offer_parses_back (void)
   parsed = sipcast_sdp_parse_answer (sdp, &error);
   g_assert_no_error (error);
   g_assert_nonnull (parsed->audio);
-  g_assert_cmpstr (parsed->audio->codec->encoding_name, ==, "PCMU");
-  g_assert_cmpuint (parsed->audio->payload_type, ==, 0);
+  g_assert_cmpstr (parsed->audio->codec->encoding_name, ==, "OPUS");
+  g_assert_cmpuint (parsed->audio->payload_type, ==, 96);
+  g_assert_cmpstr (parsed->audio->fmtp, ==, "minptime=10;useinbandfec=1");
   g_assert_cmpint (parsed->audio->telephone_event_pt, ==, 101);
   g_assert_cmpstr (parsed->audio->address, ==, "192.0.2.10");
   g_assert_cmpuint (parsed->audio->port, ==, 31000);
+  g_assert_null (parsed->video);
+}
+
+static void
+test_offer_video (void)
+{
+  g_autofree char *sdp = build_av_offer (31000, SIPCAST_SDP_SENDRECV,
+                                         31002, SIPCAST_SDP_SENDRECV);
+
+  /* Payload types count from 96 again on the video line: each m= line is
+   * its own RTP session. */
+  g_assert_cmpstr (sdp, ==,
+                   "v=0\r\n"
+                   "o=sipcast 1234567890123 2 IN IP4 192.0.2.10\r\n"
+                   "s=sipcast\r\n"
+                   "c=IN IP4 192.0.2.10\r\n"
+                   "t=0 0\r\n"
+                   "m=audio 31000 RTP/AVP 96 9 0 8 101\r\n"
+                   DEFAULT_AUDIO_ATTRIBUTES
+                   "a=sendrecv\r\n"
+                   "m=video 31002 RTP/AVP 96 97 98\r\n"
+                   VIDEO_ATTRIBUTES
+                   "a=sendrecv\r\n");
+}
+
+static void
+test_offer_video_recv_only (void)
+{
+  /* hasVideo=false: the far end's video is still wanted; hasAudio=true
+   * keeps audio sendrecv. */
+  g_autofree char *sdp = build_av_offer (31000, SIPCAST_SDP_SENDRECV,
+                                         31002, SIPCAST_SDP_RECVONLY);
+  const char *video = strstr (sdp, "m=video");
+
+  g_assert_nonnull (video);
+  g_assert_true (g_str_has_suffix (sdp, "m=video 31002 RTP/AVP 96 97 98\r\n"
+                                   VIDEO_ATTRIBUTES
+                                   "a=recvonly\r\n"));
+  g_assert_nonnull (g_strstr_len (sdp, video - sdp, "\r\na=sendrecv\r\n"));
+  /* ptime belongs to audio only. */
+  g_assert_null (strstr (video, "ptime"));
+}
+
+static void
+test_offer_video_only (void)
+{
+  g_autofree char *sdp = build_av_offer (0, SIPCAST_SDP_SENDRECV,
+                                         31004, SIPCAST_SDP_RECVONLY);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpAnswer) parsed = NULL;
+
+  g_assert_null (strstr (sdp, "m=audio"));
+  g_assert_nonnull (strstr (sdp, "\r\nt=0 0\r\nm=video 31004 RTP/AVP 96 97 98\r\n"));
+
+  /* Read back: H.264 mode 1 first, with everything we said about it. */
+  parsed = sipcast_sdp_parse_answer (sdp, &error);
+  g_assert_no_error (error);
+  g_assert_null (parsed->audio);
+  g_assert_nonnull (parsed->video);
+  g_assert_cmpstr (parsed->video->codec->encoding_name, ==, "H264");
+  g_assert_cmpuint (parsed->video->payload_type, ==, 96);
+  g_assert_cmpint (parsed->video->packetization_mode, ==, 1);
+  g_assert_cmpstr (parsed->video->profile_level_id, ==, "42e01f");
+  g_assert_cmpstr (parsed->video->fmtp, ==, "profile-level-id=42e01f;packetization-mode=1");
+  g_assert_true (parsed->video->has_pli);
+  g_assert_true (parsed->video->has_fir);
+  g_assert_false (parsed->video->has_nack);
+  g_assert_cmpint (parsed->video->telephone_event_pt, ==, -1);
+  g_assert_cmpuint (parsed->video->port, ==, 31004);
+  g_assert_cmpuint (parsed->video->rtcp_port, ==, 31005);
+  g_assert_cmpint (parsed->video->direction, ==, SIPCAST_SDP_RECVONLY);
+}
+
+static void
+test_offer_audio_order (void)
+{
+  static const struct {
+    const char *const names[5];
+    const char *m_line;
+    const char *rtpmaps;
+  } cases[] = {
+    { { "PCMA", "OPUS", NULL }, "m=audio 31000 RTP/AVP 8 96 101\r\n",
+      "a=rtpmap:8 PCMA/8000\r\n"
+      "a=rtpmap:96 opus/48000/2\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=fmtp:96 minptime=10;useinbandfec=1\r\n"
+      "a=fmtp:101 0-16\r\n" },
+    { { "PCMU", NULL }, "m=audio 31000 RTP/AVP 0 101\r\n",
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=fmtp:101 0-16\r\n" },
+    { { "G722", "PCMU", NULL }, "m=audio 31000 RTP/AVP 9 0 101\r\n",
+      "a=rtpmap:9 G722/8000\r\n"
+      "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:101 telephone-event/8000\r\n"
+      "a=fmtp:101 0-16\r\n" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree const SipcastCodec **codecs =
+      sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO, cases[i].names, &error);
+    SipcastSdpOfferParams params = {
+      .address = "192.0.2.10",
+      .session_id = 1,
+      .session_version = 1,
+      .audio_port = 31000,
+      .audio_codecs = codecs,
+    };
+    g_autofree char *sdp = NULL;
+    g_autofree char *expected = NULL;
+
+    g_assert_no_error (error);
+    sdp = sipcast_sdp_build_offer (&params);
+    expected = g_strconcat (cases[i].m_line, cases[i].rtpmaps,
+                            "a=ptime:20\r\na=sendrecv\r\n", NULL);
+    g_test_message ("%s", sdp);
+    g_assert_true (g_str_has_suffix (sdp, expected));
+  }
 }
 
 static void
@@ -100,32 +261,6 @@ test_offer_without_audio (void)
 
   g_assert_null (strstr (sdp, "m=audio"));
   g_assert_true (g_str_has_prefix (sdp, "v=0\r\n"));
-}
-
-static void
-test_codec_table (void)
-{
-  const SipcastCodec *const *audio = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-  const SipcastCodec *const *video = sipcast_codec_list (SIPCAST_MEDIA_VIDEO);
-  const SipcastCodec *pcma = sipcast_codec_find (SIPCAST_MEDIA_AUDIO, "pcma", 8000);
-
-  /* Offer order; telephone-event last, with no elements of its own. */
-  g_assert_cmpstr (audio[0]->encoding_name, ==, "PCMU");
-  g_assert_cmpstr (audio[1]->encoding_name, ==, "PCMA");
-  g_assert_cmpstr (audio[2]->encoding_name, ==, "telephone-event");
-  g_assert_null (audio[3]);
-  g_assert_true (sipcast_codec_is_telephone_event (audio[2]));
-  g_assert_false (sipcast_codec_is_telephone_event (audio[0]));
-  g_assert_null (audio[2]->depayloader);
-  g_assert_cmpstr (audio[2]->fmtp, ==, "0-16");
-  g_assert_null (video[0]);
-
-  g_assert_true (pcma == audio[1]);
-  g_assert_cmpint (pcma->static_pt, ==, 8);
-  g_assert_cmpstr (pcma->decoder, ==, "alawdec");
-  g_assert_null (sipcast_codec_find (SIPCAST_MEDIA_AUDIO, "PCMA", 16000));
-  g_assert_null (sipcast_codec_find (SIPCAST_MEDIA_VIDEO, "PCMA", 8000));
-  g_assert_null (sipcast_codec_find (SIPCAST_MEDIA_AUDIO, "G729", 8000));
 }
 
 static void
@@ -340,23 +475,51 @@ test_answer_ipv6 (void)
 static void
 test_answer_rejected (void)
 {
-  /* Port 0: the far end declines audio, which is not a parse error. */
-  g_autoptr (SipcastSdpAnswer) answer = answer_ok (
+  /* Port 0: the far end declines a stream, which is not a parse error as
+   * long as another one is left... */
+  g_autoptr (SipcastSdpAnswer) no_audio = answer_ok (
     SESSION_HEAD
     "c=IN IP4 198.51.100.7\r\n"
     "t=0 0\r\n"
-    "m=audio 0 RTP/AVP 0\r\n");
+    "m=audio 0 RTP/AVP 0\r\n"
+    "m=video 40002 RTP/AVP 97\r\n"
+    "a=rtpmap:97 VP8/90000\r\n");
+  g_autoptr (SipcastSdpAnswer) no_video = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 0\r\n"
+    "m=video 0 RTP/AVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n");
 
-  g_assert_null (answer->audio);
+  g_assert_null (no_audio->audio);
+  g_assert_nonnull (no_audio->video);
+  g_assert_cmpstr (no_audio->video->codec->encoding_name, ==, "VP8");
+  g_assert_nonnull (no_video->audio);
+  g_assert_null (no_video->video);
+
+  /* ...but with nothing left there is nothing to publish. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=audio 0 RTP/AVP 0\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=audio 0 RTP/AVP 0\r\n"
+                "m=video 0 RTP/AVP 96\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
 }
 
 static void
 test_answer_no_common_codec (void)
 {
+  /* G.729 and GSM (static 3, no rtpmap) are not ours. */
   answer_fails (SESSION_HEAD
                 "c=IN IP4 198.51.100.7\r\n"
                 "t=0 0\r\n"
-                "m=audio 40000 RTP/AVP 18 9\r\n"
+                "m=audio 40000 RTP/AVP 18 3\r\n"
                 "a=rtpmap:18 G729/8000\r\n",
                 SIPCAST_ERROR_NO_COMMON_CODEC);
   /* Only telephone-event is no voice codec. */
@@ -382,17 +545,252 @@ test_answer_no_common_codec (void)
 }
 
 static void
-test_answer_no_audio_line (void)
+test_answer_no_media_line (void)
 {
   answer_fails (SESSION_HEAD
                 "c=IN IP4 198.51.100.7\r\n"
                 "t=0 0\r\n",
                 SIPCAST_ERROR_NO_COMMON_CODEC);
+  /* Media we never offer is no media line of ours. */
   answer_fails (SESSION_HEAD
                 "c=IN IP4 198.51.100.7\r\n"
                 "t=0 0\r\n"
-                "m=video 40000 RTP/AVP 96\r\n"
-                "a=rtpmap:96 H264/90000\r\n",
+                "m=application 40000 UDP/BFCP *\r\n"
+                "m=text 40002 RTP/AVP 98\r\n"
+                "a=rtpmap:98 t140/1000\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+}
+
+static void
+test_answer_video_only (void)
+{
+  /* No m=audio at all: a camera, or a peer that dropped the line. */
+  g_autoptr (SipcastSdpAnswer) answer = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=video 40000 RTP/AVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n");
+
+  g_assert_null (answer->audio);
+  g_assert_nonnull (answer->video);
+  g_assert_cmpstr (answer->video->codec->encoding_name, ==, "H264");
+  g_assert_cmpuint (answer->video->payload_type, ==, 96);
+  /* RFC 6184: no fmtp means packetization-mode 0, and no profile. */
+  g_assert_cmpint (answer->video->packetization_mode, ==, 0);
+  g_assert_cmpint (answer->video->codec->packetization_mode, ==, 0);
+  g_assert_null (answer->video->fmtp);
+  g_assert_null (answer->video->profile_level_id);
+  g_assert_false (answer->video->has_pli);
+  g_assert_false (answer->video->has_fir);
+  g_assert_false (answer->video->has_nack);
+  g_assert_cmpuint (answer->video->port, ==, 40000);
+  g_assert_cmpuint (answer->video->rtcp_port, ==, 40001);
+}
+
+static void
+test_answer_audio_and_video (void)
+{
+  /* A video phone: its own payload numbers, c= per line, RTCP feedback
+   * per payload type, separate rtcp ports. */
+  g_autoptr (SipcastSdpAnswer) answer = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 9 101\r\n"
+    "a=rtpmap:9 G722/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-15\r\n"
+    "a=sendrecv\r\n"
+    "m=video 40002 RTP/AVPF 109\r\n"
+    "c=IN IP4 198.51.100.9\r\n"
+    "b=AS:1024\r\n"
+    "a=rtpmap:109 H264/90000\r\n"
+    "a=fmtp:109 profile-level-id=42801F; packetization-mode=1; "
+    "sprop-parameter-sets=Z0KAH9oBQBbpUgAAAwACAAADAGQeMGVA,aM4G4g==\r\n"
+    "a=rtcp-fb:109 nack\r\n"
+    "a=rtcp-fb:109 nack pli\r\n"
+    "a=rtcp-fb:109 ccm tmmbr\r\n"
+    "a=rtcp:40005\r\n"
+    "a=sendonly\r\n");
+  SipcastSdpMedia *audio = answer->audio;
+  SipcastSdpMedia *video = answer->video;
+
+  g_assert_cmpstr (audio->codec->encoding_name, ==, "G722");
+  g_assert_cmpstr (audio->codec->depayloader, ==, "rtpg722depay");
+  g_assert_cmpuint (audio->payload_type, ==, 9);
+  g_assert_cmpint (audio->telephone_event_pt, ==, 101);
+  g_assert_cmpint (audio->packetization_mode, ==, -1);
+  g_assert_null (audio->fmtp);
+  g_assert_null (audio->profile_level_id);
+  g_assert_cmpstr (audio->address, ==, "198.51.100.7");
+  g_assert_cmpint (audio->direction, ==, SIPCAST_SDP_SENDRECV);
+
+  g_assert_cmpstr (video->codec->encoding_name, ==, "H264");
+  g_assert_cmpstr (video->codec->parser, ==, "h264parse");
+  g_assert_cmpuint (video->payload_type, ==, 109);
+  g_assert_cmpint (video->packetization_mode, ==, 1);
+  g_assert_cmpstr (video->profile_level_id, ==, "42801F");
+  g_assert_cmpstr (video->fmtp, ==,
+                   "profile-level-id=42801F; packetization-mode=1; "
+                   "sprop-parameter-sets=Z0KAH9oBQBbpUgAAAwACAAADAGQeMGVA,aM4G4g==");
+  g_assert_true (video->has_nack);
+  g_assert_true (video->has_pli);
+  g_assert_false (video->has_fir);
+  g_assert_cmpstr (video->address, ==, "198.51.100.9");
+  g_assert_cmpuint (video->port, ==, 40002);
+  g_assert_cmpuint (video->rtcp_port, ==, 40005);
+  g_assert_cmpint (video->direction, ==, SIPCAST_SDP_SENDONLY);
+}
+
+static void
+test_answer_h264_modes (void)
+{
+  /* Mode 2 (interleaved) is not ours; the mode-0 payload type after it
+   * is, and the row we get says so. */
+  g_autoptr (SipcastSdpAnswer) mode0 = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=video 40002 RTP/AVP 96 97\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "a=rtpmap:97 H264/90000\r\n"
+    "a=fmtp:96 profile-level-id=640028;packetization-mode=2\r\n"
+    "a=fmtp:97 profile-level-id=42e01f;packetization-mode=0\r\n");
+  /* The answerer's order wins over ours (mode 1 first). */
+  g_autoptr (SipcastSdpAnswer) answerer_order = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=video 40002 RTP/AVP 97 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "a=rtpmap:97 H264/90000\r\n"
+    "a=fmtp:96 packetization-mode=1\r\n"
+    "a=fmtp:97 profile-level-id=42e00d\r\n");
+  const SipcastCodec *const *video = sipcast_codec_list (SIPCAST_MEDIA_VIDEO);
+
+  g_assert_cmpuint (mode0->video->payload_type, ==, 97);
+  g_assert_cmpint (mode0->video->packetization_mode, ==, 0);
+  g_assert_true (mode0->video->codec == video[1]);
+  g_assert_cmpstr (mode0->video->profile_level_id, ==, "42e01f");
+
+  g_assert_cmpuint (answerer_order->video->payload_type, ==, 97);
+  g_assert_cmpint (answerer_order->video->packetization_mode, ==, 0);
+  g_assert_cmpstr (answerer_order->video->profile_level_id, ==, "42e00d");
+
+  /* Only mode 2 offered back: nothing we take. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\n"
+                "m=video 40002 RTP/AVP 96\r\n"
+                "a=rtpmap:96 H264/90000\r\n"
+                "a=fmtp:96 packetization-mode=2\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+}
+
+static void
+test_answer_vp8_rtcp_fb_wildcard (void)
+{
+  /* "*" applies to every payload type (RFC 4585 §4.2); the feedback of
+   * other payload types does not. */
+  g_autoptr (SipcastSdpAnswer) answer = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=video 40002 RTP/AVPF 100 98\r\n"
+    "a=rtpmap:100 VP9/90000\r\n"
+    "a=rtpmap:98 vp8/90000\r\n"
+    "a=rtcp-fb:* ccm fir\r\n"
+    "a=rtcp-fb:100 nack pli\r\n"
+    "a=rtcp-fb:100 nack\r\n"
+    "a=rtcp-fb:98 goog-remb\r\n");
+
+  g_assert_null (answer->audio);
+  g_assert_cmpstr (answer->video->codec->encoding_name, ==, "VP8");
+  g_assert_cmpstr (answer->video->codec->decoder, ==, "vp8dec");
+  g_assert_cmpuint (answer->video->payload_type, ==, 98);
+  g_assert_cmpint (answer->video->packetization_mode, ==, -1);
+  g_assert_null (answer->video->profile_level_id);
+  g_assert_true (answer->video->has_fir);
+  g_assert_false (answer->video->has_pli);
+  g_assert_false (answer->video->has_nack);
+}
+
+static void
+test_answer_video_no_common_codec (void)
+{
+  /* An accepted video line is held to the same rule as audio: a port
+   * that is not 0 with nothing we offered is a broken answer. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\n"
+                "m=video 40002 RTP/AVP 34\r\n"
+                "a=rtpmap:34 H263/90000\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+  /* H.264 at a clock rate that is not H.264's. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=video 40002 RTP/AVP 96\r\n"
+                "a=rtpmap:96 H264/8000\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+  /* Audio codecs on a video line. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=video 40002 RTP/AVP 0 96\r\n"
+                "a=rtpmap:96 opus/48000/2\r\n",
+                SIPCAST_ERROR_NO_COMMON_CODEC);
+  /* A video line without a connection address. */
+  answer_fails ("v=0\r\n"
+                "o=- 1 1 IN IP4 198.51.100.7\r\n"
+                "s=-\r\n"
+                "t=0 0\r\n"
+                "m=audio 40000 RTP/AVP 0\r\n"
+                "c=IN IP4 198.51.100.7\r\n"
+                "m=video 40002 RTP/AVP 96\r\n"
+                "a=rtpmap:96 VP8/90000\r\n",
+                SIPCAST_ERROR_SDP);
+}
+
+static void
+test_answer_opus_and_g722 (void)
+{
+  /* Opus as browsers and Asterisk write it; G.722 without rtpmap is the
+   * static payload type 9. */
+  g_autoptr (SipcastSdpAnswer) opus = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 111 126\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=rtpmap:126 telephone-event/8000\r\n"
+    "a=fmtp:111 useinbandfec=1;minptime=10\r\n");
+  g_autoptr (SipcastSdpAnswer) g722 = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 9 0\r\n");
+
+  g_assert_cmpstr (opus->audio->codec->encoding_name, ==, "OPUS");
+  g_assert_cmpstr (opus->audio->codec->decoder, ==, "opusdec");
+  g_assert_cmpuint (opus->audio->payload_type, ==, 111);
+  g_assert_cmpstr (opus->audio->fmtp, ==, "useinbandfec=1;minptime=10");
+  g_assert_cmpint (opus->audio->telephone_event_pt, ==, 126);
+  g_assert_null (opus->video);
+
+  g_assert_cmpstr (g722->audio->codec->encoding_name, ==, "G722");
+  g_assert_cmpuint (g722->audio->codec->clock_rate, ==, 8000);
+  g_assert_cmpuint (g722->audio->payload_type, ==, 9);
+
+  /* G.722 announced with its audio rate is not RFC 3551 G.722. */
+  answer_fails (SESSION_HEAD
+                "c=IN IP4 198.51.100.7\r\n"
+                "t=0 0\r\n"
+                "m=audio 40000 RTP/AVP 9\r\n"
+                "a=rtpmap:9 G722/16000\r\n",
                 SIPCAST_ERROR_NO_COMMON_CODEC);
 }
 
@@ -440,7 +838,10 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/offer/line-endings", test_offer_line_endings);
   g_test_add_func ("/sdp/offer/parses-back", test_offer_parses_back);
   g_test_add_func ("/sdp/offer/without-audio", test_offer_without_audio);
-  g_test_add_func ("/sdp/codec-table", test_codec_table);
+  g_test_add_func ("/sdp/offer/video", test_offer_video);
+  g_test_add_func ("/sdp/offer/video-recvonly", test_offer_video_recv_only);
+  g_test_add_func ("/sdp/offer/video-only", test_offer_video_only);
+  g_test_add_func ("/sdp/offer/audio-order", test_offer_audio_order);
   g_test_add_func ("/sdp/direction-names", test_direction_names);
   g_test_add_func ("/sdp/answer/pcma", test_answer_pcma);
   g_test_add_func ("/sdp/answer/pcmu-no-rtpmap", test_answer_pcmu_no_rtpmap);
@@ -453,7 +854,13 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/ipv6", test_answer_ipv6);
   g_test_add_func ("/sdp/answer/rejected", test_answer_rejected);
   g_test_add_func ("/sdp/answer/no-common-codec", test_answer_no_common_codec);
-  g_test_add_func ("/sdp/answer/no-audio-line", test_answer_no_audio_line);
+  g_test_add_func ("/sdp/answer/no-media-line", test_answer_no_media_line);
+  g_test_add_func ("/sdp/answer/video-only", test_answer_video_only);
+  g_test_add_func ("/sdp/answer/audio-and-video", test_answer_audio_and_video);
+  g_test_add_func ("/sdp/answer/h264-modes", test_answer_h264_modes);
+  g_test_add_func ("/sdp/answer/vp8-rtcp-fb-wildcard", test_answer_vp8_rtcp_fb_wildcard);
+  g_test_add_func ("/sdp/answer/video-no-common-codec", test_answer_video_no_common_codec);
+  g_test_add_func ("/sdp/answer/opus-and-g722", test_answer_opus_and_g722);
   g_test_add_func ("/sdp/answer/no-connection", test_answer_no_connection);
   g_test_add_func ("/sdp/answer/bad-rtcp", test_answer_bad_rtcp);
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
