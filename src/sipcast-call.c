@@ -470,6 +470,7 @@ sipcast_call_start (SipcastCall         *self,
   g_autofree char *request_uri = NULL;
   g_autofree char *from = NULL;
   g_autofree char *proxy = NULL;
+  g_autofree const SipcastCodec **audio_codecs = NULL;
   const char *from_domain;
   SipcastSdpOfferParams offer = { 0 };
 
@@ -489,6 +490,10 @@ sipcast_call_start (SipcastCall         *self,
   offer.session_version = ++self->sdp_version;
   offer.audio_port = sipcast_media_session_get_rtp_port (self->media);
   offer.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  /* The config loader has validated the names, so this cannot fail. */
+  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                             (const char *const *) config->audio_codecs, NULL);
+  offer.audio_codecs = audio_codecs;
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 
   request_uri = build_request_uri (self->params);
