@@ -8,6 +8,7 @@
  */
 
 #include "sipcast-call.h"
+#include "sipcast-dtmf.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-port-pool.h"
 
@@ -23,6 +24,14 @@ gboolean sipcast_call_start (SipcastCall         *self,
 
 /* CANCEL before the answer, BYE after; nothing once ended. */
 void     sipcast_call_hangup (SipcastCall *self);
+
+/* Sends @digits to the far end as RFC 2833 events or SIP INFOs.
+ * SIPCAST_ERROR_INVALID_ARGUMENT for a bad digit, SIPCAST_ERROR_CONFLICT
+ * when the call is not established or takes no telephone-events. */
+gboolean sipcast_call_send_dtmf (SipcastCall     *self,
+                                 const char      *digits,
+                                 SipcastDtmfType  type,
+                                 GError         **error);
 
 /* The call has ended (final status) and its media has finished. */
 gboolean sipcast_call_is_done (SipcastCall *self);

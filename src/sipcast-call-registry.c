@@ -265,21 +265,31 @@ sipcast_call_registry_find (SipcastCallRegistry     *self,
   return result;
 }
 
+SipcastCall *
+sipcast_call_registry_lookup (SipcastCallRegistry *self,
+                              const char          *call_id,
+                              GError             **error)
+{
+  SipcastCall *call;
+
+  g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (self), NULL);
+
+  call = call_id != NULL ? g_hash_table_lookup (self->by_id, call_id) : NULL;
+  if (call == NULL)
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                 _("No call with callId “%s”"), call_id ? call_id : "");
+  return call;
+}
+
 gboolean
 sipcast_call_registry_terminate (SipcastCallRegistry *self,
                                  const char          *call_id,
                                  GError             **error)
 {
-  SipcastCall *call;
+  SipcastCall *call = sipcast_call_registry_lookup (self, call_id, error);
 
-  g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (self), FALSE);
-
-  call = call_id != NULL ? g_hash_table_lookup (self->by_id, call_id) : NULL;
-  if (call == NULL) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
-                 _("No call with callId “%s”"), call_id ? call_id : "");
+  if (call == NULL)
     return FALSE;
-  }
 
   sipcast_call_hangup (call);
   return TRUE;

@@ -51,6 +51,12 @@ gboolean sipcast_call_registry_terminate (SipcastCallRegistry *self,
                                           const char          *call_id,
                                           GError             **error);
 
+/* The call with @call_id, live or ended (borrowed), or NULL with
+ * SIPCAST_ERROR_NOT_FOUND. */
+SipcastCall *sipcast_call_registry_lookup (SipcastCallRegistry *self,
+                                          const char          *call_id,
+                                          GError             **error);
+
 /* Hangs up every live call and finishes every FLV stream; completes when
  * all calls have ended (or after a bounded grace time). */
 void     sipcast_call_registry_shutdown_async  (SipcastCallRegistry *self,

@@ -4,6 +4,7 @@
 #include "config.h"
 #include "sipcast-call-private.h"
 #include "sipcast-enums.h"
+#include "sipcast-dtmf.h"
 #include "sipcast-error.h"
 #include "sipcast-media-session.h"
 #include "sipcast-sdp.h"
@@ -67,6 +68,12 @@ struct _SipcastCall {
   gboolean timed_out;
   gboolean auth_tried;
   char *pending_failure;   /* statusInfo for the FAILED that follows our BYE */
+
+  /* SIP INFO DTMF: digits not yet sent, one INFO in flight at a time so
+   * the far end sees them in order. */
+  GString *info_digits;
+  SipcastDtmfType info_type;
+  gboolean info_in_flight;
   gboolean done;
 };
 
@@ -373,6 +380,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->audio_codec);
   g_free (self->local_sdp);
   g_free (self->pending_failure);
+  g_string_free (self->info_digits, TRUE);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
@@ -430,6 +438,7 @@ static void
 sipcast_call_init (SipcastCall *self)
 {
   self->created_at = g_get_real_time ();
+  self->info_digits = g_string_new (NULL);
 }
 
 SipcastCall *
@@ -568,6 +577,58 @@ sipcast_call_is_done (SipcastCall *self)
   return self->done;
 }
 
+static void
+send_next_info (SipcastCall *self)
+{
+  g_autofree char *body = NULL;
+
+  if (self->info_in_flight || self->info_digits->len == 0 || self->nh == NULL)
+    return;
+
+  body = sipcast_dtmf_info_body (self->info_type, self->info_digits->str[0]);
+  g_string_erase (self->info_digits, 0, 1);
+  self->info_in_flight = TRUE;
+  nua_info (self->nh,
+            SIPTAG_CONTENT_TYPE_STR (sipcast_dtmf_info_content_type (self->info_type)),
+            SIPTAG_PAYLOAD_STR (body),
+            TAG_END ());
+}
+
+gboolean
+sipcast_call_send_dtmf (SipcastCall     *self,
+                        const char      *digits,
+                        SipcastDtmfType  type,
+                        GError         **error)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+
+  if (!sipcast_dtmf_validate (digits, error))
+    return FALSE;
+
+  if (self->status != SIPCAST_CALL_STATUS_ESTABLISHED &&
+      self->status != SIPCAST_CALL_STATUS_HOLD) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                 _("Call “%s” is %s, DTMF needs an established call"),
+                 self->params->call_id, sipcast_call_status_to_string (self->status));
+    return FALSE;
+  }
+
+  if (type == SIPCAST_DTMF_RFC2833)
+    return sipcast_media_session_send_dtmf (self->media, digits, error);
+
+  /* A queue of one type: a request of another type waits for it. */
+  if (self->info_digits->len > 0 && self->info_type != type) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                 _("DTMF of another type is still being sent on call “%s”"),
+                 self->params->call_id);
+    return FALSE;
+  }
+  self->info_type = type;
+  g_string_append (self->info_digits, digits);
+  send_next_info (self);
+  return TRUE;
+}
+
 void
 sipcast_call_handle_event (SipcastCall  *self,
                            nua_event_t   event,
@@ -596,6 +657,15 @@ sipcast_call_handle_event (SipcastCall  *self,
 
   case nua_r_bye:
     end_answered (self);
+    break;
+
+  case nua_r_info:
+    if (status < 200)
+      break;
+    if (status >= 300)
+      g_message ("call %s: INFO DTMF refused: %03d %s", self->params->call_id, status, phrase);
+    self->info_in_flight = FALSE;
+    send_next_info (self);
     break;
 
   case nua_i_state: {

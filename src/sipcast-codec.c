@@ -43,6 +43,9 @@ static const SipcastCodec codecs[] = {
     .packetization_mode = -1,
     .depayloader = "rtpopusdepay",
     .decoder = "opusdec",
+    .sample_rate = 48000,
+    .encoder = "opusenc",
+    .payloader = "rtpopuspay",
   },
   {
     .kind = SIPCAST_MEDIA_AUDIO,
@@ -54,6 +57,9 @@ static const SipcastCodec codecs[] = {
     .packetization_mode = -1,
     .depayloader = "rtpg722depay",
     .decoder = "avdec_g722",
+    .sample_rate = 16000,
+    .encoder = "avenc_g722",
+    .payloader = "rtpg722pay",
   },
   {
     .kind = SIPCAST_MEDIA_AUDIO,
@@ -65,6 +71,9 @@ static const SipcastCodec codecs[] = {
     .packetization_mode = -1,
     .depayloader = "rtppcmudepay",
     .decoder = "mulawdec",
+    .sample_rate = 8000,
+    .encoder = "mulawenc",
+    .payloader = "rtppcmupay",
   },
   {
     .kind = SIPCAST_MEDIA_AUDIO,
@@ -76,6 +85,9 @@ static const SipcastCodec codecs[] = {
     .packetization_mode = -1,
     .depayloader = "rtppcmadepay",
     .decoder = "alawdec",
+    .sample_rate = 8000,
+    .encoder = "alawenc",
+    .payloader = "rtppcmapay",
   },
   {
     /* RFC 4733 events 0-16: the DTMF digits 0-9 * # A-D and flash. */

@@ -50,6 +50,13 @@ typedef struct {
   /* Element factory; NULL for telephone-event and for H.264, which is
    * passed through to FLV without decoding. */
   const char *decoder;
+  /* The send direction (audio only): the rate the encoder takes raw audio
+   * at (16000 for G.722, 48000 for Opus), the encoder and the payloader
+   * element factories.  NULL for telephone-event and video, which sipcast
+   * does not send. */
+  guint       sample_rate;
+  const char *encoder;
+  const char *payloader;
 } SipcastCodec;
 
 /* Every codec of @kind in table order (the default offer order),

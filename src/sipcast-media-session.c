@@ -4,12 +4,14 @@
 #include "config.h"
 #include "sipcast-media-session.h"
 #include "sipcast-enums.h"
+#include "sipcast-dtmf.h"
 #include "sipcast-error.h"
 #include "sipcast-pipelines.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
 #include <stdio.h>
+#include <string.h>
 
 /*
  * Pipeline layout (element names are their roles, so GST_DEBUG output and
@@ -17,7 +19,12 @@
  *
  *   rtp_src (udpsrc) ──▶ rtpbin ──pad-added──▶ depay ▶ decoder ▶ [tail bin]
  *   rtcp_src (udpsrc) ─▶ rtpbin ──send_rtcp_src──▶ rtcp_sink (udpsink)
+ *   tx_mixer ▶ encoder ▶ payloader ▶ tx_rtpmux ▶ rtpbin ──▶ rtp_sink (udpsink)
+ *                            tx_dtmf (rtpdtmfsrc) ─┘
  *
+ * The send side runs from the answer on, so the far end hears silence
+ * (the mixer with no source) rather than nothing; RTP leaves from the
+ * socket RTP arrives on (symmetric RTP).
  * The tail bin is parsed from pipelines/audio-aac.pipeline followed by
  * flv-rtmp.pipeline or flv-file.pipeline (or a fakesink when the call is
  * not published).  Streaming threads never touch session state: they post
@@ -72,8 +79,15 @@ struct _SipcastMediaSession {
   char *decoder;
   int telephone_event_pt;
 
+  /* Send direction: the mixer everything the far end hears goes through,
+   * and the RFC 4733 event source (NULL when the far end takes none). */
+  GstElement *tx_mixer;
+  GstElement *tx_dtmf;
+  GString *dtmf_pending;     /* digits queued, first one playing or next */
+  gboolean dtmf_tone_on;
+  guint dtmf_timeout_id;
+
   gboolean publishing;       /* the tail writes to RTMP or a file */
-  gboolean linked;           /* the audio pad reached the tail */
   gboolean stopping;
   gboolean finished;
   SipcastRtmpStatus rtmp_status;
@@ -170,10 +184,17 @@ first_write_probe (GstPad          *pad,
 {
   GstElement *sink = GST_ELEMENT (user_data);
   guint *n_seen = g_object_get_data (G_OBJECT (pad), "sipcast-n-seen");
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
 
-  /* The sink renders in the thread that calls this probe, so when the
-   * second buffer arrives the first one has been accepted by the server
-   * (rtmp2sink only renders once its publish has been accepted). */
+  /* Stream headers (FLV header, metadata, codec config) are only cached
+   * by rtmp2sink until it is connected; they prove nothing. */
+  if (buffer == NULL || GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER))
+    return GST_PAD_PROBE_OK;
+
+  /* The sink renders in the thread that calls this probe, and rtmp2sink
+   * holds the first media buffer until the server has accepted the
+   * publish: when the second media buffer arrives here, the first one
+   * was written. */
   if (++(*n_seen) < 2)
     return GST_PAD_PROBE_OK;
 
@@ -203,6 +224,9 @@ static void
 teardown_pipeline (SipcastMediaSession *self)
 {
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->dtmf_timeout_id, g_source_remove);
+  self->tx_mixer = NULL;
+  self->tx_dtmf = NULL;
   g_clear_handle_id (&self->bus_watch_id, g_source_remove);
 
   if (self->pipeline != NULL) {
@@ -326,7 +350,7 @@ caps_for_pt (SipcastMediaSession *self,
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, 8000,
+                                "clock-rate", G_TYPE_INT, (int) self->clock_rate,
                                 "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                 NULL);
   }
@@ -450,12 +474,129 @@ build_tail (SipcastMediaSession        *self,
 
   sink_pad = gst_element_get_static_pad (sink_element, "sink");
   g_object_set_data_full (G_OBJECT (sink_pad), "sipcast-n-seen", g_new0 (guint, 1), g_free);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
                      first_write_probe, sink_element, NULL);
   gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      eos_probe, sink_element, NULL);
 
   return g_steal_pointer (&bin);
+}
+
+static GstElement *
+make_element (const char  *factory,
+              const char  *name,
+              GError     **error)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL)
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("GStreamer element “%s” is missing"), factory);
+  return element;
+}
+
+/* mixer → encoder → payloader (→ rtpmux with the DTMF events) → rtpbin
+ * send session 0 → udpsink on the RTP socket.  Elements are added to the
+ * pipeline as they are made so a failure leaves nothing dangling. */
+static gboolean
+build_send_path (SipcastMediaSession   *self,
+                 const SipcastSdpMedia *audio,
+                 GError               **error)
+{
+  const SipcastCodec *codec = audio->codec;
+  GstBin *bin = GST_BIN (self->pipeline);
+  GstElement *mixer, *raw_caps, *encoder, *payloader, *rtp_sink, *last;
+  g_autoptr (GstCaps) caps = NULL;
+  g_autoptr (GstPad) send_sink = NULL;
+  g_autoptr (GstPad) send_src = NULL;
+  g_autoptr (GstPad) pad = NULL;
+
+  if ((mixer = make_element ("sipcastmixer", "tx_mixer", error)) == NULL)
+    return FALSE;
+  gst_bin_add (bin, mixer);
+  /* One mixer cycle per packet: fewer wake-ups than the 10 ms default. */
+  g_object_set (mixer, "output-buffer-duration", (guint64) 20 * GST_MSECOND, NULL);
+
+  raw_caps = gst_element_factory_make ("capsfilter", "tx_caps");
+  caps = gst_caps_new_simple ("audio/x-raw",
+                              "format", G_TYPE_STRING, "S16LE",
+                              "rate", G_TYPE_INT, (int) codec->sample_rate,
+                              "channels", G_TYPE_INT, 1, NULL);
+  g_object_set (raw_caps, "caps", caps, NULL);
+  gst_bin_add (bin, raw_caps);
+
+  if ((encoder = make_element (codec->encoder, "tx_encoder", error)) == NULL)
+    return FALSE;
+  gst_bin_add (bin, encoder);
+  if ((payloader = make_element (codec->payloader, "tx_payloader", error)) == NULL)
+    return FALSE;
+  gst_bin_add (bin, payloader);
+  g_object_set (payloader, "pt", audio->payload_type,
+                "min-ptime", (gint64) 20 * GST_MSECOND,
+                "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
+
+  if (!gst_element_link_many (mixer, raw_caps, encoder, payloader, NULL)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("Could not link the %s encoder"), codec->encoding_name);
+    return FALSE;
+  }
+  last = payloader;
+
+  if (audio->telephone_event_pt >= 0) {
+    GstElement *rtpmux, *dtmf, *dtmf_caps;
+    g_autoptr (GstCaps) te_caps = NULL;
+    g_autoptr (GstPad) mux_sink = NULL;
+    g_autoptr (GstPad) dtmf_src = NULL;
+
+    if ((rtpmux = make_element ("rtpdtmfmux", "tx_rtpmux", error)) == NULL)
+      return FALSE;
+    gst_bin_add (bin, rtpmux);
+    if ((dtmf = make_element ("rtpdtmfsrc", "tx_dtmf", error)) == NULL)
+      return FALSE;
+    gst_bin_add (bin, dtmf);
+    /* RFC 4733: events use the clock of the audio they replace (2.1) and
+     * the end packet is sent three times (2.5.1.4). */
+    g_object_set (dtmf, "pt", audio->telephone_event_pt, "packet-redundancy", 3, NULL);
+    dtmf_caps = gst_element_factory_make ("capsfilter", "tx_dtmf_caps");
+    te_caps = gst_caps_new_simple ("application/x-rtp",
+                                   "media", G_TYPE_STRING, "audio",
+                                   "clock-rate", G_TYPE_INT, (int) codec->clock_rate,
+                                   "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
+                                   "payload", G_TYPE_INT, audio->telephone_event_pt, NULL);
+    g_object_set (dtmf_caps, "caps", te_caps, NULL);
+    gst_bin_add (bin, dtmf_caps);
+    gst_element_link (dtmf, dtmf_caps);
+
+    gst_element_link_pads (payloader, "src", rtpmux, "sink_%u");
+    mux_sink = gst_element_request_pad_simple (rtpmux, "priority_sink_%u");
+    dtmf_src = gst_element_get_static_pad (dtmf_caps, "src");
+    gst_pad_link (dtmf_src, mux_sink);
+    self->tx_dtmf = dtmf;
+    last = rtpmux;
+  }
+
+  send_sink = gst_element_request_pad_simple (self->rtpbin, "send_rtp_sink_0");
+  pad = gst_element_get_static_pad (last, "src");
+  if (gst_pad_link (pad, send_sink) != GST_PAD_LINK_OK) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("Could not link the RTP send path"));
+    return FALSE;
+  }
+
+  rtp_sink = gst_element_factory_make ("udpsink", "rtp_sink");
+  /* Symmetric RTP: we send from the port we receive on.  The mixer is
+   * live and paces itself, so the sink need not wait on the clock. */
+  g_object_set (rtp_sink, "socket", self->rtp_socket, "close-socket", FALSE,
+                "host", audio->address, "port", (int) audio->port,
+                "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (bin, rtp_sink);
+  send_src = gst_element_get_static_pad (self->rtpbin, "send_rtp_src_0");
+  gst_clear_object (&pad);
+  pad = gst_element_get_static_pad (rtp_sink, "sink");
+  gst_pad_link (send_src, pad);
+
+  self->tx_mixer = mixer;
+  return TRUE;
 }
 
 static void
@@ -479,6 +620,7 @@ sipcast_media_session_finalize (GObject *object)
   g_free (self->encoding_name);
   g_free (self->depayloader);
   g_free (self->decoder);
+  g_string_free (self->dtmf_pending, TRUE);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -533,6 +675,7 @@ static void
 sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
+  self->dtmf_pending = g_string_new (NULL);
 }
 
 SipcastMediaSession *
@@ -654,6 +797,14 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   src_pad = gst_element_get_static_pad (rtcp_sink, "sink");
   gst_pad_link (rtcp_out, src_pad);
 
+  /* A far end that only sends (sendonly/inactive) gets nothing back. */
+  if (audio->codec->encoder != NULL && audio->port != 0 &&
+      (audio->direction == SIPCAST_SDP_SENDRECV || audio->direction == SIPCAST_SDP_RECVONLY) &&
+      !build_send_path (self, audio, error)) {
+    teardown_pipeline (self);
+    return FALSE;
+  }
+
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch_id = gst_bus_add_watch (bus, bus_cb, self);
 
@@ -704,6 +855,73 @@ sipcast_media_session_stop (SipcastMediaSession *self)
     return;
   }
   self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+}
+
+static void
+send_dtmf_event (SipcastMediaSession *self,
+                 int                  number,
+                 gboolean             start)
+{
+  g_autoptr (GstPad) src = gst_element_get_static_pad (self->tx_dtmf, "src");
+  GstStructure *s = gst_structure_new ("dtmf-event",
+                                       "type", G_TYPE_INT, 1,
+                                       "number", G_TYPE_INT, number,
+                                       "volume", G_TYPE_INT, 10,
+                                       "start", G_TYPE_BOOLEAN, start,
+                                       NULL);
+
+  /* rtpdtmfsrc sends the start packet, updates while the tone lasts and
+   * the three end packets with the final duration (RFC 4733 2.5).  The
+   * event goes in as if from downstream: rtpdtmfsrc handles dtmf-event in
+   * its src pad's event function, which gst_element_send_event bypasses. */
+  gst_pad_send_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, s));
+}
+
+static gboolean
+dtmf_step_cb (gpointer user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+
+  self->dtmf_timeout_id = 0;
+  if (self->tx_dtmf == NULL)
+    return G_SOURCE_REMOVE;
+
+  if (self->dtmf_tone_on) {
+    /* End the current digit, then wait out the inter-digit gap. */
+    send_dtmf_event (self, sipcast_dtmf_event_number (self->dtmf_pending->str[0]), FALSE);
+    g_string_erase (self->dtmf_pending, 0, 1);
+    self->dtmf_tone_on = FALSE;
+    self->dtmf_timeout_id = g_timeout_add (SIPCAST_DTMF_GAP_MS, dtmf_step_cb, self);
+  } else if (self->dtmf_pending->len > 0) {
+    g_debug ("%s: DTMF %c", self->name, self->dtmf_pending->str[0]);
+    send_dtmf_event (self, sipcast_dtmf_event_number (self->dtmf_pending->str[0]), TRUE);
+    self->dtmf_tone_on = TRUE;
+    self->dtmf_timeout_id = g_timeout_add (SIPCAST_DTMF_TONE_MS, dtmf_step_cb, self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+sipcast_media_session_send_dtmf (SipcastMediaSession *self,
+                                 const char          *digits,
+                                 GError             **error)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (digits != NULL, FALSE);
+
+  if (self->tx_dtmf == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                         _("The far end accepts no RFC 2833 telephone-events on this call"));
+    return FALSE;
+  }
+  if (!sipcast_dtmf_validate (digits, error))
+    return FALSE;
+
+  g_string_append (self->dtmf_pending, digits);
+  /* Digits queue behind the one playing; the timer chain plays them all. */
+  if (self->dtmf_timeout_id == 0)
+    dtmf_step_cb (self);
+  return TRUE;
 }
 
 gboolean

@@ -40,6 +40,13 @@ gboolean sipcast_media_session_start (SipcastMediaSession        *self,
  * once and before start (then "finished" is emitted at once). */
 void sipcast_media_session_stop (SipcastMediaSession *self);
 
+/* Queues @digits (0-9 * # A-D) as RFC 4733 telephone-events.
+ * SIPCAST_ERROR_CONFLICT when the far end takes no telephone-event,
+ * SIPCAST_ERROR_INVALID_ARGUMENT for a bad digit (nothing is queued). */
+gboolean sipcast_media_session_send_dtmf (SipcastMediaSession *self,
+                                          const char          *digits,
+                                          GError             **error);
+
 gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
 

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sipcast-rest-server.h"
+#include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
 #include "sipcast-types.h"
@@ -58,6 +59,7 @@ static JsonNode *handle_call_startup (SipcastRestServer *self, JsonObject *body,
 static JsonNode *handle_call_find (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_send_dtmf (SipcastRestServer *self, JsonObject *body, GError **error);
 
 /* Paths relative to REST_PREFIX.  Every row is POST with a JSON body. */
 static const struct {
@@ -68,6 +70,7 @@ static const struct {
   { "/call/find", handle_call_find },
   { "/call/find_all", handle_call_find_all },
   { "/call/terminate", handle_call_terminate },
+  { "/call/send_dtmf", handle_call_send_dtmf },
 };
 
 /* The single mapping from our error codes to HTTP statuses. */
@@ -482,10 +485,10 @@ handle_call_find_all (SipcastRestServer *self,
   return find_calls (self, &filter, error);
 }
 
-static JsonNode *
-handle_call_terminate (SipcastRestServer *self,
-                       JsonObject        *body,
-                       GError           **error)
+/* The callId every per-call method needs, or MISSING_FIELD. */
+static char *
+require_call_id (JsonObject *body,
+                 GError    **error)
 {
   g_autofree char *call_id = NULL;
 
@@ -496,8 +499,45 @@ handle_call_terminate (SipcastRestServer *self,
                          _("callId is required"));
     return NULL;
   }
+  return g_steal_pointer (&call_id);
+}
+
+static JsonNode *
+handle_call_terminate (SipcastRestServer *self,
+                       JsonObject        *body,
+                       GError           **error)
+{
+  g_autofree char *call_id = require_call_id (body, error);
+
+  if (call_id == NULL)
+    return NULL;
 
   if (!sipcast_call_registry_terminate (self->registry, call_id, error))
+    return NULL;
+
+  return empty_object ();
+}
+
+static JsonNode *
+handle_call_send_dtmf (SipcastRestServer *self,
+                       JsonObject        *body,
+                       GError           **error)
+{
+  g_autofree char *call_id = NULL;
+  g_autofree char *dtmf = NULL;
+  g_autofree char *type_name = NULL;
+  SipcastDtmfType type;
+  SipcastCall *call;
+
+  if ((call_id = require_call_id (body, error)) == NULL ||
+      !sipcast_json_get_string (body, "dtmf", &dtmf, error) ||
+      !sipcast_json_get_string (body, "type", &type_name, error) ||
+      !sipcast_dtmf_type_from_string (type_name, &type, error) ||
+      !sipcast_dtmf_validate (dtmf, error))
+    return NULL;
+
+  call = sipcast_call_registry_lookup (self->registry, call_id, error);
+  if (call == NULL || !sipcast_call_send_dtmf (call, dtmf, type, error))
     return NULL;
 
   return empty_object ();

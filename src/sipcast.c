@@ -13,6 +13,7 @@
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
+#include "gstsipcastmixer.h"
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
@@ -129,6 +130,11 @@ main (int   argc,
   }
 
   gst_init (NULL, NULL);
+  /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */
+  if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL)) {
+    g_printerr ("sipcast: could not register the sipcastmixer element\n");
+    return 1;
+  }
   /* A publisher whose server vanished must see EPIPE, not die of it. */
   signal (SIGPIPE, SIG_IGN);
 

@@ -362,6 +362,14 @@ test_elements_exist_and_fit (void)
         assert_factory (codec->decoder);
         g_assert_true (factories_link (last, codec->decoder));
       }
+
+      /* Audio is sent back too: encoder → payloader must exist and fit. */
+      if (codec->kind == SIPCAST_MEDIA_AUDIO) {
+        g_assert_cmpuint (codec->sample_rate, >=, codec->clock_rate);
+        assert_factory (codec->encoder);
+        assert_factory (codec->payloader);
+        g_assert_true (factories_link (codec->encoder, codec->payloader));
+      }
     }
   }
 }

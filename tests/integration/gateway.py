@@ -1,0 +1,125 @@
+"""The base of sipcast's integration test classes: one nginx-rtmp and one
+sipcast per class, sipp far ends per test, and the assertions they share."""
+
+import unittest
+
+import harness
+from harness import LOOPBACK, wait_for
+
+# The Call object's keys, in the order of the reference API.
+CALL_KEYS = [
+    "custom", "nodeId", "appKey", "sessionId", "callId", "parentCallId",
+    "incoming", "status", "sipStatus", "rtmpUrl", "rtmpStream", "streamName",
+    "rtmpStreamStatus", "caller", "callee", "hasAudio", "hasVideo", "sdp",
+    "visibleName", "inviteParameters", "mediaProvider", "sipMessageRaw",
+    "isMsrp", "target", "holdForTransfer",
+]
+BOOLEAN_KEYS = ["incoming", "hasAudio", "hasVideo", "isMsrp", "holdForTransfer"]
+
+# Mean volume of the sipp tone is -15 dBFS; digital silence is -91.
+TONE_MIN_DB = -30
+TONE_HZ = 440
+
+
+class GatewayTestCase(unittest.TestCase):
+    """One nginx-rtmp and one sipcast for the class; sipps per test."""
+
+    sipcast_args = ()
+    with_nginx = True
+
+    @classmethod
+    def sipcast_config(cls):
+        return None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.nginx = None
+        if cls.with_nginx:
+            cls.nginx = harness.Nginx()
+            cls.addClassCleanup(cls.nginx.close)
+        cls.sipcast = harness.Sipcast(cls.sipcast_args, cls.sipcast_config())
+        cls.addClassCleanup(cls.sipcast.close)
+
+    @classmethod
+    def tearDownClass(cls):
+        # every class checks the daemon shuts down cleanly on SIGTERM
+        cls.sipcast.stop()
+
+    def sipp(self, scenario):
+        sipp = harness.Sipp(scenario)
+        self.addCleanup(sipp.close)
+        return sipp
+
+    def logs(self, *sipps):
+        parts = [self.sipcast.log()] + [sipp.log() for sipp in sipps]
+        if self.nginx is not None:
+            parts.append(self.nginx.log())
+        return "\n".join(parts)
+
+    def startup_body(self, call_id, sipp, **fields):
+        body = {"callId": call_id, "callee": "1000", "sipDomain": LOOPBACK,
+                "sipPort": str(sipp.port), "hasAudio": "true",
+                "hasVideo": "false", "sipLogin": "sipcast",
+                "sipRegisterRequired": "false"}
+        body.update(fields)
+        return body
+
+    def start_call(self, call_id, sipp, auth=None, **fields):
+        """POST /call/startup to sipp; hangs the call up at cleanup."""
+        status, answer, _ = self.sipcast.rest(
+            "/call/startup", self.startup_body(call_id, sipp, **fields), auth=auth)
+        self.assertEqual((status, answer), (200, {}), self.logs(sipp))
+        self.addCleanup(self.hang_up, call_id, auth)
+
+    def hang_up(self, call_id, auth=None):
+        # leaves no live call (nor RTMP stream) behind for the next test,
+        # whatever this one did; the daemon may be gone already
+        try:
+            self.sipcast.rest("/call/terminate", {"callId": call_id}, auth=auth)
+        except OSError:
+            pass
+
+    def terminate(self, call_id):
+        status, answer, _ = self.sipcast.rest("/call/terminate", {"callId": call_id})
+        self.assertEqual((status, answer), (200, {}), self.sipcast.log())
+
+    def find(self, call_id):
+        status, calls, _ = self.sipcast.rest("/call/find", {"callId": call_id})
+        self.assertEqual(status, 200, calls)
+        self.assertEqual(len(calls), 1, calls)
+        return calls[0]
+
+    def wait_publishing(self, call_id, timeout=10):
+        """The call, once its RTMP stream is RTMP_STREAM_ACTIVE."""
+        def active():
+            call = self.find(call_id)
+            return call if call["rtmpStreamStatus"] == "RTMP_STREAM_ACTIVE" else None
+        return wait_for(active, timeout, message=lambda: "%s never RTMP_STREAM_ACTIVE: %s\n%s"
+                        % (call_id, self.find(call_id), self.logs()))
+
+    def assert_error(self, answer, status, expected_status, headers=None):
+        """An error answer: the status, and a JSON {"error", "message"} body."""
+        self.assertEqual(status, expected_status, answer)
+        self.assertIsInstance(answer, dict, answer)
+        self.assertIsInstance(answer.get("error"), str, answer)
+        self.assertIsInstance(answer.get("message"), str, answer)
+        if headers is not None:
+            self.assertTrue(headers.get("Content-Type", "").startswith("application/json"),
+                            headers)
+
+    def assert_sipp_passed(self, sipp, timeout=15):
+        self.assertEqual(sipp.wait(timeout), 0, self.logs(sipp))
+
+    def assert_tone_flv(self, path, min_seconds, max_seconds):
+        """path is an FLV holding only AAC audio: the far end's tone."""
+        probe = harness.ffprobe_streams(path)
+        self.assertEqual(probe["format"]["format_name"], "flv", probe)
+        self.assertEqual([(s["codec_type"], s["codec_name"]) for s in probe["streams"]],
+                         [("audio", "aac")], probe)
+        duration = harness.audio_duration(path)
+        self.assertTrue(min_seconds <= duration <= max_seconds,
+                        "%s holds %.2f s of audio, not %g-%g s"
+                        % (path, duration, min_seconds, max_seconds))
+        self.assertGreater(harness.mean_volume(path), TONE_MIN_DB, "silence in %s" % path)
+        self.assertAlmostEqual(harness.tone_frequency(path), TONE_HZ,
+                               delta=TONE_HZ * 0.03, msg="not the 440 Hz tone: %s" % path)
