@@ -33,6 +33,24 @@ gboolean sipcast_call_send_dtmf (SipcastCall     *self,
                                  SipcastDtmfType  type,
                                  GError         **error);
 
+/* Mixes @stream's audio into what the far end hears until the stream
+ * ends or injection is stopped.  INVALID_ARGUMENT for the call's own
+ * stream, CONFLICT when not established or already injected. */
+gboolean sipcast_call_inject_stream (SipcastCall    *self,
+                                     SipcastStream  *stream,
+                                     GError        **error);
+/* Stops injecting @name (NULL: every injected stream); NOT_FOUND when
+ * there is none. */
+gboolean sipcast_call_stop_inject_stream (SipcastCall  *self,
+                                          const char   *name,
+                                          GError      **error);
+/* Mixes the sound file at @path (already resolved and checked) into what
+ * the far end hears, once or in a loop until the call ends. */
+gboolean sipcast_call_inject_sound (SipcastCall  *self,
+                                    const char   *path,
+                                    gboolean      loop,
+                                    GError      **error);
+
 /* The call has ended (final status) and its media has finished. */
 gboolean sipcast_call_is_done (SipcastCall *self);
 

@@ -26,6 +26,7 @@ struct _SipcastCallRegistry {
   const SipcastConfig *config;
   SipcastSipAgent *agent;
   SipcastPortPool *ports;
+  SipcastStreamRegistry *streams;
 
   GHashTable *by_id;        /* call id → SipcastCall (owned) */
   GHashTable *by_location;  /* publish location → SipcastCall, live calls only */
@@ -115,6 +116,14 @@ call_state_changed_cb (SipcastCall       *call,
 {
   SipcastCallRegistry *self = SIPCAST_CALL_REGISTRY (user_data);
   const SipcastPublishTarget *target = sipcast_call_get_publish_target (call);
+  SipcastStream *stream = sipcast_call_get_stream (call);
+
+  /* Its stream ends with the call: subscribers get EOS, and the name is
+   * free for a new call. */
+  if (sipcast_call_status_is_final (status)) {
+    sipcast_stream_registry_remove (self->streams, stream);
+    sipcast_stream_end (stream);
+  }
 
   /* An ended call no longer holds its location, even while its FLV is
    * being finished. */
@@ -143,6 +152,7 @@ sipcast_call_registry_dispose (GObject *object)
   g_clear_pointer (&self->by_location, g_hash_table_unref);
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_object (&self->ports);
+  g_clear_object (&self->streams);
   g_clear_object (&self->agent);
 
   G_OBJECT_CLASS (sipcast_call_registry_parent_class)->dispose (object);
@@ -161,6 +171,7 @@ sipcast_call_registry_init (SipcastCallRegistry *self)
   self->by_location = g_hash_table_new (g_str_hash, g_str_equal);
   self->expiry = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   g_queue_init (&self->order);
+  self->streams = sipcast_stream_registry_new ();
 }
 
 SipcastCallRegistry *
@@ -188,6 +199,7 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
   g_autoptr (SipcastCallParams) owned = params;
   g_autoptr (SipcastPublishTarget) target = NULL;
   g_autoptr (SipcastCall) call = NULL;
+  g_autoptr (SipcastStream) stream = NULL;
   SipcastCall *other;
 
   g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (self), NULL);
@@ -222,9 +234,15 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
     }
   }
 
-  call = sipcast_call_new (g_steal_pointer (&owned), g_steal_pointer (&target));
-  if (!sipcast_call_start (call, self->config, self->agent, self->ports, error))
+  stream = sipcast_stream_new (params->to_stream, params->call_id);
+  if (!sipcast_stream_registry_add (self->streams, stream, error))
     return NULL;
+
+  call = sipcast_call_new (g_steal_pointer (&owned), g_steal_pointer (&target), stream);
+  if (!sipcast_call_start (call, self->config, self->agent, self->ports, error)) {
+    sipcast_stream_registry_remove (self->streams, stream);
+    return NULL;
+  }
 
   g_signal_connect (call, "state-changed", G_CALLBACK (call_state_changed_cb), self);
   g_signal_connect (call, "done", G_CALLBACK (call_done_cb), self);
@@ -235,6 +253,13 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
   g_hash_table_insert (self->by_id, (gpointer) sipcast_call_get_id (call), g_object_ref (call));
 
   return call;
+}
+
+SipcastStreamRegistry *
+sipcast_call_registry_get_streams (SipcastCallRegistry *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (self), NULL);
+  return self->streams;
 }
 
 GPtrArray *

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include "sipcast-call.h"
 #include "sipcast-config.h"
+#include "sipcast-stream-registry.h"
 
 G_BEGIN_DECLS
 
@@ -30,14 +31,17 @@ typedef struct {
 SipcastCallRegistry *sipcast_call_registry_new (const SipcastConfig *config,
                                                 SipcastSipAgent     *agent);
 
-/* Checks the 409 rules (same callId, or same publish location while the
- * other call is live), creates the call and starts placing it.  Takes
+/* Checks the 409 rules (same callId; same publish location or same
+ * toStream while the other call is live), creates the call and starts placing it.  Takes
  * ownership of @params.  Returns a borrowed pointer (the registry owns the
  * call) or NULL with SIPCAST_ERROR_INVALID_ARGUMENT (e.g. unusable
  * rtmpUrl), SIPCAST_ERROR_CONFLICT or SIPCAST_ERROR_NO_PORTS. */
 SipcastCall *sipcast_call_registry_start_call (SipcastCallRegistry *self,
                                               SipcastCallParams   *params,
                                               GError             **error);
+
+/* The named streams of the live calls. */
+SipcastStreamRegistry *sipcast_call_registry_get_streams (SipcastCallRegistry *self);
 
 /* Matching calls in creation order; an empty array when none match.
  * Elements are borrowed. */

@@ -10,6 +10,7 @@
 #include "sipcast-sdp.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
@@ -46,6 +47,7 @@ struct _SipcastCall {
 
   SipcastCallParams *params;
   SipcastPublishTarget *target;
+  SipcastStream *stream;
   gint64 created_at;
 
   SipcastCallStatus status;
@@ -69,6 +71,13 @@ struct _SipcastCall {
   gboolean auth_tried;
   char *pending_failure;   /* statusInfo for the FAILED that follows our BYE */
 
+  /* What is mixed into the send direction: injected streams by name
+   * (their appsrc, to unsubscribe), and looping sound files by source id
+   * (the path, to start them again at EOS). */
+  GHashTable *injected_streams;   /* stream name → Injection */
+  GHashTable *looping_sounds;     /* source id → path */
+  guint next_sound;
+
   /* SIP INFO DTMF: digits not yet sent, one INFO in flight at a time so
    * the far end sees them in order. */
   GString *info_digits;
@@ -78,6 +87,25 @@ struct _SipcastCall {
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCall, sipcast_call, G_TYPE_OBJECT)
+
+#define STREAM_SOURCE_PREFIX "stream:"
+#define SOUND_SOURCE_PREFIX "sound:"
+
+typedef struct {
+  SipcastStream *stream;
+  GstElement *appsrc;
+} Injection;
+
+static void
+injection_free (gpointer data)
+{
+  Injection *injection = data;
+
+  sipcast_stream_unsubscribe (injection->stream, injection->appsrc);
+  g_object_unref (injection->stream);
+  gst_object_unref (injection->appsrc);
+  g_free (injection);
+}
 
 static void
 check_done (SipcastCall *self)
@@ -136,6 +164,8 @@ set_status (SipcastCall       *self,
 
   if (sipcast_call_status_is_final (status)) {
     g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+    g_hash_table_remove_all (self->injected_streams);
+    g_hash_table_remove_all (self->looping_sounds);
     if (self->media != NULL)
       sipcast_media_session_stop (self->media);
     check_done (self);
@@ -176,6 +206,64 @@ media_error_cb (SipcastMediaSession *media,
                                     "Failed by RTMP writer error" :
                                     "Failed by media error");
   sipcast_call_hangup (self);
+}
+
+static GstElement *
+make_sound_source (const char  *path,
+                   GError     **error)
+{
+  g_autoptr (GstElement) bin = NULL;
+  g_autoptr (GstElement) file = NULL;
+
+  /* decodebin: WAV, MP3, Ogg/Opus, whatever the installed plugins read. */
+  bin = gst_parse_bin_from_description ("filesrc name=file ! decodebin ! audioconvert",
+                                        TRUE, error);
+  if (bin == NULL)
+    return NULL;
+  gst_object_ref_sink (bin);
+  file = gst_bin_get_by_name (GST_BIN (bin), "file");
+  g_object_set (file, "location", path, NULL);
+  return g_steal_pointer (&bin);
+}
+
+static void
+media_source_ended_cb (SipcastMediaSession *media,
+                       const char          *id,
+                       gpointer             user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+  const char *path = g_hash_table_lookup (self->looping_sounds, id);
+
+  sipcast_media_session_remove_source (media, id);
+
+  if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX)) {
+    g_message ("call %s: injected stream %s ended", self->params->call_id,
+               id + strlen (STREAM_SOURCE_PREFIX));
+    g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
+  } else if (path != NULL) {
+    /* A looping sound starts again from its beginning. */
+    g_autoptr (GError) error = NULL;
+    GstElement *source = make_sound_source (path, &error);
+
+    if (source == NULL || !sipcast_media_session_add_source (media, id, source, FALSE, &error)) {
+      g_warning ("call %s: could not loop %s: %s", self->params->call_id, path, error->message);
+      g_hash_table_remove (self->looping_sounds, id);
+    }
+  }
+}
+
+static void
+media_source_failed_cb (SipcastMediaSession *media,
+                        const char          *id,
+                        gpointer             user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  /* Already removed from the pipeline; forget it, do not restart it. */
+  if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX))
+    g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
+  else
+    g_hash_table_remove (self->looping_sounds, id);
 }
 
 static void
@@ -244,7 +332,10 @@ handle_answer (SipcastCall *self,
     g_free (self->audio_codec);
     self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
                                          answer->audio->codec->clock_rate);
-    sipcast_media_session_start (self->media, answer->audio, self->target, &error);
+    if (self->stream != NULL)
+      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
+                                 &error);
   }
 
   if (error != NULL) {
@@ -363,6 +454,7 @@ sipcast_call_dispose (GObject *object)
     g_clear_object (&self->media);
   }
   g_clear_object (&self->agent);
+  g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->dispose (object);
 }
@@ -381,6 +473,8 @@ sipcast_call_finalize (GObject *object)
   g_free (self->local_sdp);
   g_free (self->pending_failure);
   g_string_free (self->info_digits, TRUE);
+  g_hash_table_unref (self->injected_streams);
+  g_hash_table_unref (self->looping_sounds);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
@@ -439,11 +533,15 @@ sipcast_call_init (SipcastCall *self)
 {
   self->created_at = g_get_real_time ();
   self->info_digits = g_string_new (NULL);
+  self->injected_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                  injection_free);
+  self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SipcastCall *
 sipcast_call_new (SipcastCallParams    *params,
-                  SipcastPublishTarget *target)
+                  SipcastPublishTarget *target,
+                  SipcastStream        *stream)
 {
   SipcastCall *self;
 
@@ -452,6 +550,7 @@ sipcast_call_new (SipcastCallParams    *params,
   self = g_object_new (SIPCAST_TYPE_CALL, NULL);
   self->params = params;
   self->target = target;
+  self->stream = stream != NULL ? g_object_ref (stream) : NULL;
   self->caller = g_strdup (params->sip_login ? params->sip_login : DEFAULT_LOGIN);
   if (target != NULL)
     self->rtmp_status = SIPCAST_RTMP_STATUS_WAIT;
@@ -493,6 +592,8 @@ sipcast_call_start (SipcastCall         *self,
   g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
   g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
   g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
+  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
+  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
 
   offer.address = sipcast_sip_agent_get_address (agent);
   offer.session_id = (guint64) g_get_real_time ();
@@ -626,6 +727,119 @@ sipcast_call_send_dtmf (SipcastCall     *self,
   self->info_type = type;
   g_string_append (self->info_digits, digits);
   send_next_info (self);
+  return TRUE;
+}
+
+static gboolean
+check_can_inject (SipcastCall  *self,
+                  GError      **error)
+{
+  if (self->status == SIPCAST_CALL_STATUS_ESTABLISHED || self->status == SIPCAST_CALL_STATUS_HOLD)
+    return TRUE;
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+               _("Call “%s” is %s, injecting needs an established call"),
+               self->params->call_id, sipcast_call_status_to_string (self->status));
+  return FALSE;
+}
+
+gboolean
+sipcast_call_inject_stream (SipcastCall    *self,
+                            SipcastStream  *stream,
+                            GError        **error)
+{
+  const char *name = sipcast_stream_get_name (stream);
+  g_autofree char *id = NULL;
+  Injection *injection;
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+
+  if (stream == self->stream) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("Stream “%s” is this call's own audio and cannot be injected into it"), name);
+    return FALSE;
+  }
+  if (!check_can_inject (self, error))
+    return FALSE;
+  if (g_hash_table_contains (self->injected_streams, name)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                 _("Stream “%s” is already injected into call “%s”"), name,
+                 self->params->call_id);
+    return FALSE;
+  }
+
+  injection = g_new0 (Injection, 1);
+  injection->stream = g_object_ref (stream);
+  injection->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (stream));
+  id = g_strconcat (STREAM_SOURCE_PREFIX, name, NULL);
+  if (!sipcast_media_session_add_source (self->media, id, injection->appsrc, TRUE, error)) {
+    injection_free (injection);
+    return FALSE;
+  }
+  g_hash_table_insert (self->injected_streams, g_strdup (name), injection);
+  g_message ("call %s: injecting stream %s", self->params->call_id, name);
+  return TRUE;
+}
+
+gboolean
+sipcast_call_stop_inject_stream (SipcastCall  *self,
+                                 const char   *name,
+                                 GError      **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+
+  g_hash_table_iter_init (&iter, self->injected_streams);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    if (name == NULL || g_str_equal (name, key))
+      g_ptr_array_add (names, g_strdup (key));
+  }
+  if (names->len == 0) {
+    if (name != NULL)
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                   _("Stream “%s” is not injected into call “%s”"), name, self->params->call_id);
+    else
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                   _("No stream is injected into call “%s”"), self->params->call_id);
+    return FALSE;
+  }
+
+  for (guint i = 0; i < names->len; i++) {
+    g_autofree char *id = g_strconcat (STREAM_SOURCE_PREFIX, names->pdata[i], NULL);
+
+    sipcast_media_session_remove_source (self->media, id);
+    g_hash_table_remove (self->injected_streams, names->pdata[i]);
+    g_message ("call %s: stopped injecting stream %s", self->params->call_id,
+               (char *) names->pdata[i]);
+  }
+  return TRUE;
+}
+
+gboolean
+sipcast_call_inject_sound (SipcastCall  *self,
+                           const char   *path,
+                           gboolean      loop,
+                           GError      **error)
+{
+  g_autofree char *id = NULL;
+  GstElement *source;
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+
+  if (!check_can_inject (self, error))
+    return FALSE;
+
+  source = make_sound_source (path, error);
+  if (source == NULL)
+    return FALSE;
+  id = g_strdup_printf (SOUND_SOURCE_PREFIX "%u", ++self->next_sound);
+  if (!sipcast_media_session_add_source (self->media, id, source, FALSE, error))
+    return FALSE;
+  if (loop)
+    g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));
+  g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
   return TRUE;
 }
 
@@ -775,6 +989,13 @@ sipcast_call_get_audio_codec (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
   return self->audio_codec;
+}
+
+SipcastStream *
+sipcast_call_get_stream (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->stream;
 }
 
 gint64

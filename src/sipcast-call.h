@@ -10,6 +10,7 @@
 #include "sipcast-types.h"
 #include "sipcast-call-params.h"
 #include "sipcast-publish-target.h"
+#include "sipcast-stream.h"
 
 G_BEGIN_DECLS
 
@@ -35,12 +36,16 @@ gboolean                    sipcast_call_get_incoming (SipcastCall *self);
 const char                 *sipcast_call_get_audio_codec (SipcastCall *self);
 /* Wall-clock time of /call/startup, µs since the epoch. */
 gint64                      sipcast_call_get_created_at (SipcastCall *self);
+/* The call's named stream (toStream), NULL for a call built without one. */
+SipcastStream              *sipcast_call_get_stream (SipcastCall *self);
 
 G_END_DECLS
 
 G_BEGIN_DECLS
 /* A call in status NEW that has not touched the network yet.  Takes
- * ownership of @params and @target (nullable). */
+ * ownership of @params and @target (nullable); @stream (nullable) is the
+ * named stream its received audio is published under. */
 SipcastCall *sipcast_call_new (SipcastCallParams    *params,
-                               SipcastPublishTarget *target);
+                               SipcastPublishTarget *target,
+                               SipcastStream        *stream);
 G_END_DECLS

@@ -6,7 +6,7 @@
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
-#include "sipcast-pipelines.h"
+#include "sipcast-flv-tail.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -31,8 +31,6 @@
  * application messages that the bus watch handles on the main context.
  */
 
-#define MSG_FIRST_WRITE "sipcast-first-write"
-#define MSG_EOS_AT_SINK "sipcast-eos-at-sink"
 
 /* How long the muxer gets to finish the FLV before the pipeline is torn
  * down anyway (a sink stuck on a dead TCP connection must not block a
@@ -48,8 +46,29 @@ enum {
 enum {
   SIGNAL_ERROR,
   SIGNAL_FINISHED,
+  SIGNAL_SOURCE_ENDED,
+  SIGNAL_SOURCE_FAILED,
   N_SIGNALS
 };
+
+#define MSG_SOURCE_EOS "sipcast-source-eos"
+
+/* A source mixed into the send direction: its elements (in the pipeline)
+ * and the mixer pad it feeds. */
+typedef struct {
+  GPtrArray *elements;   /* GstElement, borrowed from the pipeline */
+  GstPad *mixer_pad;     /* owned request pad */
+} Source;
+
+static void
+source_free (gpointer data)
+{
+  Source *source = data;
+
+  g_ptr_array_unref (source->elements);
+  gst_clear_object (&source->mixer_pad);
+  g_free (source);
+}
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
@@ -83,9 +102,12 @@ struct _SipcastMediaSession {
    * and the RFC 4733 event source (NULL when the far end takes none). */
   GstElement *tx_mixer;
   GstElement *tx_dtmf;
+  GHashTable *sources;       /* id → Source */
   GString *dtmf_pending;     /* digits queued, first one playing or next */
   gboolean dtmf_tone_on;
   guint dtmf_timeout_id;
+
+  SipcastStream *stream;     /* where the decoded audio is also handed */
 
   gboolean publishing;       /* the tail writes to RTMP or a file */
   gboolean stopping;
@@ -122,109 +144,12 @@ dump_graph (SipcastMediaSession *self,
   GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (self->pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
 }
 
-/* Strips '#' comment lines and substitutes ${name} from @vars; an unknown
- * variable is an error rather than a silently broken pipeline. */
-static char *
-expand_description (const char  *resource,
-                    GHashTable  *vars,
-                    GError     **error)
-{
-  g_autofree char *path = g_strconcat ("/org/sipcast/pipelines/", resource, NULL);
-  g_autoptr (GBytes) bytes = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
-
-  bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-  if (bytes == NULL)
-    return NULL;
-
-  lines = g_strsplit (g_bytes_get_data (bytes, NULL), "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = g_strstrip (lines[i]);
-    const char *p;
-
-    if (*line == '#' || *line == '\0')
-      continue;
-
-    for (p = line; *p != '\0'; p++) {
-      const char *end;
-      g_autofree char *key = NULL;
-      const char *value;
-
-      if (p[0] != '$' || p[1] != '{') {
-        g_string_append_c (out, *p);
-        continue;
-      }
-      end = strchr (p, '}');
-      if (end == NULL) {
-        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                     "%s: unterminated ${", resource);
-        return NULL;
-      }
-      key = g_strndup (p + 2, end - p - 2);
-      value = g_hash_table_lookup (vars, key);
-      if (value == NULL) {
-        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                     "%s: unknown variable ${%s}", resource, key);
-        return NULL;
-      }
-      g_string_append (out, value);
-      p = end;
-    }
-    g_string_append_c (out, ' ');
-  }
-
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
-static GstPadProbeReturn
-first_write_probe (GstPad          *pad,
-                   GstPadProbeInfo *info,
-                   gpointer         user_data)
-{
-  GstElement *sink = GST_ELEMENT (user_data);
-  guint *n_seen = g_object_get_data (G_OBJECT (pad), "sipcast-n-seen");
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-
-  /* Stream headers (FLV header, metadata, codec config) are only cached
-   * by rtmp2sink until it is connected; they prove nothing. */
-  if (buffer == NULL || GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_HEADER))
-    return GST_PAD_PROBE_OK;
-
-  /* The sink renders in the thread that calls this probe, and rtmp2sink
-   * holds the first media buffer until the server has accepted the
-   * publish: when the second media buffer arrives here, the first one
-   * was written. */
-  if (++(*n_seen) < 2)
-    return GST_PAD_PROBE_OK;
-
-  gst_element_post_message (sink,
-      gst_message_new_application (GST_OBJECT (sink),
-                                   gst_structure_new_empty (MSG_FIRST_WRITE)));
-  return GST_PAD_PROBE_REMOVE;
-}
-
-static GstPadProbeReturn
-eos_probe (GstPad          *pad,
-           GstPadProbeInfo *info,
-           gpointer         user_data)
-{
-  GstElement *sink = GST_ELEMENT (user_data);
-
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
-    return GST_PAD_PROBE_OK;
-
-  gst_element_post_message (sink,
-      gst_message_new_application (GST_OBJECT (sink),
-                                   gst_structure_new_empty (MSG_EOS_AT_SINK)));
-  return GST_PAD_PROBE_OK;
-}
-
 static void
 teardown_pipeline (SipcastMediaSession *self)
 {
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   g_clear_handle_id (&self->dtmf_timeout_id, g_source_remove);
+  g_hash_table_remove_all (self->sources);
   self->tx_mixer = NULL;
   self->tx_dtmf = NULL;
   g_clear_handle_id (&self->bus_watch_id, g_source_remove);
@@ -282,6 +207,28 @@ fail (SipcastMediaSession *self,
   finish (self);
 }
 
+/* The id of the injected source @object belongs to, or NULL. */
+static const char *
+find_source_of (SipcastMediaSession *self,
+                GstObject           *object)
+{
+  GHashTableIter iter;
+  gpointer id, value;
+
+  g_hash_table_iter_init (&iter, self->sources);
+  while (g_hash_table_iter_next (&iter, &id, &value)) {
+    Source *source = value;
+
+    for (guint i = 0; i < source->elements->len; i++) {
+      GstObject *element = source->elements->pdata[i];
+
+      if (object == element || gst_object_has_as_ancestor (object, element))
+        return id;
+    }
+  }
+  return NULL;
+}
+
 static gboolean
 bus_cb (GstBus     *bus,
         GstMessage *message,
@@ -293,11 +240,16 @@ bus_cb (GstBus     *bus,
   case GST_MESSAGE_APPLICATION: {
     const GstStructure *s = gst_message_get_structure (message);
 
-    if (gst_structure_has_name (s, MSG_FIRST_WRITE)) {
+    if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE)) {
       set_rtmp_status (self, SIPCAST_RTMP_STATUS_ACTIVE);
       dump_graph (self, "active");
-    } else if (gst_structure_has_name (s, MSG_EOS_AT_SINK) && self->stopping) {
+    } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
       finish (self);
+    } else if (gst_structure_has_name (s, MSG_SOURCE_EOS)) {
+      const char *id = gst_structure_get_string (s, "id");
+
+      if (g_hash_table_contains (self->sources, id))
+        g_signal_emit (self, signals[SIGNAL_SOURCE_ENDED], 0, id);
     }
     break;
   }
@@ -305,8 +257,22 @@ bus_cb (GstBus     *bus,
     g_autoptr (GError) err = NULL;
     g_autofree char *debug = NULL;
     g_autofree char *reason = NULL;
+    const char *source_id;
 
     gst_message_parse_error (message, &err, &debug);
+
+    /* A broken injected source (a file that is no audio) costs only
+     * itself, never the call. */
+    source_id = find_source_of (self, GST_MESSAGE_SRC (message));
+    if (source_id != NULL) {
+      g_autofree char *id = g_strdup (source_id);
+
+      g_warning ("%s: %s failed: %s", self->name, id, err->message);
+      sipcast_media_session_remove_source (self, id);
+      g_signal_emit (self, signals[SIGNAL_SOURCE_FAILED], 0, id);
+      break;
+    }
+
     g_warning ("%s: %s: %s (%s)", self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message, debug ? debug : "");
     reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
@@ -366,6 +332,27 @@ request_pt_map_cb (GstElement *rtpbin,
   return caps_for_pt (SIPCAST_MEDIA_SESSION (user_data), pt);
 }
 
+/* On the decoder's streaming thread: the named stream gets the decoded
+ * audio and its format.  The stream object outlives the pipeline (the
+ * session holds a reference until dispose, after teardown). */
+static GstPadProbeReturn
+stream_probe (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  SipcastStream *stream = SIPCAST_STREAM (user_data);
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    sipcast_stream_push (stream, GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    sipcast_stream_set_caps (stream, caps);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 /* Runs on a streaming thread: only builds and links elements, which is
  * what pad-added is for; no session state but the immutable codec info
  * and the tail (set before PLAYING) is read. */
@@ -402,6 +389,11 @@ pad_added_cb (GstElement *rtpbin,
     sinkpad = gst_element_get_static_pad (depay, "sink");
     {
       g_autoptr (GstPad) decoder_src = gst_element_get_static_pad (decoder, "src");
+
+      if (self->stream != NULL)
+        gst_pad_add_probe (decoder_src,
+                           GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                           stream_probe, g_object_ref (self->stream), g_object_unref);
       gst_pad_link (decoder_src, tail_pad);
     }
     gst_element_sync_state_with_parent (decoder);
@@ -426,60 +418,15 @@ build_tail (SipcastMediaSession        *self,
             const SipcastPublishTarget *target,
             GError                    **error)
 {
-  g_autoptr (GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_autofree char *audio = NULL;
-  g_autofree char *sink = NULL;
-  g_autofree char *description = NULL;
-  g_autoptr (GstElement) bin = NULL;
-  g_autoptr (GstElement) sink_element = NULL;
-  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *bin;
 
   if (target == NULL) {
-    /* Not published: nothing to encode.  Named streams will hang here. */
+    /* Not published: nothing to encode. */
     bin = gst_parse_bin_from_description ("fakesink name=sink sync=false async=false",
                                           TRUE, error);
-    if (bin != NULL)
-      gst_object_ref_sink (bin);
-    return g_steal_pointer (&bin);
+    return bin != NULL ? gst_object_ref_sink (bin) : NULL;
   }
-
-  g_hash_table_insert (vars, "aac_rate", g_strdup_printf ("%u", self->config->aac_rate));
-  g_hash_table_insert (vars, "aac_channels", g_strdup_printf ("%u", self->config->aac_channels));
-  g_hash_table_insert (vars, "aac_bitrate", g_strdup_printf ("%u", self->config->aac_bitrate));
-
-  audio = expand_description ("audio-aac.pipeline", vars, error);
-  if (audio == NULL)
-    return NULL;
-  sink = expand_description (target->kind == SIPCAST_PUBLISH_RTMP ?
-                             "flv-rtmp.pipeline" : "flv-file.pipeline", vars, error);
-  if (sink == NULL)
-    return NULL;
-
-  description = g_strconcat (audio, " ! ", sink, NULL);
-  g_debug ("%s: tail: %s", self->name, description);
-
-  bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
-                                             GST_PARSE_FLAG_FATAL_ERRORS, error);
-  if (bin == NULL)
-    return NULL;
-  gst_object_ref_sink (bin);
-
-  sink_element = gst_bin_get_by_name (GST_BIN (bin), "sink");
-  if (sink_element == NULL) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                 "pipeline description has no element named \"sink\"");
-    return NULL;
-  }
-  g_object_set (sink_element, "location", target->location, NULL);
-
-  sink_pad = gst_element_get_static_pad (sink_element, "sink");
-  g_object_set_data_full (G_OBJECT (sink_pad), "sipcast-n-seen", g_new0 (guint, 1), g_free);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER,
-                     first_write_probe, sink_element, NULL);
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     eos_probe, sink_element, NULL);
-
-  return g_steal_pointer (&bin);
+  return sipcast_flv_tail_new (self->config, target, error);
 }
 
 static GstElement *
@@ -607,6 +554,7 @@ sipcast_media_session_dispose (GObject *object)
   teardown_pipeline (self);
   g_clear_object (&self->rtp_socket);
   g_clear_object (&self->rtcp_socket);
+  g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->dispose (object);
 }
@@ -621,6 +569,7 @@ sipcast_media_session_finalize (GObject *object)
   g_free (self->depayloader);
   g_free (self->decoder);
   g_string_free (self->dtmf_pending, TRUE);
+  g_hash_table_unref (self->sources);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -647,10 +596,6 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
-  /* Registered by hand: in a static library the generated constructor
-   * would be dropped by the linker along with its unreferenced object. */
-  sipcast_pipelines_register_resource ();
-
   object_class->dispose = sipcast_media_session_dispose;
   object_class->finalize = sipcast_media_session_finalize;
   object_class->get_property = sipcast_media_session_get_property;
@@ -665,6 +610,14 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
   signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A source added with add_source() reached its end (argument: its id). */
+  signals[SIGNAL_SOURCE_ENDED] =
+    g_signal_new ("source-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* A source failed and was removed (argument: its id). */
+  signals[SIGNAL_SOURCE_FAILED] =
+    g_signal_new ("source-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
   /* The pipeline is gone; the FLV stream is complete if it could be. */
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -676,6 +629,7 @@ sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
   self->dtmf_pending = g_string_new (NULL);
+  self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
 }
 
 SipcastMediaSession *
@@ -715,6 +669,7 @@ gboolean
 sipcast_media_session_start (SipcastMediaSession        *self,
                              const SipcastSdpMedia      *audio,
                              const SipcastPublishTarget *target,
+                             SipcastStream              *stream,
                              GError                    **error)
 {
   g_autofree char *pipeline_name = NULL;
@@ -738,6 +693,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   self->decoder = g_strdup (audio->codec->decoder);
   self->telephone_event_pt = audio->telephone_event_pt;
   self->publishing = target != NULL;
+  g_set_object (&self->stream, stream);
 
   tail = build_tail (self, target, error);
   if (tail == NULL)
@@ -855,6 +811,136 @@ sipcast_media_session_stop (SipcastMediaSession *self)
     return;
   }
   self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+}
+
+/* Detaches @source's elements from a running pipeline.  Main context. */
+static void
+source_remove_elements (SipcastMediaSession *self,
+                        Source              *source)
+{
+  for (guint i = 0; i < source->elements->len; i++) {
+    GstElement *element = source->elements->pdata[i];
+
+    gst_element_set_locked_state (element, TRUE);
+    gst_element_set_state (element, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), element);
+  }
+  g_ptr_array_set_size (source->elements, 0);
+  if (self->tx_mixer != NULL && source->mixer_pad != NULL)
+    gst_element_release_request_pad (self->tx_mixer, source->mixer_pad);
+}
+
+/* On the source's streaming thread: its EOS must not end the mixer's
+ * output (other sources and silence go on), so it is reported and
+ * dropped here. */
+static GstPadProbeReturn
+source_eos_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  const char *id = user_data;
+  GstElement *parent;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+
+  parent = gst_pad_get_parent_element (pad);
+  if (parent != NULL) {
+    gst_element_post_message (parent,
+        gst_message_new_application (GST_OBJECT (parent),
+                                     gst_structure_new (MSG_SOURCE_EOS,
+                                                        "id", G_TYPE_STRING, id, NULL)));
+    gst_object_unref (parent);
+  }
+  return GST_PAD_PROBE_DROP;
+}
+
+gboolean
+sipcast_media_session_add_source (SipcastMediaSession *self,
+                                  const char          *id,
+                                  GstElement          *source_element,
+                                  gboolean             live,
+                                  GError             **error)
+{
+  g_autoptr (GstElement) owned = gst_object_ref_sink (source_element);
+  GstElement *convert, *resample;
+  g_autoptr (GstPad) src_pad = NULL;
+  Source *source;
+
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (id != NULL && GST_IS_ELEMENT (source_element), FALSE);
+
+  if (self->tx_mixer == NULL || self->stopping) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                         _("Nothing is sent to the far end of this call"));
+    return FALSE;
+  }
+  if (g_hash_table_contains (self->sources, id)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                 _("“%s” is already mixed into this call"), id);
+    return FALSE;
+  }
+
+  convert = gst_element_factory_make ("audioconvert", NULL);
+  resample = gst_element_factory_make ("audioresample", NULL);
+  source = g_new0 (Source, 1);
+  source->elements = g_ptr_array_new ();
+  g_ptr_array_add (source->elements, source_element);
+  g_ptr_array_add (source->elements, convert);
+  g_ptr_array_add (source->elements, resample);
+  g_hash_table_insert (self->sources, g_strdup (id), source);
+
+  gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&owned), convert, resample, NULL);
+  source->mixer_pad = gst_element_request_pad_simple (self->tx_mixer, "sink_%u");
+  src_pad = gst_element_get_static_pad (resample, "src");
+  if (!gst_element_link_many (source_element, convert, resample, NULL) ||
+      gst_pad_link (src_pad, source->mixer_pad) != GST_PAD_LINK_OK) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("Could not link “%s” to the mixer"), id);
+    source_remove_elements (self, source);
+    g_hash_table_remove (self->sources, id);
+    return FALSE;
+  }
+
+  if (!live) {
+    /* A file's timestamps start at 0: shift them to now, or the live
+     * mixer would drop them all as long past. */
+    GstClock *clock = gst_element_get_clock (self->pipeline);
+
+    if (clock != NULL) {
+      GstClockTime now = gst_clock_get_time (clock) -
+                         gst_element_get_base_time (self->pipeline);
+
+      gst_pad_set_offset (src_pad, (gint64) now);
+      gst_object_unref (clock);
+    }
+  }
+  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, source_eos_probe,
+                     g_strdup (id), g_free);
+
+  for (guint i = 0; i < source->elements->len; i++)
+    gst_element_sync_state_with_parent (source->elements->pdata[i]);
+
+  g_debug ("%s: mixing in %s", self->name, id);
+  return TRUE;
+}
+
+gboolean
+sipcast_media_session_remove_source (SipcastMediaSession *self,
+                                     const char          *id)
+{
+  Source *source;
+
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+
+  source = g_hash_table_lookup (self->sources, id);
+  if (source == NULL)
+    return FALSE;
+
+  source_remove_elements (self, source);
+  g_hash_table_remove (self->sources, id);
+  g_debug ("%s: stopped mixing in %s", self->name, id);
+  return TRUE;
 }
 
 static void

@@ -13,6 +13,7 @@
 #include "sipcast-config.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-sdp.h"
+#include "sipcast-stream.h"
 #include "sipcast-types.h"
 
 G_BEGIN_DECLS
@@ -29,10 +30,12 @@ SipcastMediaSession *sipcast_media_session_new (const SipcastConfig *config,
 guint sipcast_media_session_get_rtp_port (SipcastMediaSession *self);
 
 /* Builds and starts the pipeline for the negotiated @audio toward
- * @target (NULL: receive only, nothing published). */
+ * @target (NULL: nothing published over RTMP) and @stream (nullable: the
+ * named stream the decoded audio is handed to). */
 gboolean sipcast_media_session_start (SipcastMediaSession        *self,
                                       const SipcastSdpMedia      *audio,
                                       const SipcastPublishTarget *target,
+                                      SipcastStream              *stream,
                                       GError                    **error);
 
 /* Ends the stream cleanly (EOS through the muxer so the FLV is complete),
@@ -46,6 +49,24 @@ void sipcast_media_session_stop (SipcastMediaSession *self);
 gboolean sipcast_media_session_send_dtmf (SipcastMediaSession *self,
                                           const char          *digits,
                                           GError             **error);
+
+/* Mixes @source into what the far end hears.  @source has one always
+ * src pad giving raw audio in any format; it is added to the pipeline and
+ * owned by it.  @live: the source paces itself (an appsrc fed from a
+ * named stream); otherwise (a file) it is placed at the current time.
+ * When the source reaches EOS, "source-ended" is emitted with @id; the
+ * source stays (adding silence) until removed.  A source whose elements
+ * fail is removed and "source-failed" is emitted; the call goes on.
+ * SIPCAST_ERROR_CONFLICT when nothing is sent to the far end or @id is
+ * in use. */
+gboolean sipcast_media_session_add_source (SipcastMediaSession *self,
+                                           const char          *id,
+                                           GstElement          *source,
+                                           gboolean             live,
+                                           GError             **error);
+/* Stops and removes a source; FALSE when there is none called @id. */
+gboolean sipcast_media_session_remove_source (SipcastMediaSession *self,
+                                              const char          *id);
 
 gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);

@@ -594,7 +594,7 @@ new_call (const char *json,
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, &error);
     g_assert_no_error (error);
   }
-  return sipcast_call_new (params, target);
+  return sipcast_call_new (params, target, NULL);
 }
 
 static void

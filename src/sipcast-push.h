@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * One /push: a named stream re-published to an RTMP server (or an FLV
+ * file) of the client's choosing, in a pipeline of its own, with its own
+ * RTMP status and reconnects, whatever the stream's call publishes itself.
+ * It ends when the stream ends (its call ended) or when it is stopped, once
+ * its FLV is complete.
+ */
+
+#include <json-glib/json-glib.h>
+#include "sipcast-config.h"
+#include "sipcast-publish-target.h"
+#include "sipcast-stream.h"
+#include "sipcast-types.h"
+
+G_BEGIN_DECLS
+
+#define SIPCAST_TYPE_PUSH (sipcast_push_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastPush, sipcast_push, SIPCAST, PUSH, GObject)
+
+/* A push of @stream to @rtmp_url + @rtmp_stream (the /call/startup rules
+ * of sipcast-publish-target.h); nothing runs before _start().  @config
+ * must outlive the push.  SIPCAST_ERROR_INVALID_ARGUMENT for an unusable
+ * URL. */
+SipcastPush *sipcast_push_new (const SipcastConfig *config,
+                               SipcastStream       *stream,
+                               const char          *rtmp_url,
+                               const char          *rtmp_stream,
+                               GError             **error);
+
+/* Builds the pipeline and starts publishing (status RTMP_STREAM_WAIT).
+ * SIPCAST_ERROR_PIPELINE when the pipeline cannot be built. */
+gboolean sipcast_push_start (SipcastPush *self,
+                             GError     **error);
+
+/* Ends the push cleanly: EOS through the muxer so the FLV is complete
+ * (bounded by a grace time), then "finished".  Safe to call more than
+ * once, and before _start() (then "finished" is emitted at once). */
+void sipcast_push_stop (SipcastPush *self);
+
+/* The mediaSessionId: a random UUID. */
+const char        *sipcast_push_get_id (SipcastPush *self);
+SipcastStream     *sipcast_push_get_stream (SipcastPush *self);
+const char        *sipcast_push_get_stream_name (SipcastPush *self);
+/* As the client gave them; rtmp_stream may be NULL. */
+const char        *sipcast_push_get_rtmp_url (SipcastPush *self);
+const char        *sipcast_push_get_rtmp_stream (SipcastPush *self);
+/* The composed publish location (the key of the 409 rule). */
+const char        *sipcast_push_get_location (SipcastPush *self);
+/* Microseconds since the epoch. */
+gint64             sipcast_push_get_created_at (SipcastPush *self);
+SipcastRtmpStatus  sipcast_push_get_status (SipcastPush *self);
+/* Ending (stopped, or its stream ended) or already finished. */
+gboolean           sipcast_push_is_stopping (SipcastPush *self);
+gboolean           sipcast_push_is_finished (SipcastPush *self);
+
+/* The Push object of the REST API (README.md "/push"): mediaSessionId,
+ * streamName, rtmpUrl, rtmpStream, status, callId, startedAt. */
+JsonNode *sipcast_push_to_json (SipcastPush *self);
+
+G_END_DECLS

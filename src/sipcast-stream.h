@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * A named stream: the audio a call receives, decoded, published inside
+ * sipcast under the call's toStream so that other pipelines can take it
+ * (/call/inject_stream mixes it into another call, /push re-publishes it).
+ * The source call's streaming thread hands every buffer to
+ * sipcast_stream_push(); each subscriber gets them through its own appsrc.
+ */
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define SIPCAST_TYPE_STREAM (sipcast_stream_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastStream, sipcast_stream, SIPCAST, STREAM, GObject)
+
+typedef enum {
+  SIPCAST_STREAM_WAIT,      /* the call is up, no audio yet */
+  SIPCAST_STREAM_ACTIVE,    /* audio flows */
+  SIPCAST_STREAM_ENDED,     /* the call has ended; subscribers got EOS */
+} SipcastStreamStatus;
+
+SipcastStream *sipcast_stream_new (const char *name,
+                                   const char *call_id);
+
+const char         *sipcast_stream_get_name (SipcastStream *self);
+const char         *sipcast_stream_get_call_id (SipcastStream *self);
+/* "PCMA/8000" once known, else NULL. */
+const char         *sipcast_stream_get_audio_codec (SipcastStream *self);
+void                sipcast_stream_set_audio_codec (SipcastStream *self,
+                                                    const char    *codec);
+SipcastStreamStatus sipcast_stream_get_status (SipcastStream *self);
+const char         *sipcast_stream_status_to_string (SipcastStreamStatus status);
+guint               sipcast_stream_get_n_subscribers (SipcastStream *self);
+
+/* Called from the source call's streaming thread: the raw audio format
+ * and each buffer.  Thread-safe. */
+void sipcast_stream_set_caps (SipcastStream *self,
+                              GstCaps       *caps);
+void sipcast_stream_push (SipcastStream *self,
+                          GstBuffer     *buffer);
+
+/* A new live appsrc that will receive the stream's audio (raw, in the
+ * source's format, timestamped on arrival in the subscriber's pipeline).
+ * The caller adds it to its pipeline and unsubscribes before disposing
+ * of it.  Main context only. */
+GstElement *sipcast_stream_subscribe (SipcastStream *self);
+void        sipcast_stream_unsubscribe (SipcastStream *self,
+                                        GstElement    *appsrc);
+
+/* The source call ended: every subscriber gets EOS, "ended" is emitted. */
+void sipcast_stream_end (SipcastStream *self);
+
+G_END_DECLS
