@@ -87,6 +87,9 @@ static const ConfigKey config_keys[] = {
 
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
+
+  { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
+    "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
 };
 
 #undef FIELD
@@ -358,6 +361,8 @@ sipcast_config_new_default (void)
   config->video_bitrate = 1000;
 
   config->ended_call_ttl = 60;
+
+  config->push_retry_budget = 30;
 
   return config;
 }

@@ -45,6 +45,10 @@ typedef struct {
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */
 
+  /* [push] */
+  guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
+                                   * RTMP_CONNECTION_FAILED; 30 */
+
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;

@@ -76,9 +76,11 @@ def log_times(log_text, call_id):
 
 
 def run(n_calls, seconds, workdir):
+    # measure set-up against a server that accepts at once
+    harness.PUBLISH_DELAY = 0
     nginx = harness.Nginx()
     pcap = workdir / "tone.pcap"
-    long_pcap(harness.MEDIA_DIR / "pcma-440hz-5s.pcap", pcap, seconds + 30)
+    long_pcap(harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap", pcap, seconds + 30)
     scenario = workdir / "uas.xml"
     scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
                         .replace("../media/pcma-440hz-5s.pcap", str(pcap)))

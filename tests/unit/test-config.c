@@ -93,6 +93,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->video_encoder_preset, ==, b->video_encoder_preset);
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
+  g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
 }
 
 /* Runs sipcast_config_new_from_args() on a copy of @args ("sipcast"
@@ -151,6 +152,7 @@ test_defaults (void)
   g_assert_cmpstr (config->video_encoder_preset, ==, "veryfast");
   g_assert_cmpuint (config->video_bitrate, ==, 1000);
   g_assert_cmpuint (config->ended_call_ttl, ==, 60);
+  g_assert_cmpuint (config->push_retry_budget, ==, 30);
   g_assert_null (config->config_file);
   g_assert_false (config->print_config);
   g_assert_false (config->show_version);
@@ -188,7 +190,9 @@ test_load_file (Fixture      *fixture,
     "video-encoder-preset=ultrafast\n"
     "video-bitrate=2500\n"
     "[calls]\n"
-    "ended-call-ttl=0\n");
+    "ended-call-ttl=0\n"
+    "[push]\n"
+    "retry-budget=5\n");
 
   g_assert_true (sipcast_config_load_file (config, path, &error));
   g_assert_no_error (error);
@@ -213,6 +217,7 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpstr (config->video_encoder_preset, ==, "ultrafast");
   g_assert_cmpuint (config->video_bitrate, ==, 2500);
   g_assert_cmpuint (config->ended_call_ttl, ==, 0);
+  g_assert_cmpuint (config->push_retry_budget, ==, 5);
 }
 
 static void
@@ -308,6 +313,8 @@ test_bad_values (Fixture      *fixture,
     { "media", "video-bitrate", "20001", "20001" },
     { "media", "video-bitrate", "1M", "1M" },
     { "calls", "ended-call-ttl", "-5", "ended-call-ttl" },
+    { "push", "retry-budget", "3601", "3601" },
+    { "push", "retry-budget", "30s", "30s" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -346,14 +353,16 @@ test_edge_values (Fixture      *fixture,
                                      "[sip]\nport=0\n"
                                      "[rtp]\nports=1024-1025\n"
                                      "[media]\naac-channels=1\naac-bitrate=8000\n"
-                                     "video-bitrate=50\naudio-codecs=PCMU\n");
+                                     "video-bitrate=50\naudio-codecs=PCMU\n"
+                                     "[push]\nretry-budget=0\n");
   g_autofree char *high = write_file (fixture, "high.conf",
                                       "[rest]\nport=65535\nproduction=1\n"
                                       "[sip]\nport=65535\n"
                                       "[rtp]\nports=65534-65535\n"
                                       "[media]\naac-channels=2\naac-bitrate=320000\n"
                                       "video-bitrate=20000\n"
-                                      "audio-codecs=PCMA;G722;OPUS;PCMU;telephone-event;\n");
+                                      "audio-codecs=PCMA;G722;OPUS;PCMU;telephone-event;\n"
+                                      "[push]\nretry-budget=3600\n");
 
   g_assert_true (sipcast_config_load_file (config, low, &error));
   g_assert_no_error (error);
@@ -364,6 +373,8 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->aac_bitrate, ==, 8000);
   g_assert_cmpuint (config->video_bitrate, ==, 50);
   g_assert_cmpstrv (config->audio_codecs, ((const char *[]) { "PCMU", NULL }));
+  /* 0: a push gives up at its first failure. */
+  g_assert_cmpuint (config->push_retry_budget, ==, 0);
 
   g_assert_true (sipcast_config_load_file (config, high, &error));
   g_assert_no_error (error);
@@ -374,6 +385,7 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 320000);
   g_assert_cmpuint (config->video_bitrate, ==, 20000);
+  g_assert_cmpuint (config->push_retry_budget, ==, 3600);
   /* GKeyFile-style trailing ';' and a named telephone-event are fine. */
   g_assert_cmpstrv (config->audio_codecs,
                     ((const char *[]) { "PCMA", "G722", "OPUS", "PCMU", NULL }));
@@ -651,6 +663,7 @@ test_to_string_round_trip (Fixture      *fixture,
   config->video_encoder_preset = g_strdup ("placebo");
   config->video_bitrate = 20000;
   config->ended_call_ttl = 86400;
+  config->push_retry_budget = 7;
 
   assert_round_trip (fixture, config);
 }
@@ -672,6 +685,7 @@ test_to_string_has_every_key (void)
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" },
     { "calls", "ended-call-ttl" },
+    { "push", "retry-budget" },
   };
   gsize n_keys = 0;
   g_auto (GStrv) groups = NULL;
