@@ -86,6 +86,12 @@ struct _SipcastMixer {
   GstClockID clock_id;
   gboolean flushing;
   gboolean eos_requested;
+  /* Also under the object lock: TRUE while PLAYING.  Until then the
+   * element has no clock to pace on, and the base class's live timeouts
+   * would produce silence as fast as the CPU allows (seconds of it ahead
+   * of real time when going to PLAYING takes a while under load). */
+  gboolean playing;
+  GCond playing_cond;
 
   /* Protected by the object lock: where the next output buffer starts,
    * the end of the last one pushed. */
@@ -552,6 +558,18 @@ sipcast_mixer_aggregate (GstAggregator *agg,
   if (eos)
     return GST_FLOW_EOS;
 
+  /* Nothing leaves before PLAYING: a live element's output is due at
+   * clock times, and until PLAYING there is no clock. */
+  GST_OBJECT_LOCK (self);
+  while (!self->playing && !self->flushing && !self->eos_requested)
+    g_cond_wait (&self->playing_cond, GST_OBJECT_GET_LOCK (self));
+  eos = self->eos_requested;
+  if (self->flushing || eos) {
+    GST_OBJECT_UNLOCK (self);
+    return eos ? GST_FLOW_EOS : GST_FLOW_FLUSHING;
+  }
+  GST_OBJECT_UNLOCK (self);
+
   /* GstAggregator only waits on the clock when some source has no data
    * yet. Sources that always have data (a file decoded faster than real
    * time, a pad already at EOS) would otherwise make the mixer produce
@@ -635,6 +653,7 @@ sipcast_mixer_send_event (GstElement *element,
   self->eos_requested = TRUE;
   if (self->clock_id != NULL)
     gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->playing_cond);
   GST_OBJECT_UNLOCK (self);
 
   gst_event_unref (event);
@@ -647,6 +666,7 @@ sipcast_mixer_change_state (GstElement     *element,
                             GstStateChange  transition)
 {
   SipcastMixer *self = SIPCAST_MIXER (element);
+  GstStateChangeReturn ret;
 
   switch (transition) {
   case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -664,13 +684,28 @@ sipcast_mixer_change_state (GstElement     *element,
     self->flushing = TRUE;
     if (self->clock_id != NULL)
       gst_clock_id_unschedule (self->clock_id);
+    g_cond_broadcast (&self->playing_cond);
+    GST_OBJECT_UNLOCK (self);
+    break;
+  case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+    GST_OBJECT_LOCK (self);
+    self->playing = FALSE;
     GST_OBJECT_UNLOCK (self);
     break;
   default:
     break;
   }
 
-  return GST_ELEMENT_CLASS (sipcast_mixer_parent_class)->change_state (element, transition);
+  ret = GST_ELEMENT_CLASS (sipcast_mixer_parent_class)->change_state (element, transition);
+
+  /* After the base class: the clock and base time are set by now. */
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && ret != GST_STATE_CHANGE_FAILURE) {
+    GST_OBJECT_LOCK (self);
+    self->playing = TRUE;
+    g_cond_broadcast (&self->playing_cond);
+    GST_OBJECT_UNLOCK (self);
+  }
+  return ret;
 }
 
 static void
@@ -689,6 +724,14 @@ sipcast_mixer_constructed (GObject *object)
 }
 
 static void
+sipcast_mixer_finalize (GObject *object)
+{
+  g_cond_clear (&SIPCAST_MIXER (object)->playing_cond);
+
+  G_OBJECT_CLASS (sipcast_mixer_parent_class)->finalize (object);
+}
+
+static void
 sipcast_mixer_class_init (SipcastMixerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -700,6 +743,7 @@ sipcast_mixer_class_init (SipcastMixerClass *klass)
                            "sipcast audio mixer");
 
   object_class->constructed = sipcast_mixer_constructed;
+  object_class->finalize = sipcast_mixer_finalize;
 
   /* A convert pad as source pad lets the output format follow a
    * downstream renegotiation (e.g. the call switches codec). */
@@ -740,6 +784,7 @@ sipcast_mixer_init (SipcastMixer *self)
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 
   self->next_pts = GST_CLOCK_TIME_NONE;
+  g_cond_init (&self->playing_cond);
 }
 
 /* --- GstChildProxy ---------------------------------------------------- */
