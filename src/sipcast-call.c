@@ -214,41 +214,57 @@ make_sound_source (const char  *path,
 {
   g_autoptr (GstElement) bin = NULL;
   g_autoptr (GstElement) file = NULL;
+  g_autoptr (GstElement) convert = NULL;
+  g_autoptr (GstPad) src = NULL;
 
-  /* decodebin: WAV, MP3, Ogg/Opus, whatever the installed plugins read. */
-  bin = gst_parse_bin_from_description ("filesrc name=file ! decodebin ! audioconvert",
-                                        TRUE, error);
+  /* decodebin: WAV, MP3, Ogg/Opus, whatever the installed plugins read.
+   * Only the output is ghosted by hand: automatic ghosting would also
+   * ghost audioconvert's sink, which decodebin links to later. */
+  bin = gst_parse_bin_from_description ("filesrc name=file ! decodebin ! audioconvert name=convert",
+                                        FALSE, error);
   if (bin == NULL)
     return NULL;
   gst_object_ref_sink (bin);
   file = gst_bin_get_by_name (GST_BIN (bin), "file");
   g_object_set (file, "location", path, NULL);
+  convert = gst_bin_get_by_name (GST_BIN (bin), "convert");
+  src = gst_element_get_static_pad (convert, "src");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   return g_steal_pointer (&bin);
 }
 
 static void
 media_source_ended_cb (SipcastMediaSession *media,
                        const char          *id,
+                       guint64              end,
                        gpointer             user_data)
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
-  const char *path = g_hash_table_lookup (self->looping_sounds, id);
+  g_autofree char *path = NULL;
 
-  sipcast_media_session_remove_source (media, id);
-
+  /* The media session removes the source itself once it has played. */
   if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX)) {
     g_message ("call %s: injected stream %s ended", self->params->call_id,
                id + strlen (STREAM_SOURCE_PREFIX));
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
-  } else if (path != NULL) {
-    /* A looping sound starts again from its beginning. */
+    return;
+  }
+
+  /* A looping sound goes on, from where this round ends, as a new source
+   * (the old one still has its last samples to play). */
+  if (!g_hash_table_steal_extended (self->looping_sounds, id, NULL, (gpointer *) &path))
+    return;
+  {
     g_autoptr (GError) error = NULL;
+    g_autofree char *next_id = g_strdup_printf (SOUND_SOURCE_PREFIX "%u", ++self->next_sound);
     GstElement *source = make_sound_source (path, &error);
 
-    if (source == NULL || !sipcast_media_session_add_source (media, id, source, FALSE, &error)) {
+    if (source == NULL ||
+        !sipcast_media_session_add_source (media, next_id, source, FALSE, end, &error)) {
       g_warning ("call %s: could not loop %s: %s", self->params->call_id, path, error->message);
-      g_hash_table_remove (self->looping_sounds, id);
+      return;
     }
+    g_hash_table_insert (self->looping_sounds, g_steal_pointer (&next_id), g_steal_pointer (&path));
   }
 }
 
@@ -771,7 +787,8 @@ sipcast_call_inject_stream (SipcastCall    *self,
   injection->stream = g_object_ref (stream);
   injection->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (stream));
   id = g_strconcat (STREAM_SOURCE_PREFIX, name, NULL);
-  if (!sipcast_media_session_add_source (self->media, id, injection->appsrc, TRUE, error)) {
+  if (!sipcast_media_session_add_source (self->media, id, injection->appsrc, TRUE,
+                                         GST_CLOCK_TIME_NONE, error)) {
     injection_free (injection);
     return FALSE;
   }
@@ -835,7 +852,8 @@ sipcast_call_inject_sound (SipcastCall  *self,
   if (source == NULL)
     return FALSE;
   id = g_strdup_printf (SOUND_SOURCE_PREFIX "%u", ++self->next_sound);
-  if (!sipcast_media_session_add_source (self->media, id, source, FALSE, error))
+  if (!sipcast_media_session_add_source (self->media, id, source, FALSE, GST_CLOCK_TIME_NONE,
+                                         error))
     return FALSE;
   if (loop)
     g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));

@@ -84,6 +84,8 @@ static const ConfigKey config_keys[] = {
     "x264 speed preset of the H.264 encoding of VP8 video" },
   { "media", "video-bitrate", VALUE_UINT, FIELD (video_bitrate), 50, 20000,
     "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
+  { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
+    "Directory /call/inject_sound takes file names from" },
 
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
@@ -305,14 +307,56 @@ config_copy (const SipcastConfig *config)
 {
   SipcastConfig *copy = g_memdup2 (config, sizeof *config);
 
-  copy->rest_address = g_strdup (config->rest_address);
-  copy->users_file = g_strdup (config->users_file);
-  copy->sip_address = g_strdup (config->sip_address);
-  copy->user_agent = g_strdup (config->user_agent);
-  copy->audio_codecs = g_strdupv (config->audio_codecs);
-  copy->video_encoder_preset = g_strdup (config->video_encoder_preset);
+  /* Deep-copy what the key table says is allocated, so a new string key
+   * cannot be forgotten here (and then freed twice). */
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++) {
+    gpointer field = G_STRUCT_MEMBER_P (copy, config_keys[i].offset);
+
+    switch (config_keys[i].type) {
+    case VALUE_STRING:
+    case VALUE_X264_PRESET:
+      *(char **) field = g_strdup (*(char **) field);
+      break;
+    case VALUE_AUDIO_CODECS:
+      *(char ***) field = g_strdupv (*(char ***) field);
+      break;
+    case VALUE_BOOLEAN:
+    case VALUE_UINT:
+    case VALUE_SIZE:
+    case VALUE_PORT_RANGE:
+    case VALUE_AAC_RATE:
+      break;
+    }
+  }
   copy->config_file = g_strdup (config->config_file);
   return copy;
+}
+
+/* Frees what @config's fields own (the key table says which), leaving
+ * the struct itself. */
+static void
+config_clear_fields (SipcastConfig *config)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (config_keys); i++) {
+    gpointer field = G_STRUCT_MEMBER_P (config, config_keys[i].offset);
+
+    switch (config_keys[i].type) {
+    case VALUE_STRING:
+    case VALUE_X264_PRESET:
+      g_clear_pointer ((char **) field, g_free);
+      break;
+    case VALUE_AUDIO_CODECS:
+      g_clear_pointer ((char ***) field, g_strfreev);
+      break;
+    case VALUE_BOOLEAN:
+    case VALUE_UINT:
+    case VALUE_SIZE:
+    case VALUE_PORT_RANGE:
+    case VALUE_AAC_RATE:
+      break;
+    }
+  }
+  g_clear_pointer (&config->config_file, g_free);
 }
 
 /* Moves everything from @src into @dest and frees @src. */
@@ -320,13 +364,7 @@ static void
 config_take (SipcastConfig *dest,
              SipcastConfig *src)
 {
-  g_free (dest->rest_address);
-  g_free (dest->users_file);
-  g_free (dest->sip_address);
-  g_free (dest->user_agent);
-  g_strfreev (dest->audio_codecs);
-  g_free (dest->video_encoder_preset);
-  g_free (dest->config_file);
+  config_clear_fields (dest);
   *dest = *src;
   g_free (src);
 }
@@ -359,6 +397,7 @@ sipcast_config_new_default (void)
   });
   config->video_encoder_preset = g_strdup ("veryfast");
   config->video_bitrate = 1000;
+  config->sounds_dir = g_strdup (SIPCAST_DATADIR "/sounds");
 
   config->ended_call_ttl = 60;
 
@@ -372,13 +411,7 @@ sipcast_config_free (SipcastConfig *config)
 {
   if (config == NULL)
     return;
-  g_free (config->rest_address);
-  g_free (config->users_file);
-  g_free (config->sip_address);
-  g_free (config->user_agent);
-  g_strfreev (config->audio_codecs);
-  g_free (config->video_encoder_preset);
-  g_free (config->config_file);
+  config_clear_fields (config);
   g_free (config);
 }
 

@@ -41,6 +41,7 @@ typedef struct {
   char   **audio_codecs;
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
+  char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
 
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */

@@ -487,10 +487,8 @@ add_boolean (JsonBuilder *builder,
   json_builder_add_boolean_value (builder, value);
 }
 
-/* The same shape as JavaScript's Date.toISOString(), which is what web
- * clients of this API parse. */
-static char *
-format_timestamp (gint64 usec_since_epoch)
+char *
+sipcast_json_format_timestamp (gint64 usec_since_epoch)
 {
   g_autoptr (GDateTime) dt = NULL;
   g_autofree char *seconds = NULL;
@@ -516,7 +514,7 @@ sipcast_call_to_json (SipcastCall *call)
 
   params = sipcast_call_get_params (call);
   sip_status = sipcast_call_get_sip_status (call);
-  started_at = format_timestamp (sipcast_call_get_created_at (call));
+  started_at = sipcast_json_format_timestamp (sipcast_call_get_created_at (call));
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);

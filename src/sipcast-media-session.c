@@ -31,7 +31,6 @@
  * application messages that the bus watch handles on the main context.
  */
 
-
 /* How long the muxer gets to finish the FLV before the pipeline is torn
  * down anyway (a sink stuck on a dead TCP connection must not block a
  * hang-up or the daemon's shutdown). */
@@ -58,13 +57,33 @@ enum {
 typedef struct {
   GPtrArray *elements;   /* GstElement, borrowed from the pipeline */
   GstPad *mixer_pad;     /* owned request pad */
+  guint remove_id;       /* removal scheduled for when its audio is out */
 } Source;
+
+/* What the streaming thread of a source tracks: where (in the pipeline's
+ * running time) its audio ends, so the end can be reported exactly even
+ * though a file reaches EOS well before the mixer has played it. */
+typedef struct {
+  char *id;
+  GstClockTime offset;   /* running time of the source's time 0 */
+  GstClockTime end;      /* running time of the end of the last buffer */
+} SourceProbe;
+
+static void
+source_probe_free (gpointer data)
+{
+  SourceProbe *probe = data;
+
+  g_free (probe->id);
+  g_free (probe);
+}
 
 static void
 source_free (gpointer data)
 {
   Source *source = data;
 
+  g_clear_handle_id (&source->remove_id, g_source_remove);
   g_ptr_array_unref (source->elements);
   gst_clear_object (&source->mixer_pad);
   g_free (source);
@@ -72,9 +91,6 @@ source_free (gpointer data)
 
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
-
-/* Pipelines alive in this process; main context only. */
-static guint n_running;
 
 struct _SipcastMediaSession {
   GObject parent_instance;
@@ -159,7 +175,6 @@ teardown_pipeline (SipcastMediaSession *self)
     g_clear_object (&self->pipeline);
     self->rtpbin = NULL;
     self->tail = NULL;
-    n_running--;
   }
 }
 
@@ -207,6 +222,73 @@ fail (SipcastMediaSession *self,
   finish (self);
 }
 
+static GstClockTime
+running_time_now (SipcastMediaSession *self)
+{
+  g_autoptr (GstClock) clock = gst_element_get_clock (self->pipeline);
+
+  if (clock == NULL)
+    return 0;
+  return gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
+}
+
+typedef struct {
+  SipcastMediaSession *self;
+  char *id;
+} ScheduledRemoval;
+
+static void
+scheduled_removal_free (gpointer data)
+{
+  ScheduledRemoval *removal = data;
+
+  g_free (removal->id);
+  g_free (removal);
+}
+
+static gboolean
+scheduled_removal_cb (gpointer data)
+{
+  ScheduledRemoval *removal = data;
+  Source *source = g_hash_table_lookup (removal->self->sources, removal->id);
+
+  if (source != NULL) {
+    source->remove_id = 0;
+    sipcast_media_session_remove_source (removal->self, removal->id);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* A source's EOS reached the mixer input with its audio ending at @end:
+ * it is removed once the mixer has played that audio (its queue would be
+ * cut short otherwise), and the owner learns where it ended so a loop can
+ * continue seamlessly. */
+static void
+source_reached_eos (SipcastMediaSession *self,
+                    const char          *id,
+                    GstClockTime         end)
+{
+  Source *source = g_hash_table_lookup (self->sources, id);
+  GstClockTime now = running_time_now (self);
+  ScheduledRemoval *removal;
+  guint delay_ms = 0;
+
+  if (source == NULL || source->remove_id != 0)
+    return;
+
+  if (GST_CLOCK_TIME_IS_VALID (end) && end > now)
+    delay_ms = (guint) ((end - now) / GST_MSECOND);
+  removal = g_new0 (ScheduledRemoval, 1);
+  removal->self = self;
+  removal->id = g_strdup (id);
+  /* A margin of two mixer cycles for the last samples to be mixed. */
+  source->remove_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms + 40,
+                                          scheduled_removal_cb, removal,
+                                          scheduled_removal_free);
+  g_signal_emit (self, signals[SIGNAL_SOURCE_ENDED], 0, id,
+                 (guint64) (GST_CLOCK_TIME_IS_VALID (end) ? end : now));
+}
+
 /* The id of the injected source @object belongs to, or NULL. */
 static const char *
 find_source_of (SipcastMediaSession *self,
@@ -247,9 +329,10 @@ bus_cb (GstBus     *bus,
       finish (self);
     } else if (gst_structure_has_name (s, MSG_SOURCE_EOS)) {
       const char *id = gst_structure_get_string (s, "id");
+      guint64 end = GST_CLOCK_TIME_NONE;
 
-      if (g_hash_table_contains (self->sources, id))
-        g_signal_emit (self, signals[SIGNAL_SOURCE_ENDED], 0, id);
+      gst_structure_get_uint64 (s, "end", &end);
+      source_reached_eos (self, id, end);
     }
     break;
   }
@@ -260,6 +343,14 @@ bus_cb (GstBus     *bus,
     const char *source_id;
 
     gst_message_parse_error (message, &err, &debug);
+
+    /* Late word from an element already removed (a failed source's
+     * children report in turn): nothing left to act on. */
+    if (!gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->pipeline))) {
+      g_debug ("%s: ignoring error from removed %s: %s", self->name,
+               GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), err->message);
+      break;
+    }
 
     /* A broken injected source (a file that is no audio) costs only
      * itself, never the call. */
@@ -289,6 +380,12 @@ bus_cb (GstBus     *bus,
                err->message);
     break;
   }
+  case GST_MESSAGE_LATENCY:
+    /* A source came or went with a latency of its own (the jitterbuffer
+     * once RTP arrives, an injected stream): the pipeline must agree on a
+     * new one, or live elements like the mixer wait on a stale value. */
+    gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+    break;
   case GST_MESSAGE_EOS:
     if (self->stopping)
       finish (self);
@@ -399,9 +496,13 @@ pad_added_cb (GstElement *rtpbin,
     gst_element_sync_state_with_parent (decoder);
     gst_element_sync_state_with_parent (depay);
   } else {
-    /* telephone-event and anything unexpected: consumed, not published. */
-    g_clear_object (&depay);
-    g_clear_object (&decoder);
+    /* telephone-event and anything unexpected: consumed, not published.
+     * (Either element may exist alone when the other's plugin is
+     * missing: sink the floating reference before dropping it.) */
+    if (depay != NULL)
+      gst_object_unref (gst_object_ref_sink (depay));
+    if (decoder != NULL)
+      gst_object_unref (gst_object_ref_sink (decoder));
     fakesink = gst_element_factory_make ("fakesink", NULL);
     g_object_set (fakesink, "async", FALSE, "sync", FALSE, NULL);
     gst_bin_add (GST_BIN (self->pipeline), fakesink);
@@ -610,10 +711,12 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
   signals[SIGNAL_ERROR] =
     g_signal_new ("error", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* A source added with add_source() reached its end (argument: its id). */
+  /* A source added with add_source() reached its end (arguments: its id
+   * and the running time its audio ends at); it is removed by itself once
+   * that audio has been played. */
   signals[SIGNAL_SOURCE_ENDED] =
     g_signal_new ("source-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_UINT64);
   /* A source failed and was removed (argument: its id). */
   signals[SIGNAL_SOURCE_FAILED] =
     g_signal_new ("source-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -702,7 +805,6 @@ sipcast_media_session_start (SipcastMediaSession        *self,
 
   pipeline_name = g_strdup_printf ("call-%s", self->name);
   self->pipeline = gst_pipeline_new (pipeline_name);
-  n_running++;
 
   rtp_src = gst_element_factory_make ("udpsrc", "rtp_src");
   rtcp_src = gst_element_factory_make ("udpsrc", "rtcp_src");
@@ -830,16 +932,24 @@ source_remove_elements (SipcastMediaSession *self,
     gst_element_release_request_pad (self->tx_mixer, source->mixer_pad);
 }
 
-/* On the source's streaming thread: its EOS must not end the mixer's
- * output (other sources and silence go on), so it is reported and
- * dropped here. */
+/* On the source's streaming thread: tracks where its audio ends, and
+ * keeps its EOS from ending the mixer's output (other sources and silence
+ * go on): the EOS is reported, with that end, and dropped. */
 static GstPadProbeReturn
-source_eos_probe (GstPad          *pad,
-                  GstPadProbeInfo *info,
-                  gpointer         user_data)
+source_probe (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
 {
-  const char *id = user_data;
+  SourceProbe *probe = user_data;
   GstElement *parent;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    if (GST_BUFFER_PTS_IS_VALID (buffer) && GST_BUFFER_DURATION_IS_VALID (buffer))
+      probe->end = probe->offset + GST_BUFFER_PTS (buffer) + GST_BUFFER_DURATION (buffer);
+    return GST_PAD_PROBE_OK;
+  }
 
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
     return GST_PAD_PROBE_OK;
@@ -849,7 +959,9 @@ source_eos_probe (GstPad          *pad,
     gst_element_post_message (parent,
         gst_message_new_application (GST_OBJECT (parent),
                                      gst_structure_new (MSG_SOURCE_EOS,
-                                                        "id", G_TYPE_STRING, id, NULL)));
+                                                        "id", G_TYPE_STRING, probe->id,
+                                                        "end", G_TYPE_UINT64, probe->end,
+                                                        NULL)));
     gst_object_unref (parent);
   }
   return GST_PAD_PROBE_DROP;
@@ -860,11 +972,13 @@ sipcast_media_session_add_source (SipcastMediaSession *self,
                                   const char          *id,
                                   GstElement          *source_element,
                                   gboolean             live,
+                                  GstClockTime         start,
                                   GError             **error)
 {
   g_autoptr (GstElement) owned = gst_object_ref_sink (source_element);
   GstElement *convert, *resample;
   g_autoptr (GstPad) src_pad = NULL;
+  SourceProbe *probe;
   Source *source;
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
@@ -902,21 +1016,18 @@ sipcast_media_session_add_source (SipcastMediaSession *self,
     return FALSE;
   }
 
+  probe = g_new0 (SourceProbe, 1);
+  probe->id = g_strdup (id);
+  probe->end = GST_CLOCK_TIME_NONE;
   if (!live) {
-    /* A file's timestamps start at 0: shift them to now, or the live
-     * mixer would drop them all as long past. */
-    GstClock *clock = gst_element_get_clock (self->pipeline);
-
-    if (clock != NULL) {
-      GstClockTime now = gst_clock_get_time (clock) -
-                         gst_element_get_base_time (self->pipeline);
-
-      gst_pad_set_offset (src_pad, (gint64) now);
-      gst_object_unref (clock);
-    }
+    /* A file's timestamps start at 0: shift them to where it should play,
+     * or the live mixer would drop them all as long past. */
+    probe->offset = GST_CLOCK_TIME_IS_VALID (start) ? MAX (start, running_time_now (self))
+                                                    : running_time_now (self);
+    gst_pad_set_offset (src_pad, (gint64) probe->offset);
   }
-  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, source_eos_probe,
-                     g_strdup (id), g_free);
+  gst_pad_add_probe (src_pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     source_probe, probe, source_probe_free);
 
   for (guint i = 0; i < source->elements->len; i++)
     gst_element_sync_state_with_parent (source->elements->pdata[i]);
@@ -1022,10 +1133,4 @@ sipcast_media_session_get_rtmp_status (SipcastMediaSession *self)
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), SIPCAST_RTMP_STATUS_NONE);
   return self->rtmp_status;
-}
-
-guint
-sipcast_media_session_get_n_running (void)
-{
-  return n_running;
 }

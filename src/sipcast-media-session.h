@@ -53,16 +53,19 @@ gboolean sipcast_media_session_send_dtmf (SipcastMediaSession *self,
 /* Mixes @source into what the far end hears.  @source has one always
  * src pad giving raw audio in any format; it is added to the pipeline and
  * owned by it.  @live: the source paces itself (an appsrc fed from a
- * named stream); otherwise (a file) it is placed at the current time.
- * When the source reaches EOS, "source-ended" is emitted with @id; the
- * source stays (adding silence) until removed.  A source whose elements
- * fail is removed and "source-failed" is emitted; the call goes on.
+ * named stream); otherwise (a file) it starts at running time @start, or
+ * now when @start is GST_CLOCK_TIME_NONE or past.  When the source
+ * reaches EOS, "source-ended" is emitted with @id and the running time its
+ * audio ends at, and the source removes itself once that audio has been
+ * played.  A source whose elements fail is removed and "source-failed" is
+ * emitted; the call goes on.
  * SIPCAST_ERROR_CONFLICT when nothing is sent to the far end or @id is
  * in use. */
 gboolean sipcast_media_session_add_source (SipcastMediaSession *self,
                                            const char          *id,
                                            GstElement          *source,
                                            gboolean             live,
+                                           GstClockTime         start,
                                            GError             **error);
 /* Stops and removes a source; FALSE when there is none called @id. */
 gboolean sipcast_media_session_remove_source (SipcastMediaSession *self,
@@ -70,8 +73,5 @@ gboolean sipcast_media_session_remove_source (SipcastMediaSession *self,
 
 gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
-
-/* Number of pipelines alive in the process, for shutdown and tests. */
-guint sipcast_media_session_get_n_running (void);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sipcast-rest-server.h"
+#include "sipcast-sounds.h"
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
@@ -39,7 +40,9 @@ struct _SipcastRestServer {
   gsize max_body_size;
 
   SipcastCallRegistry *registry;
+  SipcastPushRegistry *pushes;
   SipcastUsers *users;          /* NULL: no authentication */
+  char *sounds_dir;             /* where /call/inject_sound looks */
 
   SoupServer *soup;
   gulong request_finished_id;
@@ -60,6 +63,14 @@ static JsonNode *handle_call_find (SipcastRestServer *self, JsonObject *body, GE
 static JsonNode *handle_call_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_send_dtmf (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_push_startup (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_push_find (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_push_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_push_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_inject_stream (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_inject_stream_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_call_inject_sound (SipcastRestServer *self, JsonObject *body, GError **error);
+static JsonNode *handle_stream_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
 
 /* Paths relative to REST_PREFIX.  Every row is POST with a JSON body. */
 static const struct {
@@ -71,6 +82,15 @@ static const struct {
   { "/call/find_all", handle_call_find_all },
   { "/call/terminate", handle_call_terminate },
   { "/call/send_dtmf", handle_call_send_dtmf },
+  { "/push/startup", handle_push_startup },
+  { "/push/find", handle_push_find },
+  { "/push/find_all", handle_push_find_all },
+  { "/push/terminate", handle_push_terminate },
+  { "/call/inject_stream", handle_call_inject_stream },
+  { "/call/inject_stream/startup", handle_call_inject_stream },
+  { "/call/inject_stream/terminate", handle_call_inject_stream_terminate },
+  { "/call/inject_sound", handle_call_inject_sound },
+  { "/stream/find_all", handle_stream_find_all },
 };
 
 /* The single mapping from our error codes to HTTP statuses. */
@@ -485,21 +505,30 @@ handle_call_find_all (SipcastRestServer *self,
   return find_calls (self, &filter, error);
 }
 
+/* A string field the method cannot do without, or MISSING_FIELD. */
+static char *
+require_string (JsonObject *body,
+                const char *name,
+                GError    **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!sipcast_json_get_string (body, name, &value, error))
+    return NULL;
+  if (value == NULL || *value == '\0') {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                 _("%s is required"), name);
+    return NULL;
+  }
+  return g_steal_pointer (&value);
+}
+
 /* The callId every per-call method needs, or MISSING_FIELD. */
 static char *
 require_call_id (JsonObject *body,
                  GError    **error)
 {
-  g_autofree char *call_id = NULL;
-
-  if (!sipcast_json_get_string (body, "callId", &call_id, error))
-    return NULL;
-  if (call_id == NULL || *call_id == '\0') {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
-                         _("callId is required"));
-    return NULL;
-  }
-  return g_steal_pointer (&call_id);
+  return require_string (body, "callId", error);
 }
 
 static JsonNode *
@@ -543,6 +572,209 @@ handle_call_send_dtmf (SipcastRestServer *self,
   return empty_object ();
 }
 
+static JsonNode *
+pushes_to_json (GPtrArray *pushes)
+{
+  JsonArray *array = json_array_sized_new (pushes->len);
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < pushes->len; i++)
+    json_array_add_element (array, sipcast_push_to_json (g_ptr_array_index (pushes, i)));
+
+  json_node_take_array (node, array);
+  return node;
+}
+
+static JsonNode *
+handle_push_startup (SipcastRestServer *self,
+                     JsonObject        *body,
+                     GError           **error)
+{
+  g_autofree char *stream_name = NULL;
+  g_autofree char *rtmp_url = NULL;
+  g_autofree char *rtmp_stream = NULL;
+  SipcastPush *push;
+
+  if ((stream_name = require_string (body, "streamName", error)) == NULL ||
+      (rtmp_url = require_string (body, "rtmpUrl", error)) == NULL ||
+      !sipcast_json_get_string (body, "rtmpStream", &rtmp_stream, error))
+    return NULL;
+
+  push = sipcast_push_registry_start_push (self->pushes, stream_name, rtmp_url,
+                                           rtmp_stream, error);
+  if (push == NULL)
+    return NULL;
+
+  return sipcast_push_to_json (push);
+}
+
+static JsonNode *
+find_pushes (SipcastRestServer       *self,
+             const SipcastPushFilter *filter,
+             GError                 **error)
+{
+  g_autoptr (GPtrArray) pushes = NULL;
+
+  pushes = sipcast_push_registry_find (self->pushes, filter);
+  if (pushes->len == 0) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                         _("No push matches"));
+    return NULL;
+  }
+  return pushes_to_json (pushes);
+}
+
+static JsonNode *
+handle_push_find (SipcastRestServer *self,
+                  JsonObject        *body,
+                  GError           **error)
+{
+  g_autofree char *media_session_id = NULL;
+  g_autofree char *stream_name = NULL;
+  g_autofree char *rtmp_url = NULL;
+  SipcastPushFilter filter = { NULL, };
+
+  if (!sipcast_json_get_string (body, "mediaSessionId", &media_session_id, error) ||
+      !sipcast_json_get_string (body, "streamName", &stream_name, error) ||
+      !sipcast_json_get_string (body, "rtmpUrl", &rtmp_url, error))
+    return NULL;
+
+  filter.media_session_id = media_session_id;
+  filter.stream_name = stream_name;
+  filter.rtmp_url = rtmp_url;
+  return find_pushes (self, &filter, error);
+}
+
+static JsonNode *
+handle_push_find_all (SipcastRestServer *self,
+                      JsonObject        *body,
+                      GError           **error)
+{
+  SipcastPushFilter filter = { NULL, };
+
+  return find_pushes (self, &filter, error);
+}
+
+static JsonNode *
+handle_push_terminate (SipcastRestServer *self,
+                       JsonObject        *body,
+                       GError           **error)
+{
+  g_autofree char *media_session_id = require_string (body, "mediaSessionId", error);
+
+  if (media_session_id == NULL ||
+      !sipcast_push_registry_terminate (self->pushes, media_session_id, error))
+    return NULL;
+
+  return empty_object ();
+}
+
+/* The live call @body's callId names, for the methods that act on one. */
+static SipcastCall *
+require_call (SipcastRestServer *self,
+              JsonObject        *body,
+              GError           **error)
+{
+  g_autofree char *call_id = require_call_id (body, error);
+
+  return call_id != NULL ? sipcast_call_registry_lookup (self->registry, call_id, error) : NULL;
+}
+
+static JsonNode *
+handle_call_inject_stream (SipcastRestServer *self,
+                           JsonObject        *body,
+                           GError           **error)
+{
+  g_autofree char *stream_name = NULL;
+  SipcastStream *stream;
+  SipcastCall *call;
+
+  if ((stream_name = require_string (body, "streamName", error)) == NULL ||
+      (call = require_call (self, body, error)) == NULL)
+    return NULL;
+  stream = sipcast_stream_registry_lookup (sipcast_call_registry_get_streams (self->registry),
+                                           stream_name, error);
+  if (stream == NULL || !sipcast_call_inject_stream (call, stream, error))
+    return NULL;
+  return empty_object ();
+}
+
+static JsonNode *
+handle_call_inject_stream_terminate (SipcastRestServer *self,
+                                     JsonObject        *body,
+                                     GError           **error)
+{
+  g_autofree char *stream_name = NULL;
+  SipcastCall *call;
+
+  if (!sipcast_json_get_string (body, "streamName", &stream_name, error) ||
+      (call = require_call (self, body, error)) == NULL ||
+      !sipcast_call_stop_inject_stream (call, stream_name != NULL && *stream_name != '\0' ?
+                                        stream_name : NULL, error))
+    return NULL;
+  return empty_object ();
+}
+
+static JsonNode *
+handle_call_inject_sound (SipcastRestServer *self,
+                          JsonObject        *body,
+                          GError           **error)
+{
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  gboolean loop = FALSE;
+  SipcastCall *call;
+
+  if ((file_name = require_string (body, "fileName", error)) == NULL ||
+      !sipcast_json_get_boolean (body, "loop", &loop, error) ||
+      (call = require_call (self, body, error)) == NULL ||
+      (path = sipcast_sounds_resolve (self->sounds_dir, file_name, error)) == NULL ||
+      !sipcast_call_inject_sound (call, path, loop, error))
+    return NULL;
+  return empty_object ();
+}
+
+static JsonNode *
+handle_stream_find_all (SipcastRestServer *self,
+                        JsonObject        *body,
+                        GError           **error)
+{
+  g_autoptr (GPtrArray) streams =
+    sipcast_stream_registry_list (sipcast_call_registry_get_streams (self->registry));
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  if (streams->len == 0) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND, _("No streams"));
+    return NULL;
+  }
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < streams->len; i++) {
+    SipcastStream *stream = streams->pdata[i];
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "name");
+    json_builder_add_string_value (builder, sipcast_stream_get_name (stream));
+    json_builder_set_member_name (builder, "callId");
+    json_builder_add_string_value (builder, sipcast_stream_get_call_id (stream));
+    json_builder_set_member_name (builder, "audioCodec");
+    if (sipcast_stream_get_audio_codec (stream) != NULL)
+      json_builder_add_string_value (builder, sipcast_stream_get_audio_codec (stream));
+    else
+      json_builder_add_null_value (builder);
+    json_builder_set_member_name (builder, "videoCodec");
+    json_builder_add_null_value (builder);
+    json_builder_set_member_name (builder, "status");
+    json_builder_add_string_value (builder,
+                                   sipcast_stream_status_to_string (sipcast_stream_get_status (stream)));
+    json_builder_set_member_name (builder, "subscribers");
+    json_builder_add_int_value (builder, sipcast_stream_get_n_subscribers (stream));
+    json_builder_end_object (builder);
+  }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
 static void
 sipcast_rest_server_dispose (GObject *object)
 {
@@ -555,6 +787,7 @@ sipcast_rest_server_dispose (GObject *object)
     g_clear_object (&self->soup);
   }
   g_clear_object (&self->registry);
+  g_clear_object (&self->pushes);
   g_clear_object (&self->users);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
@@ -566,6 +799,7 @@ sipcast_rest_server_finalize (GObject *object)
   SipcastRestServer *self = SIPCAST_REST_SERVER (object);
 
   g_free (self->address);
+  g_free (self->sounds_dir);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
 }
@@ -587,12 +821,14 @@ sipcast_rest_server_init (SipcastRestServer *self)
 SipcastRestServer *
 sipcast_rest_server_new (const SipcastConfig *config,
                          SipcastCallRegistry *registry,
+                         SipcastPushRegistry *pushes,
                          SipcastUsers        *users)
 {
   SipcastRestServer *self;
 
   g_return_val_if_fail (config != NULL, NULL);
   g_return_val_if_fail (SIPCAST_IS_CALL_REGISTRY (registry), NULL);
+  g_return_val_if_fail (SIPCAST_IS_PUSH_REGISTRY (pushes), NULL);
   g_return_val_if_fail (users == NULL || SIPCAST_IS_USERS (users), NULL);
 
   self = g_object_new (SIPCAST_TYPE_REST_SERVER, NULL);
@@ -601,7 +837,9 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->configured_port = config->rest_port;
   self->max_body_size = config->max_body_size;
   self->registry = g_object_ref (registry);
+  self->pushes = g_object_ref (pushes);
   self->users = users != NULL ? g_object_ref (users) : NULL;
+  self->sounds_dir = g_strdup (config->sounds_dir);
 
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
 

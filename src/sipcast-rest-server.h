@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
+#include "sipcast-push-registry.h"
 #include "sipcast-users.h"
 
 G_BEGIN_DECLS
@@ -20,6 +21,7 @@ G_DECLARE_FINAL_TYPE (SipcastRestServer, sipcast_rest_server, SIPCAST, REST_SERV
 /* @users: NULL = no authentication (non-production). */
 SipcastRestServer *sipcast_rest_server_new (const SipcastConfig  *config,
                                             SipcastCallRegistry  *registry,
+                                            SipcastPushRegistry  *pushes,
                                             SipcastUsers         *users);
 
 /* Listens on the configured address/port and logs

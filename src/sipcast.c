@@ -2,14 +2,16 @@
 #define G_LOG_DOMAIN "sipcast"
 
 /*
- * The daemon: configuration, then the SIP agent, the call registry and the
- * REST server on one GLib main loop.  SIGINT/SIGTERM hang up every call,
- * let every FLV stream finish, shut the SIP stack down and exit 0.
+ * The daemon: configuration, then the SIP agent, the call and push
+ * registries and the REST server on one GLib main loop.  SIGINT/SIGTERM
+ * hang up every call, let every FLV stream (the calls' and the pushes')
+ * finish, shut the SIP stack down and exit 0.
  */
 
 #include "config.h"
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
+#include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
@@ -26,6 +28,7 @@ typedef struct {
   GMainLoop *loop;
   SipcastSipAgent *agent;
   SipcastCallRegistry *registry;
+  SipcastPushRegistry *pushes;
   SipcastUsers *users;
   SipcastRestServer *rest;
   gboolean shutting_down;
@@ -44,6 +47,19 @@ agent_shutdown_cb (GObject      *source,
 }
 
 static void
+pushes_shutdown_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+
+  sipcast_push_registry_shutdown_finish (SIPCAST_PUSH_REGISTRY (source), result, NULL);
+  sipcast_sip_agent_shutdown_async (daemon->agent, NULL, agent_shutdown_cb, daemon);
+}
+
+/* The calls first: their streams end with them, which already ends the
+ * pushes of those streams. */
+static void
 registry_shutdown_cb (GObject      *source,
                       GAsyncResult *result,
                       gpointer      user_data)
@@ -51,7 +67,7 @@ registry_shutdown_cb (GObject      *source,
   Daemon *daemon = user_data;
 
   sipcast_call_registry_shutdown_finish (SIPCAST_CALL_REGISTRY (source), result, NULL);
-  sipcast_sip_agent_shutdown_async (daemon->agent, NULL, agent_shutdown_cb, daemon);
+  sipcast_push_registry_shutdown_async (daemon->pushes, NULL, pushes_shutdown_cb, daemon);
 }
 
 static gboolean
@@ -145,6 +161,7 @@ main (int   argc,
     goto fail;
 
   daemon.registry = sipcast_call_registry_new (daemon.config, daemon.agent);
+  daemon.pushes = sipcast_push_registry_new (daemon.config, daemon.registry);
 
   if (daemon.config->production) {
     daemon.users = sipcast_users_new (daemon.config->users_file, &error);
@@ -154,7 +171,8 @@ main (int   argc,
                daemon.config->users_file);
   }
 
-  daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.users);
+  daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.pushes,
+                                         daemon.users);
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
 
@@ -174,6 +192,7 @@ fail:
 out:
   g_clear_object (&daemon.rest);
   g_clear_object (&daemon.users);
+  g_clear_object (&daemon.pushes);
   g_clear_object (&daemon.registry);
   g_clear_object (&daemon.agent);
   g_clear_pointer (&daemon.loop, g_main_loop_unref);

@@ -92,6 +92,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstrv (a->audio_codecs, b->audio_codecs);
   g_assert_cmpstr (a->video_encoder_preset, ==, b->video_encoder_preset);
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
+  g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
 }
@@ -683,7 +684,7 @@ test_to_string_has_every_key (void)
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
-    { "media", "video-bitrate" },
+    { "media", "video-bitrate" }, { "media", "sounds-dir" },
     { "calls", "ended-call-ttl" },
     { "push", "retry-budget" },
   };
@@ -740,7 +741,8 @@ test_annotated_default_file (Fixture      *fixture,
   assert_config_equal (as_shipped, defaults);
 
   /* Switched on, every setting is a known key holding the default; the
-   * two whose default depends on the machine show an example instead. */
+   * three whose default depends on the machine or the install prefix show
+   * an example instead. */
   uncommented = uncomment_settings (text);
   uncommented_path = write_file (fixture, "uncommented.conf", uncommented);
   g_assert_true (sipcast_config_load_file (switched_on, uncommented_path, &error));
@@ -749,6 +751,8 @@ test_annotated_default_file (Fixture      *fixture,
   switched_on->users_file = g_strdup (defaults->users_file);
   g_free (switched_on->user_agent);
   switched_on->user_agent = g_strdup (defaults->user_agent);
+  g_free (switched_on->sounds_dir);
+  switched_on->sounds_dir = g_strdup (defaults->sounds_dir);
   assert_config_equal (switched_on, defaults);
 
   /* And it documents every key there is. */
