@@ -458,10 +458,10 @@ sipcast_call_params_free (SipcastCallParams *params)
   g_free (params);
 }
 
-static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
+void
+sipcast_json_add_string_or_null (JsonBuilder *builder,
+                                 const char  *name,
+                                 const char  *value)
 {
   json_builder_set_member_name (builder, name);
   if (value != NULL)
@@ -526,40 +526,40 @@ sipcast_call_to_json (SipcastCall *call)
   json_builder_begin_object (builder);
   json_builder_end_object (builder);
   add_null (builder, "nodeId");
-  add_string_or_null (builder, "appKey", params->app_key);
+  sipcast_json_add_string_or_null (builder, "appKey", params->app_key);
   add_null (builder, "sessionId");
-  add_string_or_null (builder, "callId", sipcast_call_get_id (call));
+  sipcast_json_add_string_or_null (builder, "callId", sipcast_call_get_id (call));
   add_null (builder, "parentCallId");
   add_boolean (builder, "incoming", sipcast_call_get_incoming (call));
-  add_string_or_null (builder, "status",
+  sipcast_json_add_string_or_null (builder, "status",
                       sipcast_call_status_to_string (sipcast_call_get_status (call)));
   json_builder_set_member_name (builder, "sipStatus");
   if (sip_status != 0)
     json_builder_add_int_value (builder, sip_status);
   else
     json_builder_add_null_value (builder);
-  add_string_or_null (builder, "rtmpUrl", params->rtmp_url);
-  add_string_or_null (builder, "rtmpStream", params->rtmp_stream);
-  add_string_or_null (builder, "streamName", params->to_stream);
-  add_string_or_null (builder, "rtmpStreamStatus",
+  sipcast_json_add_string_or_null (builder, "rtmpUrl", params->rtmp_url);
+  sipcast_json_add_string_or_null (builder, "rtmpStream", params->rtmp_stream);
+  sipcast_json_add_string_or_null (builder, "streamName", params->to_stream);
+  sipcast_json_add_string_or_null (builder, "rtmpStreamStatus",
                       sipcast_rtmp_status_to_string (sipcast_call_get_rtmp_status (call)));
-  add_string_or_null (builder, "caller", sipcast_call_get_caller (call));
-  add_string_or_null (builder, "callee", sipcast_call_get_callee (call));
+  sipcast_json_add_string_or_null (builder, "caller", sipcast_call_get_caller (call));
+  sipcast_json_add_string_or_null (builder, "callee", sipcast_call_get_callee (call));
   add_boolean (builder, "hasAudio", params->has_audio);
   add_boolean (builder, "hasVideo", params->has_video);
-  add_string_or_null (builder, "sdp", sipcast_call_get_remote_sdp (call));
-  add_string_or_null (builder, "visibleName", params->visible_name);
+  sipcast_json_add_string_or_null (builder, "sdp", sipcast_call_get_remote_sdp (call));
+  sipcast_json_add_string_or_null (builder, "visibleName", params->visible_name);
   add_null (builder, "inviteParameters");
-  add_string_or_null (builder, "mediaProvider", "SIP");
+  sipcast_json_add_string_or_null (builder, "mediaProvider", "SIP");
   add_null (builder, "sipMessageRaw");
   add_boolean (builder, "isMsrp", FALSE);
   add_null (builder, "target");
   add_boolean (builder, "holdForTransfer", FALSE);
 
   /* sipcast's own keys: only ever appended (SPEC.md "Call object"). */
-  add_string_or_null (builder, "statusInfo", sipcast_call_get_status_info (call));
-  add_string_or_null (builder, "audioCodec", sipcast_call_get_audio_codec (call));
-  add_string_or_null (builder, "startedAt", started_at);
+  sipcast_json_add_string_or_null (builder, "statusInfo", sipcast_call_get_status_info (call));
+  sipcast_json_add_string_or_null (builder, "audioCodec", sipcast_call_get_audio_codec (call));
+  sipcast_json_add_string_or_null (builder, "startedAt", started_at);
 
   json_builder_end_object (builder);
   return json_builder_get_root (builder);

@@ -44,6 +44,11 @@ SipcastCallParams *sipcast_call_params_from_json (JsonObject *obj,
 /* The Call object of SPEC.md for @call. */
 JsonNode *sipcast_call_to_json (SipcastCall *call);
 
+/* Sets member @name to @value, or to null when @value is NULL. */
+void sipcast_json_add_string_or_null (JsonBuilder *builder,
+                                      const char  *name,
+                                      const char  *value);
+
 /* @usec_since_epoch as "2026-11-26T11:09:55.959Z", the shape of
  * JavaScript's Date.toISOString(), which web clients of this API parse. */
 char *sipcast_json_format_timestamp (gint64 usec_since_epoch);

@@ -606,18 +606,6 @@ sipcast_push_is_finished (SipcastPush *self)
   return self->finished;
 }
 
-static void
-add_string_or_null (JsonBuilder *builder,
-                    const char  *name,
-                    const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 JsonNode *
 sipcast_push_to_json (SipcastPush *self)
 {
@@ -630,13 +618,13 @@ sipcast_push_to_json (SipcastPush *self)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string_or_null (builder, "mediaSessionId", self->id);
-  add_string_or_null (builder, "streamName", sipcast_stream_get_name (self->stream));
-  add_string_or_null (builder, "rtmpUrl", self->rtmp_url);
-  add_string_or_null (builder, "rtmpStream", self->rtmp_stream);
-  add_string_or_null (builder, "status", sipcast_rtmp_status_to_string (self->status));
-  add_string_or_null (builder, "callId", sipcast_stream_get_call_id (self->stream));
-  add_string_or_null (builder, "startedAt", started_at);
+  sipcast_json_add_string_or_null (builder, "mediaSessionId", self->id);
+  sipcast_json_add_string_or_null (builder, "streamName", sipcast_stream_get_name (self->stream));
+  sipcast_json_add_string_or_null (builder, "rtmpUrl", self->rtmp_url);
+  sipcast_json_add_string_or_null (builder, "rtmpStream", self->rtmp_stream);
+  sipcast_json_add_string_or_null (builder, "status", sipcast_rtmp_status_to_string (self->status));
+  sipcast_json_add_string_or_null (builder, "callId", sipcast_stream_get_call_id (self->stream));
+  sipcast_json_add_string_or_null (builder, "startedAt", started_at);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

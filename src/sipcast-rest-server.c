@@ -757,13 +757,10 @@ handle_stream_find_all (SipcastRestServer *self,
     json_builder_add_string_value (builder, sipcast_stream_get_name (stream));
     json_builder_set_member_name (builder, "callId");
     json_builder_add_string_value (builder, sipcast_stream_get_call_id (stream));
-    json_builder_set_member_name (builder, "audioCodec");
-    if (sipcast_stream_get_audio_codec (stream) != NULL)
-      json_builder_add_string_value (builder, sipcast_stream_get_audio_codec (stream));
-    else
-      json_builder_add_null_value (builder);
-    json_builder_set_member_name (builder, "videoCodec");
-    json_builder_add_null_value (builder);
+    sipcast_json_add_string_or_null (builder, "audioCodec",
+                                     sipcast_stream_get_audio_codec (stream));
+    /* Video arrives with video support; the key is there for clients. */
+    sipcast_json_add_string_or_null (builder, "videoCodec", NULL);
     json_builder_set_member_name (builder, "status");
     json_builder_add_string_value (builder,
                                    sipcast_stream_status_to_string (sipcast_stream_get_status (stream)));

@@ -1,10 +1,16 @@
 """The base of sipcast's integration test classes: one nginx-rtmp and one
 sipcast per class, sipp far ends per test, and the assertions they share."""
 
+import socket
+import struct
+import threading
+import time
 import unittest
 
 import harness
-from harness import LOOPBACK, wait_for
+from harness import LOOPBACK, wait_for, wait_status
+
+PCMA_PT = 8
 
 # The Call object's keys, in the order of the reference API.
 CALL_KEYS = [
@@ -19,6 +25,49 @@ BOOLEAN_KEYS = ["incoming", "hasAudio", "hasVideo", "isMsrp", "holdForTransfer"]
 # Mean volume of the sipp tone is -15 dBFS; digital silence is -91.
 TONE_MIN_DB = -30
 TONE_HZ = 440
+
+
+class RtpSink:
+    """A UDP socket that records every RTP packet it receives, with the
+    arrival time, on a background thread."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((LOOPBACK, harness.free_udp_port_pair()))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.packets = []
+        self.lock = threading.Lock()
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                data, _ = self.sock.recvfrom(2048)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(data) < 12 or data[0] >> 6 != 2:
+                continue
+            marker_pt, seq, ts, ssrc = struct.unpack("!BHII", data[1:12])
+            header = 12 + 4 * (data[0] & 0x0F)
+            with self.lock:
+                self.packets.append({"time": time.monotonic(), "pt": marker_pt & 0x7F,
+                                     "marker": bool(marker_pt & 0x80), "seq": seq,
+                                     "ts": ts, "ssrc": ssrc, "payload": data[header:]})
+
+    def received(self, pt=None, since=0.0):
+        with self.lock:
+            return [p for p in self.packets
+                    if (pt is None or p["pt"] == pt) and p["time"] >= since]
+
+    def close(self):
+        self.running = False
+        self.thread.join(2)
+        self.sock.close()
 
 
 class GatewayTestCase(unittest.TestCase):
@@ -123,3 +172,14 @@ class GatewayTestCase(unittest.TestCase):
         self.assertGreater(harness.mean_volume(path), TONE_MIN_DB, "silence in %s" % path)
         self.assertAlmostEqual(harness.tone_frequency(path), TONE_HZ,
                                delta=TONE_HZ * 0.03, msg="not the 440 Hz tone: %s" % path)
+
+    def talkback_call(self, call_id):
+        """An established call to tests/sip/uas-talkback.xml, whose far end
+        names an RtpSink as its RTP address: (sipp, sink)."""
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-talkback.xml", args=("-set", "rtp_sink", str(sink.port)))
+        self.addCleanup(sipp.close)
+        self.start_call(call_id, sipp)
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        return sipp, sink

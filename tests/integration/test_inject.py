@@ -16,9 +16,8 @@ import unittest
 import wave
 
 import harness
-from gateway import GatewayTestCase
+from gateway import PCMA_PT, GatewayTestCase
 from harness import wait_for, wait_status
-from test_talkback import PCMA_PT, RtpSink
 
 RATE = 8000
 
@@ -64,15 +63,6 @@ class InjectTest(GatewayTestCase):
         write_tone_wav(cls.sounds / "tone-1k.wav", 1000, 1.0)
         (cls.sounds / "not-audio.wav").write_bytes(b"this is no sound file")
         return "[media]\nsounds-dir=%s\n" % cls.sounds
-
-    def talkback_call(self, call_id):
-        sink = RtpSink()
-        self.addCleanup(sink.close)
-        sipp = harness.Sipp("uas-talkback.xml", args=("-set", "rtp_sink", str(sink.port)))
-        self.addCleanup(sipp.close)
-        self.start_call(call_id, sipp)
-        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
-        return sipp, sink
 
     def level(self, sink, freq, start, end):
         """Level of freq in the PCMA the far end got between two times."""

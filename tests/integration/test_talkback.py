@@ -9,63 +9,17 @@ decoded here; sipp's message trace shows the INFO requests.
 """
 
 import re
-import socket
 import struct
-import threading
 import time
 import unittest
 
 import harness
-from gateway import GatewayTestCase
-from harness import LOOPBACK, wait_status
+from gateway import PCMA_PT, GatewayTestCase
+from harness import wait_status
 
-PCMA_PT = 8
 EVENT_PT = 101
 # RFC 4733 event codes of the DTMF digits
 EVENTS = {d: i for i, d in enumerate("0123456789*#ABCD")}
-
-
-class RtpSink:
-    """A UDP socket that records every RTP packet it receives, with the
-    arrival time, on a background thread."""
-
-    def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((LOOPBACK, harness.free_udp_port_pair()))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.packets = []
-        self.lock = threading.Lock()
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        while self.running:
-            try:
-                data, _ = self.sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            if len(data) < 12 or data[0] >> 6 != 2:
-                continue
-            marker_pt, seq, ts, ssrc = struct.unpack("!BHII", data[1:12])
-            header = 12 + 4 * (data[0] & 0x0F)
-            with self.lock:
-                self.packets.append({"time": time.monotonic(), "pt": marker_pt & 0x7F,
-                                     "marker": bool(marker_pt & 0x80), "seq": seq,
-                                     "ts": ts, "ssrc": ssrc, "payload": data[header:]})
-
-    def received(self, pt=None, since=0.0):
-        with self.lock:
-            return [p for p in self.packets
-                    if (pt is None or p["pt"] == pt) and p["time"] >= since]
-
-    def close(self):
-        self.running = False
-        self.thread.join(2)
-        self.sock.close()
 
 
 def events(packets):
@@ -83,16 +37,6 @@ def events(packets):
 
 class TalkBackTest(GatewayTestCase):
     with_nginx = False
-
-    def talkback_call(self, call_id):
-        """An established call whose far end's RTP arrives in an RtpSink."""
-        sink = RtpSink()
-        self.addCleanup(sink.close)
-        sipp = harness.Sipp("uas-talkback.xml", args=("-set", "rtp_sink", str(sink.port)))
-        self.addCleanup(sipp.close)
-        self.start_call(call_id, sipp)
-        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
-        return sipp, sink
 
     def send_dtmf(self, call_id, dtmf, dtmf_type=None):
         body = {"callId": call_id, "dtmf": dtmf}
