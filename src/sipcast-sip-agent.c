@@ -12,6 +12,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag_io.h>
+#include <sofia-sip/su_log.h>
 
 /* How long nua gets to finish its transactions on shutdown. */
 #define SHUTDOWN_TIMEOUT_S 5
@@ -176,10 +177,27 @@ sipcast_sip_agent_class_init (SipcastSipAgentClass *klass)
   object_class->finalize = sipcast_sip_agent_finalize;
 }
 
+/* sofia-sip's own log lines (transport errors, stack details) become
+ * debug messages of ours, shown with -v, instead of text on stderr that
+ * no log filter knows about.  SU_DEBUG still sets how much it says. */
+G_GNUC_PRINTF (2, 0)
+static void
+sofia_logger (void       *stream,
+              const char *fmt,
+              va_list     ap)
+{
+  g_autofree char *line = g_strdup_vprintf (fmt, ap);
+
+  g_strchomp (line);
+  if (*line != '\0')
+    g_debug ("sofia: %s", line);
+}
+
 static void
 sipcast_sip_agent_init (SipcastSipAgent *self)
 {
   su_init ();
+  su_log_redirect (NULL, sofia_logger, NULL);
   su_home_init (self->home);
 }
 
