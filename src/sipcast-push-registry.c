@@ -66,11 +66,9 @@ push_finished_cb (SipcastPush *push,
   maybe_finish_shutdown (self);
 }
 
-/* The live push or call that publishes to @location, described for a 409
- * message, or NULL. */
-static char *
-find_location_user (SipcastPushRegistry *self,
-                    const char          *location)
+char *
+sipcast_push_registry_find_location_user (SipcastPushRegistry *self,
+                                          const char          *location)
 {
   g_autoptr (GPtrArray) calls = NULL;
 
@@ -184,7 +182,7 @@ sipcast_push_registry_start_push (SipcastPushRegistry *self,
   if (stream == NULL)
     return NULL;
 
-  user = find_location_user (self, target->location);
+  user = sipcast_push_registry_find_location_user (self, target->location);
   if (user != NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
                  _("%s is already publishing to %s"), user, target->location);

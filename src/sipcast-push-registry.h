@@ -63,4 +63,9 @@ gboolean sipcast_push_registry_shutdown_finish (SipcastPushRegistry *self,
                                                 GAsyncResult        *result,
                                                 GError             **error);
 
+/* The live push or call that publishes to @location, described for a
+ * 409 message ("Push “ID” of stream “NAME”"), or NULL. */
+char *sipcast_push_registry_find_location_user (SipcastPushRegistry *self,
+                                                const char          *location);
+
 G_END_DECLS

@@ -436,6 +436,22 @@ handle_call_startup (SipcastRestServer *self,
   if (params == NULL)
     return NULL;
 
+  /* Two publishers of one RTMP location never work: a /push there counts
+   * as much as another call (which the call registry checks itself). */
+  if (params->rtmp_url != NULL && *params->rtmp_url != '\0') {
+    g_autoptr (SipcastPublishTarget) target =
+      sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, NULL);
+    g_autofree char *user = target != NULL ?
+      sipcast_push_registry_find_location_user (self->pushes, target->location) : NULL;
+
+    if (user != NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                   _("%s is already publishing to %s"), user, target->location);
+      sipcast_call_params_free (params);
+      return NULL;
+    }
+  }
+
   call = sipcast_call_registry_start_call (self->registry, params, error);
   if (call == NULL)
     return NULL;

@@ -237,6 +237,12 @@ class PushTest(PushTestCase):
             status, answer, _ = self.sipcast.rest("/push/startup", {
                 "streamName": "push-dup", "rtmpUrl": self.nginx.url, "rtmpStream": "dup-a"})
             self.assert_error(answer, status, 409)
+        with self.subTest("a new call where the push publishes"):
+            status, answer, _ = self.sipcast.rest("/call/startup", {
+                "callId": "push-dup-2", "callee": "1000", "sipDomain": "127.0.0.1",
+                "sipPort": 9, "rtmpUrl": self.nginx.url, "rtmpStream": "dup-b"})
+            self.assert_error(answer, status, 409)
+            self.assertIn("Push", answer["message"])
         # one stream to two places is fine
         second = self.start_push("push-dup", self.nginx.url + "dup-c")
         self.assertNotEqual(first["mediaSessionId"], second["mediaSessionId"])
