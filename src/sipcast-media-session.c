@@ -397,6 +397,20 @@ bus_cb (GstBus     *bus,
   return G_SOURCE_CONTINUE;
 }
 
+/* The RTP clock rate of the telephone-event we offer (sipcast-codec.c):
+ * the only one a far end can have answered. */
+static guint
+telephone_event_rate (void)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (sipcast_codec_is_telephone_event (codecs[i]))
+      return codecs[i]->clock_rate;
+  }
+  g_return_val_if_reached (8000);
+}
+
 static GstCaps *
 caps_for_pt (SipcastMediaSession *self,
              guint                pt)
@@ -413,7 +427,7 @@ caps_for_pt (SipcastMediaSession *self,
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) self->clock_rate,
+                                "clock-rate", G_TYPE_INT, (int) telephone_event_rate (),
                                 "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                 NULL);
   }
@@ -602,13 +616,14 @@ build_send_path (SipcastMediaSession   *self,
     if ((dtmf = make_element ("rtpdtmfsrc", "tx_dtmf", error)) == NULL)
       return FALSE;
     gst_bin_add (bin, dtmf);
-    /* RFC 4733: events use the clock of the audio they replace (2.1) and
-     * the end packet is sent three times (2.5.1.4). */
+    /* At the rate we offered telephone-event at (the far end answers with
+     * that), even next to 48 kHz Opus; the end packet is sent three times
+     * (RFC 4733 2.5.1.4). */
     g_object_set (dtmf, "pt", audio->telephone_event_pt, "packet-redundancy", 3, NULL);
     dtmf_caps = gst_element_factory_make ("capsfilter", "tx_dtmf_caps");
     te_caps = gst_caps_new_simple ("application/x-rtp",
                                    "media", G_TYPE_STRING, "audio",
-                                   "clock-rate", G_TYPE_INT, (int) codec->clock_rate,
+                                   "clock-rate", G_TYPE_INT, (int) telephone_event_rate (),
                                    "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                    "payload", G_TYPE_INT, audio->telephone_event_pt, NULL);
     g_object_set (dtmf_caps, "caps", te_caps, NULL);
