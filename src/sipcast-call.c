@@ -240,6 +240,7 @@ media_source_ended_cb (SipcastMediaSession *media,
                        gpointer             user_data)
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
+  g_autofree char *old_id = NULL;
   g_autofree char *path = NULL;
 
   /* The media session removes the source itself once it has played. */
@@ -252,12 +253,13 @@ media_source_ended_cb (SipcastMediaSession *media,
 
   /* A looping sound goes on, from where this round ends, as a new source
    * (the old one still has its last samples to play). */
-  if (!g_hash_table_steal_extended (self->looping_sounds, id, NULL, (gpointer *) &path))
+  if (!g_hash_table_steal_extended (self->looping_sounds, id, (gpointer *) &old_id,
+                                    (gpointer *) &path))
     return;
   {
     g_autoptr (GError) error = NULL;
     g_autofree char *next_id = g_strdup_printf (SOUND_SOURCE_PREFIX "%u", ++self->next_sound);
-    GstElement *source = make_sound_source (path, &error);
+    g_autoptr (GstElement) source = make_sound_source (path, &error);
 
     if (source == NULL ||
         !sipcast_media_session_add_source (media, next_id, source, FALSE, end, &error)) {
@@ -841,7 +843,7 @@ sipcast_call_inject_sound (SipcastCall  *self,
                            GError      **error)
 {
   g_autofree char *id = NULL;
-  GstElement *source;
+  g_autoptr (GstElement) source = NULL;
 
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
 

@@ -1019,7 +1019,8 @@ sipcast_media_session_add_source (SipcastMediaSession *self,
   g_ptr_array_add (source->elements, resample);
   g_hash_table_insert (self->sources, g_strdup (id), source);
 
-  gst_bin_add_many (GST_BIN (self->pipeline), g_steal_pointer (&owned), convert, resample, NULL);
+  /* The bin takes references of its own; ours goes with @owned. */
+  gst_bin_add_many (GST_BIN (self->pipeline), source_element, convert, resample, NULL);
   source->mixer_pad = gst_element_request_pad_simple (self->tx_mixer, "sink_%u");
   src_pad = gst_element_get_static_pad (resample, "src");
   if (!gst_element_link_many (source_element, convert, resample, NULL) ||

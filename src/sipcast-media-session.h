@@ -51,8 +51,8 @@ gboolean sipcast_media_session_send_dtmf (SipcastMediaSession *self,
                                           GError             **error);
 
 /* Mixes @source into what the far end hears.  @source has one always
- * src pad giving raw audio in any format; it is added to the pipeline and
- * owned by it.  @live: the source paces itself (an appsrc fed from a
+ * src pad giving raw audio in any format; it is added to the pipeline (a
+ * floating reference is taken, any other stays the caller's).  @live: the source paces itself (an appsrc fed from a
  * named stream); otherwise (a file) it starts at running time @start, or
  * now when @start is GST_CLOCK_TIME_NONE or past.  When the source
  * reaches EOS, "source-ended" is emitted with @id and the running time its
