@@ -55,6 +55,8 @@ enum {
 /* A source mixed into the send direction: its elements (in the pipeline)
  * and the mixer pad it feeds. */
 typedef struct {
+  SipcastMediaSession *session;  /* borrowed: it owns this struct */
+  char *id;
   GPtrArray *elements;   /* GstElement, borrowed from the pipeline */
   GstPad *mixer_pad;     /* owned request pad */
   guint remove_id;       /* removal scheduled for when its audio is out */
@@ -84,6 +86,7 @@ source_free (gpointer data)
   Source *source = data;
 
   g_clear_handle_id (&source->remove_id, g_source_remove);
+  g_free (source->id);
   g_ptr_array_unref (source->elements);
   gst_clear_object (&source->mixer_pad);
   g_free (source);
@@ -232,30 +235,15 @@ running_time_now (SipcastMediaSession *self)
   return gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
 }
 
-typedef struct {
-  SipcastMediaSession *self;
-  char *id;
-} ScheduledRemoval;
-
-static void
-scheduled_removal_free (gpointer data)
-{
-  ScheduledRemoval *removal = data;
-
-  g_free (removal->id);
-  g_free (removal);
-}
-
 static gboolean
 scheduled_removal_cb (gpointer data)
 {
-  ScheduledRemoval *removal = data;
-  Source *source = g_hash_table_lookup (removal->self->sources, removal->id);
+  Source *source = data;
+  /* Removing frees @source, id included. */
+  g_autofree char *id = g_strdup (source->id);
 
-  if (source != NULL) {
-    source->remove_id = 0;
-    sipcast_media_session_remove_source (removal->self, removal->id);
-  }
+  source->remove_id = 0;
+  sipcast_media_session_remove_source (source->session, id);
   return G_SOURCE_REMOVE;
 }
 
@@ -270,7 +258,6 @@ source_reached_eos (SipcastMediaSession *self,
 {
   Source *source = g_hash_table_lookup (self->sources, id);
   GstClockTime now = running_time_now (self);
-  ScheduledRemoval *removal;
   guint delay_ms = 0;
 
   if (source == NULL || source->remove_id != 0)
@@ -278,13 +265,9 @@ source_reached_eos (SipcastMediaSession *self,
 
   if (GST_CLOCK_TIME_IS_VALID (end) && end > now)
     delay_ms = (guint) ((end - now) / GST_MSECOND);
-  removal = g_new0 (ScheduledRemoval, 1);
-  removal->self = self;
-  removal->id = g_strdup (id);
-  /* A margin of two mixer cycles for the last samples to be mixed. */
-  source->remove_id = g_timeout_add_full (G_PRIORITY_DEFAULT, delay_ms + 40,
-                                          scheduled_removal_cb, removal,
-                                          scheduled_removal_free);
+  /* A margin of two mixer cycles for the last samples to be mixed.  The
+   * timer dies with the source (source_free), so it never outlives it. */
+  source->remove_id = g_timeout_add (delay_ms + 40, scheduled_removal_cb, source);
   g_signal_emit (self, signals[SIGNAL_SOURCE_ENDED], 0, id,
                  (guint64) (GST_CLOCK_TIME_IS_VALID (end) ? end : now));
 }
@@ -747,7 +730,7 @@ sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
   self->dtmf_pending = g_string_new (NULL);
-  self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, source_free);
+  self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, source_free);
 }
 
 SipcastMediaSession *
@@ -1013,11 +996,14 @@ sipcast_media_session_add_source (SipcastMediaSession *self,
   convert = gst_element_factory_make ("audioconvert", NULL);
   resample = gst_element_factory_make ("audioresample", NULL);
   source = g_new0 (Source, 1);
+  source->session = self;
+  source->id = g_strdup (id);
   source->elements = g_ptr_array_new ();
   g_ptr_array_add (source->elements, source_element);
   g_ptr_array_add (source->elements, convert);
   g_ptr_array_add (source->elements, resample);
-  g_hash_table_insert (self->sources, g_strdup (id), source);
+  /* Keyed by the source's own id: it lives as long as the entry. */
+  g_hash_table_insert (self->sources, source->id, source);
 
   /* The bin takes references of its own; ours goes with @owned. */
   gst_bin_add_many (GST_BIN (self->pipeline), source_element, convert, resample, NULL);
@@ -1064,9 +1050,10 @@ sipcast_media_session_remove_source (SipcastMediaSession *self,
   if (source == NULL)
     return FALSE;
 
-  source_remove_elements (self, source);
-  g_hash_table_remove (self->sources, id);
   g_debug ("%s: stopped mixing in %s", self->name, id);
+  source_remove_elements (self, source);
+  /* Last: @id may be the source's own, freed with it. */
+  g_hash_table_remove (self->sources, id);
   return TRUE;
 }
 
