@@ -527,22 +527,28 @@ build_tail (SipcastMediaSession        *self,
   return sipcast_flv_tail_new (self->config, target, error);
 }
 
+/* A new element from @factory, named after its role, added to @bin. */
 static GstElement *
-make_element (const char  *factory,
-              const char  *name,
-              GError     **error)
+add_element (GstBin      *bin,
+             const char  *factory,
+             const char  *name,
+             GError     **error)
 {
   GstElement *element = gst_element_factory_make (factory, name);
 
-  if (element == NULL)
+  if (element == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
                  _("GStreamer element “%s” is missing"), factory);
+    return NULL;
+  }
+  gst_bin_add (bin, element);
   return element;
 }
 
 /* mixer → encoder → payloader (→ rtpmux with the DTMF events) → rtpbin
  * send session 0 → udpsink on the RTP socket.  Elements are added to the
- * pipeline as they are made so a failure leaves nothing dangling. */
+ * pipeline as they are made (add_element) so a failure leaves nothing
+ * dangling. */
 static gboolean
 build_send_path (SipcastMediaSession   *self,
                  const SipcastSdpMedia *audio,
@@ -556,9 +562,8 @@ build_send_path (SipcastMediaSession   *self,
   g_autoptr (GstPad) send_src = NULL;
   g_autoptr (GstPad) pad = NULL;
 
-  if ((mixer = make_element ("sipcastmixer", "tx_mixer", error)) == NULL)
+  if ((mixer = add_element (bin, "sipcastmixer", "tx_mixer", error)) == NULL)
     return FALSE;
-  gst_bin_add (bin, mixer);
   /* One mixer cycle per packet: fewer wake-ups than the 10 ms default. */
   g_object_set (mixer, "output-buffer-duration", (guint64) 20 * GST_MSECOND, NULL);
 
@@ -570,12 +575,10 @@ build_send_path (SipcastMediaSession   *self,
   g_object_set (raw_caps, "caps", caps, NULL);
   gst_bin_add (bin, raw_caps);
 
-  if ((encoder = make_element (codec->encoder, "tx_encoder", error)) == NULL)
+  if ((encoder = add_element (bin, codec->encoder, "tx_encoder", error)) == NULL)
     return FALSE;
-  gst_bin_add (bin, encoder);
-  if ((payloader = make_element (codec->payloader, "tx_payloader", error)) == NULL)
+  if ((payloader = add_element (bin, codec->payloader, "tx_payloader", error)) == NULL)
     return FALSE;
-  gst_bin_add (bin, payloader);
   g_object_set (payloader, "pt", audio->payload_type,
                 "min-ptime", (gint64) 20 * GST_MSECOND,
                 "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
@@ -593,12 +596,10 @@ build_send_path (SipcastMediaSession   *self,
     g_autoptr (GstPad) mux_sink = NULL;
     g_autoptr (GstPad) dtmf_src = NULL;
 
-    if ((rtpmux = make_element ("rtpdtmfmux", "tx_rtpmux", error)) == NULL)
+    if ((rtpmux = add_element (bin, "rtpdtmfmux", "tx_rtpmux", error)) == NULL)
       return FALSE;
-    gst_bin_add (bin, rtpmux);
-    if ((dtmf = make_element ("rtpdtmfsrc", "tx_dtmf", error)) == NULL)
+    if ((dtmf = add_element (bin, "rtpdtmfsrc", "tx_dtmf", error)) == NULL)
       return FALSE;
-    gst_bin_add (bin, dtmf);
     /* At the rate we offered telephone-event at (the far end answers with
      * that), even next to 48 kHz Opus; the end packet is sent three times
      * (RFC 4733 2.5.1.4). */
