@@ -543,12 +543,6 @@ sipcast_push_get_id (SipcastPush *self)
   return self->id;
 }
 
-SipcastStream *
-sipcast_push_get_stream (SipcastPush *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_PUSH (self), NULL);
-  return self->stream;
-}
 
 const char *
 sipcast_push_get_stream_name (SipcastPush *self)
@@ -564,12 +558,6 @@ sipcast_push_get_rtmp_url (SipcastPush *self)
   return self->rtmp_url;
 }
 
-const char *
-sipcast_push_get_rtmp_stream (SipcastPush *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_PUSH (self), NULL);
-  return self->rtmp_stream;
-}
 
 const char *
 sipcast_push_get_location (SipcastPush *self)
@@ -578,19 +566,7 @@ sipcast_push_get_location (SipcastPush *self)
   return self->target->location;
 }
 
-gint64
-sipcast_push_get_created_at (SipcastPush *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_PUSH (self), 0);
-  return self->created_at;
-}
 
-SipcastRtmpStatus
-sipcast_push_get_status (SipcastPush *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_PUSH (self), SIPCAST_RTMP_STATUS_NONE);
-  return self->status;
-}
 
 gboolean
 sipcast_push_is_stopping (SipcastPush *self)
@@ -599,12 +575,6 @@ sipcast_push_is_stopping (SipcastPush *self)
   return self->stopping;
 }
 
-gboolean
-sipcast_push_is_finished (SipcastPush *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_PUSH (self), TRUE);
-  return self->finished;
-}
 
 JsonNode *
 sipcast_push_to_json (SipcastPush *self)

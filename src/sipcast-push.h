@@ -42,19 +42,13 @@ void sipcast_push_stop (SipcastPush *self);
 
 /* The mediaSessionId: a random UUID. */
 const char        *sipcast_push_get_id (SipcastPush *self);
-SipcastStream     *sipcast_push_get_stream (SipcastPush *self);
 const char        *sipcast_push_get_stream_name (SipcastPush *self);
 /* As the client gave them; rtmp_stream may be NULL. */
 const char        *sipcast_push_get_rtmp_url (SipcastPush *self);
-const char        *sipcast_push_get_rtmp_stream (SipcastPush *self);
 /* The composed publish location (the key of the 409 rule). */
 const char        *sipcast_push_get_location (SipcastPush *self);
-/* Microseconds since the epoch. */
-gint64             sipcast_push_get_created_at (SipcastPush *self);
-SipcastRtmpStatus  sipcast_push_get_status (SipcastPush *self);
 /* Ending (stopped, or its stream ended) or already finished. */
 gboolean           sipcast_push_is_stopping (SipcastPush *self);
-gboolean           sipcast_push_is_finished (SipcastPush *self);
 
 /* The Push object of the REST API (README.md "/push"): mediaSessionId,
  * streamName, rtmpUrl, rtmpStream, status, callId, startedAt. */

@@ -931,10 +931,3 @@ sipcast_rest_server_start (SipcastRestServer *self,
   return TRUE;
 }
 
-guint
-sipcast_rest_server_get_port (SipcastRestServer *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_REST_SERVER (self), 0);
-
-  return self->port;
-}

@@ -29,7 +29,4 @@ SipcastRestServer *sipcast_rest_server_new (const SipcastConfig  *config,
 gboolean sipcast_rest_server_start (SipcastRestServer *self,
                                     GError           **error);
 
-/* The bound port (useful with rest-port=0), 0 before start. */
-guint sipcast_rest_server_get_port (SipcastRestServer *self);
-
 G_END_DECLS

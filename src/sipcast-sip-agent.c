@@ -270,12 +270,6 @@ sipcast_sip_agent_get_address (SipcastSipAgent *self)
   return self->address;
 }
 
-guint
-sipcast_sip_agent_get_port (SipcastSipAgent *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), 0);
-  return self->port;
-}
 
 static gboolean
 shutdown_timeout_cb (gpointer user_data)

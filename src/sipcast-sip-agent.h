@@ -24,9 +24,8 @@ SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
-/* Address and bound port of the SIP socket. */
+/* Address of the SIP socket (also the RTP address in offers). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
-guint       sipcast_sip_agent_get_port (SipcastSipAgent *self);
 
 /* Shuts the stack down (outstanding transactions are answered or
  * cancelled by nua); completes on nua_r_shutdown or after a bounded
