@@ -581,3 +581,346 @@ sipcast_sdp_parse_answer (const char *sdp,
 
   return g_steal_pointer (&answer);
 }
+
+/* ---- offer parsing and answer building (incoming calls) ---- */
+
+/*
+ * An incoming INVITE carries the far end's offer.  We answer per RFC 3264
+ * §6: the same m= lines in the same order; on the first audio (video)
+ * line the one codec we take, chosen in OUR configured preference order
+ * (the operator's audio-codecs, the same list an outgoing call offers),
+ * plus telephone-event when the line offers it; every other line refused
+ * with port 0.  The far end's payload type numbers are used as they are.
+ */
+
+static void
+offer_line_free (gpointer data)
+{
+  SipcastSdpOfferLine *line = data;
+
+  g_free (line->media);
+  g_free (line->proto);
+  g_free (line->formats);
+  g_clear_pointer (&line->chosen, sdp_media_free);
+  g_free (line);
+}
+
+void
+sipcast_sdp_offer_free (SipcastSdpOffer *offer)
+{
+  if (offer == NULL)
+    return;
+  g_ptr_array_unref (offer->lines);
+  g_free (offer);
+}
+
+SipcastSdpDirection
+sipcast_sdp_direction_reverse (SipcastSdpDirection direction)
+{
+  switch (direction) {
+  case SIPCAST_SDP_SENDRECV:
+    return SIPCAST_SDP_SENDRECV;
+  case SIPCAST_SDP_SENDONLY:
+    return SIPCAST_SDP_RECVONLY;
+  case SIPCAST_SDP_RECVONLY:
+    return SIPCAST_SDP_SENDONLY;
+  case SIPCAST_SDP_INACTIVE:
+    return SIPCAST_SDP_INACTIVE;
+  }
+  g_return_val_if_reached (SIPCAST_SDP_SENDRECV);
+}
+
+SipcastSdpDirection
+sipcast_sdp_answer_direction (SipcastSdpDirection offered,
+                              gboolean            we_send)
+{
+  switch (offered) {
+  case SIPCAST_SDP_SENDRECV:
+    return we_send ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  case SIPCAST_SDP_SENDONLY:
+    return SIPCAST_SDP_RECVONLY;
+  case SIPCAST_SDP_RECVONLY:
+    /* It only wants to hear us; we receive nothing either way. */
+    return we_send ? SIPCAST_SDP_SENDONLY : SIPCAST_SDP_INACTIVE;
+  case SIPCAST_SDP_INACTIVE:
+    return SIPCAST_SDP_INACTIVE;
+  }
+  g_return_val_if_reached (SIPCAST_SDP_INACTIVE);
+}
+
+/* The codec of payload type @pt on @media (rtpmap, else the static
+ * number), or NULL when we do not speak it. */
+static const SipcastCodec *
+codec_of_pt (const GstSDPMedia *media,
+             SipcastMediaKind   kind,
+             guint              pt)
+{
+  const char *fmtp = pt_attribute (media, "fmtp", pt, FALSE, 0);
+  gboolean has_rtpmap;
+  const SipcastCodec *codec = codec_from_rtpmap (media, kind, pt, fmtp, &has_rtpmap);
+
+  if (!has_rtpmap)
+    codec = codec_from_static_pt (kind, pt);
+  return codec;
+}
+
+/* The chosen codec of an offered line of @kind, or NULL (no error) when
+ * it offers none of @prefs. */
+static SipcastSdpMedia *
+choose_from_offer (const GstSDPMessage       *msg,
+                   const GstSDPMedia         *media,
+                   SipcastMediaKind           kind,
+                   const SipcastCodec *const *prefs,
+                   GError                   **error)
+{
+  g_autoptr (SipcastSdpMedia) out = g_new0 (SipcastSdpMedia, 1);
+  guint n_formats = gst_sdp_media_formats_len (media);
+  const char *rtcp;
+  const char *fmtp;
+
+  out->telephone_event_pt = -1;
+  out->packetization_mode = -1;
+  out->port = gst_sdp_media_get_port (media);
+
+  /* Our preference first: the first row of ours the line offers, at the
+   * first payload type (in offer order) that names it. */
+  for (guint i = 0; prefs[i] != NULL && out->codec == NULL; i++) {
+    for (guint j = 0; j < n_formats; j++) {
+      guint64 pt;
+
+      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+        continue;
+      if (codec_of_pt (media, kind, (guint) pt) != prefs[i])
+        continue;
+      if (sipcast_codec_is_telephone_event (prefs[i])) {
+        if (out->telephone_event_pt < 0)
+          out->telephone_event_pt = (int) pt;
+        continue;
+      }
+      out->codec = prefs[i];
+      out->payload_type = (guint) pt;
+      break;
+    }
+  }
+  if (out->codec == NULL) {
+    g_debug ("Offer's m=%s line has no codec we take", kind_name (kind));
+    return NULL;
+  }
+
+  /* telephone-event may come after the voice codec in our list. */
+  if (kind == SIPCAST_MEDIA_AUDIO && out->telephone_event_pt < 0) {
+    for (guint j = 0; j < n_formats; j++) {
+      guint64 pt;
+      const SipcastCodec *codec;
+
+      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+        continue;
+      codec = codec_of_pt (media, kind, (guint) pt);
+      if (codec != NULL && sipcast_codec_is_telephone_event (codec)) {
+        out->telephone_event_pt = (int) pt;
+        break;
+      }
+    }
+  }
+
+  fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
+  if (fmtp != NULL && *fmtp != '\0')
+    out->fmtp = g_strdup (fmtp);
+  if (out->codec->packetization_mode >= 0) {
+    out->packetization_mode = out->codec->packetization_mode;
+    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
+  }
+  read_rtcp_fb (media, out);
+
+  out->address = media_address (msg, media, error);
+  if (out->address == NULL)
+    return NULL;
+
+  out->rtcp_port = out->port + 1;
+  rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
+  if (rtcp != NULL) {
+    guint64 rtcp_port;
+
+    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                   "SDP offer has an invalid a=rtcp “%s”", rtcp);
+      return NULL;
+    }
+    out->rtcp_port = (guint) rtcp_port;
+  }
+
+  out->direction = media_direction (msg, media);
+  return g_steal_pointer (&out);
+}
+
+static char *
+offered_formats (const GstSDPMedia *media)
+{
+  GString *formats = g_string_new (NULL);
+
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    if (i > 0)
+      g_string_append_c (formats, ' ');
+    g_string_append (formats, gst_sdp_media_get_format (media, i));
+  }
+  /* A refused line still needs a format (RFC 4566 §5.14). */
+  if (formats->len == 0)
+    g_string_append_c (formats, '0');
+  return g_string_free (formats, FALSE);
+}
+
+SipcastSdpOffer *
+sipcast_sdp_parse_offer (const char                *sdp,
+                         const SipcastCodec *const *audio_codecs,
+                         const SipcastCodec *const *video_codecs,
+                         GError                   **error)
+{
+  g_autoptr (GstSDPMessage) msg = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  gsize len;
+
+  g_return_val_if_fail (audio_codecs != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  len = sdp != NULL ? strlen (sdp) : 0;
+  if (len == 0 || len > G_MAXUINT) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                         len == 0 ? "SDP offer is empty" : "SDP offer is too large");
+    return NULL;
+  }
+
+  gst_sdp_message_new (&msg);
+  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) len, msg) != GST_SDP_OK ||
+      gst_sdp_message_get_version (msg) == NULL ||
+      gst_sdp_message_get_origin (msg)->username == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                         "SDP offer is not a session description (no v= or o= line)");
+    return NULL;
+  }
+
+  offer = g_new0 (SipcastSdpOffer, 1);
+  offer->lines = g_ptr_array_new_with_free_func (offer_line_free);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+    SipcastSdpOfferLine *line = g_new0 (SipcastSdpOfferLine, 1);
+    const SipcastCodec *const *prefs = NULL;
+    SipcastSdpOfferLine **slot = NULL;
+    g_autoptr (GError) line_error = NULL;
+
+    line->media = g_strdup (gst_sdp_media_get_media (media) ? gst_sdp_media_get_media (media) : "");
+    line->proto = g_strdup (gst_sdp_media_get_proto (media) ? gst_sdp_media_get_proto (media) : "RTP/AVP");
+    line->formats = offered_formats (media);
+    line->port = gst_sdp_media_get_port (media);
+    g_ptr_array_add (offer->lines, line);
+
+    if (g_str_equal (line->media, "audio")) {
+      prefs = audio_codecs;
+      slot = &offer->audio;
+    } else if (g_str_equal (line->media, "video")) {
+      prefs = video_codecs;
+      slot = &offer->video;
+    }
+    if (prefs == NULL || *slot != NULL || line->port == 0 ||
+        (!g_str_equal (line->proto, "RTP/AVP") && !g_str_equal (line->proto, "RTP/AVPF")))
+      continue;
+
+    line->chosen = choose_from_offer (msg, media,
+                                      slot == &offer->audio ? SIPCAST_MEDIA_AUDIO :
+                                      SIPCAST_MEDIA_VIDEO, prefs, &line_error);
+    if (line_error != NULL) {
+      g_propagate_error (error, g_steal_pointer (&line_error));
+      return NULL;
+    }
+    if (line->chosen != NULL)
+      *slot = line;
+  }
+
+  if (offer->audio == NULL && offer->video == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         NO_COMMON_CODECS);
+    return NULL;
+  }
+  return g_steal_pointer (&offer);
+}
+
+/* The accepted line: the chosen payload type (and telephone-event),
+ * described as the far end numbered them. */
+static void
+append_answer_media (GString                   *sdp,
+                     const SipcastSdpOfferLine *line,
+                     guint                      port,
+                     SipcastSdpDirection        direction)
+{
+  const SipcastSdpMedia *chosen = line->chosen;
+  const SipcastCodec *codec = chosen->codec;
+  const char *fmtp;
+
+  g_string_append_printf (sdp, "m=%s %u %s %u", line->media, port, line->proto,
+                          chosen->payload_type);
+  if (chosen->telephone_event_pt >= 0)
+    g_string_append_printf (sdp, " %d", chosen->telephone_event_pt);
+  g_string_append (sdp, "\r\n");
+
+  g_string_append_printf (sdp, "a=rtpmap:%u %s/%u", chosen->payload_type,
+                          codec->rtpmap_name, codec->clock_rate);
+  if (codec->channels > 1)
+    g_string_append_printf (sdp, "/%u", codec->channels);
+  g_string_append (sdp, "\r\n");
+  if (chosen->telephone_event_pt >= 0)
+    g_string_append_printf (sdp, "a=rtpmap:%d telephone-event/8000\r\n",
+                            chosen->telephone_event_pt);
+
+  /* H.264: the offerer's parameters describe the stream it will send,
+   * and the answer must not contradict them (RFC 6184 §8.2.2); for the
+   * others, what we ask for ourselves. */
+  fmtp = codec->packetization_mode >= 0 && chosen->fmtp != NULL ? chosen->fmtp : codec->fmtp;
+  if (fmtp != NULL)
+    g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", chosen->payload_type, fmtp);
+  if (chosen->telephone_event_pt >= 0)
+    g_string_append_printf (sdp, "a=fmtp:%d 0-16\r\n", chosen->telephone_event_pt);
+  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
+    if (codec->rtcp_fb & rtcp_fb_values[j].flag)
+      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", chosen->payload_type,
+                              rtcp_fb_values[j].value);
+  }
+
+  if (codec->kind == SIPCAST_MEDIA_AUDIO)
+    g_string_append (sdp, "a=ptime:20\r\n");
+  g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+}
+
+char *
+sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
+                          const SipcastSdpAnswerParams *params)
+{
+  GString *sdp;
+  const char *addrtype;
+
+  g_return_val_if_fail (offer != NULL, NULL);
+  g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
+
+  addrtype = address_type (params->address);
+  sdp = g_string_new ("v=0\r\n");
+  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          " IN %s %s\r\n",
+                          params->session_id, params->session_version,
+                          addrtype, params->address);
+  g_string_append (sdp, "s=sipcast\r\n");
+  g_string_append_printf (sdp, "c=IN %s %s\r\n", addrtype, params->address);
+  g_string_append (sdp, "t=0 0\r\n");
+
+  for (guint i = 0; i < offer->lines->len; i++) {
+    const SipcastSdpOfferLine *line = g_ptr_array_index (offer->lines, i);
+
+    if (line == offer->audio && params->audio_port != 0)
+      append_answer_media (sdp, line, params->audio_port, params->audio_direction);
+    else if (line == offer->video && params->video_port != 0)
+      append_answer_media (sdp, line, params->video_port, params->video_direction);
+    else
+      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", line->media, line->proto,
+                              line->formats);
+  }
+
+  return g_string_free (sdp, FALSE);
+}

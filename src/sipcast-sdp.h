@@ -78,4 +78,71 @@ const char *sipcast_sdp_direction_to_string (SipcastSdpDirection direction);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpAnswer, sipcast_sdp_answer_free)
 
+/* ---- incoming calls: the far end offers, we answer ---- */
+
+/* One m= line of a received offer, kept so that the answer has the same
+ * lines in the same order (RFC 3264 §6). */
+typedef struct {
+  char  *media;               /* "audio", "video", "application", … */
+  char  *proto;               /* "RTP/AVP", "RTP/SAVP", … as offered */
+  char  *formats;             /* the offered format list, "0 8 101" */
+  guint  port;                /* 0: the offerer disabled the line */
+  /* What we take from this line: the codec we chose (with the far end's
+   * payload type numbers), its address and ports, the offerer's direction.
+   * NULL when we refuse the line. */
+  SipcastSdpMedia *chosen;
+} SipcastSdpOfferLine;
+
+typedef struct {
+  GPtrArray *lines;           /* SipcastSdpOfferLine, in offer order */
+  /* The first accepted m=audio and m=video lines (borrowed from @lines),
+   * NULL when there is none; a further line of the same kind is refused. */
+  SipcastSdpOfferLine *audio;
+  SipcastSdpOfferLine *video;
+} SipcastSdpOffer;
+
+/* Parses an offer.  On each m=audio (m=video) line, the codec chosen is
+ * the first of @audio_codecs (@video_codecs) that the line offers: OUR
+ * preference order, the configured one.  Both lists are as
+ * sipcast_codec_list_ordered() returns them; NULL @video_codecs refuses
+ * every video line.  telephone-event/8000 is noted when offered.  Lines
+ * with another transport than RTP/AVP or RTP/AVPF (SRTP, DTLS, T.38…),
+ * disabled lines (port 0) and lines of other media are refused.
+ *
+ * Errors: SIPCAST_ERROR_SDP (not SDP, no connection address, bad
+ * a=rtcp), SIPCAST_ERROR_NO_COMMON_CODEC "No common codecs" when no line
+ * is accepted. */
+SipcastSdpOffer *sipcast_sdp_parse_offer (const char                *sdp,
+                                          const SipcastCodec *const *audio_codecs,
+                                          const SipcastCodec *const *video_codecs,
+                                          GError                   **error);
+void sipcast_sdp_offer_free (SipcastSdpOffer *offer);
+
+/* The direction we answer an offered @direction with (RFC 3264 §6.1):
+ * we always receive; we send only when @we_send. */
+SipcastSdpDirection sipcast_sdp_answer_direction (SipcastSdpDirection offered,
+                                                  gboolean            we_send);
+/* The same stream seen from the other end: sendonly ↔ recvonly. */
+SipcastSdpDirection sipcast_sdp_direction_reverse (SipcastSdpDirection direction);
+
+typedef struct {
+  const char *address;        /* our RTP address */
+  guint64     session_id;
+  guint64     session_version;
+  guint       audio_port;     /* 0 refuses offer->audio */
+  SipcastSdpDirection audio_direction;
+  guint       video_port;     /* 0 refuses offer->video */
+  SipcastSdpDirection video_direction;
+} SipcastSdpAnswerParams;
+
+/* A complete SDP answer (CRLF line ends) to @offer: one m= line per
+ * offered line, in the same order.  The accepted audio/video line lists
+ * the chosen payload type (the offerer's number) and, for audio, the
+ * offered telephone-event; every other line is refused with port 0 and
+ * the offered formats. */
+char *sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
+                                const SipcastSdpAnswerParams *params);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpOffer, sipcast_sdp_offer_free)
+
 G_END_DECLS

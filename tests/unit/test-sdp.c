@@ -828,6 +828,296 @@ test_answer_garbage (void)
                 SIPCAST_ERROR_SDP);
 }
 
+/* ---- offers from a calling far end, and our answers ---- */
+
+static const SipcastCodec **
+audio_prefs (const char *const *names)
+{
+  return sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO, names, NULL);
+}
+
+#define PHONE_OFFER \
+  "v=0\r\n" \
+  "o=phone 42 1 IN IP4 198.51.100.7\r\n" \
+  "s=call\r\n" \
+  "c=IN IP4 198.51.100.7\r\n" \
+  "t=0 0\r\n" \
+  "m=audio 40000 RTP/AVP 8 0 9 102 101\r\n" \
+  "a=rtpmap:8 PCMA/8000\r\n" \
+  "a=rtpmap:0 PCMU/8000\r\n" \
+  "a=rtpmap:9 G722/8000\r\n" \
+  "a=rtpmap:102 opus/48000/2\r\n" \
+  "a=rtpmap:101 telephone-event/8000\r\n" \
+  "a=fmtp:101 0-15\r\n" \
+  "a=sendrecv\r\n"
+
+static SipcastSdpAnswerParams
+answer_params (guint               audio_port,
+               SipcastSdpDirection direction)
+{
+  SipcastSdpAnswerParams params = {
+    .address = "192.0.2.10",
+    .session_id = 77,
+    .session_version = 1,
+    .audio_port = audio_port,
+    .audio_direction = direction,
+  };
+  return params;
+}
+
+static void
+test_offer_our_preference (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (PHONE_OFFER, prefs, NULL, &error);
+  SipcastSdpAnswerParams params = answer_params (31000, SIPCAST_SDP_SENDRECV);
+  g_autofree char *answer = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (offer->audio);
+  g_assert_null (offer->video);
+  /* Opus first in our default order, although the phone lists it fourth,
+   * at the phone's own payload type number. */
+  g_assert_cmpstr (offer->audio->chosen->codec->encoding_name, ==, "OPUS");
+  g_assert_cmpuint (offer->audio->chosen->payload_type, ==, 102);
+  g_assert_cmpint (offer->audio->chosen->telephone_event_pt, ==, 101);
+  g_assert_cmpstr (offer->audio->chosen->address, ==, "198.51.100.7");
+  g_assert_cmpuint (offer->audio->chosen->port, ==, 40000);
+  g_assert_cmpuint (offer->audio->chosen->rtcp_port, ==, 40001);
+  g_assert_cmpint (offer->audio->chosen->direction, ==, SIPCAST_SDP_SENDRECV);
+
+  answer = sipcast_sdp_build_answer (offer, &params);
+  g_assert_cmpstr (answer, ==,
+                   "v=0\r\n"
+                   "o=sipcast 77 1 IN IP4 192.0.2.10\r\n"
+                   "s=sipcast\r\n"
+                   "c=IN IP4 192.0.2.10\r\n"
+                   "t=0 0\r\n"
+                   "m=audio 31000 RTP/AVP 102 101\r\n"
+                   "a=rtpmap:102 opus/48000/2\r\n"
+                   "a=rtpmap:101 telephone-event/8000\r\n"
+                   "a=fmtp:102 minptime=10;useinbandfec=1\r\n"
+                   "a=fmtp:101 0-16\r\n"
+                   "a=ptime:20\r\n"
+                   "a=sendrecv\r\n");
+}
+
+static void
+test_offer_configured_order (void)
+{
+  const char *const names[] = { "PCMU", "PCMA", NULL };
+  g_autofree const SipcastCodec **prefs = audio_prefs (names);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (PHONE_OFFER, prefs, NULL, &error);
+
+  g_assert_no_error (error);
+  /* PCMU before PCMA: ours is the order that counts. */
+  g_assert_cmpstr (offer->audio->chosen->codec->encoding_name, ==, "PCMU");
+  g_assert_cmpuint (offer->audio->chosen->payload_type, ==, 0);
+}
+
+static void
+test_offer_static_without_rtpmap (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  SipcastSdpAnswerParams params = answer_params (31002, SIPCAST_SDP_SENDRECV);
+  g_autofree char *answer = NULL;
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/AVP 8\r\n", prefs, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (offer->audio->chosen->codec->encoding_name, ==, "PCMA");
+  /* No telephone-event offered: none answered. */
+  g_assert_cmpint (offer->audio->chosen->telephone_event_pt, ==, -1);
+  answer = sipcast_sdp_build_answer (offer, &params);
+  g_assert_nonnull (strstr (answer, "m=audio 31002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\n"
+                                    "a=ptime:20\r\na=sendrecv\r\n"));
+  g_assert_null (strstr (answer, "telephone-event"));
+}
+
+static void
+test_offer_no_common_codec (void)
+{
+  const char *const names[] = { "PCMU", NULL };
+  g_autofree const SipcastCodec **prefs = audio_prefs (names);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+
+  /* G.729 and telephone-event only: telephone-event alone is no call. */
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/AVP 18 101\r\n"
+                                   "a=rtpmap:18 G729/8000\r\n"
+                                   "a=rtpmap:101 telephone-event/8000\r\n", prefs, NULL, &error);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
+  g_assert_cmpstr (error->message, ==, "No common codecs");
+  g_assert_null (offer);
+}
+
+static void
+test_offer_srtp_refused (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/SAVP 0\r\n"
+                                   "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:abc\r\n",
+                                   prefs, NULL, &error);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
+  g_assert_null (offer);
+}
+
+static void
+test_offer_not_sdp (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer ("hello", prefs, NULL, &error);
+
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+  g_assert_null (offer);
+  g_clear_error (&error);
+  offer = sipcast_sdp_parse_offer ("", prefs, NULL, &error);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+}
+
+/* Video (while calls take none), a second audio line and an application
+ * line: each answered by a refused line, in the offer's order. */
+static void
+test_offer_lines_kept_in_order (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  SipcastSdpAnswerParams params = answer_params (31004, SIPCAST_SDP_SENDRECV);
+  g_autofree char *answer = NULL;
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=video 5010 RTP/AVP 96\r\n"
+                                   "a=rtpmap:96 H264/90000\r\n"
+                                   "m=audio 5004 RTP/AVP 0\r\n"
+                                   "m=audio 5006 RTP/AVP 8\r\n"
+                                   "m=application 5008 UDP/BFCP *\r\n",
+                                   prefs, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offer->lines->len, ==, 4);
+  g_assert_null (offer->video);
+  g_assert_true (offer->audio == g_ptr_array_index (offer->lines, 1));
+  answer = sipcast_sdp_build_answer (offer, &params);
+  g_assert_nonnull (strstr (answer,
+                            "t=0 0\r\n"
+                            "m=video 0 RTP/AVP 96\r\n"
+                            "m=audio 31004 RTP/AVP 0\r\n"
+                            "a=rtpmap:0 PCMU/8000\r\n"
+                            "a=ptime:20\r\n"
+                            "a=sendrecv\r\n"
+                            "m=audio 0 RTP/AVP 8\r\n"
+                            "m=application 0 UDP/BFCP *\r\n"));
+}
+
+static void
+test_offer_video_accepted (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autofree const SipcastCodec **video = sipcast_codec_list_ordered (SIPCAST_MEDIA_VIDEO, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  SipcastSdpAnswerParams params = answer_params (31006, SIPCAST_SDP_SENDRECV);
+  g_autofree char *answer = NULL;
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/AVP 0\r\n"
+                                   "m=video 5010 RTP/AVP 100 97\r\n"
+                                   "a=rtpmap:100 VP8/90000\r\n"
+                                   "a=rtpmap:97 H264/90000\r\n"
+                                   "a=fmtp:97 profile-level-id=428016;packetization-mode=1\r\n"
+                                   "a=sendonly\r\n",
+                                   prefs, video, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (offer->video);
+  /* H.264 mode 1 comes before VP8 in our table. */
+  g_assert_cmpstr (offer->video->chosen->codec->encoding_name, ==, "H264");
+  g_assert_cmpint (offer->video->chosen->packetization_mode, ==, 1);
+  g_assert_cmpstr (offer->video->chosen->profile_level_id, ==, "428016");
+  g_assert_cmpint (offer->video->chosen->direction, ==, SIPCAST_SDP_SENDONLY);
+
+  params.video_port = 31008;
+  params.video_direction = sipcast_sdp_answer_direction (SIPCAST_SDP_SENDONLY, FALSE);
+  answer = sipcast_sdp_build_answer (offer, &params);
+  g_assert_nonnull (strstr (answer,
+                            "m=video 31008 RTP/AVP 97\r\n"
+                            "a=rtpmap:97 H264/90000\r\n"
+                            "a=fmtp:97 profile-level-id=428016;packetization-mode=1\r\n"
+                            "a=rtcp-fb:97 nack pli\r\n"
+                            "a=rtcp-fb:97 ccm fir\r\n"
+                            "a=recvonly\r\n"));
+  /* No ptime on video. */
+  g_assert_null (strstr (strstr (answer, "m=video"), "ptime"));
+}
+
+static void
+test_offer_rejected_audio_line (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (PHONE_OFFER, prefs, NULL, &error);
+  SipcastSdpAnswerParams params = answer_params (0, SIPCAST_SDP_SENDRECV);
+  g_autofree char *answer = sipcast_sdp_build_answer (offer, &params);
+
+  /* Port 0 from us refuses the line, with the offered formats. */
+  g_assert_nonnull (strstr (answer, "m=audio 0 RTP/AVP 8 0 9 102 101\r\n"));
+  g_assert_null (strstr (answer, "a=rtpmap"));
+}
+
+static void
+test_offer_rtcp_and_media_connection (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\na=recvonly\r\n"
+                                   "m=audio 5004 RTP/AVP 0\r\n"
+                                   "c=IN IP4 10.0.0.2\r\n"
+                                   "a=rtcp:6000\r\n", prefs, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (offer->audio->chosen->address, ==, "10.0.0.2");
+  g_assert_cmpuint (offer->audio->chosen->rtcp_port, ==, 6000);
+  /* Session-level direction applies to the line. */
+  g_assert_cmpint (offer->audio->chosen->direction, ==, SIPCAST_SDP_RECVONLY);
+  g_clear_pointer (&offer, sipcast_sdp_offer_free);
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/AVP 0\r\n", prefs, NULL, &error);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+  g_assert_null (offer);
+}
+
+static void
+test_answer_directions (void)
+{
+  /* RFC 3264 §6.1, with us always receiving. */
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_SENDRECV, TRUE), ==, SIPCAST_SDP_SENDRECV);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_SENDRECV, FALSE), ==, SIPCAST_SDP_RECVONLY);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_SENDONLY, TRUE), ==, SIPCAST_SDP_RECVONLY);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_SENDONLY, FALSE), ==, SIPCAST_SDP_RECVONLY);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_RECVONLY, TRUE), ==, SIPCAST_SDP_SENDONLY);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_RECVONLY, FALSE), ==, SIPCAST_SDP_INACTIVE);
+  g_assert_cmpint (sipcast_sdp_answer_direction (SIPCAST_SDP_INACTIVE, TRUE), ==, SIPCAST_SDP_INACTIVE);
+  g_assert_cmpint (sipcast_sdp_direction_reverse (SIPCAST_SDP_RECVONLY), ==, SIPCAST_SDP_SENDONLY);
+  g_assert_cmpint (sipcast_sdp_direction_reverse (SIPCAST_SDP_SENDRECV), ==, SIPCAST_SDP_SENDRECV);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -864,6 +1154,17 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/no-connection", test_answer_no_connection);
   g_test_add_func ("/sdp/answer/bad-rtcp", test_answer_bad_rtcp);
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
+  g_test_add_func ("/sdp/offer/our-preference", test_offer_our_preference);
+  g_test_add_func ("/sdp/offer/configured-order", test_offer_configured_order);
+  g_test_add_func ("/sdp/offer/static-without-rtpmap", test_offer_static_without_rtpmap);
+  g_test_add_func ("/sdp/offer/no-common-codec", test_offer_no_common_codec);
+  g_test_add_func ("/sdp/offer/srtp-refused", test_offer_srtp_refused);
+  g_test_add_func ("/sdp/offer/not-sdp", test_offer_not_sdp);
+  g_test_add_func ("/sdp/offer/lines-kept-in-order", test_offer_lines_kept_in_order);
+  g_test_add_func ("/sdp/offer/video-accepted", test_offer_video_accepted);
+  g_test_add_func ("/sdp/offer/rejected-audio-line", test_offer_rejected_audio_line);
+  g_test_add_func ("/sdp/offer/rtcp-and-media-connection", test_offer_rtcp_and_media_connection);
+  g_test_add_func ("/sdp/offer/answer-directions", test_answer_directions);
 
   return g_test_run ();
 }
