@@ -10,6 +10,7 @@
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-error.h"
+#include "sipcast-route.h"
 
 /*
  * Building the effective configuration: defaults, then the key file, then
@@ -329,6 +330,7 @@ config_copy (const SipcastConfig *config)
     }
   }
   copy->config_file = g_strdup (config->config_file);
+  copy->routes = g_ptr_array_copy (config->routes, (GCopyFunc) sipcast_route_ref, NULL);
   return copy;
 }
 
@@ -357,6 +359,7 @@ config_clear_fields (SipcastConfig *config)
     }
   }
   g_clear_pointer (&config->config_file, g_free);
+  g_clear_pointer (&config->routes, g_ptr_array_unref);
 }
 
 /* Moves everything from @src into @dest and frees @src. */
@@ -402,6 +405,8 @@ sipcast_config_new_default (void)
   config->ended_call_ttl = 60;
 
   config->push_retry_budget = 30;
+
+  config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);
 
   return config;
 }
@@ -464,6 +469,8 @@ sipcast_config_load_file (SipcastConfig *config,
   g_autoptr (GError) local_error = NULL;
   g_autoptr (SipcastConfig) work = NULL;
   g_auto (GStrv) groups = NULL;
+  gboolean routes_loaded = FALSE;
+  SipcastRoute *route;
 
   g_return_val_if_fail (config != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -482,6 +489,21 @@ sipcast_config_load_file (SipcastConfig *config,
   groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++) {
     g_auto (GStrv) keys = NULL;
+
+    if (g_str_has_prefix (groups[i], SIPCAST_ROUTE_GROUP_PREFIX)) {
+      /* A file's routes replace the built-in (empty) list as a whole:
+       * their order is their meaning. */
+      if (!routes_loaded)
+        g_ptr_array_set_size (work->routes, 0);
+      routes_loaded = TRUE;
+      route = sipcast_route_new_from_key_file (key_file, groups[i], error);
+      if (route == NULL) {
+        g_prefix_error (error, "%s: ", path);
+        return FALSE;
+      }
+      g_ptr_array_add (work->routes, route);
+      continue;
+    }
 
     if (find_key (groups[i], NULL) == NULL) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -675,6 +697,8 @@ sipcast_config_to_string (const SipcastConfig *config)
     g_key_file_set_string (key_file, def->group, def->key, value);
     g_key_file_set_comment (key_file, def->group, def->key, comment, NULL);
   }
+  for (guint i = 0; i < config->routes->len; i++)
+    sipcast_route_to_key_file (g_ptr_array_index (config->routes, i), key_file);
   /* Only possible once the first group exists: it goes above it. */
   g_key_file_set_comment (key_file, NULL, NULL, FILE_COMMENT, NULL);
 

@@ -46,6 +46,10 @@ typedef struct {
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */
 
+  /* [route NAME] groups, in file order: SipcastRoute (sipcast-route.h),
+   * matched against the callee of incoming INVITEs; empty by default. */
+  GPtrArray *routes;
+
   /* [push] */
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */

@@ -10,6 +10,7 @@
 
 #include "sipcast-config.h"
 #include "sipcast-error.h"
+#include "sipcast-route.h"
 
 /*
  * The configuration as an operator meets it: the built-in defaults, a key
@@ -95,6 +96,24 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
+  g_assert_cmpuint (a->routes->len, ==, b->routes->len);
+  for (guint i = 0; i < a->routes->len; i++) {
+    const SipcastRoute *ra = g_ptr_array_index (a->routes, i);
+    const SipcastRoute *rb = g_ptr_array_index (b->routes, i);
+
+    g_assert_cmpstr (ra->name, ==, rb->name);
+    g_assert_cmpstr (ra->callee, ==, rb->callee);
+    g_assert_cmpstr (ra->callee_regex, ==, rb->callee_regex);
+    g_assert_cmpstr (ra->rtmp_url, ==, rb->rtmp_url);
+    g_assert_cmpstr (ra->rtmp_stream, ==, rb->rtmp_stream);
+    g_assert_cmpstr (ra->to_stream, ==, rb->to_stream);
+    g_assert_cmpstr (ra->user, ==, rb->user);
+    g_assert_cmpstr (ra->password, ==, rb->password);
+    g_assert_cmpstr (ra->realm, ==, rb->realm);
+    g_assert_cmpint (ra->has_audio, ==, rb->has_audio);
+    g_assert_cmpint (ra->has_video, ==, rb->has_video);
+    g_assert_cmpuint (ra->reject, ==, rb->reject);
+  }
 }
 
 /* Runs sipcast_config_new_from_args() on a copy of @args ("sipcast"
@@ -772,6 +791,77 @@ test_annotated_default_file (Fixture      *fixture,
   }
 }
 
+/* The example routes of data/sipcast.conf, as an operator would enable
+ * them, in file order, printed and loaded back. */
+#define ROUTES_CONF \
+  "[sip]\n" \
+  "port=5070\n" \
+  "[route studio]\n" \
+  "callee=studio-*\n" \
+  "rtmp-url=rtmp://127.0.0.1:1935/live/\n" \
+  "rtmp-stream=${callee}\n" \
+  "user=studio\n" \
+  "password=secret\n" \
+  "\n" \
+  "[route everyone-else]\n" \
+  "callee=*\n" \
+  "reject=603\n"
+
+static void
+test_routes (Fixture      *fixture,
+             gconstpointer data)
+{
+  g_autofree char *path = write_file (fixture, "routes.conf", ROUTES_CONF);
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) defaults = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+  const SipcastRoute *route;
+
+  g_assert_cmpuint (defaults->routes->len, ==, 0);
+  g_assert_true (sipcast_config_load_file (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->routes->len, ==, 2);
+  route = sipcast_route_find (config->routes, "studio-a");
+  g_assert_cmpstr (route->name, ==, "studio");
+  g_assert_cmpstr (route->password, ==, "secret");
+  route = sipcast_route_find (config->routes, "1000");
+  g_assert_cmpstr (route->name, ==, "everyone-else");
+  g_assert_cmpuint (route->reject, ==, 603);
+
+  assert_round_trip (fixture, config);
+
+  /* A second file's routes replace the first's (their order is their
+   * meaning, so they are never merged). */
+  {
+    g_autofree char *other = write_file (fixture, "other.conf",
+                                         "[route only]\ncallee=9*\n");
+
+    g_assert_true (sipcast_config_load_file (config, other, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (config->routes->len, ==, 1);
+    g_assert_cmpstr (((SipcastRoute *) g_ptr_array_index (config->routes, 0))->name, ==, "only");
+  }
+}
+
+static void
+test_bad_route (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autofree char *path = write_file (fixture, "bad-route.conf",
+                                      "[route good]\ncallee=1\n"
+                                      "[route bad]\ncallee=*\nrtmp-stream=${nope}\n");
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_false (sipcast_config_load_file (config, path, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, path);
+  assert_message_contains (error, "[route bad]");
+  assert_message_contains (error, "${nope}");
+  /* Nothing of the file was applied. */
+  g_assert_cmpuint (config->routes->len, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -804,6 +894,9 @@ main (int argc, char **argv)
   g_test_add ("/config/to-string/round-trip", Fixture, NULL,
               fixture_set_up, test_to_string_round_trip, fixture_tear_down);
   g_test_add_func ("/config/to-string/every-key", test_to_string_has_every_key);
+  g_test_add ("/config/routes", Fixture, NULL, fixture_set_up, test_routes, fixture_tear_down);
+  g_test_add ("/config/bad-route", Fixture, NULL, fixture_set_up, test_bad_route,
+              fixture_tear_down);
   g_test_add ("/config/annotated-default-file", Fixture, NULL,
               fixture_set_up, test_annotated_default_file, fixture_tear_down);
 
