@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The server side of SIP digest authentication (RFC 2617 / RFC 3261
+ * §22.4, MD5, qop "auth" or none), for routes that require credentials
+ * from a caller.  Nonces are stateless: the time they were made and an
+ * HMAC of it under a key only this daemon knows, so any nonce we issued
+ * can be checked for age without remembering it.  Pure functions.
+ */
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Seconds a nonce stays valid; an older one gets a fresh challenge with
+ * stale=true, which clients answer without asking the user again. */
+#define SIPCAST_DIGEST_NONCE_LIFETIME 300
+
+typedef enum {
+  SIPCAST_DIGEST_OK,
+  SIPCAST_DIGEST_STALE,     /* right password, nonce too old or not ours */
+  SIPCAST_DIGEST_WRONG,     /* wrong user, realm, password, or malformed */
+} SipcastDigestResult;
+
+/* A new nonce for time @now (seconds), signed with @key. */
+char *sipcast_digest_nonce_new (GBytes *key,
+                                gint64  now);
+
+/* The WWW-Authenticate value: Digest realm="…", nonce="…", … */
+char *sipcast_digest_challenge (const char *realm,
+                                const char *nonce,
+                                gboolean    stale);
+
+/* Checks the parameters of an Authorization: Digest header (@params as
+ * sofia-sip's msg_auth_t au_params: "username=\"alice\"", "nc=00000001",
+ * …, NULL-terminated) for @method against @user/@password in @realm. */
+SipcastDigestResult sipcast_digest_check (const char *const *params,
+                                          const char        *method,
+                                          const char        *user,
+                                          const char        *password,
+                                          const char        *realm,
+                                          GBytes            *key,
+                                          gint64             now);
+
+/* An MD5 hex digest of the parts joined with ':' (exposed for tests). */
+char *sipcast_digest_md5 (const char *first,
+                          ...) G_GNUC_NULL_TERMINATED;
+
+G_END_DECLS
