@@ -22,6 +22,27 @@ gboolean sipcast_call_start (SipcastCall         *self,
                              SipcastPortPool     *ports,
                              GError             **error);
 
+/* An incoming call in status NEW: like sipcast_call_new(), with the
+ * caller (From user) given.  sipcast_call_get_incoming() is TRUE. */
+SipcastCall *sipcast_call_new_incoming (SipcastCallParams    *params,
+                                        SipcastPublishTarget *target,
+                                        SipcastStream        *stream,
+                                        const char           *caller);
+
+/* Answers the INVITE @sip that arrived on @nh: parses the offer, allocates
+ * RTP ports, starts the media session, then takes @nh and sends 180 and
+ * 200 with our SDP answer (status RING; ESTABLISHED on the ACK).  On
+ * error nothing was sent and @nh is still the caller's: SIPCAST_ERROR_SDP
+ * (no or unusable SDP), SIPCAST_ERROR_NO_COMMON_CODEC,
+ * SIPCAST_ERROR_NO_PORTS, SIPCAST_ERROR_PIPELINE. */
+gboolean sipcast_call_answer_incoming (SipcastCall         *self,
+                                       const SipcastConfig *config,
+                                       SipcastSipAgent     *agent,
+                                       SipcastPortPool     *ports,
+                                       nua_handle_t        *nh,
+                                       const sip_t         *sip,
+                                       GError             **error);
+
 /* CANCEL before the answer, BYE after; nothing once ended. */
 void     sipcast_call_hangup (SipcastCall *self);
 

@@ -4,17 +4,30 @@
 #include "config.h"
 #include "sipcast-call-registry.h"
 #include "sipcast-call-private.h"
+#include "sipcast-digest.h"
 #include "sipcast-error.h"
 #include "sipcast-media-session.h"
 #include "sipcast-port-pool.h"
+#include "sipcast-route.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/sip_tag.h>
+#include <sofia-sip/msg_header.h>
 
 /*
  * Owns every call.  Live calls are indexed by id and by publish location
  * (the 409 rules); an ended call stays in the id index for
  * config->ended_call_ttl seconds so clients can read how it ended, then
  * its last reference is dropped and its memory is gone.
+ *
+ * Incoming INVITEs arrive here from the SIP agent and are routed by the
+ * configured [route NAME] groups: the first route whose callee pattern
+ * matches decides; a route may demand digest credentials (challenged with
+ * 401, refused with 403) or reject outright.  An accepted INVITE becomes
+ * a call under the same 409 rules as /call/startup, answered by
+ * sipcast_call_answer_incoming(); every refusal is a final response.
  */
 
 /* Grace time for all calls to end on shutdown before we stop waiting. */
@@ -35,6 +48,11 @@ struct _SipcastCallRegistry {
 
   GTask *shutdown_task;
   guint shutdown_timeout_id;
+
+  /* Signs the digest nonces of incoming calls; new each start. */
+  GBytes *nonce_key;
+  SipcastLocationUserFunc location_user;
+  gpointer location_user_data;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCallRegistry, sipcast_call_registry, G_TYPE_OBJECT)
@@ -153,7 +171,10 @@ sipcast_call_registry_dispose (GObject *object)
   g_clear_pointer (&self->by_id, g_hash_table_unref);
   g_clear_object (&self->ports);
   g_clear_object (&self->streams);
+  if (self->agent != NULL)
+    g_signal_handlers_disconnect_by_data (self->agent, self);
   g_clear_object (&self->agent);
+  g_clear_pointer (&self->nonce_key, g_bytes_unref);
 
   G_OBJECT_CLASS (sipcast_call_registry_parent_class)->dispose (object);
 }
@@ -174,6 +195,21 @@ sipcast_call_registry_init (SipcastCallRegistry *self)
   self->streams = sipcast_stream_registry_new ();
 }
 
+static GBytes *
+random_key (void)
+{
+  guint32 words[8];
+
+  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
+    words[i] = g_random_int ();
+  return g_bytes_new (words, sizeof words);
+}
+
+static gboolean incoming_invite_cb (SipcastSipAgent *agent,
+                                    nua_handle_t    *nh,
+                                    const sip_t     *sip,
+                                    gpointer         user_data);
+
 SipcastCallRegistry *
 sipcast_call_registry_new (const SipcastConfig *config,
                            SipcastSipAgent     *agent)
@@ -188,7 +224,33 @@ sipcast_call_registry_new (const SipcastConfig *config,
   self->agent = g_object_ref (agent);
   self->ports = sipcast_port_pool_new (sipcast_sip_agent_get_address (agent),
                                        config->rtp_port_min, config->rtp_port_max);
+  self->nonce_key = random_key ();
+  g_signal_connect (agent, "incoming-invite", G_CALLBACK (incoming_invite_cb), self);
   return self;
+}
+
+void
+sipcast_call_registry_set_location_user_func (SipcastCallRegistry     *self,
+                                              SipcastLocationUserFunc  func,
+                                              gpointer                 user_data)
+{
+  g_return_if_fail (SIPCAST_IS_CALL_REGISTRY (self));
+  self->location_user = func;
+  self->location_user_data = user_data;
+}
+
+/* Makes @call one of ours: the registry's indexes and signals. */
+static void
+add_call (SipcastCallRegistry *self,
+          SipcastCall         *call)
+{
+  g_signal_connect (call, "state-changed", G_CALLBACK (call_state_changed_cb), self);
+  g_signal_connect (call, "done", G_CALLBACK (call_done_cb), self);
+  if (sipcast_call_get_publish_target (call) != NULL)
+    g_hash_table_insert (self->by_location,
+                         sipcast_call_get_publish_target (call)->location, call);
+  g_queue_push_tail (&self->order, call);
+  g_hash_table_insert (self->by_id, (gpointer) sipcast_call_get_id (call), g_object_ref (call));
 }
 
 SipcastCall *
@@ -244,15 +306,235 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
     return NULL;
   }
 
-  g_signal_connect (call, "state-changed", G_CALLBACK (call_state_changed_cb), self);
-  g_signal_connect (call, "done", G_CALLBACK (call_done_cb), self);
-  if (sipcast_call_get_publish_target (call) != NULL)
-    g_hash_table_insert (self->by_location,
-                         sipcast_call_get_publish_target (call)->location, call);
-  g_queue_push_tail (&self->order, call);
-  g_hash_table_insert (self->by_id, (gpointer) sipcast_call_get_id (call), g_object_ref (call));
-
+  add_call (self, call);
   return call;
+}
+
+/* ---- incoming calls ---- */
+
+static void
+refuse (nua_handle_t *nh,
+        int           status,
+        const char   *phrase,
+        const char   *why)
+{
+  g_message ("refusing incoming call: %03d %s (%s)", status, phrase, why);
+  nua_respond (nh, status, phrase, TAG_END ());
+  nua_handle_destroy (nh);
+}
+
+/* The Authorization header that answers @route's challenge, or NULL. */
+static const msg_auth_t *
+find_credentials (const sip_t        *sip,
+                  const SipcastRoute *route)
+{
+  for (const msg_auth_t *auth = sip->sip_authorization; auth != NULL; auth = auth->au_next) {
+    const char *realm = msg_params_find (auth->au_params, "realm=");
+    g_autofree char *unquoted = NULL;
+
+    if (g_ascii_strcasecmp (auth->au_scheme, "Digest") != 0 || realm == NULL)
+      continue;
+    unquoted = g_strdup (realm);
+    if (unquoted[0] == '"' && strlen (unquoted) >= 2) {
+      unquoted[strlen (unquoted) - 1] = '\0';
+      memmove (unquoted, unquoted + 1, strlen (unquoted));
+    }
+    if (g_str_equal (unquoted, route->realm))
+      return auth;
+  }
+  return NULL;
+}
+
+/* TRUE when the caller may go on; otherwise @nh has been answered. */
+static gboolean
+authenticate (SipcastCallRegistry *self,
+              const SipcastRoute  *route,
+              nua_handle_t        *nh,
+              const sip_t         *sip)
+{
+  const msg_auth_t *auth;
+  SipcastDigestResult result = SIPCAST_DIGEST_STALE;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *nonce = NULL;
+  g_autofree char *challenge = NULL;
+
+  if (route->user == NULL)
+    return TRUE;
+
+  auth = find_credentials (sip, route);
+  if (auth != NULL) {
+    result = sipcast_digest_check ((const char *const *) auth->au_params,
+                                   sip->sip_request->rq_method_name,
+                                   route->user, route->password, route->realm,
+                                   self->nonce_key, now);
+    if (result == SIPCAST_DIGEST_OK)
+      return TRUE;
+    if (result == SIPCAST_DIGEST_WRONG) {
+      refuse (nh, SIP_403_FORBIDDEN, "wrong credentials");
+      return FALSE;
+    }
+  }
+
+  nonce = sipcast_digest_nonce_new (self->nonce_key, now);
+  challenge = sipcast_digest_challenge (route->realm, nonce, auth != NULL);
+  g_message ("challenging incoming call to %s (route %s)",
+             sip->sip_request->rq_url->url_user, route->name);
+  nua_respond (nh, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR (challenge), TAG_END ());
+  nua_handle_destroy (nh);
+  return FALSE;
+}
+
+/* The SIP answer to an error of sipcast_call_answer_incoming(). */
+static void
+refuse_for_error (nua_handle_t *nh,
+                  const GError *error)
+{
+  if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP) ||
+      g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC))
+    refuse (nh, SIP_488_NOT_ACCEPTABLE, error->message);
+  else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS))
+    refuse (nh, SIP_503_SERVICE_UNAVAILABLE, error->message);
+  else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT))
+    refuse (nh, SIP_486_BUSY_HERE, error->message);
+  else
+    refuse (nh, SIP_500_INTERNAL_SERVER_ERROR, error->message);
+}
+
+/* Params of the call @route makes of @sip; the templates expanded. */
+static SipcastCallParams *
+incoming_params (const SipcastRoute *route,
+                 const sip_t        *sip,
+                 const char         *callee,
+                 const char         *caller)
+{
+  SipcastCallParams *params = g_new0 (SipcastCallParams, 1);
+  const char *call_id = sip->sip_call_id->i_id;
+
+  params->call_id = g_strdup (call_id);
+  params->callee = g_strdup (callee);
+  params->to_stream = route->to_stream != NULL ?
+                      sipcast_route_expand (route, route->to_stream, callee, caller, call_id) :
+                      g_strdup (call_id);
+  params->rtmp_url = sipcast_route_expand (route, route->rtmp_url, callee, caller, call_id);
+  params->rtmp_stream = sipcast_route_expand (route, route->rtmp_stream, callee, caller, call_id);
+  params->has_audio = route->has_audio;
+  params->has_video = route->has_video;
+  params->sip_login = g_strdup (caller);
+  params->sip_port = 5060;
+  if (sip->sip_from->a_display != NULL && *sip->sip_from->a_display != '\0') {
+    g_autofree char *display = g_strdup (sip->sip_from->a_display);
+
+    /* A quoted display-name is shown without its quotes. */
+    params->visible_name = g_strdup (g_strstrip (g_strdelimit (display, "\"", ' ')));
+  }
+  return params;
+}
+
+/* Whether the call @params describes may start; else @nh was answered. */
+static gboolean
+check_conflicts (SipcastCallRegistry         *self,
+                 const SipcastCallParams     *params,
+                 const SipcastPublishTarget  *target,
+                 nua_handle_t                *nh)
+{
+  SipcastCall *other = g_hash_table_lookup (self->by_id, params->call_id);
+  g_autofree char *user = NULL;
+
+  if (other != NULL) {
+    refuse (nh, SIP_486_BUSY_HERE, "a call with this Call-ID exists");
+    return FALSE;
+  }
+  if (target != NULL) {
+    other = g_hash_table_lookup (self->by_location, target->location);
+    if (other == NULL && self->location_user != NULL)
+      user = self->location_user (self->location_user_data, target->location);
+    if (other != NULL || user != NULL) {
+      g_autofree char *why = g_strdup_printf ("%s is already publishing to %s",
+                                              other ? sipcast_call_get_id (other) : user,
+                                              target->location);
+      refuse (nh, SIP_486_BUSY_HERE, why);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+incoming_invite_cb (SipcastSipAgent *agent,
+                    nua_handle_t    *nh,
+                    const sip_t     *sip,
+                    gpointer         user_data)
+{
+  SipcastCallRegistry *self = SIPCAST_CALL_REGISTRY (user_data);
+  const char *callee;
+  const char *caller;
+  const SipcastRoute *route;
+  g_autoptr (SipcastCallParams) params = NULL;
+  g_autoptr (SipcastPublishTarget) target = NULL;
+  g_autoptr (SipcastStream) stream = NULL;
+  g_autoptr (SipcastCall) call = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (sip->sip_request == NULL || sip->sip_from == NULL || sip->sip_call_id == NULL) {
+    refuse (nh, SIP_400_BAD_REQUEST, "incomplete INVITE");
+    return TRUE;
+  }
+  callee = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
+  caller = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
+
+  if (self->shutdown_task != NULL) {
+    refuse (nh, SIP_503_SERVICE_UNAVAILABLE, "shutting down");
+    return TRUE;
+  }
+
+  route = sipcast_route_find (self->config->routes, callee);
+  if (route == NULL) {
+    g_autofree char *why = g_strdup_printf ("no route for “%s”", callee);
+
+    refuse (nh, SIP_404_NOT_FOUND, why);
+    return TRUE;
+  }
+  if (route->reject != 0) {
+    g_autofree char *why = g_strdup_printf ("route %s rejects “%s”", route->name, callee);
+
+    const char *phrase = sip_status_phrase ((int) route->reject);
+
+    refuse (nh, (int) route->reject, phrase != NULL ? phrase : "Rejected", why);
+    return TRUE;
+  }
+  if (!authenticate (self, route, nh, sip))
+    return TRUE;
+
+  params = incoming_params (route, sip, callee, caller);
+  if (params->rtmp_url != NULL) {
+    target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, &error);
+    if (target == NULL) {
+      refuse (nh, SIP_500_INTERNAL_SERVER_ERROR, error->message);
+      return TRUE;
+    }
+  }
+  if (!check_conflicts (self, params, target, nh))
+    return TRUE;
+
+  stream = sipcast_stream_new (params->to_stream, params->call_id);
+  if (!sipcast_stream_registry_add (self->streams, stream, &error)) {
+    refuse (nh, SIP_486_BUSY_HERE, error->message);
+    return TRUE;
+  }
+
+  call = sipcast_call_new_incoming (g_steal_pointer (&params), g_steal_pointer (&target),
+                                    stream, caller);
+  if (!sipcast_call_answer_incoming (call, self->config, self->agent, self->ports, nh, sip,
+                                     &error)) {
+    sipcast_stream_registry_remove (self->streams, stream);
+    refuse_for_error (nh, error);
+    return TRUE;
+  }
+  /* Answered and ringing, not ended: nothing the registry follows has
+   * happened yet. */
+  add_call (self, call);
+  g_message ("incoming call %s routed by %s", sipcast_call_get_id (call), route->name);
+  return TRUE;
 }
 
 SipcastStreamRegistry *

@@ -28,8 +28,19 @@ typedef struct {
   SipcastCallStatus status;
 } SipcastCallFilter;
 
+/* Also routes the incoming INVITEs @agent receives (config->routes). */
 SipcastCallRegistry *sipcast_call_registry_new (const SipcastConfig *config,
                                                 SipcastSipAgent     *agent);
+
+/* Who other than a call publishes to @location (a /push), as a phrase
+ * for a log line, or NULL. */
+typedef char *(*SipcastLocationUserFunc) (gpointer    user_data,
+                                          const char *location);
+/* Consulted for the 409 rule of incoming calls, whose INVITE does not
+ * pass the REST layer that checks pushes for /call/startup. */
+void sipcast_call_registry_set_location_user_func (SipcastCallRegistry     *self,
+                                                   SipcastLocationUserFunc  func,
+                                                   gpointer                 user_data);
 
 /* Checks the 409 rules (same callId; same publish location or same
  * toStream while the other call is live), creates the call and starts placing it.  Takes

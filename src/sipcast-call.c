@@ -84,6 +84,9 @@ struct _SipcastCall {
   SipcastDtmfType info_type;
   gboolean info_in_flight;
   gboolean done;
+
+  /* Came in as an INVITE to us (sipcast_call_answer_incoming). */
+  gboolean incoming;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCall, sipcast_call, G_TYPE_OBJECT)
@@ -863,6 +866,152 @@ sipcast_call_inject_sound (SipcastCall  *self,
   return TRUE;
 }
 
+/* ---- incoming calls ---- */
+
+SipcastCall *
+sipcast_call_new_incoming (SipcastCallParams    *params,
+                           SipcastPublishTarget *target,
+                           SipcastStream        *stream,
+                           const char           *caller)
+{
+  SipcastCall *self = sipcast_call_new (params, target, stream);
+
+  self->incoming = TRUE;
+  g_free (self->caller);
+  self->caller = g_strdup (caller);
+  return self;
+}
+
+/* What an incoming call's dialog adds to the outgoing one's events: the
+ * ACK that establishes it and a CANCEL before our answer.  The rest (BYE
+ * either way, re-INVITE, the end of the handle) is the same for both
+ * directions.  TRUE when the event was consumed here. */
+static gboolean
+handle_incoming_event (SipcastCall  *self,
+                       nua_event_t   event,
+                       int           status,
+                       const char   *phrase,
+                       const sip_t  *sip,
+                       tagi_t        tags[])
+{
+  switch (event) {
+  case nua_i_ack:
+    set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+    return TRUE;
+
+  case nua_i_cancel:
+    /* nua has answered the INVITE with 487 already. */
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 487, "Request terminated");
+    return TRUE;
+
+  case nua_i_state: {
+    int state = nua_callstate_init;
+
+    tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
+    if (state == nua_callstate_ready)
+      set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+    return FALSE;
+  }
+
+  default:
+    return FALSE;
+  }
+}
+
+gboolean
+sipcast_call_answer_incoming (SipcastCall         *self,
+                              const SipcastConfig *config,
+                              SipcastSipAgent     *agent,
+                              SipcastPortPool     *ports,
+                              nua_handle_t        *nh,
+                              const sip_t         *sip,
+                              GError             **error)
+{
+  g_autofree const SipcastCodec **audio_codecs = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  g_autoptr (GSocket) rtp = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  SipcastSdpMedia *audio;
+  SipcastSdpAnswerParams answer = { 0 };
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+  g_return_val_if_fail (self->incoming && self->agent == NULL, FALSE);
+
+  if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+    /* A delayed offer would need ours in the 200 and the answer in the
+     * ACK; callers that publish to a gateway always offer. */
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                         "INVITE without SDP (delayed offer) is not supported");
+    return FALSE;
+  }
+  self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+
+  /* The config loader has validated the names, so this cannot fail. */
+  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                             (const char *const *) config->audio_codecs, NULL);
+  /* Video is refused (port 0) until the media session takes it. */
+  offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
+  if (offer == NULL)
+    return FALSE;
+  if (offer->audio == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    return FALSE;
+  }
+  audio = offer->audio->chosen;
+
+  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
+    return FALSE;
+
+  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
+  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
+  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
+  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
+  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
+  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+
+  /* The media session reads the far end's direction to decide whether
+   * to send: after our answer that is the reverse of what we answered. */
+  answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
+                                                         self->params->has_audio);
+  audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
+  answer.address = sipcast_sip_agent_get_address (agent);
+  answer.session_id = (guint64) g_get_real_time ();
+  answer.session_version = ++self->sdp_version;
+  answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+  self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
+
+  self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
+                                       audio->codec->clock_rate);
+  if (self->stream != NULL)
+    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+
+  /* Media first: it may fail, and then the caller gets an error response
+   * instead of a call that publishes nothing. */
+  if (!sipcast_media_session_start (self->media, audio, self->target, self->stream, error)) {
+    g_signal_handlers_disconnect_by_data (self->media, self);
+    g_clear_object (&self->media);
+    return FALSE;
+  }
+
+  self->agent = g_object_ref (agent);
+  self->nh = nh;
+  nua_handle_bind (nh, self);
+
+  g_message ("call %s: incoming from %s to %s, answering with %s (RTP port %u)",
+             self->params->call_id, self->caller, self->params->callee, self->audio_codec,
+             answer.audio_port);
+  nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);
+  self->answered = TRUE;
+  nua_respond (nh, SIP_200_OK,
+               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (self->local_sdp),
+               TAG_END ());
+  self->sip_status = 200;
+  return TRUE;
+}
+
 void
 sipcast_call_handle_event (SipcastCall  *self,
                            nua_event_t   event,
@@ -874,6 +1023,9 @@ sipcast_call_handle_event (SipcastCall  *self,
   /* The handle may run the last events of a call the registry still
    * holds; keep it alive across the dispatch. */
   g_autoptr (SipcastCall) guard = g_object_ref (self);
+
+  if (self->incoming && handle_incoming_event (self, event, status, phrase, sip, tags))
+    return;
 
   switch (event) {
   case nua_r_invite:
@@ -1001,7 +1153,7 @@ gboolean
 sipcast_call_get_incoming (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
-  return FALSE;
+  return self->incoming;
 }
 
 const char *

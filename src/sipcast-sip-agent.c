@@ -17,6 +17,13 @@
 /* How long nua gets to finish its transactions on shutdown. */
 #define SHUTDOWN_TIMEOUT_S 5
 
+enum {
+  SIGNAL_INCOMING_INVITE,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 struct _SipcastSipAgent {
   GObject parent_instance;
 
@@ -49,14 +56,20 @@ answer_unowned_request (SipcastSipAgent *self,
                         nua_handle_t    *nh,
                         const sip_t     *sip)
 {
+  gboolean handled = FALSE;
+
   switch (event) {
   case nua_i_invite:
-    /* Incoming calls need routing rules, which this daemon does not have
-     * configured: say so instead of leaving the caller ringing. */
-    g_message ("rejecting incoming call from %s",
-               sip && sip->sip_from ? sip->sip_from->a_url->url_user : "?");
-    nua_respond (nh, SIP_603_DECLINE, TAG_END ());
-    nua_handle_destroy (nh);
+    /* The call registry routes it (and then owns @nh); with nobody to
+     * route, say so instead of leaving the caller ringing. */
+    if (sip != NULL)
+      g_signal_emit (self, signals[SIGNAL_INCOMING_INVITE], 0, nh, sip, &handled);
+    if (!handled) {
+      g_message ("rejecting incoming call from %s",
+                 sip && sip->sip_from ? sip->sip_from->a_url->url_user : "?");
+      nua_respond (nh, SIP_603_DECLINE, TAG_END ());
+      nua_handle_destroy (nh);
+    }
     break;
   case nua_i_cancel:
   case nua_i_ack:
@@ -175,6 +188,14 @@ sipcast_sip_agent_class_init (SipcastSipAgentClass *klass)
 
   object_class->dispose = sipcast_sip_agent_dispose;
   object_class->finalize = sipcast_sip_agent_finalize;
+
+  /* An INVITE outside any call: (nua_handle_t *nh, const sip_t *sip).
+   * A handler that returns TRUE has taken @nh: it answers the request
+   * and destroys or keeps the handle. */
+  signals[SIGNAL_INCOMING_INVITE] =
+    g_signal_new ("incoming-invite", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, g_signal_accumulator_true_handled, NULL, NULL,
+                  G_TYPE_BOOLEAN, 2, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
 /* sofia-sip's own log lines (transport errors, stack details) become

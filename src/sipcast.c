@@ -85,6 +85,13 @@ quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+static char *
+push_location_user (gpointer    user_data,
+                    const char *location)
+{
+  return sipcast_push_registry_find_location_user (SIPCAST_PUSH_REGISTRY (user_data), location);
+}
+
 /* -v shows sipcast's own debug messages, -vv everyone's (GLib, GIO…). */
 static GLogWriterOutput
 log_writer (GLogLevelFlags   log_level,
@@ -162,6 +169,9 @@ main (int   argc,
 
   daemon.registry = sipcast_call_registry_new (daemon.config, daemon.agent);
   daemon.pushes = sipcast_push_registry_new (daemon.config, daemon.registry);
+  /* Incoming calls obey the 409 rule for pushes too. */
+  sipcast_call_registry_set_location_user_func (daemon.registry, push_location_user,
+                                                daemon.pushes);
 
   if (daemon.config->production) {
     daemon.users = sipcast_users_new (daemon.config->users_file, &error);

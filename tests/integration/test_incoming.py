@@ -1,0 +1,172 @@
+"""Incoming calls: sipp calls sipcast, routes in the config decide.
+
+sipp is the caller here (tests/sip/uac-*.xml): it INVITEs the daemon's SIP
+port with a callee the [route NAME] groups of the class's configuration
+match (or not), plays the 440 Hz tone after the answer, and ends the call
+itself or waits for sipcast's BYE.  What a route publishes is checked on
+the harness's nginx-rtmp with ffprobe.
+"""
+
+import time
+
+import harness
+from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase
+from harness import LOOPBACK, wait_for, wait_status
+
+PCMA_PT = 8
+G729_PT = 18  # not a codec sipcast speaks
+
+
+class IncomingCallTest(GatewayTestCase):
+
+    @classmethod
+    def sipcast_config(cls):
+        url = cls.nginx.url
+        return """\
+[route studio]
+callee=studio-*
+rtmp-url=%(url)s
+rtmp-stream=in-${callee}
+
+[route secure]
+callee-regex=secure|vault[0-9]
+rtmp-url=%(url)s
+rtmp-stream=${callee}-from-${caller}
+user=alice
+password=s3cret
+realm=sipcast-test
+
+[route fixed]
+callee=fixed*
+rtmp-url=%(url)s
+rtmp-stream=fixed
+
+[route blocked]
+callee=blocked*
+reject=603
+""" % {"url": url}
+
+    def caller(self, scenario, callee, *args):
+        """A sipp caller of callee at the daemon's SIP port."""
+        sipp = harness.Sipp(scenario, args=("-s", callee, *args,
+                                            "%s:%d" % (LOOPBACK, self.sipcast.sip_port)))
+        self.addCleanup(sipp.close)
+        return sipp
+
+    def find_by_callee(self, callee, timeout=10):
+        def found():
+            status, calls, _ = self.sipcast.rest("/call/find", {"callee": callee})
+            return calls[0] if status == 200 and calls else None
+        return wait_for(found, timeout, message=lambda: "no call to %s\n%s"
+                        % (callee, self.sipcast.log()))
+
+    def assert_no_call(self, callee):
+        status, calls, _ = self.sipcast.rest("/call/find", {"callee": callee})
+        self.assertEqual(status, 404, calls)
+
+    def refused_with(self, callee, code, codec=PCMA_PT):
+        sipp = self.caller("uac-refused.xml", callee, "-set", "codec", str(codec))
+        self.assert_sipp_passed(sipp)  # it got a final response and ACKed it
+        self.assertIn("SIP/2.0 %d " % code, sipp.messages(), self.logs(sipp))
+        self.assert_no_call(callee)
+        return sipp
+
+    def test_routed_published_and_terminated(self):
+        sipp = self.caller("uac-call.xml", "studio-a")
+        call = self.find_by_callee("studio-a")
+        call_id = call["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        call = self.wait_publishing(call_id)
+        live_from = time.monotonic()
+
+        self.assertEqual(list(call)[:len(CALL_KEYS)], CALL_KEYS, call)
+        for key in BOOLEAN_KEYS:
+            self.assertIsInstance(call[key], bool, key)
+        self.assertIs(call["incoming"], True, call)
+        self.assertEqual(call["caller"], "caller1", call)
+        self.assertEqual(call["callee"], "studio-a", call)
+        self.assertEqual(call["visibleName"], "Caller One", call)
+        self.assertEqual(call["rtmpUrl"], self.nginx.url, call)
+        self.assertEqual(call["rtmpStream"], "in-studio-a", call)
+        self.assertEqual(call["sipStatus"], 200, call)
+        self.assertEqual(call["audioCodec"], "PCMA/8000", call)
+        self.assertIn("m=audio", call["sdp"], call)
+        # the callId is the SIP Call-ID of the INVITE
+        self.assertIn("Call-ID: %s" % call_id, sipp.messages())
+
+        status, calls, _ = self.sipcast.rest("/call/find_all", {})
+        self.assertEqual(status, 200, calls)
+        self.assertIn(call_id, [c["callId"] for c in calls if c["incoming"]])
+
+        probe = harness.ffprobe_streams(self.nginx.url + "in-studio-a")
+        self.assertEqual([(s["codec_type"], s["codec_name"]) for s in probe["streams"]],
+                         [("audio", "aac")], probe)
+
+        time.sleep(max(0, live_from + 3 - time.monotonic()))
+        self.terminate(call_id)
+        wait_status(self.sipcast, call_id, "FINISH", 10)
+        self.assert_sipp_passed(sipp)  # it got our BYE and answered it
+        messages = sipp.messages()
+        # answered promptly: 180, then 200 with our SDP answer
+        self.assertLess(messages.index("SIP/2.0 180"), messages.index("SIP/2.0 200"), messages)
+        self.assert_tone_flv(self.nginx.recorded("in-studio-a"), 2.5, 5.5)
+
+    def test_caller_hangs_up(self):
+        sipp = self.caller("uac-call-bye.xml", "studio-b")
+        call_id = self.find_by_callee("studio-b")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        # the caller sends BYE 3 s after its ACK
+        wait_status(self.sipcast, call_id, "FINISH", 15)
+        self.assert_sipp_passed(sipp)  # its BYE got a 200
+        self.assertIs(self.find(call_id)["incoming"], True)
+        self.assert_tone_flv(self.nginx.recorded("in-studio-b"), 1.5, 4.5)
+
+    def test_no_route_is_404(self):
+        self.refused_with("nobody", 404)
+
+    def test_reject_route(self):
+        self.refused_with("blocked-1", 603)
+
+    def test_no_common_codec_is_488(self):
+        self.refused_with("studio-c", 488, codec=G729_PT)
+
+    def test_target_in_use_is_486(self):
+        first = self.caller("uac-call.xml", "fixed-1")
+        call_id = self.find_by_callee("fixed-1")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        # another callee of the same route: the same publish target
+        self.refused_with("fixed-2", 486)
+        self.assertEqual(self.find(call_id)["status"], "ESTABLISHED")
+        self.terminate(call_id)
+        self.assert_sipp_passed(first)
+
+    def test_credentials(self):
+        sipp = self.caller("uac-auth-call.xml", "vault7", "-au", "alice", "-ap", "s3cret")
+        call = self.find_by_callee("vault7")
+        wait_status(self.sipcast, call["callId"], "ESTABLISHED", 10)
+        self.assertEqual(call["rtmpStream"], "vault7-from-caller1", call)
+        self.wait_publishing(call["callId"])
+        self.terminate(call["callId"])
+        self.assert_sipp_passed(sipp)
+        messages = sipp.messages()
+        self.assertIn("SIP/2.0 401", messages)
+        self.assertIn('realm="sipcast-test"', messages)
+        self.assertIn("Authorization: Digest", messages)
+        self.assertNotIn("SIP/2.0 403", messages)
+
+    def test_wrong_password_is_403(self):
+        sipp = self.caller("uac-auth-call.xml", "secure", "-au", "alice", "-ap", "wrong")
+        self.assert_sipp_passed(sipp)  # the 403 ends its scenario
+        messages = sipp.messages()
+        self.assertIn("SIP/2.0 401", messages)
+        self.assertIn("SIP/2.0 403", messages, self.logs(sipp))
+        self.assert_no_call("secure")
+
+    def test_challenge_unanswered_is_no_call(self):
+        sipp = self.refused_with("secure", 401)
+        self.assertIn('WWW-Authenticate: Digest realm="sipcast-test"', sipp.messages())
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
