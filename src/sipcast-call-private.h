@@ -31,10 +31,12 @@ SipcastCall *sipcast_call_new_incoming (SipcastCallParams    *params,
 
 /* Answers the INVITE @sip that arrived on @nh: parses the offer, allocates
  * RTP ports, starts the media session, then takes @nh and sends 180 and
- * 200 with our SDP answer (status RING; ESTABLISHED on the ACK).  On
- * error nothing was sent and @nh is still the caller's: SIPCAST_ERROR_SDP
- * (no or unusable SDP), SIPCAST_ERROR_NO_COMMON_CODEC,
- * SIPCAST_ERROR_NO_PORTS, SIPCAST_ERROR_PIPELINE. */
+ * 200 with our SDP answer (status RING; ESTABLISHED on the ACK).  An
+ * INVITE without SDP gets our offer in the 200 instead, and the media
+ * starts with the answer in the ACK.  On error nothing was sent and @nh
+ * is still the caller's: SIPCAST_ERROR_SDP (unusable SDP),
+ * SIPCAST_ERROR_NO_COMMON_CODEC, SIPCAST_ERROR_NO_PORTS,
+ * SIPCAST_ERROR_PIPELINE. */
 gboolean sipcast_call_answer_incoming (SipcastCall         *self,
                                        const SipcastConfig *config,
                                        SipcastSipAgent     *agent,

@@ -87,6 +87,8 @@ struct _SipcastCall {
 
   /* Came in as an INVITE to us (sipcast_call_answer_incoming). */
   gboolean incoming;
+  /* It had no SDP: we offered in the 200, the answer comes in the ACK. */
+  gboolean answer_in_ack;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCall, sipcast_call, G_TYPE_OBJECT)
@@ -896,6 +898,13 @@ handle_incoming_event (SipcastCall  *self,
 {
   switch (event) {
   case nua_i_ack:
+    if (self->answer_in_ack) {
+      /* Starts the media and sets ESTABLISHED, or hangs up with BYE
+       * (FAILED "No common codecs" when the answer takes none). */
+      self->answer_in_ack = FALSE;
+      handle_answer (self, 200, phrase, sip);
+      return TRUE;
+    }
     set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
     return TRUE;
 
@@ -908,7 +917,8 @@ handle_incoming_event (SipcastCall  *self,
     int state = nua_callstate_init;
 
     tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
-    if (state == nua_callstate_ready)
+    if (state == nua_callstate_ready && !self->answer_in_ack && !self->hangup_requested &&
+        self->audio_codec != NULL)
       set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
     return FALSE;
   }
@@ -937,28 +947,22 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
   g_return_val_if_fail (self->incoming && self->agent == NULL, FALSE);
 
-  if (sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
-    /* A delayed offer would need ours in the 200 and the answer in the
-     * ACK; callers that publish to a gateway always offer. */
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "INVITE without SDP (delayed offer) is not supported");
-    return FALSE;
-  }
-  self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-
   /* The config loader has validated the names, so this cannot fail. */
   audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
                                              (const char *const *) config->audio_codecs, NULL);
-  /* Video is refused (port 0) until the media session takes it. */
-  offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
-  if (offer == NULL)
-    return FALSE;
-  if (offer->audio == NULL) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                         "No common codecs");
-    return FALSE;
+
+  if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
+    self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    /* Video is refused (port 0) until the media session takes it. */
+    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
+    if (offer == NULL)
+      return FALSE;
+    if (offer->audio == NULL) {
+      g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                           "No common codecs");
+      return FALSE;
+    }
   }
-  audio = offer->audio->chosen;
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
     return FALSE;
@@ -970,37 +974,55 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
   g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
 
-  /* The media session reads the far end's direction to decide whether
-   * to send: after our answer that is the reverse of what we answered. */
-  answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
-                                                         self->params->has_audio);
-  audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
-  answer.address = sipcast_sip_agent_get_address (agent);
-  answer.session_id = (guint64) g_get_real_time ();
-  answer.session_version = ++self->sdp_version;
-  answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
-  self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
+  if (offer == NULL) {
+    /* A delayed offer (RFC 3261 §13.2.1): we offer in the 200, as an
+     * outgoing call offers in its INVITE, and the ACK brings the answer,
+     * which handle_answer() takes as it takes a 200's. */
+    SipcastSdpOfferParams ours = { 0 };
 
-  self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
-                                       audio->codec->clock_rate);
-  if (self->stream != NULL)
-    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    ours.address = sipcast_sip_agent_get_address (agent);
+    ours.session_id = (guint64) g_get_real_time ();
+    ours.session_version = ++self->sdp_version;
+    ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+    ours.audio_codecs = audio_codecs;
+    self->local_sdp = sipcast_sdp_build_offer (&ours);
+    self->answer_in_ack = TRUE;
+    answer.audio_port = ours.audio_port;
+  } else {
+    audio = offer->audio->chosen;
+    /* The media session reads the far end's direction to decide whether
+     * to send: after our answer that is the reverse of what we answered. */
+    answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
+                                                           self->params->has_audio);
+    audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
+    answer.address = sipcast_sip_agent_get_address (agent);
+    answer.session_id = (guint64) g_get_real_time ();
+    answer.session_version = ++self->sdp_version;
+    answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
 
-  /* Media first: it may fail, and then the caller gets an error response
-   * instead of a call that publishes nothing. */
-  if (!sipcast_media_session_start (self->media, audio, self->target, self->stream, error)) {
-    g_signal_handlers_disconnect_by_data (self->media, self);
-    g_clear_object (&self->media);
-    return FALSE;
+    self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
+                                         audio->codec->clock_rate);
+    if (self->stream != NULL)
+      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+
+    /* Media first: it may fail, and then the caller gets an error
+     * response instead of a call that publishes nothing. */
+    if (!sipcast_media_session_start (self->media, audio, self->target, self->stream, error)) {
+      g_signal_handlers_disconnect_by_data (self->media, self);
+      g_clear_object (&self->media);
+      return FALSE;
+    }
   }
 
   self->agent = g_object_ref (agent);
   self->nh = nh;
   nua_handle_bind (nh, self);
 
-  g_message ("call %s: incoming from %s to %s, answering with %s (RTP port %u)",
-             self->params->call_id, self->caller, self->params->callee, self->audio_codec,
-             answer.audio_port);
+  g_message ("call %s: incoming from %s to %s, %s (RTP port %u)",
+             self->params->call_id, self->caller, self->params->callee,
+             self->answer_in_ack ? "offering in the 200" : self->audio_codec, answer.audio_port);
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
   set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);
   self->answered = TRUE;

@@ -44,6 +44,11 @@ rtmp-stream=fixed
 [route blocked]
 callee=blocked*
 reject=603
+
+[route listen]
+callee=listen
+to-stream=heard-${caller}
+has-audio=false
 """ % {"url": url}
 
     def caller(self, scenario, callee, *args):
@@ -120,6 +125,46 @@ reject=603
         self.assert_sipp_passed(sipp)  # its BYE got a 200
         self.assertIs(self.find(call_id)["incoming"], True)
         self.assert_tone_flv(self.nginx.recorded("in-studio-b"), 1.5, 4.5)
+
+    def test_delayed_offer(self):
+        sipp = self.caller("uac-delayed-offer.xml", "studio-d")
+        call_id = self.find_by_callee("studio-d")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        call = self.find(call_id)
+        self.assertEqual(call["audioCodec"], "PCMA/8000", call)
+        # the caller's SDP is the answer from its ACK
+        self.assertIn("m=audio", call["sdp"], call)
+        wait_status(self.sipcast, call_id, "FINISH", 15)
+        self.assert_sipp_passed(sipp)
+        messages = sipp.messages()
+        # our offer in the 200: every configured codec, telephone-event
+        offer = messages[messages.index("SIP/2.0 200"):]
+        self.assertIn("a=rtpmap:8 PCMA/8000", offer)
+        self.assertIn("telephone-event/8000", offer)
+        self.assert_tone_flv(self.nginx.recorded("in-studio-d"), 1.5, 4.5)
+
+    def test_not_published_and_receive_only(self):
+        sipp = self.caller("uac-call.xml", "listen")
+        call_id = self.find_by_callee("listen")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        call = self.find(call_id)
+        self.assertIsNone(call["rtmpUrl"], call)
+        self.assertIsNone(call["rtmpStreamStatus"], call)
+        self.assertIs(call["hasAudio"], False, call)
+        # published inside sipcast under its to-stream
+        def stream():
+            status, streams, _ = self.sipcast.rest("/stream/find_all", {})
+            return status == 200 and [s for s in streams if s["name"] == "heard-caller1"
+                                      and s["status"] == "ACTIVE"]
+        found = wait_for(stream, 10, message=lambda: self.sipcast.log())[0]
+        self.assertEqual(found["callId"], call_id, found)
+        self.terminate(call_id)
+        wait_status(self.sipcast, call_id, "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        # has-audio=false: we answered that we only receive
+        answer = sipp.messages()
+        answer = answer[answer.index("SIP/2.0 200"):]
+        self.assertIn("a=recvonly", answer[:answer.index("ACK sip:")])
 
     def test_no_route_is_404(self):
         self.refused_with("nobody", 404)
