@@ -900,9 +900,11 @@ handle_incoming_event (SipcastCall  *self,
   case nua_i_ack:
     if (self->answer_in_ack) {
       /* Starts the media and sets ESTABLISHED, or hangs up with BYE
-       * (FAILED "No common codecs" when the answer takes none). */
+       * (FAILED "No common codecs" when the answer takes none).  After
+       * a terminate our BYE is on its way already. */
       self->answer_in_ack = FALSE;
-      handle_answer (self, 200, phrase, sip);
+      if (!self->hangup_requested)
+        handle_answer (self, 200, phrase, sip);
       return TRUE;
     }
     set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
