@@ -30,8 +30,9 @@ SipcastCall *sipcast_call_new_incoming (SipcastCallParams    *params,
                                         const char           *caller);
 
 /* Answers the INVITE @sip that arrived on @nh: parses the offer, allocates
- * RTP ports, starts the media session, then takes @nh and sends 180 and
- * 200 with our SDP answer (status RING; ESTABLISHED on the ACK).  An
+ * RTP ports, starts the media session, then takes @nh and sends 180 and,
+ * @ring_time_ms later, 200 with our SDP answer (status RING; ESTABLISHED
+ * on the ACK; a CANCEL or a hangup meanwhile ends it FAILED).  An
  * INVITE without SDP gets our offer in the 200 instead, and the media
  * starts with the answer in the ACK.  On error nothing was sent and @nh
  * is still the caller's: SIPCAST_ERROR_SDP (unusable SDP),
@@ -43,6 +44,7 @@ gboolean sipcast_call_answer_incoming (SipcastCall         *self,
                                        SipcastPortPool     *ports,
                                        nua_handle_t        *nh,
                                        const sip_t         *sip,
+                                       guint                ring_time_ms,
                                        GError             **error);
 
 /* CANCEL before the answer, BYE after; nothing once ended. */

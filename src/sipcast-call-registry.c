@@ -525,7 +525,7 @@ incoming_invite_cb (SipcastSipAgent *agent,
   call = sipcast_call_new_incoming (g_steal_pointer (&params), g_steal_pointer (&target),
                                     stream, caller);
   if (!sipcast_call_answer_incoming (call, self->config, self->agent, self->ports, nh, sip,
-                                     &error)) {
+                                     route->ring_time, &error)) {
     sipcast_stream_registry_remove (self->streams, stream);
     refuse_for_error (nh, error);
     return TRUE;

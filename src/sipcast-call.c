@@ -89,6 +89,10 @@ struct _SipcastCall {
   gboolean incoming;
   /* It had no SDP: we offered in the 200, the answer comes in the ACK. */
   gboolean answer_in_ack;
+  /* Ringing: the 200 goes out when this fires (route ring-time), and
+   * the media starts then, for the offer kept until then. */
+  guint ring_timeout_id;
+  SipcastSdpOffer *incoming_offer;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCall, sipcast_call, G_TYPE_OBJECT)
@@ -471,6 +475,7 @@ sipcast_call_dispose (GObject *object)
   SipcastCall *self = SIPCAST_CALL (object);
 
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
   release_handle (self);
   if (self->media != NULL) {
     g_signal_handlers_disconnect_by_data (self->media, self);
@@ -495,6 +500,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->audio_codec);
   g_free (self->local_sdp);
   g_free (self->pending_failure);
+  g_clear_pointer (&self->incoming_offer, sipcast_sdp_offer_free);
   g_string_free (self->info_digits, TRUE);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
@@ -669,6 +675,227 @@ sipcast_call_start (SipcastCall         *self,
   return TRUE;
 }
 
+/* ---- incoming calls ---- */
+
+SipcastCall *
+sipcast_call_new_incoming (SipcastCallParams    *params,
+                           SipcastPublishTarget *target,
+                           SipcastStream        *stream,
+                           const char           *caller)
+{
+  SipcastCall *self = sipcast_call_new (params, target, stream);
+
+  self->incoming = TRUE;
+  g_free (self->caller);
+  self->caller = g_strdup (caller);
+  return self;
+}
+
+/* What an incoming call's dialog adds to the outgoing one's events: the
+ * ACK that establishes it and a CANCEL before our answer.  The rest (BYE
+ * either way, re-INVITE, the end of the handle) is the same for both
+ * directions.  TRUE when the event was consumed here. */
+static gboolean
+handle_incoming_event (SipcastCall  *self,
+                       nua_event_t   event,
+                       int           status,
+                       const char   *phrase,
+                       const sip_t  *sip,
+                       tagi_t        tags[])
+{
+  switch (event) {
+  case nua_i_ack:
+    if (self->answer_in_ack) {
+      /* Starts the media and sets ESTABLISHED, or hangs up with BYE
+       * (FAILED "No common codecs" when the answer takes none).  After
+       * a terminate our BYE is on its way already. */
+      self->answer_in_ack = FALSE;
+      if (!self->hangup_requested)
+        handle_answer (self, 200, phrase, sip);
+      return TRUE;
+    }
+    set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+    return TRUE;
+
+  case nua_i_cancel:
+    /* While ringing: nua has answered the INVITE with 487 already. */
+    g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 487, "Request terminated");
+    return TRUE;
+
+  case nua_i_state: {
+    int state = nua_callstate_init;
+
+    tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
+    if (state == nua_callstate_ready && !self->answer_in_ack && !self->hangup_requested &&
+        self->audio_codec != NULL)
+      set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+    return FALSE;
+  }
+
+  default:
+    return FALSE;
+  }
+}
+
+/* Starts the media for the offer we answered. */
+static gboolean
+start_incoming_media (SipcastCall  *self,
+                      GError      **error)
+{
+  g_autoptr (SipcastSdpOffer) offer = g_steal_pointer (&self->incoming_offer);
+  const SipcastSdpMedia *audio = offer->audio->chosen;
+
+  g_free (self->audio_codec);
+  self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
+                                       audio->codec->clock_rate);
+  if (self->stream != NULL)
+    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+  return sipcast_media_session_start (self->media, audio, self->target, self->stream, error);
+}
+
+static void
+send_incoming_ok (SipcastCall *self)
+{
+  self->answered = TRUE;
+  nua_respond (self->nh, SIP_200_OK,
+               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+               SIPTAG_PAYLOAD_STR (self->local_sdp),
+               TAG_END ());
+  self->sip_status = 200;
+}
+
+static gboolean
+ring_timeout_cb (gpointer user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+  g_autoptr (GError) error = NULL;
+
+  self->ring_timeout_id = 0;
+  if (self->incoming_offer != NULL && !start_incoming_media (self, &error)) {
+    g_warning ("call %s: %s", self->params->call_id, error->message);
+    nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 500, error->message);
+    return G_SOURCE_REMOVE;
+  }
+  send_incoming_ok (self);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+sipcast_call_answer_incoming (SipcastCall         *self,
+                              const SipcastConfig *config,
+                              SipcastSipAgent     *agent,
+                              SipcastPortPool     *ports,
+                              nua_handle_t        *nh,
+                              const sip_t         *sip,
+                              guint                ring_time_ms,
+                              GError             **error)
+{
+  g_autofree const SipcastCodec **audio_codecs = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  g_autoptr (GSocket) rtp = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  SipcastSdpMedia *audio;
+  SipcastSdpAnswerParams answer = { 0 };
+
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+  g_return_val_if_fail (self->incoming && self->agent == NULL, FALSE);
+
+  /* The config loader has validated the names, so this cannot fail. */
+  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                             (const char *const *) config->audio_codecs, NULL);
+
+  if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
+    self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    /* Video is refused (port 0) until the media session takes it. */
+    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
+    if (offer == NULL)
+      return FALSE;
+    if (offer->audio == NULL) {
+      g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                           "No common codecs");
+      return FALSE;
+    }
+  }
+
+  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
+    return FALSE;
+
+  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
+  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
+  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
+  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
+  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
+  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+
+  if (offer == NULL) {
+    /* A delayed offer (RFC 3261 §13.2.1): we offer in the 200, as an
+     * outgoing call offers in its INVITE, and the ACK brings the answer,
+     * which handle_answer() takes as it takes a 200's. */
+    SipcastSdpOfferParams ours = { 0 };
+
+    ours.address = sipcast_sip_agent_get_address (agent);
+    ours.session_id = (guint64) g_get_real_time ();
+    ours.session_version = ++self->sdp_version;
+    ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+    ours.audio_codecs = audio_codecs;
+    self->local_sdp = sipcast_sdp_build_offer (&ours);
+    self->answer_in_ack = TRUE;
+    answer.audio_port = ours.audio_port;
+  } else {
+    audio = offer->audio->chosen;
+    /* The media session reads the far end's direction to decide whether
+     * to send: after our answer that is the reverse of what we answered. */
+    answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
+                                                           self->params->has_audio);
+    audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
+    answer.address = sipcast_sip_agent_get_address (agent);
+    answer.session_id = (guint64) g_get_real_time ();
+    answer.session_version = ++self->sdp_version;
+    answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
+
+    self->incoming_offer = g_steal_pointer (&offer);
+
+    /* Answering at once: media first, as it may fail, and then the
+     * caller gets an error response instead of a call that publishes
+     * nothing.  After a ring-time it starts when the 200 goes out, so a
+     * call that is never answered is never published. */
+    if (ring_time_ms == 0 && !start_incoming_media (self, error)) {
+      g_signal_handlers_disconnect_by_data (self->media, self);
+      g_clear_object (&self->media);
+      return FALSE;
+    }
+  }
+
+  self->agent = g_object_ref (agent);
+  self->nh = nh;
+  nua_handle_bind (nh, self);
+
+  g_message ("call %s: incoming from %s to %s (RTP port %u%s)",
+             self->params->call_id, self->caller, self->params->callee, answer.audio_port,
+             self->answer_in_ack ? ", offering in the 200" : "");
+  nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);
+  if (ring_time_ms > 0)
+    self->ring_timeout_id = g_timeout_add (ring_time_ms, ring_timeout_cb, self);
+  else
+    send_incoming_ok (self);
+  return TRUE;
+}
+
+/* Before our 200 there is no dialog to BYE: the INVITE is refused. */
+static void
+decline_incoming (SipcastCall *self)
+{
+  g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
+  nua_respond (self->nh, SIP_603_DECLINE, TAG_END ());
+  set_status (self, SIPCAST_CALL_STATUS_FAILED, 603,
+              self->pending_failure ? self->pending_failure : "Request terminated");
+}
+
 void
 sipcast_call_hangup (SipcastCall *self)
 {
@@ -687,6 +914,11 @@ sipcast_call_hangup (SipcastCall *self)
   if (self->hangup_requested)
     return;
   self->hangup_requested = TRUE;
+
+  if (self->incoming && !self->answered) {
+    decline_incoming (self);
+    return;
+  }
 
   if (self->answered)
     nua_bye (self->nh, TAG_END ());
@@ -865,174 +1097,6 @@ sipcast_call_inject_sound (SipcastCall  *self,
   if (loop)
     g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));
   g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
-  return TRUE;
-}
-
-/* ---- incoming calls ---- */
-
-SipcastCall *
-sipcast_call_new_incoming (SipcastCallParams    *params,
-                           SipcastPublishTarget *target,
-                           SipcastStream        *stream,
-                           const char           *caller)
-{
-  SipcastCall *self = sipcast_call_new (params, target, stream);
-
-  self->incoming = TRUE;
-  g_free (self->caller);
-  self->caller = g_strdup (caller);
-  return self;
-}
-
-/* What an incoming call's dialog adds to the outgoing one's events: the
- * ACK that establishes it and a CANCEL before our answer.  The rest (BYE
- * either way, re-INVITE, the end of the handle) is the same for both
- * directions.  TRUE when the event was consumed here. */
-static gboolean
-handle_incoming_event (SipcastCall  *self,
-                       nua_event_t   event,
-                       int           status,
-                       const char   *phrase,
-                       const sip_t  *sip,
-                       tagi_t        tags[])
-{
-  switch (event) {
-  case nua_i_ack:
-    if (self->answer_in_ack) {
-      /* Starts the media and sets ESTABLISHED, or hangs up with BYE
-       * (FAILED "No common codecs" when the answer takes none).  After
-       * a terminate our BYE is on its way already. */
-      self->answer_in_ack = FALSE;
-      if (!self->hangup_requested)
-        handle_answer (self, 200, phrase, sip);
-      return TRUE;
-    }
-    set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
-    return TRUE;
-
-  case nua_i_cancel:
-    /* nua has answered the INVITE with 487 already. */
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, 487, "Request terminated");
-    return TRUE;
-
-  case nua_i_state: {
-    int state = nua_callstate_init;
-
-    tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
-    if (state == nua_callstate_ready && !self->answer_in_ack && !self->hangup_requested &&
-        self->audio_codec != NULL)
-      set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
-    return FALSE;
-  }
-
-  default:
-    return FALSE;
-  }
-}
-
-gboolean
-sipcast_call_answer_incoming (SipcastCall         *self,
-                              const SipcastConfig *config,
-                              SipcastSipAgent     *agent,
-                              SipcastPortPool     *ports,
-                              nua_handle_t        *nh,
-                              const sip_t         *sip,
-                              GError             **error)
-{
-  g_autofree const SipcastCodec **audio_codecs = NULL;
-  g_autoptr (SipcastSdpOffer) offer = NULL;
-  g_autoptr (GSocket) rtp = NULL;
-  g_autoptr (GSocket) rtcp = NULL;
-  SipcastSdpMedia *audio;
-  SipcastSdpAnswerParams answer = { 0 };
-
-  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
-  g_return_val_if_fail (self->incoming && self->agent == NULL, FALSE);
-
-  /* The config loader has validated the names, so this cannot fail. */
-  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
-                                             (const char *const *) config->audio_codecs, NULL);
-
-  if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
-    self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-    /* Video is refused (port 0) until the media session takes it. */
-    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
-    if (offer == NULL)
-      return FALSE;
-    if (offer->audio == NULL) {
-      g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                           "No common codecs");
-      return FALSE;
-    }
-  }
-
-  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
-    return FALSE;
-
-  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
-  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
-  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
-  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
-  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
-  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
-
-  if (offer == NULL) {
-    /* A delayed offer (RFC 3261 §13.2.1): we offer in the 200, as an
-     * outgoing call offers in its INVITE, and the ACK brings the answer,
-     * which handle_answer() takes as it takes a 200's. */
-    SipcastSdpOfferParams ours = { 0 };
-
-    ours.address = sipcast_sip_agent_get_address (agent);
-    ours.session_id = (guint64) g_get_real_time ();
-    ours.session_version = ++self->sdp_version;
-    ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
-    ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
-    ours.audio_codecs = audio_codecs;
-    self->local_sdp = sipcast_sdp_build_offer (&ours);
-    self->answer_in_ack = TRUE;
-    answer.audio_port = ours.audio_port;
-  } else {
-    audio = offer->audio->chosen;
-    /* The media session reads the far end's direction to decide whether
-     * to send: after our answer that is the reverse of what we answered. */
-    answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
-                                                           self->params->has_audio);
-    audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
-    answer.address = sipcast_sip_agent_get_address (agent);
-    answer.session_id = (guint64) g_get_real_time ();
-    answer.session_version = ++self->sdp_version;
-    answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
-    self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
-
-    self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
-                                         audio->codec->clock_rate);
-    if (self->stream != NULL)
-      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
-
-    /* Media first: it may fail, and then the caller gets an error
-     * response instead of a call that publishes nothing. */
-    if (!sipcast_media_session_start (self->media, audio, self->target, self->stream, error)) {
-      g_signal_handlers_disconnect_by_data (self->media, self);
-      g_clear_object (&self->media);
-      return FALSE;
-    }
-  }
-
-  self->agent = g_object_ref (agent);
-  self->nh = nh;
-  nua_handle_bind (nh, self);
-
-  g_message ("call %s: incoming from %s to %s, %s (RTP port %u)",
-             self->params->call_id, self->caller, self->params->callee,
-             self->answer_in_ack ? "offering in the 200" : self->audio_codec, answer.audio_port);
-  nua_respond (nh, SIP_180_RINGING, TAG_END ());
-  set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);
-  self->answered = TRUE;
-  nua_respond (nh, SIP_200_OK,
-               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-               SIPTAG_PAYLOAD_STR (self->local_sdp),
-               TAG_END ());
-  self->sip_status = 200;
   return TRUE;
 }
 

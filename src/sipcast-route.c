@@ -23,7 +23,7 @@
 
 static const char *const route_keys[] = {
   "callee", "callee-regex", "rtmp-url", "rtmp-stream", "to-stream",
-  "user", "password", "realm", "has-audio", "has-video", "reject", NULL,
+  "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", NULL,
 };
 
 static const char *const variables[] = { "callee", "caller", "callId", "route" };
@@ -274,6 +274,7 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
   g_autoptr (SipcastRoute) route = NULL;
   g_auto (GStrv) keys = NULL;
   g_autofree char *reject = NULL;
+  g_autofree char *ring_time = NULL;
 
   g_return_val_if_fail (key_file != NULL, NULL);
   g_return_val_if_fail (g_str_has_prefix (group, SIPCAST_ROUTE_GROUP_PREFIX), NULL);
@@ -309,7 +310,8 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       !read_string (key_file, group, "realm", &route->realm, error) ||
       !read_boolean (key_file, group, "has-audio", &route->has_audio, error) ||
       !read_boolean (key_file, group, "has-video", &route->has_video, error) ||
-      !read_string (key_file, group, "reject", &reject, error)) {
+      !read_string (key_file, group, "reject", &reject, error) ||
+      !read_string (key_file, group, "ring-time", &ring_time, error)) {
     g_prefix_error (error, "[%s] ", group);
     return NULL;
   }
@@ -323,6 +325,17 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       return NULL;
     }
     route->reject = (guint) status;
+  }
+  if (ring_time != NULL) {
+    guint64 ms;
+
+    if (!g_ascii_string_to_unsigned (ring_time, 10, 0, 60000, &ms, NULL)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("[%s] ring-time: “%s” is not a number of milliseconds 0-60000"),
+                   group, ring_time);
+      return NULL;
+    }
+    route->ring_time = (guint) ms;
   }
   if (route->realm == NULL)
     route->realm = g_strdup (DEFAULT_REALM);
@@ -387,4 +400,5 @@ sipcast_route_to_key_file (const SipcastRoute *route,
   g_key_file_set_boolean (key_file, group, "has-video", route->has_video);
   if (route->reject != 0)
     g_key_file_set_integer (key_file, group, "reject", (int) route->reject);
+  g_key_file_set_integer (key_file, group, "ring-time", (int) route->ring_time);
 }

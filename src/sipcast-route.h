@@ -27,6 +27,7 @@ typedef struct {
   gboolean  has_audio;       /* default TRUE: we send audio back */
   gboolean  has_video;       /* default FALSE */
   guint     reject;          /* 0, or the SIP status (400-699) to reject with */
+  guint     ring_time;       /* ms between our 180 and our 200; default 0 */
 
   /* private */
   GPatternSpec *glob;
@@ -41,7 +42,8 @@ typedef struct {
  * (SIPCAST_ERROR_CONFIG): unknown keys, neither or both of callee and
  * callee-regex, a bad regex, an unknown ${variable}, an rtmp-url that
  * cannot be a publish target, user without password (or the reverse),
- * reject together with a target, reject outside 400-699. */
+ * reject together with a target, reject outside 400-699, ring-time
+ * outside 0-60000. */
 SipcastRoute *sipcast_route_new_from_key_file (GKeyFile    *key_file,
                                                const char  *group,
                                                GError     **error);

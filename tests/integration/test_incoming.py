@@ -45,6 +45,12 @@ rtmp-stream=fixed
 callee=blocked*
 reject=603
 
+[route slow]
+callee=slow-*
+rtmp-url=%(url)s
+rtmp-stream=${callee}
+ring-time=4000
+
 [route listen]
 callee=listen
 to-stream=heard-${caller}
@@ -165,6 +171,39 @@ has-audio=false
         answer = sipp.messages()
         answer = answer[answer.index("SIP/2.0 200"):]
         self.assertIn("a=recvonly", answer[:answer.index("ACK sip:")])
+
+    def test_ring_time_then_answer(self):
+        sipp = self.caller("uac-call.xml", "slow-1")
+        call_id = self.find_by_callee("slow-1")["callId"]
+        statuses = wait_status(self.sipcast, call_id, "ESTABLISHED", 15)
+        # 4 s of ringing: too long for a poll to miss
+        self.assertEqual(statuses[0], "RING", statuses)
+        self.terminate(call_id)
+        wait_status(self.sipcast, call_id, "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+
+    def test_caller_cancels_while_ringing(self):
+        sipp = self.caller("uac-cancel.xml", "slow-2")
+        call_id = self.find_by_callee("slow-2")["callId"]
+        wait_status(self.sipcast, call_id, "RING", 5)
+        wait_status(self.sipcast, call_id, "FAILED", 10)
+        call = self.find(call_id)
+        self.assertEqual((call["sipStatus"], call["statusInfo"]), (487, "Request terminated"), call)
+        self.assert_sipp_passed(sipp)  # 200 to its CANCEL, 487 to its INVITE
+        # never answered: never published
+        time.sleep(harness.PUBLISH_DELAY)
+        self.assertEqual(self.nginx.events("publish", "slow-2"), [])
+
+    def test_terminate_while_ringing_declines(self):
+        sipp = self.caller("uac-refused.xml", "slow-3", "-set", "codec", str(PCMA_PT))
+        call_id = self.find_by_callee("slow-3")["callId"]
+        wait_status(self.sipcast, call_id, "RING", 5)
+        self.terminate(call_id)
+        wait_status(self.sipcast, call_id, "FAILED", 10)
+        call = self.find(call_id)
+        self.assertEqual((call["sipStatus"], call["statusInfo"]), (603, "Request terminated"), call)
+        self.assert_sipp_passed(sipp)
+        self.assertIn("SIP/2.0 603 ", sipp.messages())
 
     def test_no_route_is_404(self):
         self.refused_with("nobody", 404)

@@ -113,6 +113,7 @@ assert_config_equal (const SipcastConfig *a,
     g_assert_cmpint (ra->has_audio, ==, rb->has_audio);
     g_assert_cmpint (ra->has_video, ==, rb->has_video);
     g_assert_cmpuint (ra->reject, ==, rb->reject);
+    g_assert_cmpuint (ra->ring_time, ==, rb->ring_time);
   }
 }
 

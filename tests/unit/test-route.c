@@ -45,6 +45,7 @@ test_glob (void)
   g_assert_true (route->has_audio);
   g_assert_false (route->has_video);
   g_assert_cmpuint (route->reject, ==, 0);
+  g_assert_cmpuint (route->ring_time, ==, 0);
   g_assert_null (route->user);
   g_assert_cmpstr (route->realm, ==, "sipcast");
 }
@@ -153,6 +154,8 @@ test_errors (void)
     { "[route x]\ncallee=*\nhas-audio=maybe\n", "boolean" },
     { "[route x]\ncallee=*\npasword=x\n", "unknown key" },
     { "[route x]\ncallee=\n", "empty" },
+    { "[route x]\ncallee=*\nring-time=60001\n", "ring-time" },
+    { "[route x]\ncallee=*\nring-time=-1\n", "ring-time" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -173,7 +176,8 @@ test_to_key_file_round_trip (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastRoute) route = load ("[route r]\ncallee-regex=a|b\nrtmp-url=rtmp://h/live/\n"
                                          "rtmp-stream=in-${callee}\nto-stream=${callId}\n"
-                                         "user=u\npassword=p\nhas-video=true\n",
+                                         "user=u\npassword=p\nhas-video=true\n"
+                                         "ring-time=1500\n",
                                          "route r", &error);
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
   g_autoptr (SipcastRoute) again = NULL;
@@ -189,6 +193,7 @@ test_to_key_file_round_trip (void)
   g_assert_cmpstr (again->to_stream, ==, "${callId}");
   g_assert_cmpstr (again->password, ==, "p");
   g_assert_true (again->has_video);
+  g_assert_cmpuint (again->ring_time, ==, 1500);
 }
 
 int
