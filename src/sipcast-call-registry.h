@@ -5,6 +5,8 @@
  * Every call the daemon knows, live or recently ended: id → call, the 409
  * rules for /call/startup, the AND-ed filters of /call/find, dropping ended
  * calls after the configured time, and hanging up everything on shutdown.
+ * Incoming INVITEs are routed here too (config->routes), under the same
+ * rules.
  */
 
 #include <gio/gio.h>

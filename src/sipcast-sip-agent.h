@@ -4,8 +4,9 @@
 /*
  * The SIP user agent: owns the sofia-sip root (driven by the GLib main
  * loop through su_glib) and the nua stack, and hands every nua event to
- * the call that owns the handle.  Events for handles nobody owns
- * (incoming requests) are answered here.
+ * the call that owns the handle.  An INVITE outside any call is offered
+ * to the "incoming-invite" signal (the call registry routes it); other
+ * requests for handles nobody owns are answered here.
  */
 
 #include <gio/gio.h>
