@@ -52,7 +52,7 @@ rtmp-stream=${callee}
 ring-time=4000
 
 [route listen]
-callee=listen
+callee=listen*
 to-stream=heard-${caller}
 has-audio=false
 """ % {"url": url}
@@ -65,9 +65,11 @@ has-audio=false
         return sipp
 
     def find_by_callee(self, callee, timeout=10):
+        """The live call to callee (an ended one may still be listed)."""
         def found():
             status, calls, _ = self.sipcast.rest("/call/find", {"callee": callee})
-            return calls[0] if status == 200 and calls else None
+            live = [c for c in calls if c["status"] not in harness.ENDED] if status == 200 else []
+            return live[-1] if live else None
         return wait_for(found, timeout, message=lambda: "no call to %s\n%s"
                         % (callee, self.sipcast.log()))
 
@@ -150,8 +152,8 @@ has-audio=false
         self.assert_tone_flv(self.nginx.recorded("in-studio-d"), 1.5, 4.5)
 
     def test_not_published_and_receive_only(self):
-        sipp = self.caller("uac-call.xml", "listen")
-        call_id = self.find_by_callee("listen")["callId"]
+        sipp = self.caller("uac-call.xml", "listen-1")
+        call_id = self.find_by_callee("listen-1")["callId"]
         wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
         call = self.find(call_id)
         self.assertIsNone(call["rtmpUrl"], call)
@@ -223,6 +225,19 @@ has-audio=false
         self.assertEqual(self.find(call_id)["status"], "ESTABLISHED")
         self.terminate(call_id)
         self.assert_sipp_passed(first)
+
+    def test_target_of_a_push_is_486(self):
+        # a call published only inside sipcast, pushed to where the
+        # "fixed" route publishes
+        listener = self.caller("uac-call.xml", "listen-2")
+        call_id = self.find_by_callee("listen-2")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        status, push, _ = self.sipcast.rest("/push/startup", {
+            "streamName": "heard-caller1", "rtmpUrl": self.nginx.url, "rtmpStream": "fixed"})
+        self.assertEqual(status, 200, push)
+        self.refused_with("fixed-3", 486)
+        self.terminate(call_id)
+        self.assert_sipp_passed(listener)
 
     def test_credentials(self):
         sipp = self.caller("uac-auth-call.xml", "vault7", "-au", "alice", "-ap", "s3cret")
