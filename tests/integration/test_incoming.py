@@ -64,12 +64,15 @@ has-audio=false
         self.addCleanup(sipp.close)
         return sipp
 
-    def find_by_callee(self, callee, timeout=10):
-        """The live call to callee (an ended one may still be listed)."""
+    def find_by_callee(self, callee, timeout=10, live=True):
+        """The live call to callee (an ended one of an earlier test may
+        still be listed), or with live=False the latest, ended or not."""
         def found():
             status, calls, _ = self.sipcast.rest("/call/find", {"callee": callee})
-            live = [c for c in calls if c["status"] not in harness.ENDED] if status == 200 else []
-            return live[-1] if live else None
+            if status != 200:
+                return None
+            calls = [c for c in calls if not live or c["status"] not in harness.ENDED]
+            return calls[-1] if calls else None
         return wait_for(found, timeout, message=lambda: "no call to %s\n%s"
                         % (callee, self.sipcast.log()))
 
@@ -150,6 +153,13 @@ has-audio=false
         self.assertIn("a=rtpmap:8 PCMA/8000", offer)
         self.assertIn("telephone-event/8000", offer)
         self.assert_tone_flv(self.nginx.recorded("in-studio-d"), 1.5, 4.5)
+
+    def test_delayed_offer_answered_with_no_common_codec(self):
+        sipp = self.caller("uac-delayed-offer-no-codec.xml", "studio-e")
+        call_id = self.find_by_callee("studio-e", live=False)["callId"]
+        wait_status(self.sipcast, call_id, "FAILED", 10)
+        self.assertEqual(self.find(call_id)["statusInfo"], "No common codecs")
+        self.assert_sipp_passed(sipp)  # it got our BYE
 
     def test_not_published_and_receive_only(self):
         sipp = self.caller("uac-call.xml", "listen-1")
