@@ -9,7 +9,9 @@
 #include "sipcast-sdp.h"
 
 /*
- * The SDP side of RFC 3264 offer/answer for outgoing calls.
+ * The SDP side of RFC 3264 offer/answer: for outgoing calls (our offer,
+ * their answer) here, for incoming ones (their offer, our answer) at the
+ * end of the file.
  *
  * The offer is written by hand with a GString rather than GstSDPMessage so
  * its layout is fixed and readable in logs and tests: an m=audio line with

@@ -6,7 +6,9 @@
  * strings.  The offer has an m=audio and an m=video line (either optional),
  * each listing its codecs of sipcast-codec.h in order, dynamic payload types
  * from 96 up per line; the answer parser picks, per line, the first codec of
- * the answer that we also offered.
+ * the answer that we also offered.  For incoming calls the other way round:
+ * a far end's offer is parsed (our codec preference decides) and our
+ * answer built from it.
  */
 
 #include <glib.h>
