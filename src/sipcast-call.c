@@ -8,6 +8,8 @@
 #include "sipcast-error.h"
 #include "sipcast-media-session.h"
 #include "sipcast-sdp.h"
+#include "sipcast-registration.h"
+#include "sipcast-sip-address.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -60,6 +62,10 @@ struct _SipcastCall {
 
   SipcastSipAgent *agent;
   nua_handle_t *nh;
+  SipcastRegistration *registration;  /* sipRegisterRequired, else NULL */
+  char *request_uri;
+  gboolean invite_sent;
+  guint no_answer_timeout;            /* seconds, 0: none */
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
@@ -168,6 +174,8 @@ set_status (SipcastCall       *self,
     g_hash_table_remove_all (self->looping_sounds);
     if (self->media != NULL)
       sipcast_media_session_stop (self->media);
+    if (self->registration != NULL)
+      sipcast_registration_stop (self->registration);
     check_done (self);
   }
 }
@@ -374,29 +382,36 @@ static gboolean
 try_authenticate (SipcastCall *self,
                   const sip_t *sip)
 {
-  const msg_auth_t *challenge = NULL;
   const char *user;
   g_autofree char *auth = NULL;
 
-  if (self->auth_tried || self->params->sip_password == NULL || sip == NULL)
-    return FALSE;
-
-  if (sip->sip_www_authenticate != NULL)
-    challenge = sip->sip_www_authenticate;
-  else if (sip->sip_proxy_authenticate != NULL)
-    challenge = sip->sip_proxy_authenticate;
-  if (challenge == NULL)
+  if (self->auth_tried || self->params->sip_password == NULL)
     return FALSE;
 
   user = self->params->sip_auth_name ? self->params->sip_auth_name :
          self->params->sip_login ? self->params->sip_login : DEFAULT_LOGIN;
-  auth = g_strdup_printf ("%s:%s:%s:%s", challenge->au_scheme,
-                          msg_params_find (challenge->au_params, "realm="),
-                          user, self->params->sip_password);
+  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password);
+  if (auth == NULL)
+    return FALSE;
   /* One attempt: a wrong password must end the call, not loop. */
   self->auth_tried = TRUE;
   nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
+}
+
+/* statusInfo for a final answer that is about our credentials, NULL when
+ * @status is not. */
+static const char *
+auth_failure_info (SipcastCall *self,
+                   int          status)
+{
+  if (status == 401 || status == 407)
+    return self->auth_tried ? "Authentication failed" :
+           self->params->sip_password == NULL ? "Authentication required, no sipPassword given" :
+           "Authentication failed";
+  if (status == 403 && self->auth_tried)
+    return "Authentication failed";
+  return NULL;
 }
 
 static void
@@ -434,7 +449,9 @@ handle_invite_response (SipcastCall *self,
   if ((status == 401 || status == 407) && try_authenticate (self, sip))
     return;
 
-  if (status == 486 || status == 600) {
+  if (auth_failure_info (self, status) != NULL) {
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, auth_failure_info (self, status));
+  } else if (status == 486 || status == 600) {
     set_status (self, SIPCAST_CALL_STATUS_BUSY, status, phrase);
   } else if (status == 487 && self->timed_out) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
@@ -471,6 +488,10 @@ sipcast_call_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->media, self);
     g_clear_object (&self->media);
   }
+  if (self->registration != NULL) {
+    g_signal_handlers_disconnect_by_data (self->registration, self);
+    g_clear_object (&self->registration);
+  }
   g_clear_object (&self->agent);
   g_clear_object (&self->stream);
 
@@ -489,6 +510,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->remote_sdp);
   g_free (self->audio_codec);
   g_free (self->local_sdp);
+  g_free (self->request_uri);
   g_free (self->pending_failure);
   g_string_free (self->info_digits, TRUE);
   g_hash_table_unref (self->injected_streams);
@@ -576,12 +598,40 @@ sipcast_call_new (SipcastCallParams    *params,
   return self;
 }
 
-static char *
-build_request_uri (const SipcastCallParams *params)
+static void
+send_invite (SipcastCall *self)
 {
-  if (sipcast_call_params_callee_is_uri (params->callee))
-    return g_strdup (params->callee);
-  return g_strdup_printf ("sip:%s@%s:%u", params->callee, params->sip_domain, params->sip_port);
+  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
+             sipcast_media_session_get_rtp_port (self->media));
+  self->invite_sent = TRUE;
+  nua_invite (self->nh,
+              NUTAG_URL (self->request_uri),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+              SIPTAG_PAYLOAD_STR (self->local_sdp),
+              TAG_END ());
+
+  if (self->no_answer_timeout > 0)
+    self->no_answer_timeout_id = g_timeout_add_seconds (self->no_answer_timeout,
+                                                        no_answer_timeout_cb, self);
+}
+
+/* PENDING until the registrar has accepted us; then the INVITE. */
+static void
+registration_state_changed_cb (SipcastRegistration      *registration,
+                               SipcastRegistrationState  state,
+                               SipcastRegistrationState  old,
+                               gpointer                  user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  if (self->status != SIPCAST_CALL_STATUS_PENDING)
+    return;
+  if (state == SIPCAST_REGISTRATION_REGISTERED)
+    send_invite (self);
+  else if (state == SIPCAST_REGISTRATION_FAILED)
+    set_status (self, SIPCAST_CALL_STATUS_FAILED,
+                sipcast_registration_get_sip_status (registration),
+                sipcast_registration_get_failure (registration));
 }
 
 gboolean
@@ -593,15 +643,22 @@ sipcast_call_start (SipcastCall         *self,
 {
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
-  g_autofree char *request_uri = NULL;
-  g_autofree char *from = NULL;
-  g_autofree char *proxy = NULL;
+  g_autoptr (SipcastSipAddresses) addresses = NULL;
   g_autofree const SipcastCodec **audio_codecs = NULL;
-  const char *from_domain;
   SipcastSdpOfferParams offer = { 0 };
 
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
   g_return_val_if_fail (self->agent == NULL, FALSE);
+
+  addresses = sipcast_sip_addresses_new (self->params, config->sip_transport,
+                                         sipcast_sip_agent_get_address (agent), error);
+  if (addresses == NULL)
+    return FALSE;
+  if (self->params->sip_register_required && addresses->registrar == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("sipRegisterRequired needs the sipDomain to register in"));
+    return FALSE;
+  }
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
     return FALSE;
@@ -624,43 +681,39 @@ sipcast_call_start (SipcastCall         *self,
   offer.audio_codecs = audio_codecs;
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 
-  request_uri = build_request_uri (self->params);
-  from_domain = self->params->sip_domain ? self->params->sip_domain :
-                sipcast_sip_agent_get_address (agent);
-  if (self->params->visible_name != NULL) {
-    g_autofree char *quoted = g_strescape (self->params->visible_name, NULL);
-    from = g_strdup_printf ("\"%s\" <sip:%s@%s>", quoted, self->caller, from_domain);
-  } else {
-    from = g_strdup_printf ("<sip:%s@%s>", self->caller, from_domain);
-  }
-  if (self->params->sip_outbound_proxy != NULL)
-    proxy = g_strdup_printf ("sip:%s:%u;lr", self->params->sip_outbound_proxy,
-                             self->params->sip_port);
-
+  self->request_uri = g_strdup (addresses->request_uri);
+  self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), self,
-                         SIPTAG_TO_STR (request_uri),
-                         SIPTAG_FROM_STR (from),
-                         TAG_IF (proxy != NULL, NUTAG_PROXY (proxy)),
+                         SIPTAG_TO_STR (addresses->request_uri),
+                         SIPTAG_FROM_STR (addresses->from),
+                         TAG_IF (addresses->proxy != NULL, NUTAG_PROXY (addresses->proxy)),
                          TAG_END ());
   if (self->nh == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
-                 _("Could not create a SIP handle for %s"), request_uri);
+                 _("Could not create a SIP handle for %s"), addresses->request_uri);
     g_clear_object (&self->agent);
     return FALSE;
   }
+  if (addresses->proxy != NULL)
+    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
+               addresses->proxy);
 
-  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, request_uri,
-             offer.audio_port);
-  nua_invite (self->nh,
-              NUTAG_URL (request_uri),
-              SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-              SIPTAG_PAYLOAD_STR (self->local_sdp),
-              TAG_END ());
+  if (self->params->sip_register_required) {
+    self->registration = sipcast_registration_new (agent, config, self->params, addresses,
+                                                   self->params->call_id);
+    g_signal_connect (self->registration, "state-changed",
+                      G_CALLBACK (registration_state_changed_cb), self);
+    if (!sipcast_registration_start (self->registration, error)) {
+      release_handle (self);
+      g_clear_object (&self->agent);
+      return FALSE;
+    }
+    set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
+    return TRUE;
+  }
 
-  if (config->no_answer_timeout > 0)
-    self->no_answer_timeout_id = g_timeout_add_seconds (config->no_answer_timeout,
-                                                        no_answer_timeout_cb, self);
+  send_invite (self);
   return TRUE;
 }
 
@@ -672,8 +725,9 @@ sipcast_call_hangup (SipcastCall *self)
   if (sipcast_call_status_is_final (self->status))
     return;
 
-  if (self->nh == NULL) {
-    /* Never sent: nothing on the network to end. */
+  if (self->nh == NULL || !self->invite_sent) {
+    /* Never sent (or still registering, which the final status stops):
+     * no INVITE on the network to end. */
     set_status (self, SIPCAST_CALL_STATUS_FAILED, 0,
                 self->pending_failure ? self->pending_failure : "Request terminated");
     return;

@@ -19,11 +19,18 @@ G_BEGIN_DECLS
 #define SIPCAST_TYPE_SIP_AGENT (sipcast_sip_agent_get_type ())
 G_DECLARE_FINAL_TYPE (SipcastSipAgent, sipcast_sip_agent, SIPCAST, SIP_AGENT, GObject)
 
-/* Binds the SIP socket and logs "SIP listening on udp ADDR:PORT". */
+/* Binds the SIP sockets (UDP and TCP on the SIP port, TLS on the TLS
+ * port when its CA file is readable) and logs "SIP listening on udp
+ * ADDR:PORT" for each. */
 SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
+/* The NUTAG_AUTH() string answering the digest challenge in @sip (a 401
+ * or 407), NULL when it has none. */
+char       *sipcast_sip_agent_auth_string (const sip_t *sip,
+                                           const char  *user,
+                                           const char  *password);
 /* Address of the SIP socket (also the RTP address in offers). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
 

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The SIP addresses of an outgoing call, from what /call/startup gave, as
+ * a softphone account applies them (README "SIP accounts"):
+ *
+ * - the Request-URI and To are in the callee's domain, sipDomain
+ *   (`sip:callee@sipDomain`); with no outbound proxy, sipPort (when given)
+ *   is the domain's port, otherwise the domain is resolved as DNS says
+ *   (NAPTR/SRV/A, done by sofia-sip);
+ * - with sipOutboundProxy (`host[:port][;transport=tcp|tls]`), every
+ *   request is sent to the proxy (a loose route), the URIs stay in the
+ *   domain, and sipPort is the proxy's port unless the proxy names one;
+ * - the transport is the proxy's `;transport=`, else the callee URI's,
+ *   else the configured `[sip] transport`;
+ * - From is `"visibleName" <sip:sipLogin@sipDomain>`, REGISTER goes to
+ *   `sip:sipDomain` for the address of record `sip:sipLogin@sipDomain`.
+ *
+ * Pure string work, no I/O: unit-tested in tests/unit/test-sip-address.c.
+ */
+
+#include <glib.h>
+#include "sipcast-call-params.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char *request_uri;  /* INVITE Request-URI, also the To header */
+  char *from;         /* From header: name-addr */
+  char *proxy;        /* outbound proxy route "sip:host[:port];lr[;transport=…]", or NULL */
+  char *registrar;    /* REGISTER Request-URI, NULL without sipDomain */
+  char *aor;          /* address of record (REGISTER To/From), NULL without sipDomain */
+  char *transport;    /* "udp", "tcp" or "tls" */
+} SipcastSipAddresses;
+
+/* "udp", "tcp" or "tls" (any case) → the lower-case name, else NULL. */
+const char *sipcast_sip_transport_canonical (const char *name);
+
+/* @default_transport is the configured `[sip] transport`; @local_address
+ * the SIP agent's address (the From domain when there is no sipDomain).
+ * SIPCAST_ERROR_INVALID_ARGUMENT for an unusable proxy, callee or
+ * transport. */
+SipcastSipAddresses *sipcast_sip_addresses_new (const SipcastCallParams *params,
+                                                const char              *default_transport,
+                                                const char              *local_address,
+                                                GError                 **error);
+void sipcast_sip_addresses_free (SipcastSipAddresses *addresses);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSipAddresses, sipcast_sip_addresses_free)
+
+G_END_DECLS
