@@ -63,6 +63,9 @@ struct _SipcastCall {
   SipcastSipAgent *agent;
   nua_handle_t *nh;
   SipcastRegistration *registration;  /* sipRegisterRequired, else NULL */
+  SipcastSipAddresses *addresses;     /* until the INVITE or REGISTER is sent */
+  GCancellable *resolving;            /* the next hop's name being resolved */
+  const SipcastConfig *config;
   char *request_uri;
   gboolean invite_sent;
   guint no_answer_timeout;            /* seconds, 0: none */
@@ -488,6 +491,10 @@ sipcast_call_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->media, self);
     g_clear_object (&self->media);
   }
+  if (self->resolving != NULL) {
+    g_cancellable_cancel (self->resolving);
+    g_clear_object (&self->resolving);
+  }
   if (self->registration != NULL) {
     g_signal_handlers_disconnect_by_data (self->registration, self);
     g_clear_object (&self->registration);
@@ -511,6 +518,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->audio_codec);
   g_free (self->local_sdp);
   g_free (self->request_uri);
+  g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
   g_free (self->pending_failure);
   g_string_free (self->info_digits, TRUE);
   g_hash_table_unref (self->injected_streams);
@@ -634,6 +642,79 @@ registration_state_changed_cb (SipcastRegistration      *registration,
                 sipcast_registration_get_failure (registration));
 }
 
+/* Outbound proxy (if any) known: REGISTER first when asked, else the
+ * INVITE. */
+static gboolean
+send_first_request (SipcastCall  *self,
+                    GError      **error)
+{
+  g_autoptr (SipcastSipAddresses) addresses = g_steal_pointer (&self->addresses);
+
+  if (addresses->proxy != NULL) {
+    /* A handle parameter (nua_handle() ignores it among its tags): every
+     * request of the call, in-dialog ones too, goes to the proxy. */
+    nua_set_hparams (self->nh, NUTAG_PROXY (addresses->proxy), TAG_END ());
+    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
+               addresses->proxy);
+  }
+
+  if (self->params->sip_register_required) {
+    self->registration = sipcast_registration_new (self->agent, self->config, self->params,
+                                                   addresses, self->params->call_id);
+    g_signal_connect (self->registration, "state-changed",
+                      G_CALLBACK (registration_state_changed_cb), self);
+    if (!sipcast_registration_start (self->registration, error))
+      return FALSE;
+    set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
+    return TRUE;
+  }
+
+  send_invite (self);
+  return TRUE;
+}
+
+static void
+next_hop_resolved_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (SipcastCall) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autolist (GInetAddress) found = NULL;
+  g_autofree char *address = NULL;
+
+  found = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->resolving);
+  if (sipcast_call_status_is_final (self->status))
+    return;
+
+  if (found == NULL) {
+    g_autofree char *info = g_strdup_printf ("DNS Error: %s", error->message);
+
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 503, info);
+    return;
+  }
+  /* The first address of the family we listen on. */
+  for (GList *l = found; l != NULL && address == NULL; l = l->next) {
+    g_autoptr (GInetAddress) ours = g_inet_address_new_from_string (
+      sipcast_sip_agent_get_address (self->agent));
+
+    if (ours == NULL ||
+        g_inet_address_get_family (l->data) == g_inet_address_get_family (ours))
+      address = g_inet_address_to_string (l->data);
+  }
+  if (address == NULL)
+    address = g_inet_address_to_string (found->data);
+  g_message ("call %s: %s is %s", self->params->call_id, self->addresses->next_hop_host,
+             address);
+  sipcast_sip_addresses_route_via (self->addresses, address);
+
+  if (!send_first_request (self, &error))
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 0, error->message);
+}
+
 gboolean
 sipcast_call_start (SipcastCall         *self,
                     const SipcastConfig *config,
@@ -644,6 +725,7 @@ sipcast_call_start (SipcastCall         *self,
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
   g_autoptr (SipcastSipAddresses) addresses = NULL;
+  g_autofree char *contact = NULL;
   g_autofree const SipcastCodec **audio_codecs = NULL;
   SipcastSdpOfferParams offer = { 0 };
 
@@ -684,10 +766,11 @@ sipcast_call_start (SipcastCall         *self,
   self->request_uri = g_strdup (addresses->request_uri);
   self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
+  contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), self,
                          SIPTAG_TO_STR (addresses->request_uri),
                          SIPTAG_FROM_STR (addresses->from),
-                         TAG_IF (addresses->proxy != NULL, NUTAG_PROXY (addresses->proxy)),
+                         SIPTAG_CONTACT_STR (contact),
                          TAG_END ());
   if (self->nh == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
@@ -695,26 +778,20 @@ sipcast_call_start (SipcastCall         *self,
     g_clear_object (&self->agent);
     return FALSE;
   }
-  if (addresses->proxy != NULL)
-    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
-               addresses->proxy);
+  self->addresses = g_steal_pointer (&addresses);
+  self->config = config;
 
-  if (self->params->sip_register_required) {
-    self->registration = sipcast_registration_new (agent, config, self->params, addresses,
-                                                   self->params->call_id);
-    g_signal_connect (self->registration, "state-changed",
-                      G_CALLBACK (registration_state_changed_cb), self);
-    if (!sipcast_registration_start (self->registration, error)) {
-      release_handle (self);
-      g_clear_object (&self->agent);
-      return FALSE;
-    }
+  if (self->addresses->next_hop_host != NULL) {
+    /* PENDING while resolving, the host's address is where requests go. */
     set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
+    self->resolving = g_cancellable_new ();
+    g_resolver_lookup_by_name_async (g_resolver_get_default (), self->addresses->next_hop_host,
+                                     self->resolving, next_hop_resolved_cb,
+                                     g_object_ref (self));
+    g_object_unref (g_resolver_get_default ());
     return TRUE;
   }
-
-  send_invite (self);
-  return TRUE;
+  return send_first_request (self, error);
 }
 
 void

@@ -35,6 +35,7 @@ struct _SipcastRegistration {
   char *registrar;
   char *aor;
   char *proxy;
+  char *transport;
   char *login;
   char *auth_user;
   char *password;
@@ -183,6 +184,7 @@ sipcast_registration_finalize (GObject *object)
   g_free (self->registrar);
   g_free (self->aor);
   g_free (self->proxy);
+  g_free (self->transport);
   g_free (self->login);
   g_free (self->auth_user);
   if (self->password != NULL) {
@@ -231,6 +233,7 @@ sipcast_registration_new (SipcastSipAgent           *agent,
   self->registrar = g_strdup (addresses->registrar);
   self->aor = g_strdup (addresses->aor);
   self->proxy = g_strdup (addresses->proxy);
+  self->transport = g_strdup (addresses->transport);
   self->login = g_strdup (params->sip_login ? params->sip_login : "sipcast");
   self->auth_user = g_strdup (params->sip_auth_name ? params->sip_auth_name : self->login);
   self->password = g_strdup (params->sip_password);
@@ -243,17 +246,19 @@ sipcast_registration_start (SipcastRegistration  *self,
                             GError              **error)
 {
   g_autofree char *expires = NULL;
+  g_autofree char *contact = NULL;
 
   g_return_val_if_fail (SIPCAST_IS_REGISTRATION (self), FALSE);
   g_return_val_if_fail (self->state == SIPCAST_REGISTRATION_NONE, FALSE);
 
   /* The handle's magic is the registration; the agent tells it from a
    * call by its type. */
+  contact = sipcast_sip_agent_contact (self->agent, self->login, self->transport);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (self->agent),
                          (nua_hmagic_t *) self,
                          SIPTAG_TO_STR (self->aor),
                          SIPTAG_FROM_STR (self->aor),
-                         TAG_IF (self->proxy != NULL, NUTAG_PROXY (self->proxy)),
+                         SIPTAG_CONTACT_STR (contact),
                          TAG_END ());
   if (self->nh == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
@@ -261,13 +266,17 @@ sipcast_registration_start (SipcastRegistration  *self,
     return FALSE;
   }
 
+  /* A handle parameter, so the refreshes and the un-REGISTER take the
+   * same way. */
+  if (self->proxy != NULL)
+    nua_set_hparams (self->nh, NUTAG_PROXY (self->proxy), TAG_END ());
+
   expires = g_strdup_printf ("%u", self->expires);
   g_message ("registration %s: REGISTER %s at %s%s%s", self->log_id, self->aor, self->registrar,
              self->proxy ? " through " : "", self->proxy ? self->proxy : "");
   set_state (self, SIPCAST_REGISTRATION_REGISTERING);
   nua_register (self->nh,
                 NUTAG_REGISTRAR (self->registrar),
-                NUTAG_M_USERNAME (self->login),
                 SIPTAG_EXPIRES_STR (expires),
                 TAG_END ());
   return TRUE;

@@ -183,6 +183,8 @@ sipcast_sip_addresses_new (const SipcastCallParams *params,
   const char *from_domain = params->sip_domain ? params->sip_domain : local_address;
   g_autofree char *domain_port = NULL;
   g_autofree char *domain_transport = NULL;
+  g_autofree char *proxy_host = NULL;
+  guint proxy_port = 0;
   gboolean callee_is_uri = sipcast_call_params_callee_is_uri (params->callee);
 
   g_return_val_if_fail (params != NULL && params->callee != NULL, NULL);
@@ -211,6 +213,8 @@ sipcast_sip_addresses_new (const SipcastCallParams *params,
     }
     if (proxy.port == 0)
       proxy.port = params->sip_port;
+    proxy_host = g_strdup (proxy.host);
+    proxy_port = proxy.port;
     proxy_transport = transport_param (out->transport);
     out->proxy = proxy.port != 0 ?
                  g_strdup_printf ("sip:%s:%u;lr%s%s", proxy.host, proxy.port,
@@ -274,6 +278,19 @@ sipcast_sip_addresses_new (const SipcastCallParams *params,
     out->from = g_strdup_printf ("<sip:%s@%s>", login, from_domain);
   }
 
+  if (proxy_host != NULL) {
+    out->next_hop_host = g_steal_pointer (&proxy_host);
+    out->next_hop_port = proxy_port;
+  } else if (!callee_is_uri && params->sip_domain != NULL) {
+    out->next_hop_host = g_strdup (params->sip_domain);
+    out->next_hop_port = params->sip_port;
+  }
+  if (out->next_hop_port == 0 || g_hostname_is_ip_address (out->next_hop_host) ||
+      (out->next_hop_host != NULL && out->next_hop_host[0] == '[')) {
+    g_clear_pointer (&out->next_hop_host, g_free);
+    out->next_hop_port = 0;
+  }
+
   if (params->sip_domain != NULL) {
     out->registrar = g_strdup_printf ("sip:%s%s%s", params->sip_domain, domain_port,
                                       domain_transport);
@@ -294,5 +311,20 @@ sipcast_sip_addresses_free (SipcastSipAddresses *addresses)
   g_free (addresses->registrar);
   g_free (addresses->aor);
   g_free (addresses->transport);
+  g_free (addresses->next_hop_host);
   g_free (addresses);
+}
+
+void
+sipcast_sip_addresses_route_via (SipcastSipAddresses *addresses,
+                                 const char          *address)
+{
+  g_autofree char *transport = transport_param (addresses->transport);
+  gboolean ip6 = strchr (address, ':') != NULL;
+
+  g_return_if_fail (addresses->next_hop_host != NULL);
+
+  g_free (addresses->proxy);
+  addresses->proxy = g_strdup_printf ("sip:%s%s%s:%u;lr%s", ip6 ? "[" : "", address,
+                                      ip6 ? "]" : "", addresses->next_hop_port, transport);
 }

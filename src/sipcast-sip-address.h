@@ -32,6 +32,14 @@ typedef struct {
   char *registrar;    /* REGISTER Request-URI, NULL without sipDomain */
   char *aor;          /* address of record (REGISTER To/From), NULL without sipDomain */
   char *transport;    /* "udp", "tcp" or "tls" */
+  /* The host name (not an address) requests are sent to when its port is
+   * known, NULL otherwise.  sofia-sip's resolver asks DNS only (no
+   * /etc/hosts, no "localhost"), so the caller resolves such a name with
+   * the system's resolver and routes through the address it gets
+   * (sipcast_sip_addresses_route_via()); a name without a port is left
+   * to sofia-sip, for the NAPTR and SRV records RFC 3263 looks up. */
+  char *next_hop_host;
+  guint next_hop_port;
 } SipcastSipAddresses;
 
 /* "udp", "tcp" or "tls" (any case) → the lower-case name, else NULL. */
@@ -46,6 +54,12 @@ SipcastSipAddresses *sipcast_sip_addresses_new (const SipcastCallParams *params,
                                                 const char              *local_address,
                                                 GError                 **error);
 void sipcast_sip_addresses_free (SipcastSipAddresses *addresses);
+
+/* Sends every request to @address (an IPv4 or IPv6 address, the resolved
+ * next_hop_host) at next_hop_port: the proxy route points there, the
+ * URIs keep their names. */
+void sipcast_sip_addresses_route_via (SipcastSipAddresses *addresses,
+                                      const char          *address);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSipAddresses, sipcast_sip_addresses_free)
 

@@ -366,6 +366,23 @@ sipcast_sip_agent_new (const SipcastConfig *config,
 }
 
 char *
+sipcast_sip_agent_contact (SipcastSipAgent *self,
+                           const char      *user,
+                           const char      *transport)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+
+  /* sofia-sip would pick one of its transports' contacts by itself, and
+   * not always the one the request leaves on (a sips: one for UDP once
+   * TLS listens too): say it. */
+  if (g_strcmp0 (transport, "tls") == 0 && self->tls_port != 0)
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", user, self->address, self->tls_port);
+  if (g_strcmp0 (transport, "tcp") == 0)
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, self->address, self->port);
+  return g_strdup_printf ("<sip:%s@%s:%u>", user, self->address, self->port);
+}
+
+char *
 sipcast_sip_agent_auth_string (const sip_t *sip,
                                const char  *user,
                                const char  *password)

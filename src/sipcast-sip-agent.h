@@ -26,6 +26,10 @@ SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
+/* Our Contact for requests sent over @transport ("udp", "tcp", "tls"). */
+char       *sipcast_sip_agent_contact (SipcastSipAgent *self,
+                                       const char      *user,
+                                       const char      *transport);
 /* The NUTAG_AUTH() string answering the digest challenge in @sip (a 401
  * or 407), NULL when it has none. */
 char       *sipcast_sip_agent_auth_string (const sip_t *sip,

@@ -137,6 +137,53 @@ test_refused (void)
 }
 
 static void
+test_next_hop (void)
+{
+  static const struct {
+    Case c;
+    const char *host;
+    guint port;
+    const char *route_via;   /* proxy after routing via 127.0.0.1 / ::1 */
+  } cases[] = {
+    /* a named proxy with a port: resolved by the caller */
+    { { "1000", "example.invalid", "localhost:5070" }, "localhost", 5070,
+      "sip:127.0.0.1:5070;lr" },
+    { { "1000", "example.invalid", "localhost;transport=tcp", 5071 }, "localhost", 5071,
+      "sip:127.0.0.1:5071;lr;transport=tcp" },
+    /* a named domain with a port and no proxy: the same */
+    { { "1000", "pbx.example.org", NULL, 5080 }, "pbx.example.org", 5080,
+      "sip:[::1]:5080;lr" },
+    /* no port: NAPTR/SRV, sofia-sip's */
+    { { "1000", "pbx.example.org", NULL, 0 }, NULL, 0, NULL },
+    { { "1000", "example.invalid", "proxy.example.org" }, NULL, 0, NULL },
+    /* addresses need no resolving */
+    { { "1000", "127.0.0.1", NULL, 5060 }, NULL, 0, NULL },
+    { { "1000", "example.invalid", "[::1]:5060" }, NULL, 0, NULL },
+    /* a callee URI goes where it says */
+    { { "sip:1000@pbx.example.org:5060" }, NULL, 0, NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (SipcastSipAddresses) a = addresses_for (&cases[i].c, &error);
+
+    g_test_message ("next hop %u", i);
+    g_assert_no_error (error);
+    g_assert_cmpstr (a->next_hop_host, ==, cases[i].host);
+    g_assert_cmpuint (a->next_hop_port, ==, cases[i].port);
+    if (cases[i].route_via != NULL) {
+      const char *request_uri_before = a->request_uri;
+
+      sipcast_sip_addresses_route_via (a, strchr (cases[i].route_via, '[') ? "::1" :
+                                       "127.0.0.1");
+      g_assert_cmpstr (a->proxy, ==, cases[i].route_via);
+      /* the URIs keep the names */
+      g_assert_true (a->request_uri == request_uri_before);
+    }
+  }
+}
+
+static void
 test_transport_names (void)
 {
   g_assert_cmpstr (sipcast_sip_transport_canonical ("UDP"), ==, "udp");
@@ -154,6 +201,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/sip-address/softphone-rules", test_softphone_rules);
   g_test_add_func ("/sip-address/refused", test_refused);
+  g_test_add_func ("/sip-address/next-hop", test_next_hop);
   g_test_add_func ("/sip-address/transport-names", test_transport_names);
 
   return g_test_run ();
