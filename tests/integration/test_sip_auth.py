@@ -28,10 +28,19 @@ def digest_response(user, password, method, uri, realm=REALM, nonce=NONCE):
 
 
 def received(sipp, method):
-    """The requests of one method sipp received, as text, in order."""
+    """The requests of one method sipp received, as text, in order;
+    retransmissions (same Call-ID and CSeq, over UDP) left out."""
     parts = re.split(r"-{20,} [^\n]*\n", sipp.messages())
-    return [p for p in parts
-            if re.match(r"\w+ message received \[\d+\] bytes :\s*\n\s*%s " % method, p)]
+    requests, seen = [], set()
+    for part in parts:
+        if not re.match(r"\w+ message received \[\d+\] bytes :\s*\n\s*%s " % method, part):
+            continue
+        key = (re.search(r"\nCall-ID: *(\S+)", part, re.I).group(1),
+               re.search(r"\nCSeq: *(\d+)", part, re.I).group(1))
+        if key not in seen:
+            seen.add(key)
+            requests.append(part)
+    return requests
 
 
 def event_index(sipp, pattern):
@@ -130,3 +139,95 @@ class DigestAuthTest(AccountTestCase):
                          call)
         self.assert_sipp_passed(sipp)
         self.assert_two_invites(sipp)
+
+
+class RegistrationTest(AccountTestCase):
+    """sipRegisterRequired: REGISTER (with a digest), refresh, un-REGISTER."""
+
+    @classmethod
+    def sipcast_config(cls):
+        # an unreachable registrar must fail the call in seconds
+        return "[sip]\ntransaction-timeout=2000\n"
+
+    def test_register_call_refresh_unregister(self):
+        sipp = harness.Sipp("uas-register-invite.xml", calls=2,
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("reg", sipp, sipLogin="studio", sipPassword="s3cret",
+                        sipRegisterRequired=True, rtmpUrl=self.nginx.url, rtmpStream="reg")
+        # the registrar takes 0.7 s to challenge: PENDING meanwhile
+        statuses = wait_status(self.sipcast, "reg", "ESTABLISHED", 10)
+        self.assertEqual(statuses[0], "PENDING", statuses)
+        self.wait_publishing("reg")
+
+        registers = received(sipp, "REGISTER")
+        self.assertGreaterEqual(len(registers), 2, self.logs(sipp))
+        self.assertRegex(registers[0], r"\nREGISTER sip:127\.0\.0\.1:%d SIP/2\.0" % sipp.port)
+        self.assertRegex(registers[0], r"\nTo: <sip:studio@127\.0\.0\.1>")
+        self.assertRegex(registers[1], r'\nAuthorization: Digest username="studio"')
+        # the INVITE came after the registrar's 200
+        self.assertLess(event_index(sipp, r"^SIP/2\.0 200 OK(.|\n)*CSeq: \d+ REGISTER"),
+                        event_index(sipp, r"^INVITE "), self.logs(sipp))
+
+        # granted 3 s: nua refreshes before they run out, while the call lives
+        wait_for(lambda: len(received(sipp, "REGISTER")) >= 3, 6,
+                 message=lambda: "no refresh of the registration\n" + self.logs(sipp))
+        self.assertEqual(self.find("reg")["status"], "ESTABLISHED")
+
+        self.terminate("reg")
+        wait_status(self.sipcast, "reg", "FINISH", 10)
+        # the scenario ends with the un-REGISTER (Expires: 0), after the BYE
+        self.assert_sipp_passed(sipp)
+        last = received(sipp, "REGISTER")[-1]
+        self.assertRegex(last, r"\nExpires: 0", self.logs(sipp))
+        self.assertLess(event_index(sipp, r"^BYE "), event_index(sipp, r"\nExpires: 0"),
+                        self.logs(sipp))
+
+    def test_registrar_refuses(self):
+        sipp = harness.Sipp("uas-register-403.xml")
+        self.addCleanup(sipp.close)
+        self.start_call("reg403", sipp, sipLogin="studio", sipPassword="s3cret",
+                        sipRegisterRequired=True)
+        statuses = wait_status(self.sipcast, "reg403", "FAILED", 10)
+        self.assertEqual(statuses[0], "PENDING", statuses)
+        call = self.find("reg403")
+        self.assertEqual(call["sipStatus"], 403, call)
+        self.assertIn("Registration failed", call["statusInfo"], call)
+        self.assertIn("403", call["statusInfo"], call)
+        # no INVITE after the refusal (sipp would fail on it)
+        self.assert_sipp_passed(sipp)
+        self.assertEqual(received(sipp, "INVITE"), [])
+
+    def test_registrar_wrong_password(self):
+        sipp = harness.Sipp("uas-register-invite.xml", calls=2,
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("regbad", sipp, sipLogin="studio", sipPassword="wrong",
+                        sipRegisterRequired=True)
+        wait_status(self.sipcast, "regbad", "FAILED", 10)
+        call = self.find("regbad")
+        self.assertEqual(call["sipStatus"], 403, call)
+        self.assertIn("authentication failed", call["statusInfo"], call)
+        self.assertEqual(len(received(sipp, "REGISTER")), 2, self.logs(sipp))
+        self.assertEqual(received(sipp, "INVITE"), [])
+
+    def test_registrar_unreachable(self):
+        # a port that swallows what it gets: no answer, no ICMP error
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind((LOOPBACK, 0))
+        self.addCleanup(sink.close)
+        body = {"callId": "regnone", "callee": "1000", "sipDomain": LOOPBACK,
+                "sipPort": sink.getsockname()[1], "sipLogin": "studio",
+                "sipPassword": "s3cret", "sipRegisterRequired": True}
+        self.addCleanup(self.hang_up, "regnone")
+        started = time.monotonic()
+        status, answer, _ = self.sipcast.rest("/call/startup", body)
+        self.assertEqual((status, answer), (200, {}))
+        wait_status(self.sipcast, "regnone", "FAILED", 10)
+        # transaction-timeout is 2 s
+        self.assertLess(time.monotonic() - started, 6)
+        call = self.find("regnone")
+        self.assertEqual((call["sipStatus"], call["statusInfo"]),
+                         (408, "Failed by request timeout"), call)
+        sink.settimeout(0)
+        self.assertTrue(sink.recv(4096).startswith(b"REGISTER "))
