@@ -1039,7 +1039,8 @@ sipcast_call_handle_event (SipcastCall  *self,
     tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
     /* nua absorbs "100 Trying", so the INVITE leaving is what moves a
      * call from NEW (accepted, not yet sent) to TRYING. */
-    if (state == nua_callstate_calling && self->status == SIPCAST_CALL_STATUS_NEW)
+    if (state == nua_callstate_calling && (self->status == SIPCAST_CALL_STATUS_NEW ||
+                                           self->status == SIPCAST_CALL_STATUS_PENDING))
       set_status (self, SIPCAST_CALL_STATUS_TRYING, 0, NULL);
     if (state == nua_callstate_terminated) {
       if (!sipcast_call_status_is_final (self->status)) {

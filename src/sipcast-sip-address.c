@@ -285,7 +285,10 @@ sipcast_sip_addresses_new (const SipcastCallParams *params,
     out->next_hop_host = g_strdup (params->sip_domain);
     out->next_hop_port = params->sip_port;
   }
-  if (out->next_hop_port == 0 || g_hostname_is_ip_address (out->next_hop_host) ||
+  /* Over TLS the certificate is checked against the name sofia-sip
+   * connects to: it must be the name, not an address of ours. */
+  if (out->next_hop_port == 0 || g_str_equal (out->transport, "tls") ||
+      g_hostname_is_ip_address (out->next_hop_host) ||
       (out->next_hop_host != NULL && out->next_hop_host[0] == '[')) {
     g_clear_pointer (&out->next_hop_host, g_free);
     out->next_hop_port = 0;

@@ -37,7 +37,9 @@ typedef struct {
    * /etc/hosts, no "localhost"), so the caller resolves such a name with
    * the system's resolver and routes through the address it gets
    * (sipcast_sip_addresses_route_via()); a name without a port is left
-   * to sofia-sip, for the NAPTR and SRV records RFC 3263 looks up. */
+   * to sofia-sip, for the NAPTR and SRV records RFC 3263 looks up, and
+   * so is any name over TLS, whose certificate must be checked against
+   * the name itself. */
   char *next_hop_host;
   guint next_hop_port;
 } SipcastSipAddresses;

@@ -153,6 +153,8 @@ test_next_hop (void)
     /* a named domain with a port and no proxy: the same */
     { { "1000", "pbx.example.org", NULL, 5080 }, "pbx.example.org", 5080,
       "sip:[::1]:5080;lr" },
+    /* TLS: the certificate is checked against the name sofia-sip has */
+    { { "1000", "example.invalid", "localhost:5061;transport=tls" }, NULL, 0, NULL },
     /* no port: NAPTR/SRV, sofia-sip's */
     { { "1000", "pbx.example.org", NULL, 0 }, NULL, 0, NULL },
     { { "1000", "example.invalid", "proxy.example.org" }, NULL, 0, NULL },
