@@ -110,6 +110,26 @@ class DigestAuthTest(AccountTestCase):
         self.assert_sipp_passed(sipp)
         self.assert_two_invites(sipp)
 
+    def test_second_challenge_ends_the_call(self):
+        sipp = self.sipp("uas-auth-rechallenge.xml")
+        self.start_call("rechallenge", sipp, sipLogin="studio", sipPassword="s3cret")
+        wait_status(self.sipcast, "rechallenge", "FAILED", 10)
+        call = self.find("rechallenge")
+        self.assertEqual((call["sipStatus"], call["statusInfo"]), (401, "Authentication failed"),
+                         call)
+        # no third INVITE within 1.5 s: sipp would have failed on it
+        self.assert_sipp_passed(sipp)
+        self.assert_two_invites(sipp)
+
+    def test_challenge_without_password(self):
+        sipp = self.sipp("uas-auth-rechallenge.xml")
+        self.start_call("nopassword", sipp, sipLogin="studio")
+        wait_status(self.sipcast, "nopassword", "FAILED", 10)
+        call = self.find("nopassword")
+        self.assertEqual(call["sipStatus"], 401, call)
+        self.assertIn("no sipPassword", call["statusInfo"], call)
+        self.assertEqual(len(received(sipp, "INVITE")), 1, self.logs(sipp))
+
     # A 407 comes from a proxy: sipp is the outbound proxy of a domain, so
     # the Request-URI the digest covers is known before sipp starts.
     def via_proxy(self, sipp):
