@@ -782,13 +782,14 @@ sipcast_call_start (SipcastCall         *self,
   self->config = config;
 
   if (self->addresses->next_hop_host != NULL) {
+    g_autoptr (GResolver) resolver = g_resolver_get_default ();
+
     /* PENDING while resolving, the host's address is where requests go. */
     set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
     self->resolving = g_cancellable_new ();
-    g_resolver_lookup_by_name_async (g_resolver_get_default (), self->addresses->next_hop_host,
+    g_resolver_lookup_by_name_async (resolver, self->addresses->next_hop_host,
                                      self->resolving, next_hop_resolved_cb,
                                      g_object_ref (self));
-    g_object_unref (g_resolver_get_default ());
     return TRUE;
   }
   return send_first_request (self, error);
