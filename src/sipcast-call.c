@@ -78,6 +78,7 @@ struct _SipcastCall {
   gboolean hangup_requested;
   gboolean timed_out;
   gboolean auth_tried;
+  GPtrArray *answered_realms;  /* "scheme:realm" each challenge answered once */
   char *pending_failure;   /* statusInfo for the FAILED that follows our BYE */
 
   /* What is mixed into the send direction: injected streams by name
@@ -388,15 +389,16 @@ try_authenticate (SipcastCall *self,
   const char *user;
   g_autofree char *auth = NULL;
 
-  if (self->auth_tried || self->params->sip_password == NULL)
+  if (self->params->sip_password == NULL)
     return FALSE;
 
   user = self->params->sip_auth_name ? self->params->sip_auth_name :
          self->params->sip_login ? self->params->sip_login : DEFAULT_LOGIN;
-  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password);
+  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password,
+                                        self->answered_realms);
   if (auth == NULL)
     return FALSE;
-  /* One attempt: a wrong password must end the call, not loop. */
+  /* Once per realm: a wrong password must end the call, not loop. */
   self->auth_tried = TRUE;
   nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
@@ -521,6 +523,7 @@ sipcast_call_finalize (GObject *object)
   g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
   g_free (self->pending_failure);
   g_string_free (self->info_digits, TRUE);
+  g_ptr_array_unref (self->answered_realms);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
 
@@ -581,6 +584,7 @@ sipcast_call_init (SipcastCall *self)
 {
   self->created_at = g_get_real_time ();
   self->info_digits = g_string_new (NULL);
+  self->answered_realms = g_ptr_array_new_with_free_func (g_free);
   self->injected_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   injection_free);
   self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);

@@ -16,7 +16,7 @@
  * FAILED from REGISTERING.  nua keeps the registration fresh itself
  * (re-REGISTER before Expires runs out, re-using the credentials it was
  * given); each 2xx is counted so a refresh can be seen.  A challenge is
- * answered once: a second one means the credentials are wrong.
+ * answered once per realm: a second one means the credentials are wrong.
  */
 
 enum {
@@ -46,6 +46,7 @@ struct _SipcastRegistration {
   char *failure;
   guint accepted;
   gboolean auth_tried;
+  GPtrArray *answered_realms;  /* "scheme:realm" each challenge answered once */
 };
 
 G_DEFINE_FINAL_TYPE (SipcastRegistration, sipcast_registration, G_TYPE_OBJECT)
@@ -92,12 +93,13 @@ try_authenticate (SipcastRegistration *self,
 {
   g_autofree char *auth = NULL;
 
-  if (self->auth_tried || self->password == NULL)
+  if (self->password == NULL)
     return FALSE;
-  auth = sipcast_sip_agent_auth_string (sip, self->auth_user, self->password);
+  auth = sipcast_sip_agent_auth_string (sip, self->auth_user, self->password,
+                                        self->answered_realms);
   if (auth == NULL)
     return FALSE;
-  /* Once: the registrar's second challenge means the password is wrong. */
+  /* Once per realm: a second challenge means the password is wrong. */
   self->auth_tried = TRUE;
   nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
@@ -192,6 +194,7 @@ sipcast_registration_finalize (GObject *object)
     g_free (self->password);
   }
   g_free (self->failure);
+  g_ptr_array_unref (self->answered_realms);
 
   G_OBJECT_CLASS (sipcast_registration_parent_class)->finalize (object);
 }
@@ -213,6 +216,7 @@ sipcast_registration_class_init (SipcastRegistrationClass *klass)
 static void
 sipcast_registration_init (SipcastRegistration *self)
 {
+  self->answered_realms = g_ptr_array_new_with_free_func (g_free);
 }
 
 SipcastRegistration *

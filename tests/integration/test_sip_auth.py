@@ -121,6 +121,23 @@ class DigestAuthTest(AccountTestCase):
         self.assert_sipp_passed(sipp)
         self.assert_two_invites(sipp)
 
+    def test_proxy_and_pbx_realms(self):
+        # a 407 from the proxy, then a 401 from the PBX: each answered once
+        sipp = harness.Sipp("uas-auth-two-realms.xml",
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("realms", sipp, sipLogin="studio", sipPassword="s3cret")
+        wait_status(self.sipcast, "realms", "ESTABLISHED", 10)
+        invites = received(sipp, "INVITE")
+        self.assertEqual(len(invites), 3, self.logs(sipp))
+        self.assertRegex(invites[2], r'\nProxy-Authorization: Digest username="studio", '
+                                     r'realm="proxy\.test"')
+        self.assertRegex(invites[2], r'\nAuthorization: Digest username="studio", '
+                                     r'realm="pbx\.test"')
+        self.terminate("realms")
+        wait_status(self.sipcast, "realms", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+
     def test_challenge_without_password(self):
         sipp = self.sipp("uas-auth-rechallenge.xml")
         self.start_call("nopassword", sipp, sipLogin="studio")
