@@ -282,6 +282,11 @@ sipcast_registration_start (SipcastRegistration  *self,
   nua_register (self->nh,
                 NUTAG_REGISTRAR (self->registrar),
                 SIPTAG_EXPIRES_STR (expires),
+                /* Our Contact is given and the registrar is reached
+                 * directly: none of nua's RFC 5626 machinery, whose
+                 * validating OPTIONS went to port 5060 of the AOR's host. */
+                NUTAG_OUTBOUND ("no-outbound no-validate no-natify no-options-keepalive"),
+                NUTAG_KEEPALIVE (0),
                 TAG_END ());
   return TRUE;
 }
