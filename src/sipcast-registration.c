@@ -46,6 +46,7 @@ struct _SipcastRegistration {
   char *failure;
   guint accepted;
   gboolean auth_tried;
+  gboolean stop_requested;     /* stopped while the first REGISTER was out */
   GPtrArray *answered_realms;  /* "scheme:realm" each challenge answered once */
 };
 
@@ -122,6 +123,8 @@ handle_register_response (SipcastRegistration *self,
     g_debug ("registration %s: %03d %s (accepted %u times)", self->log_id, status, phrase,
              self->accepted);
     set_state (self, SIPCAST_REGISTRATION_REGISTERED);
+    if (self->stop_requested)
+      sipcast_registration_stop (self);
     return;
   }
 
@@ -303,10 +306,9 @@ sipcast_registration_stop (SipcastRegistration *self)
     nua_unregister (self->nh, TAG_END ());
     break;
   case SIPCAST_REGISTRATION_REGISTERING:
-    /* Whatever the registrar answers now is of no use: dropping the
-     * handle also ends its transaction. */
-    release_handle (self);
-    set_state (self, SIPCAST_REGISTRATION_UNREGISTERED);
+    /* The registrar may accept it still: take it back then, rather than
+     * leave a binding behind until it expires. */
+    self->stop_requested = TRUE;
     break;
   case SIPCAST_REGISTRATION_NONE:
   case SIPCAST_REGISTRATION_FAILED:

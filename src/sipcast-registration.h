@@ -40,7 +40,8 @@ SipcastRegistration *sipcast_registration_new (SipcastSipAgent           *agent,
 /* Sends the REGISTER; "state-changed" reports the outcome. */
 gboolean sipcast_registration_start (SipcastRegistration  *self,
                                      GError              **error);
-/* Un-REGISTERs when registered; stops trying when still registering. */
+/* Un-REGISTERs when registered, or as soon as the registrar accepts the
+ * REGISTER still in flight. */
 void     sipcast_registration_stop (SipcastRegistration *self);
 
 SipcastRegistrationState sipcast_registration_get_state (SipcastRegistration *self);

@@ -220,6 +220,22 @@ class RegistrationTest(AccountTestCase):
         self.assertLess(event_index(sipp, r"^BYE "), event_index(sipp, r"\nExpires: 0"),
                         self.logs(sipp))
 
+    def test_terminate_while_registering(self):
+        sipp = harness.Sipp("uas-register-invite.xml", calls=2,
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("regstop", sipp, sipLogin="studio", sipPassword="s3cret",
+                        sipRegisterRequired=True)
+        wait_status(self.sipcast, "regstop", "PENDING", 5)
+        self.terminate("regstop")  # the registrar challenges only after 0.7 s
+        wait_status(self.sipcast, "regstop", "FAILED", 5)
+        self.assertEqual(self.find("regstop")["statusInfo"], "Request terminated")
+        # the REGISTER in flight is still answered (and accepted): it is
+        # taken back at once, and no INVITE follows
+        wait_for(lambda: re.search(r"\nExpires: 0", "".join(received(sipp, "REGISTER"))), 5,
+                 message=lambda: "no un-REGISTER\n" + self.logs(sipp))
+        self.assertEqual(received(sipp, "INVITE"), [])
+
     def test_registrar_refuses(self):
         sipp = harness.Sipp("uas-register-403.xml")
         self.addCleanup(sipp.close)
