@@ -46,10 +46,16 @@ def make_server_cert(directory, name, ca, host="localhost"):
 class TlsSipPeer:
     """Listens for SIP over TLS on 127.0.0.1; answers one call at a time."""
 
-    def __init__(self, cert):
+    def __init__(self, cert, client_ca=None):
+        """cert: (certificate, key) files; client_ca: when given, a client
+        certificate signed by this CA is required."""
         self.port = free_port("tcp")
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(*cert)
+        if client_ca is not None:
+            self.context.verify_mode = ssl.CERT_REQUIRED
+            self.context.load_verify_locations(client_ca)
+        self.client_subjects = []
         self.listener = socket.create_server((LOOPBACK, self.port))
         self.listener.settimeout(0.2)
         self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,6 +94,10 @@ class TlsSipPeer:
                 self.handshake_errors.append(str(error))
             raw.close()
             return
+        peer_cert = conn.getpeercert()
+        if peer_cert:
+            with self.lock:
+                self.client_subjects.append(dict(x[0] for x in peer_cert["subject"]))
         buffer = b""
         with conn:
             while self.running:

@@ -144,11 +144,16 @@ class TlsTestCase(TransportTestCase):
         # peer is reached, and named, as 127.0.0.1
         cls.trusted_cert = make_server_cert(directory, "trusted", cls.trusted_ca, LOOPBACK)
         cls.other_cert = make_server_cert(directory, "other", cls.other_ca, LOOPBACK)
-        return "[sip]\ntransaction-timeout=3000\ntls-ca-file=%s\ntls-verify=%s\n" % (
-            cls.trusted_ca[0], "true" if cls.verify else "false")
+        # sipcast's own certificate, for peers that ask for one
+        own = make_server_cert(directory, "sipcast", cls.trusted_ca, "sipcast.test")
+        own_dir = harness._new_dir("own-cert-")
+        (own_dir / "agent.pem").write_text(own[0].read_text() + own[1].read_text())
+        return ("[sip]\ntransaction-timeout=3000\ntls-ca-file=%s\ntls-verify=%s\n"
+                "tls-certificate-dir=%s\n" % (cls.trusted_ca[0], "true" if cls.verify else "false",
+                                              own_dir))
 
-    def peer(self, cert):
-        peer = TlsSipPeer(cert)
+    def peer(self, cert, client_ca=None):
+        peer = TlsSipPeer(cert, client_ca)
         self.addCleanup(peer.close)
         return peer
 
@@ -191,6 +196,21 @@ class TlsVerifiedTest(TlsTestCase):
         self.assertTrue(call["statusInfo"], call)
         # the INVITE never reached a peer sipcast does not trust
         self.assertEqual(peer.methods(), [])
+
+
+    def test_shows_its_certificate(self):
+        # a peer that wants a client certificate gets agent.pem's
+        peer = self.peer(self.trusted_cert, client_ca=self.trusted_ca[0])
+        self.assert_tls_call_works("tlsclient", peer)
+        self.assertEqual(peer.client_subjects[0].get("commonName"), "sipcast.test",
+                         peer.client_subjects)
+
+    def test_peer_refusing_our_certificate_fails(self):
+        peer = self.peer(self.trusted_cert, client_ca=self.other_ca[0])
+        self.tls_call("tlsrefused", peer)
+        wait_status(self.sipcast, "tlsrefused", "FAILED", 15)
+        self.assertEqual(peer.methods(), [])
+        self.assertTrue(peer.handshake_errors)
 
 
 class TlsUnverifiedTest(TlsTestCase):
