@@ -8,6 +8,7 @@
 #include "sipcast-registration.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/tport_tag.h>
@@ -204,7 +205,16 @@ sofia_logger (void       *stream,
   g_autofree char *line = g_strdup_vprintf (fmt, ap);
 
   g_strchomp (line);
-  if (*line != '\0')
+  if (*line == '\0')
+    return;
+  /* A TLS peer refused (an untrusted or wrong certificate) shows in a
+   * call only as a request timeout: say why where operators look. */
+  if (strstr (line, "Error with certificate") != NULL ||
+      strstr (line, "Peer Subject Mismatch") != NULL ||
+      strstr (line, "TLS setup failed") != NULL ||
+      g_str_has_prefix (g_strchug (line), "err "))
+    g_warning ("TLS: %s", line);
+  else
     g_debug ("sofia: %s", line);
 }
 

@@ -43,6 +43,11 @@ def received(sipp, method):
     return requests
 
 
+def first_invite(sipp):
+    match = re.search(r"\n(INVITE .*)", sipp.messages())
+    return match.group(1) if match else ""
+
+
 def event_index(sipp, pattern):
     """Position in sipp's message trace of the first message matching pattern."""
     parts = re.split(r"-{20,} [^\n]*\n", sipp.messages())
@@ -219,6 +224,25 @@ class RegistrationTest(AccountTestCase):
         self.assertRegex(last, r"\nExpires: 0", self.logs(sipp))
         self.assertLess(event_index(sipp, r"^BYE "), event_index(sipp, r"\nExpires: 0"),
                         self.logs(sipp))
+
+    def test_register_through_proxy(self):
+        # REGISTER sip:DOMAIN, sent to the outbound proxy (sipp plays both)
+        sipp = harness.Sipp("uas-register-invite.xml", calls=2,
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("regproxy", sipp, sipLogin="studio", sipPassword="s3cret",
+                        sipRegisterRequired=True, sipDomain="example.invalid", sipPort=None,
+                        sipOutboundProxy="%s:%d" % (LOOPBACK, sipp.port))
+        wait_status(self.sipcast, "regproxy", "ESTABLISHED", 10)
+        registers = received(sipp, "REGISTER")
+        self.assertRegex(registers[0], r"\nREGISTER sip:example\.invalid SIP/2\.0")
+        self.assertRegex(registers[0], r"\nTo: <sip:studio@example\.invalid>")
+        self.assertRegex(registers[1], r'\nAuthorization: Digest username="studio", '
+                                       r'realm="sipcast\.test", nonce="[0-9a-f]+", '
+                                       r'(algorithm=MD5, )?uri="sip:example\.invalid"')
+        self.assertRegex(first_invite(sipp), r"^INVITE sip:1000@example\.invalid SIP/2\.0")
+        self.terminate("regproxy")
+        wait_status(self.sipcast, "regproxy", "FINISH", 10)
 
     def test_terminate_while_registering(self):
         sipp = harness.Sipp("uas-register-invite.xml", calls=2,

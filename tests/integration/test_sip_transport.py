@@ -194,8 +194,10 @@ class TlsVerifiedTest(TlsTestCase):
         call = self.find("tlsbad")
         self.assertGreaterEqual(call["sipStatus"], 400, call)
         self.assertTrue(call["statusInfo"], call)
-        # the INVITE never reached a peer sipcast does not trust
+        # the INVITE never reached a peer sipcast does not trust, and the
+        # log says why without -v
         self.assertEqual(peer.methods(), [])
+        self.assertRegex(self.sipcast.log(), r"WARNING.*TLS: .*unable to get local issuer")
 
 
     def test_shows_its_certificate(self):
