@@ -61,6 +61,27 @@ release_handle (SipcastRegistration *self)
   g_clear_pointer (&self->nh, nua_handle_destroy);
 }
 
+static const char *
+state_name (SipcastRegistrationState state)
+{
+  switch (state) {
+  case SIPCAST_REGISTRATION_NONE:
+    return "none";
+  case SIPCAST_REGISTRATION_REGISTERING:
+    return "registering";
+  case SIPCAST_REGISTRATION_REGISTERED:
+    return "registered";
+  case SIPCAST_REGISTRATION_FAILED:
+    return "failed";
+  case SIPCAST_REGISTRATION_UNREGISTERING:
+    return "unregistering";
+  case SIPCAST_REGISTRATION_UNREGISTERED:
+    return "unregistered";
+  }
+  return "?";
+}
+
+/* The one setter of the state. */
 static void
 set_state (SipcastRegistration      *self,
            SipcastRegistrationState  state)
@@ -70,8 +91,9 @@ set_state (SipcastRegistration      *self,
   if (old == state)
     return;
   self->state = state;
-  g_message ("registration %s of %s: %d → %d (%u%s%s)", self->log_id, self->aor, old, state,
-             self->sip_status, self->failure ? ", " : "", self->failure ? self->failure : "");
+  g_message ("registration %s of %s: %s → %s (%u%s%s)", self->log_id, self->aor,
+             state_name (old), state_name (state), self->sip_status,
+             self->failure ? ", " : "", self->failure ? self->failure : "");
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, old);
 }
 
