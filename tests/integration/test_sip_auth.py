@@ -308,3 +308,23 @@ class RegistrationTest(AccountTestCase):
                          (408, "Failed by request timeout"), call)
         sink.settimeout(0)
         self.assertTrue(sink.recv(4096).startswith(b"REGISTER "))
+
+
+class RegistrationShutdownTest(AccountTestCase):
+    """SIGTERM hangs up and takes the registrations back."""
+
+    with_nginx = False
+
+    def test_sigterm_unregisters(self):
+        sipp = harness.Sipp("uas-register-invite.xml", calls=2,
+                            args=("-set", "user", "studio", "-set", "password", "s3cret"))
+        self.addCleanup(sipp.close)
+        self.start_call("regterm", sipp, sipLogin="studio", sipPassword="s3cret",
+                        sipRegisterRequired=True)
+        wait_status(self.sipcast, "regterm", "ESTABLISHED", 10)
+        wait_for(lambda: len(received(sipp, "REGISTER")) >= 3, 6,
+                 message=lambda: "no refresh of the registration\n" + self.logs(sipp))
+        self.sipcast.stop()
+        # BYE, then REGISTER with Expires: 0: the scenario's end
+        self.assert_sipp_passed(sipp)
+        self.assertRegex(received(sipp, "REGISTER")[-1], r"\nExpires: 0")
