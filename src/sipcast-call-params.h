@@ -24,7 +24,7 @@ typedef struct {
   char    *sip_password;        /* nullable */
   char    *sip_domain;          /* required unless callee is a sip: URI */
   char    *sip_outbound_proxy;  /* nullable */
-  guint    sip_port;            /* default 5060 */
+  guint    sip_port;            /* 0: not given (DNS or the proxy's port decides) */
   gboolean sip_register_required;
   char    *app_key;             /* nullable */
   char    *visible_name;        /* nullable */

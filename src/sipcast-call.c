@@ -8,6 +8,8 @@
 #include "sipcast-error.h"
 #include "sipcast-media-session.h"
 #include "sipcast-sdp.h"
+#include "sipcast-registration.h"
+#include "sipcast-sip-address.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -60,6 +62,13 @@ struct _SipcastCall {
 
   SipcastSipAgent *agent;
   nua_handle_t *nh;
+  SipcastRegistration *registration;  /* sipRegisterRequired, else NULL */
+  SipcastSipAddresses *addresses;     /* until the INVITE or REGISTER is sent */
+  GCancellable *resolving;            /* the next hop's name being resolved */
+  const SipcastConfig *config;
+  char *request_uri;
+  gboolean invite_sent;
+  guint no_answer_timeout;            /* seconds, 0: none */
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
@@ -69,6 +78,7 @@ struct _SipcastCall {
   gboolean hangup_requested;
   gboolean timed_out;
   gboolean auth_tried;
+  GPtrArray *answered_realms;  /* "scheme:realm" each challenge answered once */
   char *pending_failure;   /* statusInfo for the FAILED that follows our BYE */
 
   /* What is mixed into the send direction: injected streams by name
@@ -177,6 +187,8 @@ set_status (SipcastCall       *self,
     g_hash_table_remove_all (self->looping_sounds);
     if (self->media != NULL)
       sipcast_media_session_stop (self->media);
+    if (self->registration != NULL)
+      sipcast_registration_stop (self->registration);
     check_done (self);
   }
 }
@@ -383,29 +395,37 @@ static gboolean
 try_authenticate (SipcastCall *self,
                   const sip_t *sip)
 {
-  const msg_auth_t *challenge = NULL;
   const char *user;
   g_autofree char *auth = NULL;
 
-  if (self->auth_tried || self->params->sip_password == NULL || sip == NULL)
-    return FALSE;
-
-  if (sip->sip_www_authenticate != NULL)
-    challenge = sip->sip_www_authenticate;
-  else if (sip->sip_proxy_authenticate != NULL)
-    challenge = sip->sip_proxy_authenticate;
-  if (challenge == NULL)
+  if (self->params->sip_password == NULL)
     return FALSE;
 
   user = self->params->sip_auth_name ? self->params->sip_auth_name :
          self->params->sip_login ? self->params->sip_login : DEFAULT_LOGIN;
-  auth = g_strdup_printf ("%s:%s:%s:%s", challenge->au_scheme,
-                          msg_params_find (challenge->au_params, "realm="),
-                          user, self->params->sip_password);
-  /* One attempt: a wrong password must end the call, not loop. */
+  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password,
+                                        self->answered_realms);
+  if (auth == NULL)
+    return FALSE;
+  /* Once per realm: a wrong password must end the call, not loop. */
   self->auth_tried = TRUE;
   nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
+}
+
+/* statusInfo for a final answer that is about our credentials, NULL when
+ * @status is not. */
+static const char *
+auth_failure_info (SipcastCall *self,
+                   int          status)
+{
+  if (status == 401 || status == 407)
+    return self->auth_tried ? "Authentication failed" :
+           self->params->sip_password == NULL ? "Authentication required, no sipPassword given" :
+           "Authentication failed";
+  if (status == 403 && self->auth_tried)
+    return "Authentication failed";
+  return NULL;
 }
 
 static void
@@ -443,7 +463,9 @@ handle_invite_response (SipcastCall *self,
   if ((status == 401 || status == 407) && try_authenticate (self, sip))
     return;
 
-  if (status == 486 || status == 600) {
+  if (auth_failure_info (self, status) != NULL) {
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, auth_failure_info (self, status));
+  } else if (status == 486 || status == 600) {
     set_status (self, SIPCAST_CALL_STATUS_BUSY, status, phrase);
   } else if (status == 487 && self->timed_out) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
@@ -481,6 +503,14 @@ sipcast_call_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->media, self);
     g_clear_object (&self->media);
   }
+  if (self->resolving != NULL) {
+    g_cancellable_cancel (self->resolving);
+    g_clear_object (&self->resolving);
+  }
+  if (self->registration != NULL) {
+    g_signal_handlers_disconnect_by_data (self->registration, self);
+    g_clear_object (&self->registration);
+  }
   g_clear_object (&self->agent);
   g_clear_object (&self->stream);
 
@@ -499,9 +529,12 @@ sipcast_call_finalize (GObject *object)
   g_free (self->remote_sdp);
   g_free (self->audio_codec);
   g_free (self->local_sdp);
+  g_free (self->request_uri);
+  g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
   g_free (self->pending_failure);
   g_clear_pointer (&self->incoming_offer, sipcast_sdp_offer_free);
   g_string_free (self->info_digits, TRUE);
+  g_ptr_array_unref (self->answered_realms);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
 
@@ -562,6 +595,7 @@ sipcast_call_init (SipcastCall *self)
 {
   self->created_at = g_get_real_time ();
   self->info_digits = g_string_new (NULL);
+  self->answered_realms = g_ptr_array_new_with_free_func (g_free);
   self->injected_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   injection_free);
   self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
@@ -587,12 +621,113 @@ sipcast_call_new (SipcastCallParams    *params,
   return self;
 }
 
-static char *
-build_request_uri (const SipcastCallParams *params)
+static void
+send_invite (SipcastCall *self)
 {
-  if (sipcast_call_params_callee_is_uri (params->callee))
-    return g_strdup (params->callee);
-  return g_strdup_printf ("sip:%s@%s:%u", params->callee, params->sip_domain, params->sip_port);
+  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
+             sipcast_media_session_get_rtp_port (self->media));
+  self->invite_sent = TRUE;
+  nua_invite (self->nh,
+              NUTAG_URL (self->request_uri),
+              SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+              SIPTAG_PAYLOAD_STR (self->local_sdp),
+              TAG_END ());
+
+  if (self->no_answer_timeout > 0)
+    self->no_answer_timeout_id = g_timeout_add_seconds (self->no_answer_timeout,
+                                                        no_answer_timeout_cb, self);
+}
+
+/* PENDING until the registrar has accepted us; then the INVITE. */
+static void
+registration_state_changed_cb (SipcastRegistration      *registration,
+                               SipcastRegistrationState  state,
+                               SipcastRegistrationState  old,
+                               gpointer                  user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  if (self->status != SIPCAST_CALL_STATUS_PENDING)
+    return;
+  if (state == SIPCAST_REGISTRATION_REGISTERED)
+    send_invite (self);
+  else if (state == SIPCAST_REGISTRATION_FAILED)
+    set_status (self, SIPCAST_CALL_STATUS_FAILED,
+                sipcast_registration_get_sip_status (registration),
+                sipcast_registration_get_failure (registration));
+}
+
+/* Outbound proxy (if any) known: REGISTER first when asked, else the
+ * INVITE. */
+static gboolean
+send_first_request (SipcastCall  *self,
+                    GError      **error)
+{
+  g_autoptr (SipcastSipAddresses) addresses = g_steal_pointer (&self->addresses);
+
+  if (addresses->proxy != NULL) {
+    /* A handle parameter (nua_handle() ignores it among its tags): every
+     * request of the call, in-dialog ones too, goes to the proxy. */
+    nua_set_hparams (self->nh, NUTAG_PROXY (addresses->proxy), TAG_END ());
+    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
+               addresses->proxy);
+  }
+
+  if (self->params->sip_register_required) {
+    self->registration = sipcast_registration_new (self->agent, self->config, self->params,
+                                                   addresses, self->params->call_id);
+    g_signal_connect (self->registration, "state-changed",
+                      G_CALLBACK (registration_state_changed_cb), self);
+    if (!sipcast_registration_start (self->registration, error))
+      return FALSE;
+    set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
+    return TRUE;
+  }
+
+  send_invite (self);
+  return TRUE;
+}
+
+static void
+next_hop_resolved_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (SipcastCall) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autolist (GInetAddress) found = NULL;
+  g_autofree char *address = NULL;
+
+  found = g_resolver_lookup_by_name_finish (G_RESOLVER (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->resolving);
+  if (sipcast_call_status_is_final (self->status))
+    return;
+
+  if (found == NULL) {
+    g_autofree char *info = g_strdup_printf ("DNS Error: %s", error->message);
+
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 503, info);
+    return;
+  }
+  /* The first address of the family we listen on. */
+  for (GList *l = found; l != NULL && address == NULL; l = l->next) {
+    g_autoptr (GInetAddress) ours = g_inet_address_new_from_string (
+      sipcast_sip_agent_get_address (self->agent));
+
+    if (ours == NULL ||
+        g_inet_address_get_family (l->data) == g_inet_address_get_family (ours))
+      address = g_inet_address_to_string (l->data);
+  }
+  if (address == NULL)
+    address = g_inet_address_to_string (found->data);
+  g_message ("call %s: %s is %s", self->params->call_id, self->addresses->next_hop_host,
+             address);
+  sipcast_sip_addresses_route_via (self->addresses, address);
+
+  if (!send_first_request (self, &error))
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 0, error->message);
 }
 
 gboolean
@@ -604,15 +739,23 @@ sipcast_call_start (SipcastCall         *self,
 {
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
-  g_autofree char *request_uri = NULL;
-  g_autofree char *from = NULL;
-  g_autofree char *proxy = NULL;
+  g_autoptr (SipcastSipAddresses) addresses = NULL;
+  g_autofree char *contact = NULL;
   g_autofree const SipcastCodec **audio_codecs = NULL;
-  const char *from_domain;
   SipcastSdpOfferParams offer = { 0 };
 
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
   g_return_val_if_fail (self->agent == NULL, FALSE);
+
+  addresses = sipcast_sip_addresses_new (self->params, config->sip_transport,
+                                         sipcast_sip_agent_get_address (agent), error);
+  if (addresses == NULL)
+    return FALSE;
+  if (self->params->sip_register_required && addresses->registrar == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                         _("sipRegisterRequired needs the sipDomain to register in"));
+    return FALSE;
+  }
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
     return FALSE;
@@ -635,44 +778,36 @@ sipcast_call_start (SipcastCall         *self,
   offer.audio_codecs = audio_codecs;
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 
-  request_uri = build_request_uri (self->params);
-  from_domain = self->params->sip_domain ? self->params->sip_domain :
-                sipcast_sip_agent_get_address (agent);
-  if (self->params->visible_name != NULL) {
-    g_autofree char *quoted = g_strescape (self->params->visible_name, NULL);
-    from = g_strdup_printf ("\"%s\" <sip:%s@%s>", quoted, self->caller, from_domain);
-  } else {
-    from = g_strdup_printf ("<sip:%s@%s>", self->caller, from_domain);
-  }
-  if (self->params->sip_outbound_proxy != NULL)
-    proxy = g_strdup_printf ("sip:%s:%u;lr", self->params->sip_outbound_proxy,
-                             self->params->sip_port);
-
+  self->request_uri = g_strdup (addresses->request_uri);
+  self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
+  contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), self,
-                         SIPTAG_TO_STR (request_uri),
-                         SIPTAG_FROM_STR (from),
-                         TAG_IF (proxy != NULL, NUTAG_PROXY (proxy)),
+                         SIPTAG_TO_STR (addresses->request_uri),
+                         SIPTAG_FROM_STR (addresses->from),
+                         SIPTAG_CONTACT_STR (contact),
                          TAG_END ());
   if (self->nh == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
-                 _("Could not create a SIP handle for %s"), request_uri);
+                 _("Could not create a SIP handle for %s"), addresses->request_uri);
     g_clear_object (&self->agent);
     return FALSE;
   }
+  self->addresses = g_steal_pointer (&addresses);
+  self->config = config;
 
-  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, request_uri,
-             offer.audio_port);
-  nua_invite (self->nh,
-              NUTAG_URL (request_uri),
-              SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
-              SIPTAG_PAYLOAD_STR (self->local_sdp),
-              TAG_END ());
+  if (self->addresses->next_hop_host != NULL) {
+    g_autoptr (GResolver) resolver = g_resolver_get_default ();
 
-  if (config->no_answer_timeout > 0)
-    self->no_answer_timeout_id = g_timeout_add_seconds (config->no_answer_timeout,
-                                                        no_answer_timeout_cb, self);
-  return TRUE;
+    /* PENDING while resolving, the host's address is where requests go. */
+    set_status (self, SIPCAST_CALL_STATUS_PENDING, 0, NULL);
+    self->resolving = g_cancellable_new ();
+    g_resolver_lookup_by_name_async (resolver, self->addresses->next_hop_host,
+                                     self->resolving, next_hop_resolved_cb,
+                                     g_object_ref (self));
+    return TRUE;
+  }
+  return send_first_request (self, error);
 }
 
 /* ---- incoming calls ---- */
@@ -904,8 +1039,9 @@ sipcast_call_hangup (SipcastCall *self)
   if (sipcast_call_status_is_final (self->status))
     return;
 
-  if (self->nh == NULL) {
-    /* Never sent: nothing on the network to end. */
+  if (self->nh == NULL || !self->invite_sent) {
+    /* Never sent (or still registering, which the final status stops):
+     * no INVITE on the network to end. */
     set_status (self, SIPCAST_CALL_STATUS_FAILED, 0,
                 self->pending_failure ? self->pending_failure : "Request terminated");
     return;
@@ -1148,7 +1284,8 @@ sipcast_call_handle_event (SipcastCall  *self,
     tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
     /* nua absorbs "100 Trying", so the INVITE leaving is what moves a
      * call from NEW (accepted, not yet sent) to TRYING. */
-    if (state == nua_callstate_calling && self->status == SIPCAST_CALL_STATUS_NEW)
+    if (state == nua_callstate_calling && (self->status == SIPCAST_CALL_STATUS_NEW ||
+                                           self->status == SIPCAST_CALL_STATUS_PENDING))
       set_status (self, SIPCAST_CALL_STATUS_TRYING, 0, NULL);
     if (state == nua_callstate_terminated) {
       if (!sipcast_call_status_is_final (self->status)) {

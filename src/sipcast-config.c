@@ -11,6 +11,7 @@
 #include "sipcast-config.h"
 #include "sipcast-error.h"
 #include "sipcast-route.h"
+#include "sipcast-sip-address.h"
 
 /*
  * Building the effective configuration: defaults, then the key file, then
@@ -33,6 +34,8 @@ typedef enum {
   VALUE_PORT_RANGE,  /* rtp_port_min + rtp_port_max, "MIN-MAX" */
   VALUE_AUDIO_CODECS, /* char **, audio codec names, "A,B" or "A;B" */
   VALUE_X264_PRESET, /* char *, one of x264_presets[] */
+  VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
+  VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
 } ValueType;
 
 typedef struct {
@@ -60,13 +63,27 @@ static const ConfigKey config_keys[] = {
     "Largest accepted request body in bytes; larger ones get 413" },
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
-    "Address the SIP agent listens on (UDP)" },
+    "Address the SIP agent listens on (UDP, TCP and TLS)" },
   { "sip", "port", VALUE_UINT, FIELD (sip_port), 0, 65535,
     "SIP port; 0 picks a free port and logs it" },
   { "sip", "user-agent", VALUE_STRING, FIELD (user_agent), 0, 0,
     "User-Agent header of outgoing requests" },
   { "sip", "no-answer-timeout", VALUE_UINT, FIELD (no_answer_timeout), 1, 3600,
     "Seconds before an unanswered INVITE is cancelled" },
+  { "sip", "transport", VALUE_SIP_TRANSPORT, FIELD (sip_transport), 0, 0,
+    "Transport toward sipDomain or the proxy when they name none: udp, tcp or tls" },
+  { "sip", "transaction-timeout", VALUE_UINT, FIELD (transaction_timeout), 500, 600000,
+    "Milliseconds a SIP request (INVITE, REGISTER, BYE...) waits for an answer (T1x64)" },
+  { "sip", "register-expires", VALUE_UINT, FIELD (register_expires), 10, 86400,
+    "Seconds of registration asked for when sipRegisterRequired is true" },
+  { "sip", "tls-port", VALUE_UINT, FIELD (tls_port), 0, 65535,
+    "SIP over TLS port; 0 is the SIP port + 1" },
+  { "sip", "tls-certificate-dir", VALUE_OPTIONAL_STRING, FIELD (tls_certificate_dir), 0, 0,
+    "Directory with agent.pem, sipcast's own TLS certificate and key; empty: none" },
+  { "sip", "tls-ca-file", VALUE_STRING, FIELD (tls_ca_file), 0, 0,
+    "PEM file of the CAs a TLS peer's certificate must be signed by" },
+  { "sip", "tls-verify", VALUE_BOOLEAN, FIELD (tls_verify), 0, 0,
+    "Refuse TLS peers whose certificate the CA file does not vouch for" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
@@ -213,6 +230,21 @@ apply_value (SipcastConfig   *config,
     *(char **) field = g_strdup (value);
     return TRUE;
 
+  case VALUE_OPTIONAL_STRING:
+    g_free (*(char **) field);
+    *(char **) field = *value != '\0' ? g_strdup (value) : NULL;
+    return TRUE;
+
+  case VALUE_SIP_TRANSPORT:
+    if (sipcast_sip_transport_canonical (value) == NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not a SIP transport (udp, tcp or tls)"), value);
+      return FALSE;
+    }
+    g_free (*(char **) field);
+    *(char **) field = g_strdup (sipcast_sip_transport_canonical (value));
+    return TRUE;
+
   case VALUE_BOOLEAN:
     if (!parse_boolean (value, (gboolean *) field)) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -287,7 +319,10 @@ value_to_string (const SipcastConfig *config,
   switch (def->type) {
   case VALUE_STRING:
   case VALUE_X264_PRESET:
+  case VALUE_SIP_TRANSPORT:
     return g_strdup (*(char *const *) field);
+  case VALUE_OPTIONAL_STRING:
+    return g_strdup (*(char *const *) field ? *(char *const *) field : "");
   case VALUE_AUDIO_CODECS:
     return g_strjoinv (",", *(char **const *) field);
   case VALUE_BOOLEAN:
@@ -316,6 +351,8 @@ config_copy (const SipcastConfig *config)
     switch (config_keys[i].type) {
     case VALUE_STRING:
     case VALUE_X264_PRESET:
+    case VALUE_OPTIONAL_STRING:
+    case VALUE_SIP_TRANSPORT:
       *(char **) field = g_strdup (*(char **) field);
       break;
     case VALUE_AUDIO_CODECS:
@@ -345,6 +382,8 @@ config_clear_fields (SipcastConfig *config)
     switch (config_keys[i].type) {
     case VALUE_STRING:
     case VALUE_X264_PRESET:
+    case VALUE_OPTIONAL_STRING:
+    case VALUE_SIP_TRANSPORT:
       g_clear_pointer ((char **) field, g_free);
       break;
     case VALUE_AUDIO_CODECS:
@@ -387,6 +426,13 @@ sipcast_config_new_default (void)
   config->sip_port = 5060;
   config->user_agent = g_strdup ("sipcast/" PACKAGE_VERSION);
   config->no_answer_timeout = 60;
+  config->sip_transport = g_strdup ("udp");
+  config->transaction_timeout = 32000;
+  config->register_expires = 3600;
+  config->tls_port = 0;
+  config->tls_certificate_dir = NULL;
+  config->tls_ca_file = g_strdup ("/etc/ssl/certs/ca-certificates.crt");
+  config->tls_verify = TRUE;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;

@@ -25,6 +25,13 @@ typedef struct {
   guint    sip_port;              /* 5060; 0 = pick a free port */
   char    *user_agent;            /* "sipcast/VERSION" */
   guint    no_answer_timeout;     /* seconds before an unanswered INVITE is cancelled; 60 */
+  char    *sip_transport;         /* "udp", "tcp" or "tls": toward domain/proxy unless they say */
+  guint    transaction_timeout;   /* ms a SIP transaction waits for an answer (T1x64); 32000 */
+  guint    register_expires;      /* seconds asked for in REGISTER; 3600 */
+  guint    tls_port;              /* TLS listening port; 0 = SIP port + 1 */
+  char    *tls_certificate_dir;   /* our agent.pem (certificate + key); NULL = none */
+  char    *tls_ca_file;           /* CAs a TLS peer's certificate must chain to */
+  gboolean tls_verify;            /* check the TLS peer's certificate; TRUE */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */

@@ -376,7 +376,7 @@ sipcast_call_params_from_json (JsonObject *obj,
   params = g_new0 (SipcastCallParams, 1);
   params->has_audio = TRUE;
   params->has_video = FALSE;
-  params->sip_port = 5060;
+  params->sip_port = 0;  /* not given: see sipcast-sip-address.h */
   params->sip_register_required = FALSE;
 
   /* callId is checked as given, not trimmed: a client that finds the call

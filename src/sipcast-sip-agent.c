@@ -5,6 +5,14 @@
 #include "sipcast-sip-agent.h"
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
+#include "sipcast-registration.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sofia-sip/nta_tag.h>
+#include <sofia-sip/tport_tag.h>
+#include <sofia-sip/msg_header.h>
 
 #include <glib/gi18n.h>
 #include <sofia-sip/su_glib.h>
@@ -33,6 +41,7 @@ struct _SipcastSipAgent {
   nua_t *nua;
   char *address;
   guint port;
+  guint tls_port;   /* 0: no TLS transport */
 
   GTask *shutdown_task;     /* pending shutdown_async */
   guint shutdown_timeout_id;
@@ -112,6 +121,13 @@ nua_callback (nua_event_t   event,
     return;
   }
 
+  /* Handles are bound to a call or to a registration; the GType tells
+   * which. */
+  if (hmagic != NULL && SIPCAST_IS_REGISTRATION ((gpointer) hmagic)) {
+    sipcast_registration_handle_event (SIPCAST_REGISTRATION ((gpointer) hmagic), event, status,
+                                       phrase, sip, tags);
+    return;
+  }
   if (hmagic != NULL) {
     sipcast_call_handle_event (hmagic, event, status, phrase, sip, tags);
     return;
@@ -210,7 +226,16 @@ sofia_logger (void       *stream,
   g_autofree char *line = g_strdup_vprintf (fmt, ap);
 
   g_strchomp (line);
-  if (*line != '\0')
+  if (*line == '\0')
+    return;
+  /* A TLS peer refused (an untrusted or wrong certificate) shows in a
+   * call only as a request timeout: say why where operators look. */
+  if (strstr (line, "Error with certificate") != NULL ||
+      strstr (line, "Peer Subject Mismatch") != NULL ||
+      strstr (line, "TLS setup failed") != NULL ||
+      g_str_has_prefix (g_strchug (line), "err "))
+    g_warning ("TLS: %s", line);
+  else
     g_debug ("sofia: %s", line);
 }
 
@@ -222,11 +247,96 @@ sipcast_sip_agent_init (SipcastSipAgent *self)
   su_home_init (self->home);
 }
 
+/* sofia-sip reads its TLS files from one directory: agent.pem (our
+ * certificate and key) and cafile.pem (the CAs peers are checked
+ * against).  The configuration names them separately, so they are linked
+ * into a private directory for as long as nua_create() reads them. */
+static char *
+make_tls_dir (const SipcastConfig *config,
+              GError             **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sipcast-tls-XXXXXX", error);
+  g_autofree char *ca_file = NULL;
+  g_autofree char *ca_link = NULL;
+
+  if (dir == NULL)
+    return NULL;
+
+  ca_file = g_canonicalize_filename (config->tls_ca_file, NULL);
+  ca_link = g_build_filename (dir, "cafile.pem", NULL);
+  if (symlink (ca_file, ca_link) != 0) {
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                 "%s: %s", ca_link, g_strerror (errno));
+    g_rmdir (dir);
+    return NULL;
+  }
+
+  if (config->tls_certificate_dir != NULL) {
+    g_autofree char *cert_dir = g_canonicalize_filename (config->tls_certificate_dir, NULL);
+    g_autofree char *cert = g_build_filename (cert_dir, "agent.pem", NULL);
+    g_autofree char *cert_link = g_build_filename (dir, "agent.pem", NULL);
+
+    if (!g_file_test (cert, G_FILE_TEST_EXISTS))
+      g_warning ("TLS: no certificate %s, sipcast has none to show", cert);
+    else if (symlink (cert, cert_link) != 0)
+      g_warning ("TLS: %s: %s", cert_link, g_strerror (errno));
+  }
+  return g_steal_pointer (&dir);
+}
+
+static void
+remove_tls_dir (const char *dir)
+{
+  g_autofree char *ca_link = g_build_filename (dir, "cafile.pem", NULL);
+  g_autofree char *cert_link = g_build_filename (dir, "agent.pem", NULL);
+
+  g_unlink (ca_link);
+  g_unlink (cert_link);
+  g_rmdir (dir);
+}
+
+/* One try at creating the stack on @port (and @tls_port, 0 for none). */
+static nua_t *
+create_nua (SipcastSipAgent     *self,
+            const SipcastConfig *config,
+            guint                port,
+            guint                tls_port,
+            const char          *tls_dir)
+{
+  g_autofree char *url = g_strdup_printf ("sip:%s:%u", config->sip_address, port);
+  g_autofree char *sips_url = tls_port != 0 ?
+                              g_strdup_printf ("sips:%s:%u", config->sip_address, tls_port) :
+                              NULL;
+  /* Out-going: the peer's certificate must chain to the CA file and name
+   * the host we connected to. */
+  unsigned verify = config->tls_verify ? TPTLS_VERIFY_SUBJECTS_OUT : TPTLS_VERIFY_NONE;
+
+  return nua_create (self->root, nua_callback, self,
+                     NUTAG_URL (url),
+                     TAG_IF (sips_url != NULL, NUTAG_SIPS_URL (sips_url)),
+                     TAG_IF (sips_url != NULL, TPTAG_CERTIFICATE (tls_dir)),
+                     TAG_IF (sips_url != NULL, TPTAG_TLS_VERIFY_POLICY (verify)),
+                     TAG_IF (sips_url != NULL, TPTAG_TLS_VERIFY_DATE (config->tls_verify)),
+                     SIPTAG_USER_AGENT_STR (config->user_agent),
+                     /* Every transaction we start ends within this:
+                      * no answer becomes 408 (RFC 3261 timers B and F). */
+                     NTATAG_SIP_T1X64 (config->transaction_timeout),
+                     /* We write and read SDP ourselves (sipcast-sdp.c). */
+                     NUTAG_MEDIA_ENABLE (0),
+                     NUTAG_AUTOANSWER (0),
+                     NUTAG_AUTOACK (1),
+                     NUTAG_ENABLEMESSAGE (0),
+                     NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                     TAG_END ());
+}
+
 SipcastSipAgent *
 sipcast_sip_agent_new (const SipcastConfig *config,
                        GError             **error)
 {
   g_autoptr (SipcastSipAgent) self = g_object_new (SIPCAST_TYPE_SIP_AGENT, NULL);
+  g_autoptr (GError) tls_error = NULL;
+  g_autofree char *tls_dir = NULL;
   /* With port 0 another process may take the port between our probe and
    * nua's bind; a few attempts make that race irrelevant. */
   guint attempts = config->sip_port == 0 ? 5 : 1;
@@ -245,36 +355,96 @@ sipcast_sip_agent_new (const SipcastConfig *config,
   self->root_source = g_source_ref (su_glib_root_gsource (self->root));
   g_source_attach (self->root_source, NULL);
 
-  for (guint i = 0; i < attempts && self->nua == NULL; i++) {
-    g_autofree char *url = NULL;
+  tls_dir = make_tls_dir (config, &tls_error);
+  if (tls_dir == NULL)
+    g_warning ("TLS disabled: %s", tls_error->message);
 
+  for (guint i = 0; i < attempts && self->nua == NULL; i++) {
     self->port = config->sip_port;
     if (self->port == 0 && !pick_free_udp_port (config->sip_address, &self->port, error))
-      return NULL;
-
-    url = g_strdup_printf ("sip:%s:%u", config->sip_address, self->port);
-    self->nua = nua_create (self->root, nua_callback, self,
-                            NUTAG_URL (url),
-                            SIPTAG_USER_AGENT_STR (config->user_agent),
-                            /* We write and read SDP ourselves (sipcast-sdp.c). */
-                            NUTAG_MEDIA_ENABLE (0),
-                            NUTAG_AUTOANSWER (0),
-                            NUTAG_AUTOACK (1),
-                            NUTAG_ENABLEMESSAGE (0),
-                            NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
-                            TAG_END ());
+      break;
+    self->tls_port = config->tls_port != 0 ? config->tls_port :
+                     self->port < 65535 ? self->port + 1 : 0;
+    if (tls_dir != NULL && self->tls_port != 0)
+      self->nua = create_nua (self, config, self->port, self->tls_port, tls_dir);
+    if (self->nua == NULL) {
+      /* TLS may be what failed (an unreadable CA file, the port taken):
+       * UDP and TCP are still worth having. */
+      self->nua = create_nua (self, config, self->port, 0, NULL);
+      if (self->nua != NULL && tls_dir != NULL)
+        g_warning ("TLS disabled: could not listen on tls %s:%u with the CA file %s",
+                   config->sip_address, self->tls_port, config->tls_ca_file);
+      self->tls_port = 0;
+    }
   }
+  /* sofia-sip has read the certificates. */
+  if (tls_dir != NULL)
+    remove_tls_dir (tls_dir);
 
   if (self->nua == NULL) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
-                 _("Could not listen for SIP on %s:%u"), config->sip_address, self->port);
+    if (error != NULL && *error == NULL)
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("Could not listen for SIP on %s:%u"), config->sip_address, self->port);
     return NULL;
   }
 
   g_message ("SIP listening on udp %s:%u", self->address, self->port);
   g_message ("SIP listening on tcp %s:%u", self->address, self->port);
+  if (self->tls_port != 0)
+    g_message ("SIP listening on tls %s:%u", self->address, self->tls_port);
 
   return g_steal_pointer (&self);
+}
+
+char *
+sipcast_sip_agent_contact (SipcastSipAgent *self,
+                           const char      *user,
+                           const char      *transport)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+
+  /* sofia-sip would pick one of its transports' contacts by itself, and
+   * not always the one the request leaves on (a sips: one for UDP once
+   * TLS listens too): say it. */
+  if (g_strcmp0 (transport, "tls") == 0 && self->tls_port != 0)
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", user, self->address, self->tls_port);
+  if (g_strcmp0 (transport, "tcp") == 0)
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, self->address, self->port);
+  return g_strdup_printf ("<sip:%s@%s:%u>", user, self->address, self->port);
+}
+
+char *
+sipcast_sip_agent_auth_string (const sip_t *sip,
+                               const char  *user,
+                               const char  *password,
+                               GPtrArray   *answered)
+{
+  const msg_auth_t *lists[2];
+
+  if (sip == NULL || user == NULL || password == NULL)
+    return NULL;
+
+  /* A proxy (407) and the PBX behind it (401) may each want ours, for
+   * realms of their own: the first challenge not answered yet. */
+  lists[0] = sip->sip_proxy_authenticate;
+  lists[1] = sip->sip_www_authenticate;
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++) {
+    for (const msg_auth_t *challenge = lists[i]; challenge != NULL;
+         challenge = challenge->au_next) {
+      /* "Digest:\"realm\"", the realm quoted as it came. */
+      const char *realm = msg_params_find (challenge->au_params, "realm=");
+      g_autofree char *key = NULL;
+
+      if (realm == NULL)
+        continue;
+      key = g_strdup_printf ("%s:%s", challenge->au_scheme, realm);
+      if (g_ptr_array_find_with_equal_func (answered, key, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (answered, g_strdup (key));
+      return g_strdup_printf ("%s:%s:%s", key, user, password);
+    }
+  }
+  return NULL;
 }
 
 nua_t *

@@ -20,11 +20,25 @@ G_BEGIN_DECLS
 #define SIPCAST_TYPE_SIP_AGENT (sipcast_sip_agent_get_type ())
 G_DECLARE_FINAL_TYPE (SipcastSipAgent, sipcast_sip_agent, SIPCAST, SIP_AGENT, GObject)
 
-/* Binds the SIP socket and logs "SIP listening on udp ADDR:PORT". */
+/* Binds the SIP sockets (UDP and TCP on the SIP port, TLS on the TLS
+ * port when its CA file is readable) and logs "SIP listening on udp
+ * ADDR:PORT" for each. */
 SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
+/* Our Contact for requests sent over @transport ("udp", "tcp", "tls"). */
+char       *sipcast_sip_agent_contact (SipcastSipAgent *self,
+                                       const char      *user,
+                                       const char      *transport);
+/* The NUTAG_AUTH() string answering the first digest challenge in @sip
+ * (a 401 or 407) whose scheme and realm are not in @answered (strings,
+ * which it is added to); NULL when there is none: the credentials were
+ * refused, or nobody asked for them. */
+char       *sipcast_sip_agent_auth_string (const sip_t *sip,
+                                           const char  *user,
+                                           const char  *password,
+                                           GPtrArray   *answered);
 /* Address of the SIP socket (also the RTP address in offers). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
 

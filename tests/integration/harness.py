@@ -132,6 +132,15 @@ def _udp_bound(port):
                    for line in list(table)[1:])
 
 
+def _tcp_listens(port):
+    # /proc/net/tcp: state 0A is LISTEN; no connection, which sipp would
+    # take for a call
+    suffix = ":%04X" % port
+    with open("/proc/net/tcp") as table:
+        return any(line.split()[1].endswith(suffix) and line.split()[3] == "0A"
+                   for line in list(table)[1:])
+
+
 def _tcp_accepts(port):
     try:
         with socket.create_connection((LOOPBACK, port), timeout=0.5):
@@ -406,11 +415,13 @@ class Sipp:
     message or when the global timeout hits before any call completes.
     """
 
-    def __init__(self, scenario, timeout=60, args=()):
-        """args: extra sipp arguments, e.g. ("-set", "rtp_sink", "40000")."""
+    def __init__(self, scenario, timeout=60, args=(), tcp=False, calls=1):
+        """args: extra sipp arguments, e.g. ("-set", "rtp_sink", "40000");
+        tcp: SIP over TCP (sipp -t t1) instead of UDP; calls: how many
+        calls (each new Call-ID runs the scenario anew) before it exits."""
         self.scenario = scenario
         self.dir = _new_dir("sipp-")
-        self.port = free_port("udp")
+        self.port = free_port("tcp" if tcp else "udp")
         # sipp binds the media port and media port + 2 (video echo)
         self.media_port = _free_udp_block(4)
         self.proc = _spawn([
@@ -419,7 +430,8 @@ class Sipp:
             "-mi", LOOPBACK, "-mp", self.media_port,
             # the control socket listens on every address unless told
             "-ci", LOOPBACK,
-            "-m", "1", "-nostdin",
+            "-m", str(calls), "-nostdin",
+            *(("-t", "t1") if tcp else ()),
             # answers OPTIONS/INFO/UPDATE/NOTIFY outside the scenario
             "-aa",
             "-timeout", "%ds" % timeout, "-timeout_error",
@@ -427,7 +439,8 @@ class Sipp:
             "-trace_msg", "-message_file", self.dir / "messages.log",
             *args,
         ], self.dir / "screen.log", cwd=SIP_DIR)
-        wait_for(lambda: self.proc.poll() is not None or _udp_bound(self.port), 10)
+        bound = (lambda: _tcp_listens(self.port)) if tcp else (lambda: _udp_bound(self.port))
+        wait_for(lambda: self.proc.poll() is not None or bound(), 10)
         if self.proc.poll() is not None:
             raise AssertionError("sipp %s exited with %d\n%s"
                                  % (scenario, self.proc.returncode, self.log()))

@@ -84,6 +84,13 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
   g_assert_cmpuint (a->no_answer_timeout, ==, b->no_answer_timeout);
+  g_assert_cmpstr (a->sip_transport, ==, b->sip_transport);
+  g_assert_cmpuint (a->transaction_timeout, ==, b->transaction_timeout);
+  g_assert_cmpuint (a->register_expires, ==, b->register_expires);
+  g_assert_cmpuint (a->tls_port, ==, b->tls_port);
+  g_assert_cmpstr (a->tls_certificate_dir, ==, b->tls_certificate_dir);
+  g_assert_cmpstr (a->tls_ca_file, ==, b->tls_ca_file);
+  g_assert_cmpint (a->tls_verify, ==, b->tls_verify);
   g_assert_cmpuint (a->rtp_port_min, ==, b->rtp_port_min);
   g_assert_cmpuint (a->rtp_port_max, ==, b->rtp_port_max);
   g_assert_cmpuint (a->jitterbuffer_latency, ==, b->jitterbuffer_latency);
@@ -162,6 +169,13 @@ test_defaults (void)
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
   g_assert_cmpuint (config->no_answer_timeout, ==, 60);
+  g_assert_cmpstr (config->sip_transport, ==, "udp");
+  g_assert_cmpuint (config->transaction_timeout, ==, 32000);
+  g_assert_cmpuint (config->register_expires, ==, 3600);
+  g_assert_cmpuint (config->tls_port, ==, 0);
+  g_assert_null (config->tls_certificate_dir);
+  g_assert_cmpstr (config->tls_ca_file, ==, "/etc/ssl/certs/ca-certificates.crt");
+  g_assert_true (config->tls_verify);
   g_assert_cmpuint (config->rtp_port_min, ==, 31000);
   g_assert_cmpuint (config->rtp_port_max, ==, 32999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 80);
@@ -200,6 +214,13 @@ test_load_file (Fixture      *fixture,
     "port=0\n"
     "user-agent=Acme Gateway 2.0\n"
     "no-answer-timeout=30\n"
+    "transport=TCP\n"
+    "transaction-timeout=2000\n"
+    "register-expires=60\n"
+    "tls-port=5081\n"
+    "tls-certificate-dir=/etc/sipcast/tls\n"
+    "tls-ca-file=/etc/sipcast/ca.pem\n"
+    "tls-verify=false\n"
     "[rtp]\n"
     "ports=40000-40999\n"
     "jitterbuffer-latency=200\n"
@@ -227,6 +248,13 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->sip_port, ==, 0);
   g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
   g_assert_cmpuint (config->no_answer_timeout, ==, 30);
+  g_assert_cmpstr (config->sip_transport, ==, "tcp");
+  g_assert_cmpuint (config->transaction_timeout, ==, 2000);
+  g_assert_cmpuint (config->register_expires, ==, 60);
+  g_assert_cmpuint (config->tls_port, ==, 5081);
+  g_assert_cmpstr (config->tls_certificate_dir, ==, "/etc/sipcast/tls");
+  g_assert_cmpstr (config->tls_ca_file, ==, "/etc/sipcast/ca.pem");
+  g_assert_false (config->tls_verify);
   g_assert_cmpuint (config->rtp_port_min, ==, 40000);
   g_assert_cmpuint (config->rtp_port_max, ==, 40999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 200);
@@ -312,6 +340,13 @@ test_bad_values (Fixture      *fixture,
     { "rest", "max-body-size", "10", "10" },
     { "sip", "port", "99999", "99999" },
     { "sip", "no-answer-timeout", "0", "no-answer-timeout" },
+    { "sip", "transport", "sctp", "transport" },
+    { "sip", "transport", "", "transport" },
+    { "sip", "transaction-timeout", "499", "499" },
+    { "sip", "register-expires", "9", "9" },
+    { "sip", "tls-port", "65536", "65536" },
+    { "sip", "tls-ca-file", "", "empty" },
+    { "sip", "tls-verify", "maybe", "boolean" },
     { "rtp", "ports", "31001-32999", "even" },
     { "rtp", "ports", "31000", "MIN-MAX" },
     { "rtp", "jitterbuffer-latency", "fast", "fast" },
@@ -685,6 +720,15 @@ test_to_string_round_trip (Fixture      *fixture,
   config->video_bitrate = 20000;
   config->ended_call_ttl = 86400;
   config->push_retry_budget = 7;
+  g_free (config->sip_transport);
+  config->sip_transport = g_strdup ("tls");
+  config->transaction_timeout = 600000;
+  config->register_expires = 10;
+  config->tls_port = 65535;
+  config->tls_certificate_dir = g_strdup ("/srv/sip certs/ours");
+  g_free (config->tls_ca_file);
+  config->tls_ca_file = g_strdup ("/srv/ca.pem");
+  config->tls_verify = FALSE;
 
   assert_round_trip (fixture, config);
 }
@@ -700,7 +744,9 @@ test_to_string_has_every_key (void)
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" },
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
-    { "sip", "no-answer-timeout" },
+    { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
+    { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
+    { "sip", "tls-ca-file" }, { "sip", "tls-verify" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },

@@ -369,7 +369,7 @@ test_params_defaults (void)
   g_assert_null (params->sip_password);
   g_assert_cmpstr (params->sip_domain, ==, "pbx.example.org");
   g_assert_null (params->sip_outbound_proxy);
-  g_assert_cmpuint (params->sip_port, ==, 5060);
+  g_assert_cmpuint (params->sip_port, ==, 0);
   g_assert_false (params->sip_register_required);
   g_assert_null (params->app_key);
   g_assert_null (params->visible_name);
