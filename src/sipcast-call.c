@@ -1039,7 +1039,7 @@ sipcast_call_hangup (SipcastCall *self)
   if (sipcast_call_status_is_final (self->status))
     return;
 
-  if (self->nh == NULL || !self->invite_sent) {
+  if (self->nh == NULL || (!self->incoming && !self->invite_sent)) {
     /* Never sent (or still registering, which the final status stops):
      * no INVITE on the network to end. */
     set_status (self, SIPCAST_CALL_STATUS_FAILED, 0,
