@@ -66,11 +66,17 @@ static const ConfigKey config_keys[] = {
     "User-Agent header of outgoing requests" },
   { "sip", "no-answer-timeout", VALUE_UINT, FIELD (no_answer_timeout), 1, 3600,
     "Seconds before an unanswered INVITE is cancelled" },
+  { "sip", "transaction-timeout", VALUE_UINT, FIELD (transaction_timeout), 1, 300,
+    "Seconds a SIP request waits for its final answer (64 x T1)" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
   { "rtp", "jitterbuffer-latency", VALUE_UINT, FIELD (jitterbuffer_latency), 0, 10000,
     "Jitter buffer latency in milliseconds" },
+  { "rtp", "timeout", VALUE_UINT, FIELD (rtp_timeout), 0, 3600,
+    "Seconds without RTP from the far end before the call is hung up; 0 = never" },
+  { "rtp", "symmetric", VALUE_BOOLEAN, FIELD (symmetric_rtp), 0, 0,
+    "Send RTP to the address the far end's RTP comes from, not the one its SDP names" },
 
   { "media", "aac-rate", VALUE_AAC_RATE, FIELD (aac_rate), 0, 0,
     "Sample rate of the AAC audio published over RTMP, in Hz" },
@@ -384,10 +390,13 @@ sipcast_config_new_default (void)
   config->sip_port = 5060;
   config->user_agent = g_strdup ("sipcast/" PACKAGE_VERSION);
   config->no_answer_timeout = 60;
+  config->transaction_timeout = 32;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;
   config->jitterbuffer_latency = 80;
+  config->rtp_timeout = 30;
+  config->symmetric_rtp = TRUE;
 
   config->aac_rate = 44100;
   config->aac_channels = 1;

@@ -25,11 +25,17 @@ typedef struct {
   guint    sip_port;              /* 5060; 0 = pick a free port */
   char    *user_agent;            /* "sipcast/VERSION" */
   guint    no_answer_timeout;     /* seconds before an unanswered INVITE is cancelled; 60 */
+  guint    transaction_timeout;   /* seconds a SIP transaction waits for its final
+                                   * answer (64 × T1, Timer B/F); 32 */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */
   guint    rtp_port_max;          /* 32999 */
   guint    jitterbuffer_latency;  /* ms, 80 */
+  guint    rtp_timeout;           /* seconds without RTP before an established call
+                                   * is hung up ("Failed by RTP activity"); 30, 0 = off */
+  gboolean symmetric_rtp;         /* send RTP to where the far end's RTP comes from
+                                   * (NAT latching); TRUE */
 
   /* [media] */
   guint    aac_rate;              /* 44100 */

@@ -10,6 +10,7 @@
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/nua_tag.h>
+#include <sofia-sip/nta_tag.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_log.h>
@@ -240,7 +241,15 @@ sipcast_sip_agent_new (const SipcastConfig *config,
                             NUTAG_AUTOANSWER (0),
                             NUTAG_AUTOACK (1),
                             NUTAG_ENABLEMESSAGE (0),
-                            NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                            NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                            /* Timer B and F: how long any request we send
+                             * (INVITE, BYE, CANCEL, INFO) waits for a final
+                             * answer; an unreachable far end fails this fast. */
+                            NTATAG_SIP_T1X64 (config->transaction_timeout * 1000),
+                            /* RFC 4028: accept the smallest interval a far
+                             * end may ask for; nua refreshes (or lets the far
+                             * end refresh) as the 2xx's Session-Expires says. */
+                            NUTAG_MIN_SE (90),
                             TAG_END ());
   }
 

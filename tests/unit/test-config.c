@@ -83,9 +83,12 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
   g_assert_cmpuint (a->no_answer_timeout, ==, b->no_answer_timeout);
+  g_assert_cmpuint (a->transaction_timeout, ==, b->transaction_timeout);
   g_assert_cmpuint (a->rtp_port_min, ==, b->rtp_port_min);
   g_assert_cmpuint (a->rtp_port_max, ==, b->rtp_port_max);
   g_assert_cmpuint (a->jitterbuffer_latency, ==, b->jitterbuffer_latency);
+  g_assert_cmpuint (a->rtp_timeout, ==, b->rtp_timeout);
+  g_assert_cmpint (a->symmetric_rtp, ==, b->symmetric_rtp);
   g_assert_cmpuint (a->aac_rate, ==, b->aac_rate);
   g_assert_cmpuint (a->aac_channels, ==, b->aac_channels);
   g_assert_cmpuint (a->aac_bitrate, ==, b->aac_bitrate);
@@ -142,9 +145,12 @@ test_defaults (void)
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
   g_assert_cmpuint (config->no_answer_timeout, ==, 60);
+  g_assert_cmpuint (config->transaction_timeout, ==, 32);
   g_assert_cmpuint (config->rtp_port_min, ==, 31000);
   g_assert_cmpuint (config->rtp_port_max, ==, 32999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 80);
+  g_assert_cmpuint (config->rtp_timeout, ==, 30);
+  g_assert_true (config->symmetric_rtp);
   g_assert_cmpuint (config->aac_rate, ==, 44100);
   g_assert_cmpuint (config->aac_channels, ==, 1);
   g_assert_cmpuint (config->aac_bitrate, ==, 64000);
@@ -180,9 +186,12 @@ test_load_file (Fixture      *fixture,
     "port=0\n"
     "user-agent=Acme Gateway 2.0\n"
     "no-answer-timeout=30\n"
+    "transaction-timeout=4\n"
     "[rtp]\n"
     "ports=40000-40999\n"
     "jitterbuffer-latency=200\n"
+    "timeout=0\n"
+    "symmetric=false\n"
     "[media]\n"
     "aac-rate=48000\n"
     "aac-channels=2\n"
@@ -207,9 +216,12 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->sip_port, ==, 0);
   g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
   g_assert_cmpuint (config->no_answer_timeout, ==, 30);
+  g_assert_cmpuint (config->transaction_timeout, ==, 4);
   g_assert_cmpuint (config->rtp_port_min, ==, 40000);
   g_assert_cmpuint (config->rtp_port_max, ==, 40999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 200);
+  g_assert_cmpuint (config->rtp_timeout, ==, 0);
+  g_assert_false (config->symmetric_rtp);
   g_assert_cmpuint (config->aac_rate, ==, 48000);
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 128000);
@@ -292,6 +304,11 @@ test_bad_values (Fixture      *fixture,
     { "rest", "max-body-size", "10", "10" },
     { "sip", "port", "99999", "99999" },
     { "sip", "no-answer-timeout", "0", "no-answer-timeout" },
+    { "sip", "transaction-timeout", "0", "transaction-timeout" },
+    { "sip", "transaction-timeout", "301", "301" },
+    { "rtp", "timeout", "3601", "3601" },
+    { "rtp", "timeout", "-1", "-1" },
+    { "rtp", "symmetric", "maybe", "boolean" },
     { "rtp", "ports", "31001-32999", "even" },
     { "rtp", "ports", "31000", "MIN-MAX" },
     { "rtp", "jitterbuffer-latency", "fast", "fast" },
@@ -652,9 +669,12 @@ test_to_string_round_trip (Fixture      *fixture,
   g_free (config->user_agent);
   config->user_agent = g_strdup ("Acme \\ Gateway # 2.0; (test)");
   config->no_answer_timeout = 5;
+  config->transaction_timeout = 300;
   config->rtp_port_min = 1024;
   config->rtp_port_max = 65535;
   config->jitterbuffer_latency = 0;
+  config->rtp_timeout = 3600;
+  config->symmetric_rtp = FALSE;
   config->aac_rate = 8000;
   config->aac_channels = 2;
   config->aac_bitrate = 320000;
@@ -680,8 +700,9 @@ test_to_string_has_every_key (void)
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" },
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
-    { "sip", "no-answer-timeout" },
+    { "sip", "no-answer-timeout" }, { "sip", "transaction-timeout" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
+    { "rtp", "timeout" }, { "rtp", "symmetric" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" },
