@@ -15,6 +15,8 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_addr.h>
+#include <gst/sdp/gstsdpmessage.h>
 
 /*
  * The call's life: NEW → (INVITE sent) → TRYING/RING/… → ESTABLISHED →
@@ -59,10 +61,15 @@ struct _SipcastCall {
   char *audio_codec;
 
   SipcastSipAgent *agent;
+  const SipcastConfig *config;
   nua_handle_t *nh;
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
+  /* The far end's media the session follows: set when the media starts
+   * (on early SDP or the answer), replaced by re-INVITEs. */
+  SipcastSdpAnswer *media_answer;
+  guint hangup_guard_id;  /* ends the call should a CANCEL/BYE get nowhere */
 
   guint no_answer_timeout_id;
   gboolean answered;
@@ -164,6 +171,7 @@ set_status (SipcastCall       *self,
 
   if (sipcast_call_status_is_final (status)) {
     g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+    g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
     g_hash_table_remove_all (self->injected_streams);
     g_hash_table_remove_all (self->looping_sounds);
     if (self->media != NULL)
@@ -301,6 +309,37 @@ end_answered (SipcastCall *self)
     set_status (self, SIPCAST_CALL_STATUS_FINISH, 0, NULL);
 }
 
+/* Should the CANCEL or BYE get no answer (a far end gone, a lost 487),
+ * the call ends anyway once its transactions have had their time. */
+static gboolean
+hangup_guard_cb (gpointer user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  self->hangup_guard_id = 0;
+  g_message ("call %s: no answer to our %s, ending the call", self->params->call_id,
+             self->answered ? "BYE" : "CANCEL");
+  if (self->answered)
+    end_answered (self);
+  else
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, self->timed_out ? 408 : 0,
+                self->timed_out ? "Failed by request timeout" :
+                self->pending_failure ? self->pending_failure : "Request terminated");
+  release_handle (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_hangup_guard (SipcastCall *self)
+{
+  /* nta's own timeout (Timer F for the BYE and the CANCEL) fires first
+   * as a rule; this is the backstop, e.g. for a CANCEL answered 200 and
+   * an INVITE never answered 487. */
+  if (self->hangup_guard_id == 0 && self->config != NULL)
+    self->hangup_guard_id = g_timeout_add_seconds (2 * self->config->transaction_timeout + 1,
+                                                   hangup_guard_cb, self);
+}
+
 static gboolean
 no_answer_timeout_cb (gpointer user_data)
 {
@@ -313,20 +352,116 @@ no_answer_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Two descriptions of the far end's audio that the media session would
+ * follow the same way. */
+static gboolean
+same_remote_media (const SipcastSdpMedia *a,
+                   const SipcastSdpMedia *b)
+{
+  return a->codec == b->codec && a->payload_type == b->payload_type &&
+         a->telephone_event_pt == b->telephone_event_pt && a->port == b->port &&
+         a->rtcp_port == b->rtcp_port && g_strcmp0 (a->address, b->address) == 0;
+}
+
+static void
+media_rtp_timeout_cb (SipcastMediaSession *media,
+                      gpointer             user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  if (sipcast_call_status_is_final (self->status))
+    return;
+  g_free (self->pending_failure);
+  self->pending_failure = g_strdup ("Failed by RTP activity");
+  sipcast_call_hangup (self);
+}
+
+/* The media session follows @answer (taken): started on the first SDP
+ * from the far end (early media or the answer), updated in place when a
+ * later one differs, left alone when it is the same. */
+static gboolean
+follow_remote_sdp (SipcastCall       *self,
+                   SipcastSdpAnswer  *answer,
+                   GError           **error)
+{
+  g_autoptr (SipcastSdpAnswer) owned = answer;
+
+  if (self->media_answer == NULL) {
+    g_free (self->audio_codec);
+    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
+                                         answer->audio->codec->clock_rate);
+    if (self->stream != NULL)
+      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    if (!sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
+                                      error))
+      return FALSE;
+    sipcast_media_session_follow_remote (self->media, answer->audio);
+    g_signal_connect (self->media, "rtp-timeout", G_CALLBACK (media_rtp_timeout_cb), self);
+  } else if (same_remote_media (self->media_answer->audio, answer->audio)) {
+    return TRUE;
+  } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
+    return FALSE;
+  }
+
+  g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
+  self->media_answer = g_steal_pointer (&owned);
+  return TRUE;
+}
+
+/* The audio of @sdp, or NULL with @error set ("No common codecs" as
+ * SIPCAST_ERROR_NO_COMMON_CODEC). */
+static SipcastSdpAnswer *
+parse_remote_sdp (const char  *sdp,
+                  GError     **error)
+{
+  g_autoptr (SipcastSdpAnswer) answer = NULL;
+
+  if (sdp == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP, "answer without SDP");
+    return NULL;
+  }
+  answer = sipcast_sdp_parse_answer (sdp, error);
+  if (answer == NULL)
+    return NULL;
+  if (answer->audio == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    return NULL;
+  }
+  return g_steal_pointer (&answer);
+}
+
+/* A 1xx with SDP: the far end sends early media (ringback, an
+ * announcement), published like the call's own from now on. */
+static void
+handle_early_media (SipcastCall *self)
+{
+  g_autoptr (GError) error = NULL;
+  SipcastSdpAnswer *answer;
+
+  if (self->media_answer != NULL || self->hangup_requested)
+    return;
+  answer = parse_remote_sdp (self->remote_sdp, &error);
+  if (answer == NULL || !follow_remote_sdp (self, answer, &error))
+    /* The 200 may still bring a usable answer. */
+    g_message ("call %s: early media not followed: %s", self->params->call_id,
+               error->message);
+}
+
 static void
 handle_answer (SipcastCall *self,
                int          status,
                const char  *phrase,
                const sip_t *sip)
 {
-  g_autoptr (SipcastSdpAnswer) answer = NULL;
   g_autoptr (GError) error = NULL;
+  SipcastSdpAnswer *answer;
 
   self->answered = TRUE;
   self->sip_status = status;
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
-  if (sip != NULL && sip->sip_payload != NULL) {
+  if (sip != NULL && sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
     g_free (self->remote_sdp);
     self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
   }
@@ -337,37 +472,28 @@ handle_answer (SipcastCall *self,
     return;
   }
 
-  if (self->remote_sdp == NULL) {
-    error = g_error_new_literal (SIPCAST_ERROR, SIPCAST_ERROR_SDP, "answer without SDP");
-  } else {
-    answer = sipcast_sdp_parse_answer (self->remote_sdp, &error);
-    if (answer != NULL && answer->audio == NULL)
-      g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                           "No common codecs");
-  }
-
-  if (error == NULL) {
-    g_free (self->audio_codec);
-    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
-                                         answer->audio->codec->clock_rate);
-    if (self->stream != NULL)
-      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
-    sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
-                                 &error);
-  }
+  /* Without SDP of its own the 200 confirms the early SDP. */
+  answer = parse_remote_sdp (self->remote_sdp, &error);
+  if (answer != NULL)
+    follow_remote_sdp (self, answer, &error);
 
   if (error != NULL) {
+    gboolean no_codec = g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
+
     g_warning ("call %s: %s", self->params->call_id, error->message);
     g_free (self->pending_failure);
-    self->pending_failure = g_strdup (g_error_matches (error, SIPCAST_ERROR,
-                                                       SIPCAST_ERROR_NO_COMMON_CODEC) ?
-                                      "No common codecs" : error->message);
+    self->pending_failure = g_strdup (no_codec ? "No common codecs" : error->message);
+    /* What we would have answered an offer without a codec of ours. */
+    if (no_codec)
+      self->sip_status = 488;
     self->hangup_requested = TRUE;
     nua_bye (self->nh, TAG_END ());
+    arm_hangup_guard (self);
     return;
   }
 
   set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, status, NULL);
+  sipcast_media_session_watch_rtp (self->media);
 }
 
 static gboolean
@@ -399,6 +525,26 @@ try_authenticate (SipcastCall *self,
   return TRUE;
 }
 
+/* The response being dispatched was made up by the SIP stack itself (a
+ * transport error such as ICMP port unreachable, a transaction timeout),
+ * not sent by anyone: it was received from no address. */
+static gboolean
+response_is_local (SipcastCall *self)
+{
+  nua_saved_event_t saved[1];
+  const nua_event_data_t *data;
+  su_addrinfo_t *from;
+  gboolean local;
+
+  if (!nua_save_event (sipcast_sip_agent_get_nua (self->agent), saved))
+    return FALSE;
+  data = nua_event_data (saved);
+  from = data != NULL && data->e_msg != NULL ? msg_addrinfo (data->e_msg) : NULL;
+  local = from == NULL || from->ai_addr == NULL || from->ai_addr->sa_family == AF_UNSPEC;
+  nua_destroy_event (saved);
+  return local;
+}
+
 static void
 handle_invite_response (SipcastCall *self,
                         int          status,
@@ -415,10 +561,12 @@ handle_invite_response (SipcastCall *self,
       g_free (self->remote_sdp);
       self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
     }
-    if (status == 100)
+    if (status == 100) {
       set_status (self, SIPCAST_CALL_STATUS_TRYING, status, NULL);
-    else if (has_sdp)
+    } else if (has_sdp) {
+      handle_early_media (self);
       set_status (self, SIPCAST_CALL_STATUS_RING_MEDIA, status, NULL);
+    }
     else if (status == 183)
       set_status (self, SIPCAST_CALL_STATUS_SESSION_PROGRESS, status, NULL);
     else
@@ -437,27 +585,208 @@ handle_invite_response (SipcastCall *self,
   if (status == 486 || status == 600) {
     set_status (self, SIPCAST_CALL_STATUS_BUSY, status, phrase);
   } else if (status == 487 && self->timed_out) {
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
+    /* Our no-answer timeout cancelled it: to the client a timeout. */
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 408, "Failed by request timeout");
   } else if (status == 487 && self->hangup_requested) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Request terminated");
   } else if (status == 488 || status == 606) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "No common codecs");
   } else if (status == 408) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
+  } else if (status == 503 && response_is_local (self)) {
+    /* What sofia-sip says when the transport failed (ICMP unreachable,
+     * TCP connection refused): nobody answered at all. */
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Far end unreachable");
   } else {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, phrase);
   }
 }
 
-/* A re-INVITE (session refresh, hold, media change) is answered with our
- * current SDP so the dialog stays up. */
-static void
-answer_reinvite (SipcastCall *self)
+/* Our SDP answer to the far end's offer @offer in a re-INVITE: the codec
+ * it chose with its payload numbers, @direction, every other m= line of
+ * the offer refused (RFC 3264 §6: one line per offered line, in order). */
+static char *
+build_reinvite_answer (SipcastCall           *self,
+                       const GstSDPMessage   *offer,
+                       const SipcastSdpMedia *audio,
+                       SipcastSdpDirection    direction,
+                       guint64                session_id,
+                       guint64                version)
 {
+  const char *address = sipcast_sip_agent_get_address (self->agent);
+  const char *addrtype = strchr (address, ':') != NULL ? "IP6" : "IP4";
+  const SipcastCodec *codec = audio->codec;
+  gboolean audio_done = FALSE;
+  GString *sdp = g_string_new ("v=0\r\n");
+
+  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          " IN %s %s\r\ns=sipcast\r\nc=IN %s %s\r\nt=0 0\r\n",
+                          session_id, version, addrtype, address, addrtype, address);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+
+    if (audio_done || g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+        gst_sdp_media_get_port (media) == 0) {
+      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", gst_sdp_media_get_media (media),
+                              gst_sdp_media_get_proto (media),
+                              gst_sdp_media_formats_len (media) > 0 ?
+                              gst_sdp_media_get_format (media, 0) : "0");
+      continue;
+    }
+    audio_done = TRUE;
+
+    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u",
+                            sipcast_media_session_get_rtp_port (self->media),
+                            audio->payload_type);
+    if (audio->telephone_event_pt >= 0)
+      g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
+    g_string_append_printf (sdp, "\r\na=rtpmap:%u %s/%u", audio->payload_type,
+                            codec->rtpmap_name, codec->clock_rate);
+    if (codec->channels > 1)
+      g_string_append_printf (sdp, "/%u", codec->channels);
+    g_string_append (sdp, "\r\n");
+    if (codec->fmtp != NULL)
+      g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", audio->payload_type, codec->fmtp);
+    if (audio->telephone_event_pt >= 0) {
+      const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+
+      for (guint j = 0; codecs[j] != NULL; j++) {
+        if (!sipcast_codec_is_telephone_event (codecs[j]))
+          continue;
+        g_string_append_printf (sdp, "a=rtpmap:%d %s/%u\r\n", audio->telephone_event_pt,
+                                codecs[j]->rtpmap_name, codecs[j]->clock_rate);
+        if (codecs[j]->fmtp != NULL)
+          g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", audio->telephone_event_pt,
+                                  codecs[j]->fmtp);
+      }
+    }
+    g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
+                            sipcast_sdp_direction_to_string (direction));
+  }
+  return g_string_free (sdp, FALSE);
+}
+
+/* @sdp without its o= line: what says whether a description changed. */
+static char *
+sdp_without_origin (const char *sdp)
+{
+  g_auto (GStrv) lines = g_strsplit (sdp != NULL ? sdp : "", "\r\n", -1);
+  GString *rest = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (!g_str_has_prefix (lines[i], "o="))
+      g_string_append_printf (rest, "%s\r\n", lines[i]);
+  }
+  return g_string_free (rest, FALSE);
+}
+
+/* Our answer to a re-INVITE offer, with the o= version raised only when
+ * the description changed (RFC 3264 §8). */
+static void
+set_local_answer (SipcastCall           *self,
+                  const GstSDPMessage   *offer,
+                  const SipcastSdpMedia *audio,
+                  SipcastSdpDirection    direction)
+{
+  guint64 session_id = 0;
+  g_autofree char *same = NULL;
+  g_autofree char *old_body = sdp_without_origin (self->local_sdp);
+  g_autofree char *new_body = NULL;
+
+  /* The session id of our offer stays for the whole dialog. */
+  if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &session_id) != 1)
+    g_warning ("call %s: no session id in our own SDP", self->params->call_id);
+
+  same = build_reinvite_answer (self, offer, audio, direction, session_id, self->sdp_version);
+  new_body = sdp_without_origin (same);
+  g_free (self->local_sdp);
+  if (g_str_equal (old_body, new_body))
+    self->local_sdp = g_steal_pointer (&same);
+  else
+    self->local_sdp = build_reinvite_answer (self, offer, audio, direction, session_id,
+                                             ++self->sdp_version);
+}
+
+/* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
+ * the Session-Expires of the answer), hold or resume (RFC 3264 §8.4), or
+ * its media moving.  Without SDP it asks for our offer: the current one. */
+static void
+handle_reinvite (SipcastCall *self,
+                 const sip_t *sip)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpAnswer) offer = NULL;
+  g_autoptr (GstSDPMessage) message = NULL;
+  g_autofree char *text = NULL;
+  SipcastSdpDirection direction = SIPCAST_SDP_SENDRECV;
+  gboolean held;
+
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
+      self->media_answer == NULL) {
+    nua_respond (self->nh, SIP_200_OK,
+                 SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 SIPTAG_PAYLOAD_STR (self->local_sdp),
+                 TAG_END ());
+    return;
+  }
+
+  text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  offer = parse_remote_sdp (text, &error);
+  if (offer != NULL && (gst_sdp_message_new_from_text (text, &message) != GST_SDP_OK ||
+                        message == NULL)) {
+    g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_SDP, "unparsable SDP");
+    g_clear_pointer (&offer, sipcast_sdp_answer_free);
+  }
+  if (offer == NULL) {
+    g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
+    nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
+    return;
+  }
+
+  /* c=0.0.0.0 is RFC 2543's hold, still sent by old phones. */
+  held = offer->audio->direction == SIPCAST_SDP_SENDONLY ||
+         offer->audio->direction == SIPCAST_SDP_INACTIVE ||
+         g_strcmp0 (offer->audio->address, "0.0.0.0") == 0;
+
+  if (!held) {
+    /* A moved port or address, a renumbered payload type. */
+    SipcastSdpAnswer *copy = parse_remote_sdp (text, NULL);
+
+    if (!follow_remote_sdp (self, copy, &error)) {
+      g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
+      nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
+      return;
+    }
+  }
+
+  switch (offer->audio->direction) {
+  case SIPCAST_SDP_SENDONLY:
+    direction = SIPCAST_SDP_RECVONLY;
+    break;
+  case SIPCAST_SDP_INACTIVE:
+    direction = SIPCAST_SDP_INACTIVE;
+    break;
+  case SIPCAST_SDP_RECVONLY:
+    direction = SIPCAST_SDP_SENDONLY;
+    break;
+  case SIPCAST_SDP_SENDRECV:
+    direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+    break;
+  }
+  if (held && offer->audio->direction == SIPCAST_SDP_SENDRECV)
+    direction = SIPCAST_SDP_INACTIVE;
+
+  set_local_answer (self, message, offer->audio, direction);
   nua_respond (self->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (self->local_sdp),
                TAG_END ());
+
+  g_free (self->remote_sdp);
+  self->remote_sdp = g_steal_pointer (&text);
+  sipcast_media_session_set_held (self->media, held);
+  set_status (self, held ? SIPCAST_CALL_STATUS_HOLD : SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
 }
 
 static void
@@ -466,6 +795,7 @@ sipcast_call_dispose (GObject *object)
   SipcastCall *self = SIPCAST_CALL (object);
 
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
   release_handle (self);
   if (self->media != NULL) {
     g_signal_handlers_disconnect_by_data (self->media, self);
@@ -482,6 +812,9 @@ sipcast_call_finalize (GObject *object)
 {
   SipcastCall *self = SIPCAST_CALL (object);
 
+  /* Ended calls live on for [calls] ended-call-ttl; this is where their
+   * memory goes. */
+  g_debug ("call %s freed", self->params->call_id);
   g_clear_pointer (&self->params, sipcast_call_params_free);
   g_clear_pointer (&self->target, sipcast_publish_target_free);
   g_free (self->status_info);
@@ -489,11 +822,11 @@ sipcast_call_finalize (GObject *object)
   g_free (self->remote_sdp);
   g_free (self->audio_codec);
   g_free (self->local_sdp);
+  g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
   g_free (self->pending_failure);
   g_string_free (self->info_digits, TRUE);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
-
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
 
@@ -638,6 +971,7 @@ sipcast_call_start (SipcastCall         *self,
                              self->params->sip_port);
 
   self->agent = g_object_ref (agent);
+  self->config = config;
   self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), self,
                          SIPTAG_TO_STR (request_uri),
                          SIPTAG_FROM_STR (from),
@@ -687,6 +1021,7 @@ sipcast_call_hangup (SipcastCall *self)
     nua_bye (self->nh, TAG_END ());
   else
     nua_cancel (self->nh, TAG_END ());
+  arm_hangup_guard (self);
 }
 
 gboolean
@@ -881,7 +1216,7 @@ sipcast_call_handle_event (SipcastCall  *self,
     break;
 
   case nua_i_invite:
-    answer_reinvite (self);
+    handle_reinvite (self, sip);
     break;
 
   case nua_i_bye:
