@@ -1174,6 +1174,8 @@ struct _Remote {
   guint port;
   guint rtcp_port;
   gboolean latch;       /* the next packet's source becomes the destination */
+  char *stale_address;  /* ...unless it comes from here: where the far end */
+  guint stale_port;     /* sent from before it moved (it may not move its sending side) */
   int pt_from;          /* incoming payload type renumbered to pt_to, or -1 */
   int pt_to;
 
@@ -1196,6 +1198,7 @@ remote_free (Remote *remote)
 {
   g_mutex_clear (&remote->lock);
   g_free (remote->address);
+  g_free (remote->stale_address);
   g_free (remote);
 }
 
@@ -1282,19 +1285,32 @@ rtp_in_probe (GstPad          *pad,
   if (remote->latch) {
     GstNetAddressMeta *meta = gst_buffer_get_net_address_meta (buffer);
 
-    remote->latch = FALSE;
     if (meta != NULL && G_IS_INET_SOCKET_ADDRESS (meta->addr)) {
       GInetSocketAddress *from = G_INET_SOCKET_ADDRESS (meta->addr);
       g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (from));
       guint port = g_inet_socket_address_get_port (from);
 
-      if (port != remote->port || g_strcmp0 (address, remote->address) != 0) {
+      /* A packet still from where the far end sent before it moved says
+       * nothing about the move: wait for one from elsewhere. */
+      if (port != remote->stale_port || g_strcmp0 (address, remote->stale_address) != 0)
+        remote->latch = FALSE;
+      if (!remote->latch &&
+          (port != remote->port || g_strcmp0 (address, remote->address) != 0)) {
         latch = g_new0 (Latch, 1);
         latch->session = g_object_ref (self);
         latch->address = g_steal_pointer (&address);
         latch->port = port;
       }
     }
+  }
+
+  /* rtpsession takes a known SSRC from a new address for a collision and
+   * drops it: a far end whose stream moves (a re-INVITE, a NAT rebinding)
+   * would go silent.  Where packets come from was decided above. */
+  if (gst_buffer_get_net_address_meta (buffer) != NULL) {
+    buffer = gst_buffer_make_writable (buffer);
+    gst_buffer_remove_meta (buffer, (GstMeta *) gst_buffer_get_net_address_meta (buffer));
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
   }
 
   if (remote->pt_from >= 0) {
@@ -1498,11 +1514,15 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
   if (moved) {
     g_message ("%s: the far end moved its media to %s:%u", self->name, audio->address,
                audio->port);
-    set_destination (self, audio->address, audio->port, audio->rtcp_port);
-    /* A NATed far end that moved sends from a new mapping too. */
+    /* A NATed far end that moved sends from a new mapping too: the first
+     * packet from anywhere but where it sent from so far tells. */
     g_mutex_lock (&self->remote->lock);
+    g_free (self->remote->stale_address);
+    self->remote->stale_address = g_strdup (self->remote->address);
+    self->remote->stale_port = self->remote->port;
     self->remote->latch = self->config->symmetric_rtp;
     g_mutex_unlock (&self->remote->lock);
+    set_destination (self, audio->address, audio->port, audio->rtcp_port);
   }
   return TRUE;
 }

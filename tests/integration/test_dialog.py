@@ -34,8 +34,11 @@ class ToneSender:
     the test's (e.g. an RtpSink's), to sipcast's RTP port."""
 
     def __init__(self, sock, port):
-        import audioop  # deprecated, but in the 3.11 standard library
         import math
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import audioop  # deprecated, but in the 3.11 standard library
         samples = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * n / 8000)))
                            for n in range(160))
         self.payload = audioop.lin2alaw(samples, 2)
@@ -271,6 +274,76 @@ class DialogTest(GatewayTestCase):
         self.assertEqual({session_id.search(m).group(1) for m in answers + [offer]},
                          {session_id.search(offer).group(1)})
         self.assertEqual([sdp_direction(m) for m in answers], ["sendrecv", "sendrecv"])
+
+
+    def test_reinvite_moving_the_media_port(self):
+        sink_a, sink_b = RtpSink(), RtpSink()
+        self.addCleanup(sink_a.close)
+        self.addCleanup(sink_b.close)
+        sipp = harness.Sipp("uas-reinvite-move.xml", args=(
+            "-set", "sink_a", str(sink_a.port), "-set", "sink_b", str(sink_b.port)))
+        self.addCleanup(sipp.close)
+        self.start_call("move", sipp, rtmpUrl=self.nginx.url, rtmpStream="move")
+        wait_status(self.sipcast, "move", "ESTABLISHED", 10)
+        established = time.monotonic()
+        # the far end's RTP comes from the port its SDP names
+        sender = ToneSender(sink_a.sock, our_rtp_port(sipp))
+        self.addCleanup(sender.stop)
+        self.wait_publishing("move")
+        wait_for(lambda: sink_a.received(PCMA_PT), 5, message="nothing sent to the first port")
+
+        # after the re-INVITE our RTP goes to the new port, and the far
+        # end sends from there too
+        moved = wait_for(lambda: sink_b.received(PCMA_PT), 10,
+                         message=lambda: "nothing sent to the new port\n" + self.logs(sipp))
+        sender.sock = sink_b.sock
+        moved_at = moved[0]["time"]
+        time.sleep(2)
+        late = [p for p in sink_a.received(PCMA_PT) if p["time"] > moved_at + 0.2]
+        self.assertEqual(late, [], "still sending to the old port")
+        self.assertGreater(len(sink_b.received(PCMA_PT)), 50)
+        # one continuous stream of ours: the same SSRC on both ports
+        self.assertEqual({p["ssrc"] for p in sink_a.received(PCMA_PT) + sink_b.received(PCMA_PT)},
+                         {sink_a.received(PCMA_PT)[0]["ssrc"]})
+
+        call = self.find("move")
+        self.assertEqual((call["status"], call["rtmpStreamStatus"]),
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE"), call)
+        self.assertIn("m=audio %d " % sink_b.port, call["sdp"])
+        self.terminate("move")
+        ended = time.monotonic()
+        sender.stop()
+        wait_status(self.sipcast, "move", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        self.assertEqual(len(self.nginx.events("publish", "move")), 1)
+        self.assert_tone_flv(self.nginx.recorded("move"), ended - established - 1.5,
+                             ended - established + 0.5)
+
+    def test_symmetric_rtp_follows_where_rtp_comes_from(self):
+        named, actual = RtpSink(), RtpSink()
+        self.addCleanup(named.close)
+        self.addCleanup(actual.close)
+        sipp = harness.Sipp("uas-answer-sink.xml", args=("-set", "rtp_sink", str(named.port)))
+        self.addCleanup(sipp.close)
+        self.start_call("latch", sipp, rtmpUrl=self.nginx.url, rtmpStream="latch")
+        wait_status(self.sipcast, "latch", "ESTABLISHED", 10)
+        # our RTP goes where the SDP says until the far end's first packet
+        wait_for(lambda: named.received(PCMA_PT), 5, message="nothing sent to the SDP's port")
+        # ... which comes from another port (a NAT's mapping)
+        sender = ToneSender(actual.sock, our_rtp_port(sipp))
+        self.addCleanup(sender.stop)
+        latched = wait_for(lambda: actual.received(PCMA_PT), 5,
+                           message=lambda: "RTP not sent back to its source\n" + self.logs(sipp))
+        time.sleep(1)
+        late = [p for p in named.received(PCMA_PT) if p["time"] > latched[0]["time"] + 0.2]
+        self.assertEqual(late, [], "still sending to the SDP's port")
+        self.assertGreater(len(actual.received(PCMA_PT)), 30)
+        self.assertIn("sends RTP from 127.0.0.1:%d" % actual.port, self.sipcast.log())
+        self.wait_publishing("latch")
+        self.terminate("latch")
+        sender.stop()
+        wait_status(self.sipcast, "latch", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
 
 
 class TimeoutTest(GatewayTestCase):
