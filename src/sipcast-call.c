@@ -1016,6 +1016,8 @@ sipcast_call_hangup (SipcastCall *self)
   if (self->hangup_requested)
     return;
   self->hangup_requested = TRUE;
+  /* Ours is the reason now, whatever the timer would have said. */
+  g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
   if (self->answered)
     nua_bye (self->nh, TAG_END ());
@@ -1226,6 +1228,15 @@ sipcast_call_handle_event (SipcastCall  *self,
 
   case nua_r_bye:
     end_answered (self);
+    break;
+
+  case nua_r_cancel:
+    /* Not even the CANCEL got through (a timeout, a transport error):
+     * no 487 will come either. */
+    if (status >= 300 && !self->answered && !sipcast_call_status_is_final (self->status)) {
+      g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
+      hangup_guard_cb (self);
+    }
     break;
 
   case nua_r_info:

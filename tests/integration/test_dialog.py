@@ -158,6 +158,34 @@ class DialogTest(GatewayTestCase):
         recorded = self.nginx.recorded("early")
         self.assert_tone_flv(recorded, (ended - answered) + 1.5, 5.5)
 
+    def test_early_media_answer_elsewhere_is_followed(self):
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-early-media-moved.xml", args=("-set", "rtp_sink", str(sink.port)))
+        self.addCleanup(sipp.close)
+        self.start_call("early-moved", sipp, rtmpUrl=self.nginx.url, rtmpStream="early-moved")
+        wait_status(self.sipcast, "early-moved", "RING_MEDIA", 10)
+        self.wait_publishing("early-moved")
+        self.assertEqual(sink.received(PCMA_PT), [], "sent to the answer's port before the answer")
+        wait_status(self.sipcast, "early-moved", "ESTABLISHED", 10)
+        # the 200's port gets our RTP from then on, the stream goes on
+        wait_for(lambda: len(sink.received(PCMA_PT)) > 25, 5,
+                 message=lambda: "nothing sent to the answer's port\n" + self.logs(sipp))
+        self.assertEqual(self.find("early-moved")["rtmpStreamStatus"], "RTMP_STREAM_ACTIVE")
+        self.terminate("early-moved")
+        wait_status(self.sipcast, "early-moved", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        self.assertEqual(len(self.nginx.events("publish", "early-moved")), 1)
+        self.assert_tone_flv(self.nginx.recorded("early-moved"), 3, 5.5)
+
+    def test_answer_without_common_codec_is_hung_up(self):
+        sipp = self.sipp("uas-answer-g729.xml")
+        self.start_call("g729", sipp, rtmpUrl=self.nginx.url, rtmpStream="g729")
+        wait_status(self.sipcast, "g729", "FAILED", 10)
+        call = self.find("g729")
+        self.assertEqual((call["sipStatus"], call["statusInfo"]), (488, "No common codecs"), call)
+        self.assert_sipp_passed(sipp)  # ACKed, then got the BYE
+
     def check_refused(self, code, reason, status, info):
         call_id = "refused-%d" % code
         template = (harness.SIP_DIR / "uas-reject.xml").read_text()
@@ -389,6 +417,17 @@ class TimeoutTest(GatewayTestCase):
         hung_up = time.monotonic()
         wait_status(self.sipcast, "byelost", "FINISH", 10)
         self.assertLess(time.monotonic() - hung_up, 6)
+
+    def test_unanswered_cancel_still_ends_the_call(self):
+        sipp = self.sipp("uas-deaf.xml")
+        self.start_call("deaf", sipp)
+        wait_status(self.sipcast, "deaf", "RING", 10)
+        self.terminate("deaf")
+        hung_up = time.monotonic()
+        wait_status(self.sipcast, "deaf", "FAILED", 10)
+        # the CANCEL's transaction times out after 2 s
+        self.assertLess(time.monotonic() - hung_up, 4.5)
+        self.assertEqual(self.find("deaf")["statusInfo"], "Request terminated")
 
     def test_ended_calls_expire(self):
         sipp = self.sipp("uas-busy.xml")
