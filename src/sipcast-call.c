@@ -322,7 +322,7 @@ hangup_guard_cb (gpointer user_data)
   if (self->answered)
     end_answered (self);
   else
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, self->timed_out ? 408 : 0,
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, self->timed_out ? 408 : 487,
                 self->timed_out ? "Failed by request timeout" :
                 self->pending_failure ? self->pending_failure : "Request terminated");
   release_handle (self);
