@@ -574,6 +574,27 @@ handle_invite_response (SipcastCall *self,
     return;
   }
 
+  /* The answer to a re-INVITE of ours (nua's session refresh): the call
+   * stays as it is; should the far end have put new media in it, follow. */
+  if (self->answered && status < 300) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *sdp = NULL;
+    SipcastSdpAnswer *answer;
+
+    if (!has_sdp || self->status != SIPCAST_CALL_STATUS_ESTABLISHED)
+      return;
+    sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    answer = parse_remote_sdp (sdp, &error);
+    if (answer == NULL || !follow_remote_sdp (self, answer, &error))
+      g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
+                 error->message);
+    return;
+  }
+  if (self->answered)
+    /* A refused refresh: the session goes on until it expires, which
+     * nua reports by ending it. */
+    return;
+
   if (status < 300) {
     handle_answer (self, status, phrase, sip);
     return;

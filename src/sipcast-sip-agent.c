@@ -250,6 +250,11 @@ sipcast_sip_agent_new (const SipcastConfig *config,
                              * end may ask for; nua refreshes (or lets the far
                              * end refresh) as the 2xx's Session-Expires says. */
                             NUTAG_MIN_SE (90),
+                            /* When we are the refresher, an UPDATE without
+                             * SDP refreshes the session without an offer our
+                             * ACK could not answer (nua falls back to a
+                             * re-INVITE when the far end does not allow it). */
+                            NUTAG_UPDATE_REFRESH (1),
                             TAG_END ());
   }
 
