@@ -225,8 +225,9 @@ class DialogTest(GatewayTestCase):
         self.assert_sipp_passed(sipp)  # the BYE reached it
 
 
-    def check_hold(self, call_id, hold_dir, our_dir):
-        sipp = harness.Sipp("uas-hold.xml", args=("-set", "hold_dir", hold_dir))
+    def check_hold(self, call_id, hold_dir, our_dir, hold_ip=LOOPBACK):
+        sipp = harness.Sipp("uas-hold.xml", args=("-set", "hold_dir", hold_dir,
+                                                  "-set", "hold_ip", hold_ip))
         self.addCleanup(sipp.close)
         self.start_call(call_id, sipp, rtmpUrl=self.nginx.url, rtmpStream=call_id)
         wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
@@ -272,6 +273,9 @@ class DialogTest(GatewayTestCase):
 
     def test_hold_sendonly_and_resume(self):
         self.check_hold("hold-sendonly", "sendonly", "recvonly")
+
+    def test_hold_by_null_address_and_resume(self):
+        self.check_hold("hold-null", "sendrecv", "inactive", hold_ip="0.0.0.0")
 
 
     def test_session_timer_refreshes(self):
