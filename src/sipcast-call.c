@@ -16,7 +16,6 @@
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/msg_header.h>
 #include <sofia-sip/msg_addr.h>
-#include <gst/sdp/gstsdpmessage.h>
 
 /*
  * The call's life: NEW → (INVITE sent) → TRYING/RING/… → ESTABLISHED →
@@ -623,110 +622,38 @@ handle_invite_response (SipcastCall *self,
   }
 }
 
-/* Our SDP answer to the far end's offer @offer in a re-INVITE: the codec
- * it chose with its payload numbers, @direction, every other m= line of
- * the offer refused (RFC 3264 §6: one line per offered line, in order). */
-static char *
-build_reinvite_answer (SipcastCall           *self,
-                       const GstSDPMessage   *offer,
-                       const SipcastSdpMedia *audio,
-                       SipcastSdpDirection    direction,
-                       guint64                session_id,
-                       guint64                version)
-{
-  const char *address = sipcast_sip_agent_get_address (self->agent);
-  const char *addrtype = strchr (address, ':') != NULL ? "IP6" : "IP4";
-  const SipcastCodec *codec = audio->codec;
-  gboolean audio_done = FALSE;
-  GString *sdp = g_string_new ("v=0\r\n");
-
-  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                          " IN %s %s\r\ns=sipcast\r\nc=IN %s %s\r\nt=0 0\r\n",
-                          session_id, version, addrtype, address, addrtype, address);
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
-
-    if (audio_done || g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
-        gst_sdp_media_get_port (media) == 0) {
-      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", gst_sdp_media_get_media (media),
-                              gst_sdp_media_get_proto (media),
-                              gst_sdp_media_formats_len (media) > 0 ?
-                              gst_sdp_media_get_format (media, 0) : "0");
-      continue;
-    }
-    audio_done = TRUE;
-
-    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u",
-                            sipcast_media_session_get_rtp_port (self->media),
-                            audio->payload_type);
-    if (audio->telephone_event_pt >= 0)
-      g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
-    g_string_append_printf (sdp, "\r\na=rtpmap:%u %s/%u", audio->payload_type,
-                            codec->rtpmap_name, codec->clock_rate);
-    if (codec->channels > 1)
-      g_string_append_printf (sdp, "/%u", codec->channels);
-    g_string_append (sdp, "\r\n");
-    if (codec->fmtp != NULL)
-      g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", audio->payload_type, codec->fmtp);
-    if (audio->telephone_event_pt >= 0) {
-      const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-
-      for (guint j = 0; codecs[j] != NULL; j++) {
-        if (!sipcast_codec_is_telephone_event (codecs[j]))
-          continue;
-        g_string_append_printf (sdp, "a=rtpmap:%d %s/%u\r\n", audio->telephone_event_pt,
-                                codecs[j]->rtpmap_name, codecs[j]->clock_rate);
-        if (codecs[j]->fmtp != NULL)
-          g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", audio->telephone_event_pt,
-                                  codecs[j]->fmtp);
-      }
-    }
-    g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
-                            sipcast_sdp_direction_to_string (direction));
-  }
-  return g_string_free (sdp, FALSE);
-}
-
-/* @sdp without its o= line: what says whether a description changed. */
-static char *
-sdp_without_origin (const char *sdp)
-{
-  g_auto (GStrv) lines = g_strsplit (sdp != NULL ? sdp : "", "\r\n", -1);
-  GString *rest = g_string_new (NULL);
-
-  for (guint i = 0; lines[i] != NULL; i++) {
-    if (!g_str_has_prefix (lines[i], "o="))
-      g_string_append_printf (rest, "%s\r\n", lines[i]);
-  }
-  return g_string_free (rest, FALSE);
-}
-
 /* Our answer to a re-INVITE offer, with the o= version raised only when
  * the description changed (RFC 3264 §8). */
-static void
+static gboolean
 set_local_answer (SipcastCall           *self,
-                  const GstSDPMessage   *offer,
+                  const char            *offer,
                   const SipcastSdpMedia *audio,
-                  SipcastSdpDirection    direction)
+                  SipcastSdpDirection    direction,
+                  GError               **error)
 {
-  guint64 session_id = 0;
-  g_autofree char *same = NULL;
-  g_autofree char *old_body = sdp_without_origin (self->local_sdp);
-  g_autofree char *new_body = NULL;
+  SipcastSdpReinviteAnswerParams params = {
+    .address = sipcast_sip_agent_get_address (self->agent),
+    .session_version = self->sdp_version,
+    .audio_port = sipcast_media_session_get_rtp_port (self->media),
+    .audio_direction = direction,
+  };
+  g_autofree char *answer = NULL;
 
   /* The session id of our offer stays for the whole dialog. */
-  if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &session_id) != 1)
+  if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
     g_warning ("call %s: no session id in our own SDP", self->params->call_id);
 
-  same = build_reinvite_answer (self, offer, audio, direction, session_id, self->sdp_version);
-  new_body = sdp_without_origin (same);
+  answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  if (answer == NULL)
+    return FALSE;
+  if (!sipcast_sdp_same_description (answer, self->local_sdp)) {
+    g_free (answer);
+    params.session_version = ++self->sdp_version;
+    answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  }
   g_free (self->local_sdp);
-  if (g_str_equal (old_body, new_body))
-    self->local_sdp = g_steal_pointer (&same);
-  else
-    self->local_sdp = build_reinvite_answer (self, offer, audio, direction, session_id,
-                                             ++self->sdp_version);
+  self->local_sdp = g_steal_pointer (&answer);
+  return TRUE;
 }
 
 /* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
@@ -738,9 +665,7 @@ handle_reinvite (SipcastCall *self,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) offer = NULL;
-  g_autoptr (GstSDPMessage) message = NULL;
   g_autofree char *text = NULL;
-  SipcastSdpDirection direction = SIPCAST_SDP_SENDRECV;
   gboolean held;
 
   if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
@@ -754,51 +679,22 @@ handle_reinvite (SipcastCall *self,
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
   offer = parse_remote_sdp (text, &error);
-  if (offer != NULL && (gst_sdp_message_new_from_text (text, &message) != GST_SDP_OK ||
-                        message == NULL)) {
-    g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_SDP, "unparsable SDP");
-    g_clear_pointer (&offer, sipcast_sdp_answer_free);
-  }
-  if (offer == NULL) {
+  held = offer != NULL && sipcast_sdp_media_is_hold (offer->audio);
+
+  /* A moved port or address, a renumbered payload type; held media has
+   * nowhere to go. */
+  if (offer != NULL && !held)
+    follow_remote_sdp (self, parse_remote_sdp (text, NULL), &error);
+
+  if (offer == NULL || error != NULL ||
+      !set_local_answer (self, text, offer->audio,
+                         sipcast_sdp_answer_direction (offer->audio, self->params->has_audio),
+                         &error)) {
     g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
     nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
     return;
   }
 
-  /* c=0.0.0.0 is RFC 2543's hold, still sent by old phones. */
-  held = offer->audio->direction == SIPCAST_SDP_SENDONLY ||
-         offer->audio->direction == SIPCAST_SDP_INACTIVE ||
-         g_strcmp0 (offer->audio->address, "0.0.0.0") == 0;
-
-  if (!held) {
-    /* A moved port or address, a renumbered payload type. */
-    SipcastSdpAnswer *copy = parse_remote_sdp (text, NULL);
-
-    if (!follow_remote_sdp (self, copy, &error)) {
-      g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
-      nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
-      return;
-    }
-  }
-
-  switch (offer->audio->direction) {
-  case SIPCAST_SDP_SENDONLY:
-    direction = SIPCAST_SDP_RECVONLY;
-    break;
-  case SIPCAST_SDP_INACTIVE:
-    direction = SIPCAST_SDP_INACTIVE;
-    break;
-  case SIPCAST_SDP_RECVONLY:
-    direction = SIPCAST_SDP_SENDONLY;
-    break;
-  case SIPCAST_SDP_SENDRECV:
-    direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
-    break;
-  }
-  if (held && offer->audio->direction == SIPCAST_SDP_SENDRECV)
-    direction = SIPCAST_SDP_INACTIVE;
-
-  set_local_answer (self, message, offer->audio, direction);
   nua_respond (self->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (self->local_sdp),
