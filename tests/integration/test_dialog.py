@@ -70,6 +70,43 @@ class ToneSender:
         self.thread.join(2)
 
 
+class PcapSender(ToneSender):
+    """Replays the RTP payloads of a tests/media capture in a loop, as one
+    continuous stream whose payload type the test may change."""
+
+    def __init__(self, sock, port, pcap, pt, ts_step):
+        data = (harness.REPO / "tests" / "media" / pcap).read_bytes()
+        offset, self.payloads = 24, []
+        while offset < len(data):
+            length = struct.unpack("<I", data[offset + 8:offset + 12])[0]
+            packet = data[offset + 16:offset + 16 + length]
+            # Ethernet, IPv4 without options, UDP, RTP without extensions
+            rtp = packet[14 + 20 + 8:]
+            self.payloads.append(rtp[12 + 4 * (rtp[0] & 0x0F):])
+            offset += 16 + length
+        self.pt = pt
+        self.ts_step = ts_step
+        self.sock, self.port = sock, port
+        self.running, self.sent = True, 0
+        self.thread = threading.Thread(target=self._replay, daemon=True)
+        self.thread.start()
+
+    def _replay(self):
+        start = time.monotonic()
+        while self.running:
+            payload = self.payloads[self.sent % len(self.payloads)]
+            header = struct.pack("!BBHII", 0x80, self.pt, self.sent & 0xFFFF,
+                                 (self.sent * self.ts_step) & 0xFFFFFFFF, 0x0ca7f00d)
+            try:
+                self.sock.sendto(header + payload, (LOOPBACK, self.port))
+            except OSError:
+                return
+            self.sent += 1
+            delay = start + self.sent * 0.02 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+
+
 def our_rtp_port(sipp):
     """sipcast's RTP port, from the offer in the INVITE sipp received."""
     match = re.search(r"m=audio (\d+) ", sipp.messages())
@@ -349,6 +386,38 @@ class DialogTest(GatewayTestCase):
         self.assert_sipp_passed(sipp)
         self.assertEqual(len(self.nginx.events("publish", "move")), 1)
         self.assert_tone_flv(self.nginx.recorded("move"), ended - established - 1.5,
+                             ended - established + 0.5)
+
+    def test_reinvite_renumbering_the_payload_type(self):
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-reinvite-renumber.xml", args=("-set", "rtp_sink", str(sink.port)))
+        self.addCleanup(sipp.close)
+        self.start_call("renumber", sipp, rtmpUrl=self.nginx.url, rtmpStream="renumber")
+        wait_status(self.sipcast, "renumber", "ESTABLISHED", 10)
+        established = time.monotonic()
+        sender = PcapSender(sink.sock, our_rtp_port(sipp), "opus-440hz-3s.pcap", 96, 960)
+        self.addCleanup(sender.stop)
+        self.wait_publishing("renumber")
+        self.assertEqual(self.find("renumber")["audioCodec"], "OPUS/48000")
+        wait_for(lambda: sink.received(96), 5, message="no Opus as 96 from sipcast")
+
+        # after the re-INVITE Opus is 111 both ways, in the same stream
+        renumbered = wait_for(lambda: sink.received(111), 10,
+                              message=lambda: "no Opus as 111 from sipcast\n" + self.logs(sipp))
+        sender.pt = 111
+        time.sleep(2.5)
+        late = sink.received(96, since=renumbered[0]["time"] + 0.1)
+        self.assertEqual(late, [], "still sending payload type 96")
+        self.assertEqual(len({p["ssrc"] for p in sink.received(96) + sink.received(111)}), 1)
+        self.terminate("renumber")
+        ended = time.monotonic()
+        sender.stop()
+        wait_status(self.sipcast, "renumber", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        # published throughout: what came as 111 too
+        self.assertEqual(len(self.nginx.events("publish", "renumber")), 1)
+        self.assert_tone_flv(self.nginx.recorded("renumber"), ended - established - 1.5,
                              ended - established + 0.5)
 
     def test_symmetric_rtp_follows_where_rtp_comes_from(self):
