@@ -565,11 +565,11 @@ handle_invite_response (SipcastCall *self,
     } else if (has_sdp) {
       handle_early_media (self);
       set_status (self, SIPCAST_CALL_STATUS_RING_MEDIA, status, NULL);
-    }
-    else if (status == 183)
+    } else if (status == 183) {
       set_status (self, SIPCAST_CALL_STATUS_SESSION_PROGRESS, status, NULL);
-    else
+    } else {
       set_status (self, SIPCAST_CALL_STATUS_RING, status, NULL);
+    }
     return;
   }
 
@@ -744,6 +744,7 @@ sipcast_call_finalize (GObject *object)
   g_string_free (self->info_digits, TRUE);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
+
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
 

@@ -141,7 +141,7 @@ struct _SipcastMediaSession {
 
   /* Following the far end once started (sipcast_media_session_follow_remote):
    * where our RTP goes, hold, RTP inactivity.  NULL before. */
-  struct _Remote *remote;
+  Remote *remote;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
