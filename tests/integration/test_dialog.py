@@ -481,6 +481,26 @@ class TimeoutTest(GatewayTestCase):
         self.assertIn(call["sipStatus"], (408, 503), call)
         self.assertRegex(call["statusInfo"] or "", "unreachable|timeout", call)
 
+    def test_silent_host_fails_by_transaction_timeout(self):
+        # a socket that takes every packet and answers none: no ICMP either
+        silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        silent.bind((LOOPBACK, 0))
+        self.addCleanup(silent.close)
+        self.addCleanup(self.hang_up, "blackhole")
+        started = time.monotonic()
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "blackhole", "callee": "1000", "sipDomain": LOOPBACK,
+            "sipPort": silent.getsockname()[1]})
+        self.assertEqual((status, answer), (200, {}))
+        wait_status(self.sipcast, "blackhole", "FAILED", 10)
+        # Timer B of the 2 s transaction timeout
+        self.assertLess(time.monotonic() - started, 5)
+        call = self.find("blackhole")
+        self.assertEqual((call["sipStatus"], call["statusInfo"]),
+                         (408, "Failed by request timeout"), call)
+        silent.settimeout(0)
+        self.assertTrue(silent.recv(65535).startswith(b"INVITE "))
+
     def test_unanswered_bye_still_ends_the_call(self):
         sipp = harness.Sipp("uas-silent.xml", args=("-set", "bye_answer", "no"))
         self.addCleanup(sipp.close)
