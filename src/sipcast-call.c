@@ -526,7 +526,9 @@ try_authenticate (SipcastCall *self,
 
 /* The response being dispatched was made up by the SIP stack itself (a
  * transport error such as ICMP port unreachable, a transaction timeout),
- * not sent by anyone: it was received from no address. */
+ * not sent by anyone: it was received from no address.  Taking the event
+ * to look at it frees it: the sip_t and phrase of the event being
+ * dispatched are gone afterwards, so this comes last. */
 static gboolean
 response_is_local (SipcastCall *self)
 {
@@ -613,10 +615,13 @@ handle_invite_response (SipcastCall *self,
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "No common codecs");
   } else if (status == 408) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
-  } else if (status == 503 && response_is_local (self)) {
+  } else if (status == 503) {
+    g_autofree char *reason = g_strdup (phrase);
+
     /* What sofia-sip says when the transport failed (ICMP unreachable,
      * TCP connection refused): nobody answered at all. */
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Far end unreachable");
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status,
+                response_is_local (self) ? "Far end unreachable" : reason);
   } else {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, phrase);
   }
