@@ -420,6 +420,27 @@ class DialogTest(GatewayTestCase):
         self.assert_tone_flv(self.nginx.recorded("renumber"), ended - established - 1.5,
                              ended - established + 0.5)
 
+    def test_reinvite_changing_the_codec_is_refused(self):
+        sipp = self.sipp("uas-reinvite-codec.xml")
+        self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
+        wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
+        established = time.monotonic()
+        self.wait_publishing("recodec")
+        # the PCMU-only re-INVITE comes 1.5 s after the answer
+        wait_for(lambda: received(sipp, "SIP/2.0 488"), 10,
+                 message=lambda: "no 488\n" + self.logs(sipp))
+        time.sleep(1.5)
+        call = self.find("recodec")
+        self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMA/8000"), call)
+        self.terminate("recodec")
+        ended = time.monotonic()
+        wait_status(self.sipcast, "recodec", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
+        self.assert_tone_flv(self.nginx.recorded("recodec"), ended - established - 1.5,
+                             ended - established + 0.5)
+
     def test_symmetric_rtp_follows_where_rtp_comes_from(self):
         named, actual = RtpSink(), RtpSink()
         self.addCleanup(named.close)
