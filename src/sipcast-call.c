@@ -683,13 +683,19 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  offer = parse_remote_sdp (text, &error);
+  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, &error);
+  if (offer != NULL && offer->audio == NULL) {
+    g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    g_clear_pointer (&offer, sipcast_sdp_answer_free);
+  }
   held = offer != NULL && sipcast_sdp_media_is_hold (offer->audio);
 
   /* A moved port or address, a renumbered payload type; held media has
    * nowhere to go. */
   if (offer != NULL && !held)
-    follow_remote_sdp (self, parse_remote_sdp (text, NULL), &error);
+    follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
+                                                        NULL), &error);
 
   if (offer == NULL || error != NULL ||
       !set_local_answer (self, text, offer->audio,

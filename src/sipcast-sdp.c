@@ -584,6 +584,56 @@ sipcast_sdp_parse_answer (const char *sdp,
 
 /* ---- the far end's offers in re-INVITEs ---- */
 
+SipcastSdpAnswer *
+sipcast_sdp_parse_reoffer (const char         *sdp,
+                           const SipcastCodec *current,
+                           GError            **error)
+{
+  g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
+  g_autoptr (GstSDPMessage) msg = NULL;
+
+  if (offer == NULL || offer->audio == NULL || current == NULL ||
+      offer->audio->codec == current)
+    return g_steal_pointer (&offer);
+
+  /* Parsed fine just above. */
+  gst_sdp_message_new (&msg);
+  gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+        gst_sdp_media_get_port (media) == 0)
+      continue;
+
+    /* The first accepted audio line, the one the offer was read from. */
+    for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
+      const SipcastCodec *codec;
+      const char *fmtp;
+      gboolean has_rtpmap;
+      guint64 pt;
+
+      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+        continue;
+      fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
+      codec = codec_from_rtpmap (media, SIPCAST_MEDIA_AUDIO, (guint) pt, fmtp, &has_rtpmap);
+      if (!has_rtpmap)
+        codec = codec_from_static_pt (SIPCAST_MEDIA_AUDIO, (guint) pt);
+      if (codec != current)
+        continue;
+
+      offer->audio->codec = codec;
+      offer->audio->payload_type = (guint) pt;
+      g_clear_pointer (&offer->audio->fmtp, g_free);
+      if (fmtp != NULL && *fmtp != '\0')
+        offer->audio->fmtp = g_strdup (fmtp);
+      break;
+    }
+    break;
+  }
+  return g_steal_pointer (&offer);
+}
+
 gboolean
 sipcast_sdp_media_is_hold (const SipcastSdpMedia *media)
 {

@@ -80,6 +80,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpAnswer, sipcast_sdp_answer_free)
 
 /* ---- the far end's offers in re-INVITEs: hold, moves, refreshes ---- */
 
+/* The far end's offer @sdp in a re-INVITE, read as
+ * sipcast_sdp_parse_answer reads an answer, except that the audio codec
+ * in use, @current, is kept whenever the offer lists it at all: phones
+ * re-offer their whole list on hold and resume, and switching codec
+ * mid-call is not what they ask for. */
+SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char         *sdp,
+                                               const SipcastCodec *current,
+                                               GError            **error);
+
 /* @media (the far end's, parsed with sipcast_sdp_parse_answer) holds the
  * call: sendonly or inactive (RFC 3264 §8.4), or RFC 2543's c=0.0.0.0. */
 gboolean            sipcast_sdp_media_is_hold (const SipcastSdpMedia *media);

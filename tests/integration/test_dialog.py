@@ -289,6 +289,10 @@ class DialogTest(GatewayTestCase):
         answers = [m for m in received(sipp, "SIP/2.0 200") if "o=sipcast" in m]
         self.assertEqual([sdp_direction(m) for m in answers], [our_dir, "sendrecv"],
                          sipp.messages())
+        # the codec in use stays, though the re-offers list PCMU first
+        for answer in answers:
+            self.assertRegex(answer, r"(?m)^m=audio \d+ RTP/AVP 9 101\s*$")
+        self.assertEqual(self.find(call_id)["audioCodec"], "G722/8000")
         hold_version, resume_version = [sdp_origin_version(m) for m in answers]
         self.assertGreater(resume_version, hold_version)
         # one RTMP stream across the hold, covering the whole call: its

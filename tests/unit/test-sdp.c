@@ -879,6 +879,60 @@ test_reoffer_hold (void)
   }
 }
 
+static const SipcastCodec *
+audio_codec (const char *name)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (g_str_equal (codecs[i]->encoding_name, name))
+      return codecs[i];
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_reoffer_keeps_current_codec (void)
+{
+  /* A phone re-offers its whole list on hold: PCMU first, G.722 (in
+   * use) as 9, Opus as 111. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0 111 9 101\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=sendonly\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("G722"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 9);
+    g_assert_null (offer->audio->fmtp);
+    g_assert_cmpint (offer->audio->telephone_event_pt, ==, 101);
+    g_assert_cmpint (offer->audio->direction, ==, SIPCAST_SDP_SENDONLY);
+  }
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 111);
+    g_assert_cmpstr (offer->audio->fmtp, ==, "useinbandfec=1");
+  }
+  {
+    /* Not listed: the offer's own first choice, as for an answer. */
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+}
+
 static void
 test_reinvite_answer (void)
 {
@@ -1000,6 +1054,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/bad-rtcp", test_answer_bad_rtcp);
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
   g_test_add_func ("/sdp/reoffer/hold", test_reoffer_hold);
+  g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
   g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
   g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
   g_test_add_func ("/sdp/reoffer/same-description", test_same_description);
