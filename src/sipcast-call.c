@@ -17,6 +17,7 @@
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_addr.h>
 
 /*
  * The call's life: NEW → (INVITE sent) → TRYING/RING/… → ESTABLISHED →
@@ -61,17 +62,21 @@ struct _SipcastCall {
   char *audio_codec;
 
   SipcastSipAgent *agent;
+  const SipcastConfig *config;
   nua_handle_t *nh;
   SipcastRegistration *registration;  /* sipRegisterRequired, else NULL */
   SipcastSipAddresses *addresses;     /* until the INVITE or REGISTER is sent */
   GCancellable *resolving;            /* the next hop's name being resolved */
-  const SipcastConfig *config;
   char *request_uri;
   gboolean invite_sent;
   guint no_answer_timeout;            /* seconds, 0: none */
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
+  /* The far end's media the session follows: set when the media starts
+   * (on early SDP or the answer), replaced by re-INVITEs. */
+  SipcastSdpAnswer *media_answer;
+  guint hangup_guard_id;  /* ends the call should a CANCEL/BYE get nowhere */
 
   guint no_answer_timeout_id;
   gboolean answered;
@@ -183,6 +188,7 @@ set_status (SipcastCall       *self,
 
   if (sipcast_call_status_is_final (status)) {
     g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+    g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
     g_hash_table_remove_all (self->injected_streams);
     g_hash_table_remove_all (self->looping_sounds);
     if (self->media != NULL)
@@ -322,6 +328,37 @@ end_answered (SipcastCall *self)
     set_status (self, SIPCAST_CALL_STATUS_FINISH, 0, NULL);
 }
 
+/* Should the CANCEL or BYE get no answer (a far end gone, a lost 487),
+ * the call ends anyway once its transactions have had their time. */
+static gboolean
+hangup_guard_cb (gpointer user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  self->hangup_guard_id = 0;
+  g_message ("call %s: no answer to our %s, ending the call", self->params->call_id,
+             self->answered ? "BYE" : "CANCEL");
+  if (self->answered)
+    end_answered (self);
+  else
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, self->timed_out ? 408 : 487,
+                self->timed_out ? "Failed by request timeout" :
+                self->pending_failure ? self->pending_failure : "Request terminated");
+  release_handle (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_hangup_guard (SipcastCall *self)
+{
+  /* nta's own timeout (Timer F for the BYE and the CANCEL) fires first
+   * as a rule; this is the backstop, e.g. for a CANCEL answered 200 and
+   * an INVITE never answered 487. */
+  if (self->hangup_guard_id == 0 && self->config != NULL)
+    self->hangup_guard_id = g_timeout_add (2 * self->config->transaction_timeout + 1000,
+                                             hangup_guard_cb, self);
+}
+
 static gboolean
 no_answer_timeout_cb (gpointer user_data)
 {
@@ -334,20 +371,133 @@ no_answer_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Two descriptions of the far end's audio that the media session would
+ * follow the same way. */
+static gboolean
+same_remote_media (const SipcastSdpMedia *a,
+                   const SipcastSdpMedia *b)
+{
+  return a->codec == b->codec && a->payload_type == b->payload_type &&
+         a->telephone_event_pt == b->telephone_event_pt && a->port == b->port &&
+         a->rtcp_port == b->rtcp_port && g_strcmp0 (a->address, b->address) == 0;
+}
+
+static void
+media_rtp_timeout_cb (SipcastMediaSession *media,
+                      gpointer             user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  if (sipcast_call_status_is_final (self->status))
+    return;
+  g_free (self->pending_failure);
+  self->pending_failure = g_strdup ("Failed by RTP activity");
+  sipcast_call_hangup (self);
+}
+
+/* The call's media session on the ports allocated for it, its signals
+ * connected; both directions of call make it the same way. */
+static void
+create_media (SipcastCall         *self,
+              const SipcastConfig *config,
+              GSocket             *rtp,
+              GSocket             *rtcp)
+{
+  self->config = config;
+  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
+  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
+  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
+  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
+  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
+  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+}
+
+/* The media session follows @answer (taken): started on the first SDP
+ * from the far end (early media or the answer), updated in place when a
+ * later one differs, left alone when it is the same. */
+static gboolean
+follow_remote_sdp (SipcastCall       *self,
+                   SipcastSdpAnswer  *answer,
+                   GError           **error)
+{
+  g_autoptr (SipcastSdpAnswer) owned = answer;
+
+  if (self->media_answer == NULL) {
+    g_free (self->audio_codec);
+    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
+                                         answer->audio->codec->clock_rate);
+    if (self->stream != NULL)
+      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    if (!sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
+                                      error))
+      return FALSE;
+    sipcast_media_session_follow_remote (self->media, answer->audio);
+    g_signal_connect (self->media, "rtp-timeout", G_CALLBACK (media_rtp_timeout_cb), self);
+  } else if (same_remote_media (self->media_answer->audio, answer->audio)) {
+    return TRUE;
+  } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
+    return FALSE;
+  }
+
+  g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
+  self->media_answer = g_steal_pointer (&owned);
+  return TRUE;
+}
+
+/* The audio of @sdp, or NULL with @error set ("No common codecs" as
+ * SIPCAST_ERROR_NO_COMMON_CODEC). */
+static SipcastSdpAnswer *
+parse_remote_sdp (const char  *sdp,
+                  GError     **error)
+{
+  g_autoptr (SipcastSdpAnswer) answer = NULL;
+
+  if (sdp == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP, "answer without SDP");
+    return NULL;
+  }
+  answer = sipcast_sdp_parse_answer (sdp, error);
+  if (answer == NULL)
+    return NULL;
+  if (answer->audio == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    return NULL;
+  }
+  return g_steal_pointer (&answer);
+}
+
+/* A 1xx with SDP: the far end sends early media (ringback, an
+ * announcement), published like the call's own from now on. */
+static void
+handle_early_media (SipcastCall *self)
+{
+  g_autoptr (GError) error = NULL;
+  SipcastSdpAnswer *answer;
+
+  if (self->media_answer != NULL || self->hangup_requested)
+    return;
+  answer = parse_remote_sdp (self->remote_sdp, &error);
+  if (answer == NULL || !follow_remote_sdp (self, answer, &error))
+    /* The 200 may still bring a usable answer. */
+    g_message ("call %s: early media not followed: %s", self->params->call_id,
+               error->message);
+}
+
 static void
 handle_answer (SipcastCall *self,
                int          status,
                const char  *phrase,
                const sip_t *sip)
 {
-  g_autoptr (SipcastSdpAnswer) answer = NULL;
   g_autoptr (GError) error = NULL;
+  SipcastSdpAnswer *answer;
 
   self->answered = TRUE;
   self->sip_status = status;
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
-  if (sip != NULL && sip->sip_payload != NULL) {
+  if (sip != NULL && sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
     g_free (self->remote_sdp);
     self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
   }
@@ -358,37 +508,28 @@ handle_answer (SipcastCall *self,
     return;
   }
 
-  if (self->remote_sdp == NULL) {
-    error = g_error_new_literal (SIPCAST_ERROR, SIPCAST_ERROR_SDP, "answer without SDP");
-  } else {
-    answer = sipcast_sdp_parse_answer (self->remote_sdp, &error);
-    if (answer != NULL && answer->audio == NULL)
-      g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                           "No common codecs");
-  }
-
-  if (error == NULL) {
-    g_free (self->audio_codec);
-    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
-                                         answer->audio->codec->clock_rate);
-    if (self->stream != NULL)
-      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
-    sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
-                                 &error);
-  }
+  /* Without SDP of its own the 200 confirms the early SDP. */
+  answer = parse_remote_sdp (self->remote_sdp, &error);
+  if (answer != NULL)
+    follow_remote_sdp (self, answer, &error);
 
   if (error != NULL) {
+    gboolean no_codec = g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
+
     g_warning ("call %s: %s", self->params->call_id, error->message);
     g_free (self->pending_failure);
-    self->pending_failure = g_strdup (g_error_matches (error, SIPCAST_ERROR,
-                                                       SIPCAST_ERROR_NO_COMMON_CODEC) ?
-                                      "No common codecs" : error->message);
+    self->pending_failure = g_strdup (no_codec ? "No common codecs" : error->message);
+    /* What we would have answered an offer without a codec of ours. */
+    if (no_codec)
+      self->sip_status = 488;
     self->hangup_requested = TRUE;
     nua_bye (self->nh, TAG_END ());
+    arm_hangup_guard (self);
     return;
   }
 
   set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, status, NULL);
+  sipcast_media_session_watch_rtp (self->media);
 }
 
 static gboolean
@@ -428,6 +569,28 @@ auth_failure_info (SipcastCall *self,
   return NULL;
 }
 
+/* The response being dispatched was made up by the SIP stack itself (a
+ * transport error such as ICMP port unreachable, a transaction timeout),
+ * not sent by anyone: it was received from no address.  Taking the event
+ * to look at it frees it: the sip_t and phrase of the event being
+ * dispatched are gone afterwards, so this comes last. */
+static gboolean
+response_is_local (SipcastCall *self)
+{
+  nua_saved_event_t saved[1];
+  const nua_event_data_t *data;
+  su_addrinfo_t *from;
+  gboolean local;
+
+  if (!nua_save_event (sipcast_sip_agent_get_nua (self->agent), saved))
+    return FALSE;
+  data = nua_event_data (saved);
+  from = data != NULL && data->e_msg != NULL ? msg_addrinfo (data->e_msg) : NULL;
+  local = from == NULL || from->ai_addr == NULL || from->ai_addr->sa_family == AF_UNSPEC;
+  nua_destroy_event (saved);
+  return local;
+}
+
 static void
 handle_invite_response (SipcastCall *self,
                         int          status,
@@ -444,16 +607,39 @@ handle_invite_response (SipcastCall *self,
       g_free (self->remote_sdp);
       self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
     }
-    if (status == 100)
+    if (status == 100) {
       set_status (self, SIPCAST_CALL_STATUS_TRYING, status, NULL);
-    else if (has_sdp)
+    } else if (has_sdp) {
+      handle_early_media (self);
       set_status (self, SIPCAST_CALL_STATUS_RING_MEDIA, status, NULL);
-    else if (status == 183)
+    } else if (status == 183) {
       set_status (self, SIPCAST_CALL_STATUS_SESSION_PROGRESS, status, NULL);
-    else
+    } else {
       set_status (self, SIPCAST_CALL_STATUS_RING, status, NULL);
+    }
     return;
   }
+
+  /* The answer to a re-INVITE of ours (nua's session refresh): the call
+   * stays as it is; should the far end have put new media in it, follow. */
+  if (self->answered && status < 300) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *sdp = NULL;
+    SipcastSdpAnswer *answer;
+
+    if (!has_sdp || self->status != SIPCAST_CALL_STATUS_ESTABLISHED)
+      return;
+    sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    answer = parse_remote_sdp (sdp, &error);
+    if (answer == NULL || !follow_remote_sdp (self, answer, &error))
+      g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
+                 error->message);
+    return;
+  }
+  if (self->answered)
+    /* A refused refresh: the session goes on until it expires, which
+     * nua reports by ending it. */
+    return;
 
   if (status < 300) {
     handle_answer (self, status, phrase, sip);
@@ -468,27 +654,114 @@ handle_invite_response (SipcastCall *self,
   } else if (status == 486 || status == 600) {
     set_status (self, SIPCAST_CALL_STATUS_BUSY, status, phrase);
   } else if (status == 487 && self->timed_out) {
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
+    /* Our no-answer timeout cancelled it: to the client a timeout. */
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 408, "Failed by request timeout");
   } else if (status == 487 && self->hangup_requested) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Request terminated");
   } else if (status == 488 || status == 606) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "No common codecs");
   } else if (status == 408) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
+  } else if (status == 503) {
+    g_autofree char *reason = g_strdup (phrase);
+
+    /* What sofia-sip says when the transport failed (ICMP unreachable,
+     * TCP connection refused): nobody answered at all. */
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status,
+                response_is_local (self) ? "Far end unreachable" : reason);
   } else {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, phrase);
   }
 }
 
-/* A re-INVITE (session refresh, hold, media change) is answered with our
- * current SDP so the dialog stays up. */
-static void
-answer_reinvite (SipcastCall *self)
+/* Our answer to a re-INVITE offer, with the o= version raised only when
+ * the description changed (RFC 3264 §8). */
+static gboolean
+set_local_answer (SipcastCall           *self,
+                  const char            *offer,
+                  const SipcastSdpMedia *audio,
+                  SipcastSdpDirection    direction,
+                  GError               **error)
 {
+  SipcastSdpReinviteAnswerParams params = {
+    .address = sipcast_sip_agent_get_address (self->agent),
+    .session_version = self->sdp_version,
+    .audio_port = sipcast_media_session_get_rtp_port (self->media),
+    .audio_direction = direction,
+  };
+  g_autofree char *answer = NULL;
+
+  /* The session id of our offer stays for the whole dialog. */
+  if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
+    g_warning ("call %s: no session id in our own SDP", self->params->call_id);
+
+  answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  if (answer == NULL)
+    return FALSE;
+  if (!sipcast_sdp_same_description (answer, self->local_sdp)) {
+    g_free (answer);
+    params.session_version = ++self->sdp_version;
+    answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  }
+  g_free (self->local_sdp);
+  self->local_sdp = g_steal_pointer (&answer);
+  return TRUE;
+}
+
+/* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
+ * the Session-Expires of the answer), hold or resume (RFC 3264 §8.4), or
+ * its media moving.  Without SDP it asks for our offer: the current one. */
+static void
+handle_reinvite (SipcastCall *self,
+                 const sip_t *sip)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpAnswer) offer = NULL;
+  g_autofree char *text = NULL;
+  gboolean held;
+
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
+      self->media_answer == NULL) {
+    nua_respond (self->nh, SIP_200_OK,
+                 SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 SIPTAG_PAYLOAD_STR (self->local_sdp),
+                 TAG_END ());
+    return;
+  }
+
+  text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, &error);
+  if (offer != NULL && offer->audio == NULL) {
+    g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    g_clear_pointer (&offer, sipcast_sdp_answer_free);
+  }
+  held = offer != NULL && sipcast_sdp_media_is_hold (offer->audio);
+
+  /* A moved port or address, a renumbered payload type; held media has
+   * nowhere to go. */
+  if (offer != NULL && !held)
+    follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
+                                                        NULL), &error);
+
+  if (offer == NULL || error != NULL ||
+      !set_local_answer (self, text, offer->audio,
+                         sipcast_sdp_media_answer_direction (offer->audio, self->params->has_audio),
+                         &error)) {
+    g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
+    nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
+    return;
+  }
+
   nua_respond (self->nh, SIP_200_OK,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (self->local_sdp),
                TAG_END ());
+
+  g_free (self->remote_sdp);
+  self->remote_sdp = g_steal_pointer (&text);
+  sipcast_media_session_set_held (self->media, held);
+  set_status (self, held ? SIPCAST_CALL_STATUS_HOLD : SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
 }
 
 static void
@@ -498,6 +771,7 @@ sipcast_call_dispose (GObject *object)
 
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
   g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
   release_handle (self);
   if (self->media != NULL) {
     g_signal_handlers_disconnect_by_data (self->media, self);
@@ -522,6 +796,9 @@ sipcast_call_finalize (GObject *object)
 {
   SipcastCall *self = SIPCAST_CALL (object);
 
+  /* Ended calls live on for [calls] ended-call-ttl; this is where their
+   * memory goes. */
+  g_debug ("call %s freed", self->params->call_id);
   g_clear_pointer (&self->params, sipcast_call_params_free);
   g_clear_pointer (&self->target, sipcast_publish_target_free);
   g_free (self->status_info);
@@ -531,6 +808,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->local_sdp);
   g_free (self->request_uri);
   g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
+  g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
   g_free (self->pending_failure);
   g_clear_pointer (&self->incoming_offer, sipcast_sdp_offer_free);
   g_string_free (self->info_digits, TRUE);
@@ -760,12 +1038,7 @@ sipcast_call_start (SipcastCall         *self,
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
     return FALSE;
 
-  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
-  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
-  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
-  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
-  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
-  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+  create_media (self, config, rtp, rtcp);
 
   offer.address = sipcast_sip_agent_get_address (agent);
   offer.session_id = (guint64) g_get_real_time ();
@@ -794,7 +1067,6 @@ sipcast_call_start (SipcastCall         *self,
     return FALSE;
   }
   self->addresses = g_steal_pointer (&addresses);
-  self->config = config;
 
   if (self->addresses->next_hop_host != NULL) {
     g_autoptr (GResolver) resolver = g_resolver_get_default ();
@@ -850,6 +1122,7 @@ handle_incoming_event (SipcastCall  *self,
       return TRUE;
     }
     set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+    sipcast_media_session_watch_rtp (self->media);
     return TRUE;
 
   case nua_i_cancel:
@@ -863,8 +1136,10 @@ handle_incoming_event (SipcastCall  *self,
 
     tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
     if (state == nua_callstate_ready && !self->answer_in_ack && !self->hangup_requested &&
-        self->audio_codec != NULL)
+        self->audio_codec != NULL) {
       set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+      sipcast_media_session_watch_rtp (self->media);
+    }
     return FALSE;
   }
 
@@ -880,13 +1155,22 @@ start_incoming_media (SipcastCall  *self,
 {
   g_autoptr (SipcastSdpOffer) offer = g_steal_pointer (&self->incoming_offer);
   const SipcastSdpMedia *audio = offer->audio->chosen;
+  SipcastSdpAnswer *remote;
 
-  g_free (self->audio_codec);
-  self->audio_codec = g_strdup_printf ("%s/%u", audio->codec->encoding_name,
-                                       audio->codec->clock_rate);
-  if (self->stream != NULL)
-    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
-  return sipcast_media_session_start (self->media, audio, self->target, self->stream, error);
+  /* The offer read as the far end's media, with the codec we chose, so
+   * that re-INVITEs, hold and symmetric RTP follow it as they follow an
+   * answer to our offer.  Whether we send is what we answered. */
+  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, error);
+  if (remote == NULL)
+    return FALSE;
+  if (remote->audio == NULL || remote->audio->codec != audio->codec) {
+    sipcast_sdp_answer_free (remote);
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    return FALSE;
+  }
+  remote->audio->direction = audio->direction;
+  return follow_remote_sdp (self, remote, error);
 }
 
 static void
@@ -957,12 +1241,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
     return FALSE;
 
-  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
-  g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
-  g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
-  g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
-  g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
-  g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+  create_media (self, config, rtp, rtcp);
 
   if (offer == NULL) {
     /* A delayed offer (RFC 3261 §13.2.1): we offer in the 200, as an
@@ -1050,6 +1329,8 @@ sipcast_call_hangup (SipcastCall *self)
   if (self->hangup_requested)
     return;
   self->hangup_requested = TRUE;
+  /* Ours is the reason now, whatever the timer would have said. */
+  g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
   if (self->incoming && !self->answered) {
     decline_incoming (self);
@@ -1060,6 +1341,7 @@ sipcast_call_hangup (SipcastCall *self)
     nua_bye (self->nh, TAG_END ());
   else
     nua_cancel (self->nh, TAG_END ());
+  arm_hangup_guard (self);
 }
 
 gboolean
@@ -1257,7 +1539,7 @@ sipcast_call_handle_event (SipcastCall  *self,
     break;
 
   case nua_i_invite:
-    answer_reinvite (self);
+    handle_reinvite (self, sip);
     break;
 
   case nua_i_bye:
@@ -1267,6 +1549,15 @@ sipcast_call_handle_event (SipcastCall  *self,
 
   case nua_r_bye:
     end_answered (self);
+    break;
+
+  case nua_r_cancel:
+    /* Not even the CANCEL got through (a timeout, a transport error):
+     * no 487 will come either. */
+    if (status >= 300 && !self->answered && !sipcast_call_status_is_final (self->status)) {
+      g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
+      hangup_guard_cb (self);
+    }
     break;
 
   case nua_r_info:

@@ -89,6 +89,10 @@ static const ConfigKey config_keys[] = {
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
   { "rtp", "jitterbuffer-latency", VALUE_UINT, FIELD (jitterbuffer_latency), 0, 10000,
     "Jitter buffer latency in milliseconds" },
+  { "rtp", "timeout", VALUE_UINT, FIELD (rtp_timeout), 0, 3600,
+    "Seconds without RTP from the far end before the call is hung up; 0 = never" },
+  { "rtp", "symmetric", VALUE_BOOLEAN, FIELD (symmetric_rtp), 0, 0,
+    "Send RTP to the address the far end's RTP comes from, not the one its SDP names" },
 
   { "media", "aac-rate", VALUE_AAC_RATE, FIELD (aac_rate), 0, 0,
     "Sample rate of the AAC audio published over RTMP, in Hz" },
@@ -437,6 +441,8 @@ sipcast_config_new_default (void)
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;
   config->jitterbuffer_latency = 80;
+  config->rtp_timeout = 30;
+  config->symmetric_rtp = TRUE;
 
   config->aac_rate = 44100;
   config->aac_channels = 1;

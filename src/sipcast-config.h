@@ -37,6 +37,10 @@ typedef struct {
   guint    rtp_port_min;          /* 31000, even */
   guint    rtp_port_max;          /* 32999 */
   guint    jitterbuffer_latency;  /* ms, 80 */
+  guint    rtp_timeout;           /* seconds without RTP before an established call
+                                   * is hung up ("Failed by RTP activity"); 30, 0 = off */
+  gboolean symmetric_rtp;         /* send RTP to where the far end's RTP comes from
+                                   * (NAT latching); TRUE */
 
   /* [media] */
   guint    aac_rate;              /* 44100 */

@@ -10,6 +10,8 @@
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
+#include <gst/net/gstnetaddressmeta.h>
+#include <gst/rtp/gstrtpbuffer.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +49,7 @@ enum {
   SIGNAL_FINISHED,
   SIGNAL_SOURCE_ENDED,
   SIGNAL_SOURCE_FAILED,
+  SIGNAL_RTP_TIMEOUT,
   N_SIGNALS
 };
 
@@ -95,6 +98,9 @@ source_free (gpointer data)
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
+typedef struct _Remote Remote;
+static void remote_free (Remote *remote);
+
 struct _SipcastMediaSession {
   GObject parent_instance;
 
@@ -132,6 +138,10 @@ struct _SipcastMediaSession {
   gboolean stopping;
   gboolean finished;
   SipcastRtmpStatus rtmp_status;
+
+  /* Following the far end once started (sipcast_media_session_follow_remote):
+   * where our RTP goes, hold, RTP inactivity.  NULL before. */
+  Remote *remote;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
@@ -670,6 +680,7 @@ sipcast_media_session_finalize (GObject *object)
   g_free (self->decoder);
   g_string_free (self->dtmf_pending, TRUE);
   g_hash_table_unref (self->sources);
+  g_clear_pointer (&self->remote, remote_free);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -720,6 +731,11 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
   signals[SIGNAL_SOURCE_FAILED] =
     g_signal_new ("source-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* No RTP from the far end for [rtp] timeout seconds while watched
+   * (sipcast_media_session_watch_rtp, not held). */
+  signals[SIGNAL_RTP_TIMEOUT] =
+    g_signal_new ("rtp-timeout", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* The pipeline is gone; the FLV stream is complete if it could be. */
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -821,8 +837,11 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   }
 
   caps = caps_for_pt (self, self->payload_type);
+  /* "timeout": udpsrc reports silence itself (see follow_remote); set
+   * before PLAYING, as its wait picks a new value up only per packet. */
   g_object_set (rtp_src, "socket", self->rtp_socket, "close-socket", FALSE,
-                "caps", caps, NULL);
+                "caps", caps, "timeout", (guint64) self->config->rtp_timeout * GST_SECOND,
+                NULL);
   g_object_set (rtcp_src, "socket", self->rtcp_socket, "close-socket", FALSE, NULL);
   /* RTCP goes out from our RTCP port (symmetric), so NATed far ends and
    * strict ones see reports from where they send theirs. */
@@ -1137,4 +1156,373 @@ sipcast_media_session_get_rtmp_status (SipcastMediaSession *self)
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), SIPCAST_RTMP_STATUS_NONE);
   return self->rtmp_status;
+}
+
+/* ---- following the far end: where RTP goes, hold, RTP inactivity ----
+ *
+ * After start the far end may move (a re-INVITE with another port or
+ * address, a 200 whose SDP differs from the early one), hold the call,
+ * stop sending, or send from another address than its SDP names (NAT).
+ * RTP in is watched by one probe on rtp_src's pad (streaming thread),
+ * silence by udpsrc's own "timeout" (a GstUDPSrcTimeout element message,
+ * caught synchronously and handed to the main context): no timer per call.
+ */
+
+struct _Remote {
+  GMutex lock;          /* the fields up to pt_to: the RTP probe reads them */
+  char *address;        /* where our RTP and RTCP go now */
+  guint port;
+  guint rtcp_port;
+  gboolean latch;       /* the next packet's source becomes the destination */
+  char *stale_address;  /* ...unless it comes from here: where the far end */
+  guint stale_port;     /* sent from before it moved (it may not move its sending side) */
+  int pt_from;          /* incoming payload type renumbered to pt_to, or -1 */
+  int pt_to;
+
+  /* main context only */
+  gboolean watching;    /* "rtp-timeout" is reported */
+  gboolean held;
+  gint64 watch_since;   /* g_get_monotonic_time () of watching/resuming */
+  gulong hold_probe;    /* on rtp_sink's sink pad while held */
+};
+
+/* What a latched source is handed to the main context with. */
+typedef struct {
+  SipcastMediaSession *session;  /* owned */
+  char *address;
+  guint port;
+} Latch;
+
+static void
+remote_free (Remote *remote)
+{
+  g_mutex_clear (&remote->lock);
+  g_free (remote->address);
+  g_free (remote->stale_address);
+  g_free (remote);
+}
+
+static void
+latch_free (gpointer data)
+{
+  Latch *latch = data;
+
+  g_object_unref (latch->session);
+  g_free (latch->address);
+  g_free (latch);
+}
+
+/* The pipeline's element called @name (a new reference), or NULL. */
+static GstElement *
+pipeline_element (SipcastMediaSession *self,
+                  const char          *name)
+{
+  if (self->pipeline == NULL)
+    return NULL;
+  return gst_bin_get_by_name (GST_BIN (self->pipeline), name);
+}
+
+/* Main context: our RTP (and RTCP, port + 1 unless a=rtcp said) go to
+ * @address. */
+static void
+set_destination (SipcastMediaSession *self,
+                 const char          *address,
+                 guint                port,
+                 guint                rtcp_port)
+{
+  g_autoptr (GstElement) rtp_sink = pipeline_element (self, "rtp_sink");
+  g_autoptr (GstElement) rtcp_sink = pipeline_element (self, "rtcp_sink");
+
+  /* udpsink swaps its one client under its own lock: safe while playing. */
+  if (rtp_sink != NULL)
+    g_object_set (rtp_sink, "host", address, "port", (int) port, NULL);
+  if (rtcp_sink != NULL)
+    g_object_set (rtcp_sink, "host", address, "port", (int) rtcp_port, NULL);
+
+  g_mutex_lock (&self->remote->lock);
+  g_free (self->remote->address);
+  self->remote->address = g_strdup (address);
+  self->remote->port = port;
+  self->remote->rtcp_port = rtcp_port;
+  g_mutex_unlock (&self->remote->lock);
+}
+
+static gboolean
+latch_cb (gpointer data)
+{
+  Latch *latch = data;
+  SipcastMediaSession *self = latch->session;
+  g_autofree char *from = NULL;
+
+  if (self->pipeline == NULL || self->stopping)
+    return G_SOURCE_REMOVE;
+
+  g_mutex_lock (&self->remote->lock);
+  from = g_strdup_printf ("%s:%u", self->remote->address, self->remote->port);
+  g_mutex_unlock (&self->remote->lock);
+  g_message ("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
+             "sending there (symmetric RTP)", self->name, latch->address, latch->port, from);
+  /* RTCP follows to the port next to it, as a NAT maps it most often. */
+  set_destination (self, latch->address, latch->port, latch->port + 1);
+  return G_SOURCE_REMOVE;
+}
+
+/* rtp_src's streaming thread, every packet: the first one after (re)arming
+ * tells where the far end really sends from; a payload type the far end
+ * renumbered in a re-INVITE is put back to what rtpbin was set up for. */
+static GstPadProbeReturn
+rtp_in_probe (GstPad          *pad,
+              GstPadProbeInfo *info,
+              gpointer         user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  Remote *remote = self->remote;
+  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  Latch *latch = NULL;
+
+  g_mutex_lock (&remote->lock);
+
+  if (remote->latch) {
+    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta (buffer);
+
+    if (meta != NULL && G_IS_INET_SOCKET_ADDRESS (meta->addr)) {
+      GInetSocketAddress *from = G_INET_SOCKET_ADDRESS (meta->addr);
+      g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (from));
+      guint port = g_inet_socket_address_get_port (from);
+
+      /* A packet still from where the far end sent before it moved says
+       * nothing about the move: wait for one from elsewhere. */
+      if (port != remote->stale_port || g_strcmp0 (address, remote->stale_address) != 0)
+        remote->latch = FALSE;
+      if (!remote->latch &&
+          (port != remote->port || g_strcmp0 (address, remote->address) != 0)) {
+        latch = g_new0 (Latch, 1);
+        latch->session = g_object_ref (self);
+        latch->address = g_steal_pointer (&address);
+        latch->port = port;
+      }
+    }
+  }
+
+  /* rtpsession takes a known SSRC from a new address for a collision and
+   * drops it: a far end whose stream moves (a re-INVITE, a NAT rebinding)
+   * would go silent.  Where packets come from was decided above. */
+  if (gst_buffer_get_net_address_meta (buffer) != NULL) {
+    buffer = gst_buffer_make_writable (buffer);
+    gst_buffer_remove_meta (buffer, (GstMeta *) gst_buffer_get_net_address_meta (buffer));
+    GST_PAD_PROBE_INFO_DATA (info) = buffer;
+  }
+
+  if (remote->pt_from >= 0) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    int pt = -1;
+
+    if (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp)) {
+      pt = gst_rtp_buffer_get_payload_type (&rtp);
+      gst_rtp_buffer_unmap (&rtp);
+    }
+    if (pt == remote->pt_from) {
+      buffer = gst_buffer_make_writable (buffer);
+      if (gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp)) {
+        gst_rtp_buffer_set_payload_type (&rtp, (guint8) remote->pt_to);
+        gst_rtp_buffer_unmap (&rtp);
+      }
+      GST_PAD_PROBE_INFO_DATA (info) = buffer;
+    }
+  }
+
+  g_mutex_unlock (&remote->lock);
+
+  if (latch != NULL)
+    g_idle_add_full (G_PRIORITY_DEFAULT, latch_cb, latch, latch_free);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+rtp_timeout_cb (gpointer user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  gint64 watched;
+
+  if (self->pipeline == NULL || self->stopping || self->remote == NULL ||
+      !self->remote->watching || self->remote->held)
+    return G_SOURCE_REMOVE;
+
+  /* udpsrc counts from its last packet or last report, which may lie
+   * before the watch began (ringing, hold): only a whole silent period
+   * while watched counts; the next report comes one period later. */
+  watched = g_get_monotonic_time () - self->remote->watch_since;
+  if (watched + 200 * G_TIME_SPAN_MILLISECOND < (gint64) self->config->rtp_timeout * G_TIME_SPAN_SECOND)
+    return G_SOURCE_REMOVE;
+
+  g_message ("%s: no RTP from the far end for %u s", self->name, self->config->rtp_timeout);
+  g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* The posting thread (rtp_src's): hand udpsrc's silence report to the
+ * main context. */
+static void
+sync_element_cb (GstBus     *bus,
+                 GstMessage *message,
+                 gpointer    user_data)
+{
+  const GstStructure *s = gst_message_get_structure (message);
+
+  if (s == NULL || !gst_structure_has_name (s, "GstUDPSrcTimeout") ||
+      g_strcmp0 (GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), "rtp_src") != 0)
+    return;
+  g_idle_add_full (G_PRIORITY_DEFAULT, rtp_timeout_cb, g_object_ref (user_data),
+                   g_object_unref);
+}
+
+static GstPadProbeReturn
+drop_probe (GstPad          *pad,
+            GstPadProbeInfo *info,
+            gpointer         user_data)
+{
+  return GST_PAD_PROBE_DROP;
+}
+
+void
+sipcast_media_session_follow_remote (SipcastMediaSession   *self,
+                                     const SipcastSdpMedia *audio)
+{
+  g_autoptr (GstElement) rtp_src = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstBus) bus = NULL;
+
+  g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
+  g_return_if_fail (audio != NULL);
+  g_return_if_fail (self->remote == NULL);
+
+  if (self->pipeline == NULL)
+    return;
+
+  self->remote = g_new0 (Remote, 1);
+  g_mutex_init (&self->remote->lock);
+  self->remote->address = g_strdup (audio->address);
+  self->remote->port = audio->port;
+  self->remote->rtcp_port = audio->rtcp_port;
+  self->remote->latch = self->config->symmetric_rtp;
+  self->remote->pt_from = -1;
+
+  rtp_src = pipeline_element (self, "rtp_src");
+  pad = gst_element_get_static_pad (rtp_src, "src");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_in_probe, self, NULL);
+
+  /* The bus watch sees messages only once the main loop gets to them, and
+   * is another helper's; the sync emission sees udpsrc's report at once.
+   * Both go with the pipeline. */
+  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
+  gst_bus_enable_sync_message_emission (bus);
+  g_signal_connect (bus, "sync-message::element", G_CALLBACK (sync_element_cb), self);
+}
+
+void
+sipcast_media_session_watch_rtp (SipcastMediaSession *self)
+{
+  g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
+
+  if (self->remote == NULL || self->remote->watching || self->config->rtp_timeout == 0)
+    return;
+  self->remote->watching = TRUE;
+  self->remote->watch_since = g_get_monotonic_time ();
+}
+
+void
+sipcast_media_session_set_held (SipcastMediaSession *self,
+                                gboolean             held)
+{
+  g_autoptr (GstElement) rtp_sink = NULL;
+  g_autoptr (GstPad) pad = NULL;
+
+  g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
+
+  if (self->remote == NULL || self->remote->held == held)
+    return;
+  self->remote->held = held;
+  /* A held far end sends nothing, legitimately: silence counts again
+   * from the resume on. */
+  self->remote->watch_since = g_get_monotonic_time ();
+
+  rtp_sink = pipeline_element (self, "rtp_sink");
+  if (rtp_sink == NULL)
+    return;
+  pad = gst_element_get_static_pad (rtp_sink, "sink");
+  if (held) {
+    /* We answered recvonly or inactive: nothing goes out but RTCP. */
+    self->remote->hold_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+                                                  GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                                                  drop_probe, NULL, NULL);
+  } else if (self->remote->hold_probe != 0) {
+    gst_pad_remove_probe (pad, self->remote->hold_probe);
+    self->remote->hold_probe = 0;
+  }
+  g_debug ("%s: %s", self->name, held ? "held: sending stopped" : "resumed");
+}
+
+gboolean
+sipcast_media_session_update_remote (SipcastMediaSession   *self,
+                                     const SipcastSdpMedia *audio,
+                                     GError               **error)
+{
+  g_autoptr (GstElement) payloader = NULL;
+  gboolean moved;
+
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (audio != NULL && audio->codec != NULL, FALSE);
+
+  if (self->remote == NULL || self->pipeline == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
+                         _("The media session is not running"));
+    return FALSE;
+  }
+
+  /* Another codec needs another depayloader, decoder and encoder: not
+   * followed, the session goes on as it was. */
+  if (g_ascii_strcasecmp (audio->codec->encoding_name, self->encoding_name) != 0 ||
+      audio->codec->clock_rate != self->clock_rate) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                 _("Changing the codec from %s/%u to %s/%u during a call is not supported"),
+                 self->encoding_name, self->clock_rate, audio->codec->encoding_name,
+                 audio->codec->clock_rate);
+    return FALSE;
+  }
+
+  g_mutex_lock (&self->remote->lock);
+  moved = audio->port != self->remote->port || audio->rtcp_port != self->remote->rtcp_port ||
+          g_strcmp0 (audio->address, self->remote->address) != 0;
+  /* rtpbin stays set up for the first payload type; the far end's new
+   * number is mapped back to it on the way in. */
+  self->remote->pt_from = audio->payload_type != self->payload_type ? (int) audio->payload_type : -1;
+  self->remote->pt_to = (int) self->payload_type;
+  g_mutex_unlock (&self->remote->lock);
+
+  payloader = pipeline_element (self, "tx_payloader");
+  if (payloader != NULL) {
+    guint pt = 0;
+
+    g_object_get (payloader, "pt", &pt, NULL);
+    if (pt != audio->payload_type) {
+      g_message ("%s: the far end now takes %s as payload type %u", self->name,
+                 self->encoding_name, audio->payload_type);
+      g_object_set (payloader, "pt", audio->payload_type, NULL);
+    }
+  }
+
+  if (moved) {
+    g_message ("%s: the far end moved its media to %s:%u", self->name, audio->address,
+               audio->port);
+    /* A NATed far end that moved sends from a new mapping too: the first
+     * packet from anywhere but where it sent from so far tells. */
+    g_mutex_lock (&self->remote->lock);
+    g_free (self->remote->stale_address);
+    self->remote->stale_address = g_strdup (self->remote->address);
+    self->remote->stale_port = self->remote->port;
+    self->remote->latch = self->config->symmetric_rtp;
+    g_mutex_unlock (&self->remote->lock);
+    set_destination (self, audio->address, audio->port, audio->rtcp_port);
+  }
+  return TRUE;
 }

@@ -72,6 +72,29 @@ gboolean sipcast_media_session_remove_source (SipcastMediaSession *self,
                                               const char          *id);
 
 gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
+
+/* After a successful start: follows the far end whose media is @audio.
+ * With [rtp] symmetric, our RTP goes to where its first packet comes from
+ * when that is not what @audio names (logged).  Reports silence as
+ * "rtp-timeout" once sipcast_media_session_watch_rtp() was called. */
+void     sipcast_media_session_follow_remote (SipcastMediaSession   *self,
+                                              const SipcastSdpMedia *audio);
+/* From now on (the call is established), [rtp] timeout seconds without
+ * RTP emit "rtp-timeout"; nothing when the timeout is 0. */
+void     sipcast_media_session_watch_rtp (SipcastMediaSession *self);
+/* Held (the far end sent sendonly/inactive): we send no RTP (RTCP goes
+ * on) and silence is not reported; resuming starts a new silent period. */
+void     sipcast_media_session_set_held (SipcastMediaSession *self,
+                                         gboolean             held);
+/* The far end's media moved (re-INVITE, or a 200 whose SDP differs from
+ * the early one): our RTP and RTCP go to the new address and port, and a
+ * new payload type number for the same codec is followed, without
+ * restarting anything (the RTMP stream goes on).  SIPCAST_ERROR_CONFLICT
+ * when not running, SIPCAST_ERROR_NO_COMMON_CODEC for another codec (the
+ * session goes on unchanged). */
+gboolean sipcast_media_session_update_remote (SipcastMediaSession   *self,
+                                              const SipcastSdpMedia *audio,
+                                              GError               **error);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
 
 G_END_DECLS

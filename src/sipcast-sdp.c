@@ -926,3 +926,179 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
 
   return g_string_free (sdp, FALSE);
 }
+
+/* ---- the far end's offers in re-INVITEs ---- */
+
+SipcastSdpAnswer *
+sipcast_sdp_parse_reoffer (const char         *sdp,
+                           const SipcastCodec *current,
+                           GError            **error)
+{
+  g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
+  g_autoptr (GstSDPMessage) msg = NULL;
+
+  if (offer == NULL || offer->audio == NULL || current == NULL ||
+      offer->audio->codec == current)
+    return g_steal_pointer (&offer);
+
+  /* Parsed fine just above. */
+  gst_sdp_message_new (&msg);
+  gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+        gst_sdp_media_get_port (media) == 0)
+      continue;
+
+    /* The first accepted audio line, the one the offer was read from. */
+    for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
+      const SipcastCodec *codec;
+      const char *fmtp;
+      gboolean has_rtpmap;
+      guint64 pt;
+
+      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+        continue;
+      fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
+      codec = codec_from_rtpmap (media, SIPCAST_MEDIA_AUDIO, (guint) pt, fmtp, &has_rtpmap);
+      if (!has_rtpmap)
+        codec = codec_from_static_pt (SIPCAST_MEDIA_AUDIO, (guint) pt);
+      if (codec != current)
+        continue;
+
+      offer->audio->codec = codec;
+      offer->audio->payload_type = (guint) pt;
+      g_clear_pointer (&offer->audio->fmtp, g_free);
+      if (fmtp != NULL && *fmtp != '\0')
+        offer->audio->fmtp = g_strdup (fmtp);
+      break;
+    }
+    break;
+  }
+  return g_steal_pointer (&offer);
+}
+
+gboolean
+sipcast_sdp_media_is_hold (const SipcastSdpMedia *media)
+{
+  g_return_val_if_fail (media != NULL, FALSE);
+
+  return media->direction == SIPCAST_SDP_SENDONLY || media->direction == SIPCAST_SDP_INACTIVE ||
+         g_strcmp0 (media->address, "0.0.0.0") == 0;
+}
+
+SipcastSdpDirection
+sipcast_sdp_media_answer_direction (const SipcastSdpMedia *media,
+                                    gboolean               we_send)
+{
+  g_return_val_if_fail (media != NULL, SIPCAST_SDP_INACTIVE);
+
+  /* c=0.0.0.0 says "send me nothing", whatever a= says. */
+  if (g_strcmp0 (media->address, "0.0.0.0") == 0)
+    return SIPCAST_SDP_INACTIVE;
+  return sipcast_sdp_answer_direction (media->direction, we_send);
+}
+
+static void
+append_rtpmap (GString            *sdp,
+               int                 pt,
+               const SipcastCodec *codec)
+{
+  g_string_append_printf (sdp, "a=rtpmap:%d %s/%u", pt, codec->rtpmap_name, codec->clock_rate);
+  if (codec->channels > 1)
+    g_string_append_printf (sdp, "/%u", codec->channels);
+  g_string_append (sdp, "\r\n");
+  if (codec->fmtp != NULL)
+    g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", pt, codec->fmtp);
+}
+
+char *
+sipcast_sdp_build_reinvite_answer (const char                           *offer,
+                                   const SipcastSdpMedia                *audio,
+                                   const SipcastSdpReinviteAnswerParams *params,
+                                   GError                              **error)
+{
+  g_autoptr (GstSDPMessage) msg = NULL;
+  const char *addrtype;
+  gboolean audio_done = FALSE;
+  GString *sdp;
+
+  g_return_val_if_fail (offer != NULL && audio != NULL && audio->codec != NULL, NULL);
+  g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
+
+  gst_sdp_message_new (&msg);
+  if (gst_sdp_message_parse_buffer ((const guint8 *) offer, (guint) strlen (offer), msg) != GST_SDP_OK ||
+      gst_sdp_message_medias_len (msg) == 0) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                         "SDP offer has no media line");
+    return NULL;
+  }
+
+  addrtype = address_type (params->address);
+  sdp = g_string_new ("v=0\r\n");
+  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                          " IN %s %s\r\n", params->session_id, params->session_version,
+                          addrtype, params->address);
+  g_string_append (sdp, "s=sipcast\r\n");
+  g_string_append_printf (sdp, "c=IN %s %s\r\n", addrtype, params->address);
+  g_string_append (sdp, "t=0 0\r\n");
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+    const SipcastCodec *const *codecs;
+
+    if (audio_done || g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+        gst_sdp_media_get_port (media) == 0) {
+      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", gst_sdp_media_get_media (media),
+                              gst_sdp_media_get_proto (media),
+                              gst_sdp_media_formats_len (media) > 0 ?
+                              gst_sdp_media_get_format (media, 0) : "0");
+      continue;
+    }
+    audio_done = TRUE;
+
+    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u", params->audio_port,
+                            audio->payload_type);
+    if (audio->telephone_event_pt >= 0)
+      g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
+    g_string_append (sdp, "\r\n");
+    append_rtpmap (sdp, (int) audio->payload_type, audio->codec);
+    codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+    for (guint j = 0; audio->telephone_event_pt >= 0 && codecs[j] != NULL; j++) {
+      if (sipcast_codec_is_telephone_event (codecs[j]))
+        append_rtpmap (sdp, audio->telephone_event_pt, codecs[j]);
+    }
+    g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
+                            sipcast_sdp_direction_to_string (params->audio_direction));
+  }
+  return g_string_free (sdp, FALSE);
+}
+
+/* @sdp's lines but o=, one per line. */
+static char *
+without_origin (const char *sdp)
+{
+  g_auto (GStrv) lines = g_strsplit_set (sdp, "\r\n", -1);
+  GString *rest = g_string_new (NULL);
+
+  for (guint i = 0; lines[i] != NULL; i++) {
+    if (lines[i][0] != '\0' && !g_str_has_prefix (lines[i], "o="))
+      g_string_append_printf (rest, "%s\n", lines[i]);
+  }
+  return g_string_free (rest, FALSE);
+}
+
+gboolean
+sipcast_sdp_same_description (const char *a,
+                              const char *b)
+{
+  g_autofree char *rest_a = NULL;
+  g_autofree char *rest_b = NULL;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+  rest_a = without_origin (a);
+  rest_b = without_origin (b);
+  return g_str_equal (rest_a, rest_b);
+}

@@ -147,4 +147,49 @@ char *sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpOffer, sipcast_sdp_offer_free)
 
+/* ---- the far end's offers in re-INVITEs: hold, moves, refreshes ---- */
+
+/* The far end's offer @sdp in a re-INVITE, read as
+ * sipcast_sdp_parse_answer reads an answer, except that the audio codec
+ * in use, @current, is kept whenever the offer lists it at all: phones
+ * re-offer their whole list on hold and resume, and switching codec
+ * mid-call is not what they ask for. */
+SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char         *sdp,
+                                               const SipcastCodec *current,
+                                               GError            **error);
+
+/* @media (the far end's, parsed with sipcast_sdp_parse_answer) holds the
+ * call: sendonly or inactive (RFC 3264 §8.4), or RFC 2543's c=0.0.0.0. */
+gboolean            sipcast_sdp_media_is_hold (const SipcastSdpMedia *media);
+
+/* The direction we answer the far end's @media with (RFC 3264 §6.1):
+ * recvonly to sendonly, sendonly to recvonly, inactive to inactive and to
+ * c=0.0.0.0; sendrecv, or recvonly when @we_send is FALSE (hasAudio=false). */
+SipcastSdpDirection sipcast_sdp_media_answer_direction (const SipcastSdpMedia *media,
+                                                        gboolean               we_send);
+
+typedef struct {
+  const char *address;        /* our RTP address */
+  guint64     session_id;     /* that of our first offer, for the whole dialog */
+  guint64     session_version;
+  guint       audio_port;     /* our RTP port */
+  SipcastSdpDirection audio_direction;
+} SipcastSdpReinviteAnswerParams;
+
+/* Our answer to the far end's offer @offer, whose audio line we take as
+ * @audio (sipcast_sdp_parse_answer on @offer): one m= line per offered
+ * line, in order (RFC 3264 §6); the first accepted audio line with
+ * @audio's codec and telephone-event under the far end's payload type
+ * numbers, every other line refused (port 0).  NULL with
+ * SIPCAST_ERROR_SDP when @offer does not parse. */
+char    *sipcast_sdp_build_reinvite_answer (const char                           *offer,
+                                            const SipcastSdpMedia                *audio,
+                                            const SipcastSdpReinviteAnswerParams *params,
+                                            GError                              **error);
+
+/* @a and @b describe the same session but for their o= lines: whether a
+ * new answer needs a new o= version (RFC 3264 §8). */
+gboolean sipcast_sdp_same_description (const char *a,
+                                       const char *b);
+
 G_END_DECLS

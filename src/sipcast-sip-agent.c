@@ -326,7 +326,16 @@ create_nua (SipcastSipAgent     *self,
                      NUTAG_AUTOANSWER (0),
                      NUTAG_AUTOACK (1),
                      NUTAG_ENABLEMESSAGE (0),
-                     NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"),
+                     NUTAG_ALLOW ("INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"),
+                     /* RFC 4028: accept the smallest interval a far end
+                      * may ask for; nua refreshes (or lets the far end
+                      * refresh) as the 2xx's Session-Expires says. */
+                     NUTAG_MIN_SE (90),
+                     /* When we are the refresher, an UPDATE without SDP
+                      * refreshes the session without an offer our ACK could
+                      * not answer (nua falls back to a re-INVITE when the
+                      * far end does not allow it). */
+                     NUTAG_UPDATE_REFRESH (1),
                      TAG_END ());
 }
 

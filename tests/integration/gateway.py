@@ -70,6 +70,13 @@ class RtpSink:
         self.sock.close()
 
 
+# For classes whose calls go to tests/sip/uas-talkback.xml: that far end
+# plays its tone from sipp's media port while its SDP names the test's
+# RtpSink, which symmetric RTP (the default) would take for a NAT and
+# follow, away from the sink.
+TALKBACK_CONFIG = "[rtp]\nsymmetric=false\n"
+
+
 class GatewayTestCase(unittest.TestCase):
     """One nginx-rtmp and one sipcast for the class; sipps per test."""
 
@@ -175,7 +182,8 @@ class GatewayTestCase(unittest.TestCase):
 
     def talkback_call(self, call_id):
         """An established call to tests/sip/uas-talkback.xml, whose far end
-        names an RtpSink as its RTP address: (sipp, sink)."""
+        names an RtpSink as its RTP address: (sipp, sink).  The class's
+        configuration must hold TALKBACK_CONFIG."""
         sink = RtpSink()
         self.addCleanup(sink.close)
         sipp = harness.Sipp("uas-talkback.xml", args=("-set", "rtp_sink", str(sink.port)))

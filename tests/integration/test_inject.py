@@ -16,7 +16,7 @@ import unittest
 import wave
 
 import harness
-from gateway import PCMA_PT, GatewayTestCase
+from gateway import PCMA_PT, TALKBACK_CONFIG, GatewayTestCase
 from harness import wait_for, wait_status
 
 RATE = 8000
@@ -62,7 +62,7 @@ class InjectTest(GatewayTestCase):
         cls.sounds = harness._new_dir("sounds-")
         write_tone_wav(cls.sounds / "tone-1k.wav", 1000, 1.0)
         (cls.sounds / "not-audio.wav").write_bytes(b"this is no sound file")
-        return "[media]\nsounds-dir=%s\n" % cls.sounds
+        return "[media]\nsounds-dir=%s\n" % cls.sounds + TALKBACK_CONFIG
 
     def level(self, sink, freq, start, end):
         """Level of freq in the PCMA the far end got between two times."""

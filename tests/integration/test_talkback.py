@@ -14,7 +14,7 @@ import time
 import unittest
 
 import harness
-from gateway import PCMA_PT, GatewayTestCase
+from gateway import PCMA_PT, TALKBACK_CONFIG, GatewayTestCase
 from harness import wait_status
 
 EVENT_PT = 101
@@ -37,6 +37,10 @@ def events(packets):
 
 class TalkBackTest(GatewayTestCase):
     with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        return TALKBACK_CONFIG
 
     def send_dtmf(self, call_id, dtmf, dtmf_type=None):
         body = {"callId": call_id, "dtmf": dtmf}

@@ -94,6 +94,8 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->rtp_port_min, ==, b->rtp_port_min);
   g_assert_cmpuint (a->rtp_port_max, ==, b->rtp_port_max);
   g_assert_cmpuint (a->jitterbuffer_latency, ==, b->jitterbuffer_latency);
+  g_assert_cmpuint (a->rtp_timeout, ==, b->rtp_timeout);
+  g_assert_cmpint (a->symmetric_rtp, ==, b->symmetric_rtp);
   g_assert_cmpuint (a->aac_rate, ==, b->aac_rate);
   g_assert_cmpuint (a->aac_channels, ==, b->aac_channels);
   g_assert_cmpuint (a->aac_bitrate, ==, b->aac_bitrate);
@@ -179,6 +181,8 @@ test_defaults (void)
   g_assert_cmpuint (config->rtp_port_min, ==, 31000);
   g_assert_cmpuint (config->rtp_port_max, ==, 32999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 80);
+  g_assert_cmpuint (config->rtp_timeout, ==, 30);
+  g_assert_true (config->symmetric_rtp);
   g_assert_cmpuint (config->aac_rate, ==, 44100);
   g_assert_cmpuint (config->aac_channels, ==, 1);
   g_assert_cmpuint (config->aac_bitrate, ==, 64000);
@@ -224,6 +228,8 @@ test_load_file (Fixture      *fixture,
     "[rtp]\n"
     "ports=40000-40999\n"
     "jitterbuffer-latency=200\n"
+    "timeout=0\n"
+    "symmetric=false\n"
     "[media]\n"
     "aac-rate=48000\n"
     "aac-channels=2\n"
@@ -258,6 +264,8 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->rtp_port_min, ==, 40000);
   g_assert_cmpuint (config->rtp_port_max, ==, 40999);
   g_assert_cmpuint (config->jitterbuffer_latency, ==, 200);
+  g_assert_cmpuint (config->rtp_timeout, ==, 0);
+  g_assert_false (config->symmetric_rtp);
   g_assert_cmpuint (config->aac_rate, ==, 48000);
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 128000);
@@ -347,6 +355,9 @@ test_bad_values (Fixture      *fixture,
     { "sip", "tls-port", "65536", "65536" },
     { "sip", "tls-ca-file", "", "empty" },
     { "sip", "tls-verify", "maybe", "boolean" },
+    { "rtp", "timeout", "3601", "3601" },
+    { "rtp", "timeout", "-1", "-1" },
+    { "rtp", "symmetric", "maybe", "boolean" },
     { "rtp", "ports", "31001-32999", "even" },
     { "rtp", "ports", "31000", "MIN-MAX" },
     { "rtp", "jitterbuffer-latency", "fast", "fast" },
@@ -710,6 +721,8 @@ test_to_string_round_trip (Fixture      *fixture,
   config->rtp_port_min = 1024;
   config->rtp_port_max = 65535;
   config->jitterbuffer_latency = 0;
+  config->rtp_timeout = 3600;
+  config->symmetric_rtp = FALSE;
   config->aac_rate = 8000;
   config->aac_channels = 2;
   config->aac_bitrate = 320000;
@@ -748,6 +761,7 @@ test_to_string_has_every_key (void)
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
     { "sip", "tls-ca-file" }, { "sip", "tls-verify" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
+    { "rtp", "timeout" }, { "rtp", "symmetric" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" },

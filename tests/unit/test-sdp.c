@@ -1118,6 +1118,195 @@ test_answer_directions (void)
   g_assert_cmpint (sipcast_sdp_direction_reverse (SIPCAST_SDP_SENDRECV), ==, SIPCAST_SDP_SENDRECV);
 }
 
+/* ---- re-INVITE offers from the far end ---- */
+
+#define REOFFER_HEAD \
+  "v=0\r\n" \
+  "o=pbx 77 3 IN IP4 198.51.100.7\r\n" \
+  "s=-\r\n" \
+  "c=IN IP4 198.51.100.7\r\n" \
+  "t=0 0\r\n"
+
+static SipcastSdpAnswer *
+parse_ok (const char *sdp)
+{
+  g_autoptr (GError) error = NULL;
+  SipcastSdpAnswer *parsed = sipcast_sdp_parse_answer (sdp, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return parsed;
+}
+
+static void
+test_reoffer_hold (void)
+{
+  static const struct {
+    const char *lines;
+    gboolean hold;
+    SipcastSdpDirection answer;
+    SipcastSdpDirection answer_not_sending;
+  } cases[] = {
+    { "c=IN IP4 198.51.100.7\r\na=sendrecv\r\n", FALSE, SIPCAST_SDP_SENDRECV, SIPCAST_SDP_RECVONLY },
+    { "c=IN IP4 198.51.100.7\r\n", FALSE, SIPCAST_SDP_SENDRECV, SIPCAST_SDP_RECVONLY },
+    { "c=IN IP4 198.51.100.7\r\na=sendonly\r\n", TRUE, SIPCAST_SDP_RECVONLY, SIPCAST_SDP_RECVONLY },
+    { "c=IN IP4 198.51.100.7\r\na=inactive\r\n", TRUE, SIPCAST_SDP_INACTIVE, SIPCAST_SDP_INACTIVE },
+    { "c=IN IP4 198.51.100.7\r\na=recvonly\r\n", FALSE, SIPCAST_SDP_SENDONLY, SIPCAST_SDP_INACTIVE },
+    /* RFC 2543 hold */
+    { "c=IN IP4 0.0.0.0\r\na=sendrecv\r\n", TRUE, SIPCAST_SDP_INACTIVE, SIPCAST_SDP_INACTIVE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *sdp = g_strconcat ("v=0\r\no=pbx 77 3 IN IP4 198.51.100.7\r\ns=-\r\nt=0 0\r\n"
+                                        "m=audio 4000 RTP/AVP 8\r\n", cases[i].lines, NULL);
+    g_autoptr (SipcastSdpAnswer) offer = parse_ok (sdp);
+
+    g_test_message ("%s", cases[i].lines);
+    g_assert_cmpint (sipcast_sdp_media_is_hold (offer->audio), ==, cases[i].hold);
+    g_assert_cmpint (sipcast_sdp_media_answer_direction (offer->audio, TRUE), ==, cases[i].answer);
+    g_assert_cmpint (sipcast_sdp_media_answer_direction (offer->audio, FALSE), ==,
+                     cases[i].answer_not_sending);
+  }
+}
+
+static const SipcastCodec *
+audio_codec (const char *name)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (g_str_equal (codecs[i]->encoding_name, name))
+      return codecs[i];
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_reoffer_keeps_current_codec (void)
+{
+  /* A phone re-offers its whole list on hold: PCMU first, G.722 (in
+   * use) as 9, Opus as 111. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0 111 9 101\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=sendonly\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("G722"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 9);
+    g_assert_null (offer->audio->fmtp);
+    g_assert_cmpint (offer->audio->telephone_event_pt, ==, 101);
+    g_assert_cmpint (offer->audio->direction, ==, SIPCAST_SDP_SENDONLY);
+  }
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 111);
+    g_assert_cmpstr (offer->audio->fmtp, ==, "useinbandfec=1");
+  }
+  {
+    /* Not listed: the offer's own first choice, as for an answer. */
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+}
+
+static void
+test_reinvite_answer (void)
+{
+  /* Opus and telephone-event under the far end's numbers, a video line
+   * that must be refused in its place. */
+  const char *offer_text =
+    REOFFER_HEAD
+    "m=video 5000 RTP/AVP 100\r\n"
+    "a=rtpmap:100 VP8/90000\r\n"
+    "m=audio 4000 RTP/AVP 111 110\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=rtpmap:110 telephone-event/8000\r\n"
+    "a=sendonly\r\n";
+  g_autoptr (SipcastSdpAnswer) offer = parse_ok (offer_text);
+  SipcastSdpReinviteAnswerParams params = {
+    .address = "192.0.2.10",
+    .session_id = 1234567890123ULL,
+    .session_version = 4,
+    .audio_port = 31000,
+    .audio_direction = SIPCAST_SDP_RECVONLY,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  g_assert_nonnull (offer->audio);
+  g_assert_cmpuint (offer->audio->payload_type, ==, 111);
+  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, &params, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==,
+                   "v=0\r\n"
+                   "o=sipcast 1234567890123 4 IN IP4 192.0.2.10\r\n"
+                   "s=sipcast\r\n"
+                   "c=IN IP4 192.0.2.10\r\n"
+                   "t=0 0\r\n"
+                   "m=video 0 RTP/AVP 100\r\n"
+                   "m=audio 31000 RTP/AVP 111 110\r\n"
+                   "a=rtpmap:111 opus/48000/2\r\n"
+                   "a=fmtp:111 minptime=10;useinbandfec=1\r\n"
+                   "a=rtpmap:110 telephone-event/8000\r\n"
+                   "a=fmtp:110 0-16\r\n"
+                   "a=ptime:20\r\n"
+                   "a=recvonly\r\n");
+
+  /* It is an answer a parser of ours takes, with what we chose. */
+  {
+    g_autoptr (SipcastSdpAnswer) back = parse_ok (answer);
+
+    g_assert_nonnull (back->audio);
+    g_assert_null (back->video);
+    g_assert_cmpuint (back->audio->payload_type, ==, 111);
+    g_assert_cmpint (back->audio->telephone_event_pt, ==, 110);
+    g_assert_cmpint (back->audio->direction, ==, SIPCAST_SDP_RECVONLY);
+  }
+}
+
+static void
+test_reinvite_answer_garbage (void)
+{
+  g_autoptr (SipcastSdpAnswer) offer = parse_ok (REOFFER_HEAD "m=audio 4000 RTP/AVP 8\r\n");
+  SipcastSdpReinviteAnswerParams params = { .address = "192.0.2.10", .audio_port = 31000 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = sipcast_sdp_build_reinvite_answer ("v=0\r\n", offer->audio,
+                                                               &params, &error);
+
+  g_assert_null (answer);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+}
+
+static void
+test_same_description (void)
+{
+  const char *a = REOFFER_HEAD "m=audio 4000 RTP/AVP 8\r\na=sendrecv\r\n";
+  const char *b =
+    "v=0\r\no=pbx 77 4 IN IP4 198.51.100.7\r\ns=-\r\nc=IN IP4 198.51.100.7\r\nt=0 0\r\n"
+    "m=audio 4000 RTP/AVP 8\r\na=sendrecv\r\n";
+  const char *c = REOFFER_HEAD "m=audio 4000 RTP/AVP 8\r\na=sendonly\r\n";
+
+  g_assert_true (sipcast_sdp_same_description (a, a));
+  /* only the o= version differs */
+  g_assert_true (sipcast_sdp_same_description (a, b));
+  g_assert_false (sipcast_sdp_same_description (a, c));
+  g_assert_false (sipcast_sdp_same_description (a, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1154,6 +1343,11 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/no-connection", test_answer_no_connection);
   g_test_add_func ("/sdp/answer/bad-rtcp", test_answer_bad_rtcp);
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
+  g_test_add_func ("/sdp/reoffer/hold", test_reoffer_hold);
+  g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
+  g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
+  g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
+  g_test_add_func ("/sdp/reoffer/same-description", test_same_description);
   g_test_add_func ("/sdp/offer/our-preference", test_offer_our_preference);
   g_test_add_func ("/sdp/offer/configured-order", test_offer_configured_order);
   g_test_add_func ("/sdp/offer/static-without-rtpmap", test_offer_static_without_rtpmap);
