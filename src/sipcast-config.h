@@ -46,6 +46,10 @@ typedef struct {
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */
 
+  /* [rtmp] */
+  guint    rtmp_retry_budget;     /* seconds a call's own RTMP stream keeps
+                                   * reconnecting before RTMP_CONNECTION_FAILED; 30 */
+
   /* [push] */
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */

@@ -73,5 +73,7 @@ gboolean sipcast_media_session_remove_source (SipcastMediaSession *self,
 
 gboolean          sipcast_media_session_is_finished (SipcastMediaSession *self);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
+/* Why the RTMP stream is not active (the last failed attempt), or NULL. */
+const char       *sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self);
 
 G_END_DECLS
