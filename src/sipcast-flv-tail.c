@@ -125,6 +125,7 @@ struct _SipcastFlvTail {
   GstElement *flv;           /* owned; NULL between attempts */
   guint attempt;             /* number of the current or last attempt */
   gboolean attempt_failed;   /* its failure is already on its way */
+  char *attempt_error;       /* the first error it posted */
 
   /* Main context only. */
   guint retry_budget;        /* seconds */
@@ -316,6 +317,7 @@ start_attempt (SipcastFlvTail *self)
   g_mutex_lock (&self->lock);
   attempt = ++self->attempt;
   self->attempt_failed = FALSE;
+  g_clear_pointer (&self->attempt_error, g_free);
   g_mutex_unlock (&self->lock);
 
   if (error != NULL) {
@@ -346,9 +348,14 @@ start_attempt (SipcastFlvTail *self)
 
   g_debug ("%s: attempt %u", self->location, attempt);
   if (!gst_element_sync_state_with_parent (flv)) {
-    /* Its ERROR message (a file that cannot be opened) is on its way with
-     * the reason; this one is for a sink that failed without saying why. */
-    attempt_failed (self, attempt, "the FLV sink could not start");
+    g_autofree char *reason = NULL;
+
+    /* A file that cannot be opened: the sink has said why, in an ERROR
+     * message posted (and caught) in this very call. */
+    g_mutex_lock (&self->lock);
+    reason = g_strdup (self->attempt_error);
+    g_mutex_unlock (&self->lock);
+    attempt_failed (self, attempt, reason != NULL ? reason : "the FLV sink could not start");
     return;
   }
 
@@ -515,8 +522,11 @@ sipcast_flv_tail_handle_message (GstBin     *bin,
       GST_DEBUG_OBJECT (self, "attempt %u: %s (%s)", attempt, err->message, debug);
       g_atomic_int_set (&self->open, 0);
       g_mutex_lock (&self->lock);
-      if (attempt == self->attempt)
+      if (attempt == self->attempt) {
         self->attempt_failed = TRUE;
+        if (self->attempt_error == NULL)
+          self->attempt_error = g_strdup (err->message);
+      }
       g_mutex_unlock (&self->lock);
       send_news (self, attempt, err->message);
     }
@@ -670,6 +680,7 @@ sipcast_flv_tail_finalize (GObject *object)
 
   g_free (self->location);
   g_free (self->description);
+  g_free (self->attempt_error);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
 
