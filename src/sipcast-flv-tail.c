@@ -336,8 +336,8 @@ start_attempt (SipcastFlvTail *self)
   g_mutex_lock (&self->lock);
   self->flv = gst_object_ref (flv);
   g_mutex_unlock (&self->lock);
-  /* Added first: adding an element undoes links made to it from outside
-   * its new parent. */
+  /* Linked once it is in the tail: links made into it from outside before
+   * it was added did not survive the add. */
   gst_bin_add (GST_BIN (self), flv);
   ok = (self->audio_pad == NULL || connect_input (self, flv, mux, self->audio_pad, "audio")) &&
        (self->video_pad == NULL || connect_input (self, flv, mux, self->video_pad, "video"));

@@ -202,11 +202,15 @@ class RtcpReports:
                             break
                         ssrc, lost_word, highest, jitter = struct.unpack_from(
                             "!IIII", data, at)
+                        # signed: duplicates can make it negative
+                        lost = lost_word & 0xFFFFFF
+                        if lost & 0x800000:
+                            lost -= 1 << 24
                         with self.lock:
                             self.blocks.append({
                                 "pt": pt, "sender": sender, "ssrc": ssrc,
                                 "fraction_lost": lost_word >> 24,
-                                "cumulative_lost": lost_word & 0xFFFFFF,
+                                "cumulative_lost": lost,
                                 "highest_seq": highest, "jitter": jitter})
                 offset += 4 * (length + 1)
 
@@ -274,6 +278,33 @@ class ImpairedNetworkTest(GatewayTestCase):
         self.assert_sipp_passed(sipp)
         # the whole tone, in tune, despite the network
         self.assert_tone_flv(self.nginx.recorded("impaired"), 4.3, 8)
+
+    def test_receiver_reports_when_only_receiving(self):
+        # a far end that only sends: sipcast sends no RTP, so its reports
+        # are plain receiver reports (PT 201)
+        text = (harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
+        self.assertIn("a=sendrecv", text)
+        scenario = harness.run_dir() / "uas-answer-pcma-sendonly.xml"
+        scenario.write_text(text.replace("a=sendrecv", "a=sendonly").replace(
+            "../media/", str(harness.SIP_DIR.parent / "media") + "/"))
+        sipp = self.sipp(str(scenario))
+        reports = RtcpReports(sipp.media_port + 1)
+        self.addCleanup(reports.close)
+        self.start_call("rr-only", sipp)
+        wait_status(self.sipcast, "rr-only", "ESTABLISHED", 10)
+
+        ssrc = first_ssrc(PCAP)
+        blocks = wait_for(lambda: [b for b in reports.about(ssrc) if b["pt"] == 201], 12,
+                          message=lambda: "no RR about SSRC %08x: %s\n%s"
+                          % (ssrc, reports.blocks, self.sipcast.log()))
+        # about packets really received: the highest sequence number is
+        # one the capture sent
+        self.assertGreater(blocks[-1]["highest_seq"] & 0xFFFF, 0, blocks)
+        self.assertEqual([b for b in reports.blocks if b["pt"] == 200], [],
+                         "sender reports from a gateway that sends nothing")
+        self.terminate("rr-only")
+        wait_status(self.sipcast, "rr-only", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
 
 
 if __name__ == "__main__":
