@@ -12,7 +12,7 @@ import time
 import unittest
 
 import harness
-from gateway import GatewayTestCase
+from gateway import PCMA_PT, GatewayTestCase, RtpSink
 from harness import LOOPBACK, wait_for, wait_status
 from test_push import long_tone_scenario
 
@@ -20,6 +20,8 @@ WAIT = "RTMP_STREAM_WAIT"
 ACTIVE = "RTMP_STREAM_ACTIVE"
 LOST = "RTMP_CONNECTION_LOST"
 FAILED = "RTMP_CONNECTION_FAILED"
+# telephone-event in tests/sip/uas-talkback.xml's answer
+TELEPHONE_EVENT_PT = 101
 
 
 class RtmpFaultTestCase(GatewayTestCase):
@@ -162,7 +164,12 @@ class NoServerTest(RtmpFaultTestCase):
 
     def test_never_started_fails_after_budget(self):
         url = "rtmp://%s:%d/live/" % (LOOPBACK, harness.free_port())
-        sipp = self.sipp(str(long_tone_scenario(10)))
+        # the far end names a test socket as its RTP address: what sipcast
+        # sends toward the call is seen
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-talkback.xml", args=("-set", "rtp_sink", str(sink.port)))
+        self.addCleanup(sipp.close)
         self.start_call("nowhere", sipp, rtmpUrl=url, rtmpStream="x")
         wait_status(self.sipcast, "nowhere", "ESTABLISHED", 10)
         started = time.monotonic()
@@ -176,12 +183,23 @@ class NoServerTest(RtmpFaultTestCase):
         self.assertEqual(len(re.findall(r"nowhere: RTMP stream .*refused", log)), 3,
                          self.sipcast.log())
 
-        # given up: no more attempts, and the call goes on
+        # given up: no more attempts, and the call goes on: the far end
+        # still hears the gateway, DTMF included
+        since = time.monotonic()
         time.sleep(1.5)
         self.assertEqual(self.find("nowhere")["rtmpStreamStatus"], FAILED)
         self.assertEqual(len(re.findall(r"nowhere: RTMP stream .*refused",
                                         self.sipcast.log_path.read_text(errors="replace"))), 3)
-        self.assert_call_works("nowhere", sipp)
+        self.assertGreater(len(sink.received(pt=PCMA_PT, since=since)), 50,
+                           "talk-back stopped\n" + self.sipcast.log())
+        status, answer, _ = self.sipcast.rest("/call/send_dtmf",
+                                              {"callId": "nowhere", "dtmf": "5"})
+        self.assertEqual((status, answer), (200, {}))
+        wait_for(lambda: sink.received(pt=TELEPHONE_EVENT_PT, since=since), 5,
+                 message=lambda: "no RFC 2833 event reached the far end\n" + self.sipcast.log())
+        self.terminate("nowhere")
+        wait_status(self.sipcast, "nowhere", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
         self.assertEqual(self.find("nowhere")["rtmpStreamStatus"], FAILED)
 
     def test_unwritable_file_fails_at_once(self):
