@@ -4,7 +4,6 @@
 #include "config.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-backoff.h"
-#include "sipcast-enums.h"
 #include "sipcast-error.h"
 #include "sipcast-pipelines.h"
 #include "sipcast-types.h"
@@ -38,69 +37,13 @@
  * watch on the main context.
  */
 
-/* Strips '#' comment lines and substitutes ${name} from @vars; an unknown
- * variable is an error rather than a silently broken pipeline. */
-char *
-sipcast_pipeline_expand (const char  *resource,
-                    GHashTable  *vars,
-                    GError     **error)
-{
-  g_autofree char *path = g_strconcat ("/org/sipcast/pipelines/", resource, NULL);
-  g_autoptr (GBytes) bytes = NULL;
-  g_auto (GStrv) lines = NULL;
-  g_autoptr (GString) out = g_string_new (NULL);
-  static gsize registered;
+enum {
+  PROP_0,
+  PROP_RETRY_BUDGET,
+  N_PROPS
+};
 
-  /* Registered by hand: in a static library the generated constructor
-   * would be dropped by the linker along with its unreferenced object. */
-  if (g_once_init_enter (&registered)) {
-    sipcast_pipelines_register_resource ();
-    g_once_init_leave (&registered, 1);
-  }
-
-  bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
-  if (bytes == NULL)
-    return NULL;
-
-  lines = g_strsplit (g_bytes_get_data (bytes, NULL), "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++) {
-    const char *line = g_strstrip (lines[i]);
-    const char *p;
-
-    if (*line == '#' || *line == '\0')
-      continue;
-
-    for (p = line; *p != '\0'; p++) {
-      const char *end;
-      g_autofree char *key = NULL;
-      const char *value;
-
-      if (p[0] != '$' || p[1] != '{') {
-        g_string_append_c (out, *p);
-        continue;
-      }
-      end = strchr (p, '}');
-      if (end == NULL) {
-        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                     "%s: unterminated ${", resource);
-        return NULL;
-      }
-      key = g_strndup (p + 2, end - p - 2);
-      value = g_hash_table_lookup (vars, key);
-      if (value == NULL) {
-        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                     "%s: unknown variable ${%s}", resource, key);
-        return NULL;
-      }
-      g_string_append (out, value);
-      p = end;
-    }
-    g_string_append_c (out, ' ');
-  }
-
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
+static GParamSpec *properties[N_PROPS];
 
 struct _SipcastFlvTail {
   GstBin parent_instance;
@@ -128,20 +71,13 @@ struct _SipcastFlvTail {
   char *attempt_error;       /* the first error it posted */
 
   /* Main context only. */
+  guint failed_attempt;      /* the last attempt whose failure was handled */
   guint retry_budget;        /* seconds */
   SipcastBackoff backoff;
   SipcastRtmpStatus status;
   GSource *next_attempt;     /* pending connect or retry */
   gboolean running;          /* between READY→PAUSED and PAUSED→READY */
 };
-
-enum {
-  PROP_0,
-  PROP_RETRY_BUDGET,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 GST_DEBUG_CATEGORY_STATIC (sipcast_flv_tail_debug);
 #define GST_CAT_DEFAULT sipcast_flv_tail_debug
@@ -421,14 +357,14 @@ attempt_failed (SipcastFlvTail *self,
   SipcastRtmpStatus status = self->status;
   gint delay_ms;
 
+  /* Once per attempt, whoever (a message, a failed start) says so first. */
   g_mutex_lock (&self->lock);
-  if (attempt != self->attempt) {
+  if (attempt != self->attempt || attempt == self->failed_attempt) {
     g_mutex_unlock (&self->lock);
     return;
   }
-  /* Once per attempt, whoever (a message, a failed start) says so first. */
   self->attempt_failed = TRUE;
-  self->attempt++;
+  self->failed_attempt = attempt;
   g_mutex_unlock (&self->lock);
 
   drop_attempt (self);
@@ -807,4 +743,67 @@ sipcast_flv_tail_new_aac_encoder (const SipcastConfig  *config,
   bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
                                              GST_PARSE_FLAG_FATAL_ERRORS, error);
   return bin != NULL ? gst_object_ref_sink (bin) : NULL;
+}
+
+/* Strips '#' comment lines and substitutes ${name} from @vars; an unknown
+ * variable is an error rather than a silently broken pipeline. */
+char *
+sipcast_pipeline_expand (const char  *resource,
+                    GHashTable  *vars,
+                    GError     **error)
+{
+  g_autofree char *path = g_strconcat ("/org/sipcast/pipelines/", resource, NULL);
+  g_autoptr (GBytes) bytes = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  static gsize registered;
+
+  /* Registered by hand: in a static library the generated constructor
+   * would be dropped by the linker along with its unreferenced object. */
+  if (g_once_init_enter (&registered)) {
+    sipcast_pipelines_register_resource ();
+    g_once_init_leave (&registered, 1);
+  }
+
+  bytes = g_resources_lookup_data (path, G_RESOURCE_LOOKUP_FLAGS_NONE, error);
+  if (bytes == NULL)
+    return NULL;
+
+  lines = g_strsplit (g_bytes_get_data (bytes, NULL), "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    const char *line = g_strstrip (lines[i]);
+    const char *p;
+
+    if (*line == '#' || *line == '\0')
+      continue;
+
+    for (p = line; *p != '\0'; p++) {
+      const char *end;
+      g_autofree char *key = NULL;
+      const char *value;
+
+      if (p[0] != '$' || p[1] != '{') {
+        g_string_append_c (out, *p);
+        continue;
+      }
+      end = strchr (p, '}');
+      if (end == NULL) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                     "%s: unterminated ${", resource);
+        return NULL;
+      }
+      key = g_strndup (p + 2, end - p - 2);
+      value = g_hash_table_lookup (vars, key);
+      if (value == NULL) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                     "%s: unknown variable ${%s}", resource, key);
+        return NULL;
+      }
+      g_string_append (out, value);
+      p = end;
+    }
+    g_string_append_c (out, ' ');
+  }
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
