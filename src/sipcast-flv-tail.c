@@ -421,6 +421,19 @@ attempt_news_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* The reason an operator reads.  rtmp2sink fails a publish the server
+ * turns down (the name is taken: "publish denied; stream already exists",
+ * an on_publish check says no: "'publish' cmd failed: connection closed
+ * remotely") with the same error codes as any connection failure; only
+ * its text tells, so that is what is looked at. */
+static char *
+describe_error (const GError *error)
+{
+  if (strstr (error->message, "publish") != NULL)
+    return g_strdup_printf ("The RTMP server rejected the publish: %s", error->message);
+  return g_strdup (error->message);
+}
+
 /* The number of the current attempt if @object belongs to it, else 0. */
 static guint
 attempt_of (SipcastFlvTail *self,
@@ -454,17 +467,20 @@ sipcast_flv_tail_handle_message (GstBin     *bin,
      * error of ours goes further up. */
     attempt = attempt_of (self, GST_MESSAGE_SRC (message));
     if (attempt != 0) {
+      g_autofree char *reason = NULL;
+
       gst_message_parse_error (message, &err, &debug);
       GST_DEBUG_OBJECT (self, "attempt %u: %s (%s)", attempt, err->message, debug);
+      reason = describe_error (err);
       g_atomic_int_set (&self->open, 0);
       g_mutex_lock (&self->lock);
       if (attempt == self->attempt) {
         self->attempt_failed = TRUE;
         if (self->attempt_error == NULL)
-          self->attempt_error = g_strdup (err->message);
+          self->attempt_error = g_strdup (reason);
       }
       g_mutex_unlock (&self->lock);
-      send_news (self, attempt, err->message);
+      send_news (self, attempt, reason);
     }
     gst_message_unref (message);
     return;

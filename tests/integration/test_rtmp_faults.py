@@ -138,7 +138,7 @@ class ServerOutageTest(RtmpFaultTestCase):
         call = self.find("rejected")
         self.assertEqual(call["rtmpStreamStatus"], WAIT, call)
         # the reason names what happened
-        self.assertRegex(call["rtmpStreamStatusInfo"], r"(?i)publish.*(denied|rejected)", call)
+        self.assertIn("rejected the publish", call["rtmpStreamStatusInfo"], call)
         self.assertRegex(call["rtmpStreamStatusInfo"], r"(?i)already", call)
         self.assertRegex(self.sipcast.log_path.read_text(errors="replace"),
                          r"rejected: RTMP stream RTMP_STREAM_WAIT: .*already", self.sipcast.log())
@@ -149,6 +149,27 @@ class ServerOutageTest(RtmpFaultTestCase):
         seen, _ = self.wait_rtmp("rejected", ACTIVE, 15, [WAIT])
         self.assertEqual(seen, [WAIT, ACTIVE])
         self.assert_call_works("rejected", sipp)
+
+    def test_publish_refused_by_on_publish(self):
+        # the server's publish check (on_publish) answers 403
+        self.nginx.deny("forbidden")
+        self.addCleanup(self.nginx.deny, "forbidden", False)
+        sipp = self.sipp(str(long_tone_scenario()))
+        self.start_call("forbidden", sipp, rtmpUrl=self.nginx.url, rtmpStream="forbidden")
+        wait_status(self.sipcast, "forbidden", "ESTABLISHED", 10)
+        wait_for(lambda: self.find("forbidden")["rtmpStreamStatusInfo"], 10,
+                 message=lambda: "no reason given\n" + self.logs(sipp))
+        call = self.find("forbidden")
+        self.assertEqual(call["rtmpStreamStatus"], WAIT, call)
+        self.assertIn("rejected the publish", call["rtmpStreamStatusInfo"], call)
+        self.assertTrue([e for e in self.nginx.events("publish", "forbidden") if e.get("denied")])
+
+        # allowed again: the next attempt publishes
+        self.nginx.deny("forbidden", False)
+        seen, _ = self.wait_rtmp("forbidden", ACTIVE, 15, [WAIT])
+        self.assertEqual(seen, [WAIT, ACTIVE])
+        self.assert_audio_aac(self.nginx.url + "forbidden")
+        self.assert_call_works("forbidden", sipp)
 
 
 class NoServerTest(RtmpFaultTestCase):
