@@ -55,6 +55,7 @@ struct _SipcastCall {
 
   SipcastCallStatus status;
   SipcastRtmpStatus rtmp_status;
+  char *rtmp_status_info;
   guint sip_status;
   char *status_info;
   char *caller;
@@ -199,21 +200,51 @@ set_status (SipcastCall       *self,
   }
 }
 
+/* The one setter of rtmpStreamStatus; @info replaces rtmpStreamStatusInfo
+ * (NULL clears it). */
+static void
+set_rtmp_status (SipcastCall       *self,
+                 SipcastRtmpStatus  status,
+                 const char        *info)
+{
+  gboolean changed = status != self->rtmp_status;
+
+  if (g_strcmp0 (info, self->rtmp_status_info) != 0) {
+    g_free (self->rtmp_status_info);
+    self->rtmp_status_info = g_strdup (info);
+    changed = TRUE;
+  }
+  if (!changed)
+    return;
+
+  if (status != self->rtmp_status)
+    g_message ("call %s: %s → %s%s%s", self->params->call_id,
+               sipcast_rtmp_status_to_string (self->rtmp_status),
+               sipcast_rtmp_status_to_string (status),
+               info != NULL ? ": " : "", info != NULL ? info : "");
+  self->rtmp_status = status;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTMP_STATUS]);
+}
+
 static void
 media_rtmp_status_cb (SipcastMediaSession *media,
                       GParamSpec          *pspec,
                       gpointer             user_data)
 {
-  SipcastCall *self = SIPCAST_CALL (user_data);
-  SipcastRtmpStatus status = sipcast_media_session_get_rtmp_status (media);
+  set_rtmp_status (SIPCAST_CALL (user_data), sipcast_media_session_get_rtmp_status (media),
+                   sipcast_media_session_get_rtmp_status_info (media));
+}
 
-  if (status == self->rtmp_status)
-    return;
-  g_message ("call %s: %s → %s", self->params->call_id,
-             sipcast_rtmp_status_to_string (self->rtmp_status),
-             sipcast_rtmp_status_to_string (status));
-  self->rtmp_status = status;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTMP_STATUS]);
+/* The call is over: a stream still waiting to start never will
+ * (RTMP_CONNECTION_FAILED: "was not established"); one that was active or
+ * lost keeps that last word. */
+static void
+settle_rtmp_status (SipcastCall *self)
+{
+  if (self->rtmp_status == SIPCAST_RTMP_STATUS_WAIT)
+    set_rtmp_status (self, SIPCAST_RTMP_STATUS_CONNECTION_FAILED,
+                     self->rtmp_status_info != NULL ? self->rtmp_status_info :
+                     "The call ended before publishing started");
 }
 
 static void
@@ -315,6 +346,7 @@ static void
 media_finished_cb (SipcastMediaSession *media,
                    gpointer             user_data)
 {
+  settle_rtmp_status (SIPCAST_CALL (user_data));
   check_done (SIPCAST_CALL (user_data));
 }
 
@@ -802,6 +834,7 @@ sipcast_call_finalize (GObject *object)
   g_clear_pointer (&self->params, sipcast_call_params_free);
   g_clear_pointer (&self->target, sipcast_publish_target_free);
   g_free (self->status_info);
+  g_free (self->rtmp_status_info);
   g_free (self->caller);
   g_free (self->remote_sdp);
   g_free (self->audio_codec);
@@ -1635,6 +1668,13 @@ sipcast_call_get_sip_status (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), 0);
   return self->sip_status;
+}
+
+const char *
+sipcast_call_get_rtmp_status_info (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->rtmp_status_info;
 }
 
 const char *

@@ -23,6 +23,9 @@ const char                 *sipcast_call_get_id (SipcastCall *self);
 const SipcastPublishTarget *sipcast_call_get_publish_target (SipcastCall *self);
 SipcastCallStatus           sipcast_call_get_status (SipcastCall *self);
 SipcastRtmpStatus           sipcast_call_get_rtmp_status (SipcastCall *self);
+/* Why the RTMP stream is not active (a failed attempt, a rejected
+ * publish), NULL while it is or before any attempt failed. */
+const char                 *sipcast_call_get_rtmp_status_info (SipcastCall *self);
 /* Last final or provisional SIP status seen, 0 before any. */
 guint                       sipcast_call_get_sip_status (SipcastCall *self);
 /* Why the call failed, NULL otherwise. */

@@ -112,6 +112,9 @@ static const ConfigKey config_keys[] = {
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
 
+  { "rtmp", "retry-budget", VALUE_UINT, FIELD (rtmp_retry_budget), 0, 3600,
+    "Seconds a call's RTMP stream keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
 };
@@ -456,6 +459,7 @@ sipcast_config_new_default (void)
 
   config->ended_call_ttl = 60;
 
+  config->rtmp_retry_budget = 30;
   config->push_retry_budget = 30;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);

@@ -61,6 +61,10 @@ typedef struct {
    * matched against the callee of incoming INVITEs; empty by default. */
   GPtrArray *routes;
 
+  /* [rtmp] */
+  guint    rtmp_retry_budget;     /* seconds a call's own RTMP stream keeps
+                                   * reconnecting before RTMP_CONNECTION_FAILED; 30 */
+
   /* [push] */
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */

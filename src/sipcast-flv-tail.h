@@ -2,9 +2,15 @@
 #pragma once
 
 /*
- * The FLV publishing tail: raw audio in (ghost pad "sink"), AAC-LC in FLV
- * out to an RTMP server or a file, from pipelines/audio-aac.pipeline and
- * flv-rtmp.pipeline / flv-file.pipeline.
+ * The FLV publishing tail: encoded audio (ghost pad "audio": AAC from
+ * aacparse, or 8 kHz mono A-law/µ-law) and H.264 video (ghost pad "video":
+ * stream-format=avc, alignment=au) in; FLV out to an RTMP server or a
+ * file, from pipelines/flv-rtmp.pipeline or flv-file.pipeline.
+ *
+ * A broken RTMP connection never reaches the pipeline's bus as an ERROR:
+ * the tail drops what arrives (answering OK upstream, so nothing in front
+ * of it stops), builds a new muxer and sink after a back-off, and reports
+ * what happens as application messages.
  */
 
 #include <gst/gst.h>
@@ -13,11 +19,18 @@
 
 G_BEGIN_DECLS
 
-/* Application messages the tail's sink posts on the bus: the server (or
- * file) has taken the first media data, and EOS has reached the sink so
- * the FLV is complete. */
+/* Application messages the tail posts on the bus.  FIRST_WRITE: the server
+ * (or file) has taken media data, after each (re)connection.  EOS: EOS has
+ * been through the sink (the FLV is complete), or there is no connection
+ * to complete: the tail has nothing more to do.  STATUS: fields "status"
+ * (gint, a SipcastRtmpStatus) and "reason" (string, absent on success),
+ * posted on each status change and each failed attempt. */
 #define SIPCAST_FLV_TAIL_MSG_FIRST_WRITE "sipcast-first-write"
 #define SIPCAST_FLV_TAIL_MSG_EOS "sipcast-eos-at-sink"
+#define SIPCAST_FLV_TAIL_MSG_STATUS "sipcast-flv-status"
+
+#define SIPCAST_TYPE_FLV_TAIL (sipcast_flv_tail_get_type ())
+G_DECLARE_FINAL_TYPE (SipcastFlvTail, sipcast_flv_tail, SIPCAST, FLV_TAIL, GstBin)
 
 /* The text of pipelines/@resource with '#' comment lines dropped and
  * ${name} replaced from @vars; an unknown variable is an error. */
@@ -25,9 +38,22 @@ char *sipcast_pipeline_expand (const char  *resource,
                                GHashTable  *vars,
                                GError     **error);
 
-/* A new floating-free (owned) bin for @target. */
+/* A new tail (owned, not floating) for @target with a sink pad "audio"
+ * when @audio and "video" when @video.  It retries a failed RTMP
+ * connection within [rtmp] retry-budget seconds (the "retry-budget"
+ * property changes that before the pipeline starts); a file that cannot be
+ * written fails at once.  Create it, and run its pipeline, from the thread
+ * of the GLib main context it is to rebuild its sink on. */
 GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   const SipcastPublishTarget *target,
+                                  gboolean                    audio,
+                                  gboolean                    video,
                                   GError                    **error);
+
+/* Raw audio (ghost pad "sink") to AAC-LC (ghost pad "src", from aacparse)
+ * as [media] configures it, from pipelines/audio-aac.pipeline: what goes
+ * in front of a tail's "audio" pad.  Owned, not floating. */
+GstElement *sipcast_flv_tail_new_aac_encoder (const SipcastConfig  *config,
+                                              GError              **error);
 
 G_END_DECLS

@@ -560,6 +560,8 @@ sipcast_call_to_json (SipcastCall *call)
   sipcast_json_add_string_or_null (builder, "statusInfo", sipcast_call_get_status_info (call));
   sipcast_json_add_string_or_null (builder, "audioCodec", sipcast_call_get_audio_codec (call));
   sipcast_json_add_string_or_null (builder, "startedAt", started_at);
+  sipcast_json_add_string_or_null (builder, "rtmpStreamStatusInfo",
+                                   sipcast_call_get_rtmp_status_info (call));
 
   json_builder_end_object (builder);
   return json_builder_get_root (builder);

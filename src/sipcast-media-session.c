@@ -142,22 +142,38 @@ struct _SipcastMediaSession {
   /* Following the far end once started (sipcast_media_session_follow_remote):
    * where our RTP goes, hold, RTP inactivity.  NULL before. */
   Remote *remote;
+  char *rtmp_status_info;    /* why the RTMP stream is not active, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
 
+/* @reason: why (a failed attempt), or NULL to keep the last one; it is
+ * cleared when the stream becomes active. */
 static void
 set_rtmp_status (SipcastMediaSession *self,
-                 SipcastRtmpStatus    status)
+                 SipcastRtmpStatus    status,
+                 const char          *reason)
 {
-  if (self->rtmp_status == status)
-    return;
+  gboolean changed = FALSE;
 
-  g_debug ("%s: RTMP %s → %s", self->name,
-           sipcast_rtmp_status_to_string (self->rtmp_status),
-           sipcast_rtmp_status_to_string (status));
-  self->rtmp_status = status;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTMP_STATUS]);
+  if (status == SIPCAST_RTMP_STATUS_ACTIVE && self->rtmp_status_info != NULL) {
+    g_clear_pointer (&self->rtmp_status_info, g_free);
+    changed = TRUE;
+  } else if (reason != NULL && g_strcmp0 (reason, self->rtmp_status_info) != 0) {
+    g_free (self->rtmp_status_info);
+    self->rtmp_status_info = g_strdup (reason);
+    changed = TRUE;
+  }
+
+  if (self->rtmp_status != status) {
+    g_debug ("%s: RTMP %s → %s", self->name,
+             sipcast_rtmp_status_to_string (self->rtmp_status),
+             sipcast_rtmp_status_to_string (status));
+    self->rtmp_status = status;
+    changed = TRUE;
+  }
+  if (changed)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RTMP_STATUS]);
 }
 
 static void
@@ -226,7 +242,8 @@ fail (SipcastMediaSession *self,
     set_rtmp_status (self,
                      self->rtmp_status == SIPCAST_RTMP_STATUS_ACTIVE ?
                      SIPCAST_RTMP_STATUS_CONNECTION_LOST :
-                     SIPCAST_RTMP_STATUS_CONNECTION_FAILED);
+                     SIPCAST_RTMP_STATUS_CONNECTION_FAILED,
+                     reason);
   }
   /* The pipeline is unusable after an error; what remains is to report. */
   self->stopping = TRUE;
@@ -316,8 +333,19 @@ bus_cb (GstBus     *bus,
     const GstStructure *s = gst_message_get_structure (message);
 
     if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE)) {
-      set_rtmp_status (self, SIPCAST_RTMP_STATUS_ACTIVE);
+      set_rtmp_status (self, SIPCAST_RTMP_STATUS_ACTIVE, NULL);
       dump_graph (self, "active");
+    } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_STATUS)) {
+      int status = SIPCAST_RTMP_STATUS_WAIT;
+      const char *reason = gst_structure_get_string (s, "reason");
+
+      /* The tail reconnects by itself; a failed attempt costs the stream
+       * a status, never the call. */
+      gst_structure_get_int (s, "status", &status);
+      if (reason != NULL)
+        g_message ("%s: RTMP stream %s: %s", self->name,
+                   sipcast_rtmp_status_to_string (status), reason);
+      set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
       finish (self);
     } else if (gst_structure_has_name (s, MSG_SOURCE_EOS)) {
@@ -521,11 +549,18 @@ pad_added_cb (GstElement *rtpbin,
     g_warning ("%s: could not link %s", self->name, pad_name);
 }
 
+/* The published tail: the AAC encoder (pipelines/audio-aac.pipeline) in
+ * front of the FLV tail, behind one ghost pad "sink" for the decoder. */
 static GstElement *
 build_tail (SipcastMediaSession        *self,
             const SipcastPublishTarget *target,
             GError                    **error)
 {
+  g_autoptr (GstElement) encoder = NULL;
+  g_autoptr (GstElement) flv = NULL;
+  g_autoptr (GstPad) encoder_src = NULL;
+  g_autoptr (GstPad) encoder_sink = NULL;
+  g_autoptr (GstPad) flv_audio = NULL;
   GstElement *bin;
 
   if (target == NULL) {
@@ -534,7 +569,29 @@ build_tail (SipcastMediaSession        *self,
                                           TRUE, error);
     return bin != NULL ? gst_object_ref_sink (bin) : NULL;
   }
-  return sipcast_flv_tail_new (self->config, target, error);
+
+  encoder = sipcast_flv_tail_new_aac_encoder (self->config, error);
+  if (encoder == NULL)
+    return NULL;
+  flv = sipcast_flv_tail_new (self->config, target, TRUE, FALSE, error);
+  if (flv == NULL)
+    return NULL;
+  gst_object_set_name (GST_OBJECT (encoder), "audio_aac");
+  gst_object_set_name (GST_OBJECT (flv), "flv_tail");
+
+  bin = gst_object_ref_sink (gst_bin_new (NULL));
+  gst_bin_add_many (GST_BIN (bin), encoder, flv, NULL);
+  encoder_src = gst_element_get_static_pad (encoder, "src");
+  flv_audio = gst_element_get_static_pad (flv, "audio");
+  if (gst_pad_link (encoder_src, flv_audio) != GST_PAD_LINK_OK) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                         _("Could not link the AAC encoder to the FLV tail"));
+    gst_object_unref (bin);
+    return NULL;
+  }
+  encoder_sink = gst_element_get_static_pad (encoder, "sink");
+  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", encoder_sink));
+  return bin;
 }
 
 /* A new element from @factory, named after its role, added to @bin. */
@@ -678,6 +735,7 @@ sipcast_media_session_finalize (GObject *object)
   g_free (self->encoding_name);
   g_free (self->depayloader);
   g_free (self->decoder);
+  g_free (self->rtmp_status_info);
   g_string_free (self->dtmf_pending, TRUE);
   g_hash_table_unref (self->sources);
   g_clear_pointer (&self->remote, remote_free);
@@ -885,7 +943,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   self->bus_watch_id = gst_bus_add_watch (bus, bus_cb, self);
 
   if (self->publishing)
-    set_rtmp_status (self, SIPCAST_RTMP_STATUS_WAIT);
+    set_rtmp_status (self, SIPCAST_RTMP_STATUS_WAIT, NULL);
 
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     /* The reason is on the bus as an ERROR; report that one. */
@@ -1525,4 +1583,11 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
     set_destination (self, audio->address, audio->port, audio->rtcp_port);
   }
   return TRUE;
+}
+
+const char *
+sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
+  return self->rtmp_status_info;
 }

@@ -96,5 +96,7 @@ gboolean sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                               const SipcastSdpMedia *audio,
                                               GError               **error);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
+/* Why the RTMP stream is not active (the last failed attempt), or NULL. */
+const char       *sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self);
 
 G_END_DECLS

@@ -14,29 +14,26 @@
 /*
  * A push's pipeline is just
  *
- *   push_src (appsrc, a subscription to the stream) ▶ push_queue ▶ [tail bin]
+ *   push_src (appsrc, a subscription to the stream) ▶ push_queue
+ *     ▶ audio_aac (pipelines/audio-aac.pipeline) ▶ [FLV tail]
  *
- * where the tail is the same AAC → FLV → rtmp2sink/filesink bin a call
- * publishes with (it converts and resamples the raw audio itself).  The
- * queue is there for the latency a live pipeline needs: an appsrc reports
- * no room to buffer, and the encoder's delay plus the sink's processing
- * deadline would not fit (the sink warns and shortens its deadline).
+ * where the tail is the same FLV → rtmp2sink/filesink bin a call
+ * publishes with.  The queue is there for the latency a live pipeline
+ * needs: an appsrc reports no room to buffer, and the encoder's delay plus
+ * the sink's processing deadline would not fit (the sink warns and
+ * shortens its deadline).
  *
- * A pipeline that failed is not repaired: it is torn down (and its
- * subscription dropped) and a fresh one is built after a back-off of
- * 1 s, 2 s, 4 s, then 8 s between attempts.  The retry budget is counted
- * from the first failure since the push was last RTMP_STREAM_ACTIVE; when
- * it is spent the push stays RTMP_CONNECTION_FAILED, idle, until it is
- * stopped or its stream ends.  A brand-new connection gets a new FLV
- * stream starting at time 0, which is what an RTMP server expects of a
- * re-publish.
+ * The tail reconnects by itself (sipcast-flv-tail.c: 1 s, 2 s, 4 s, then
+ * every 8 s, within [push] retry-budget seconds counted from the first
+ * failure since the push was last RTMP_STREAM_ACTIVE) and reports its
+ * status on the bus; when the budget is spent the push stays
+ * RTMP_CONNECTION_FAILED, idle, until it is stopped or its stream ends.
+ * Each new connection is a new FLV stream starting at time 0, which is
+ * what an RTMP server expects of a re-publish.
  *
  * Everything here runs on the main context: the pipeline reports through
- * its bus (the tail's sink posts application messages).
+ * its bus.
  */
-
-#define FIRST_BACKOFF_MS 1000
-#define MAX_BACKOFF_MS 8000
 
 /* How long the muxer gets to finish the FLV once the push is stopped
  * before the pipeline is torn down anyway (a sink stuck on a dead TCP
@@ -71,15 +68,11 @@ struct _SipcastPush {
   char *display;             /* the target for logs, without stream key or query */
   gint64 created_at;
 
-  /* The current attempt; NULL while waiting to retry, after giving up and
-   * once finished. */
+  /* NULL once finished. */
   GstElement *pipeline;
   GstElement *appsrc;        /* our subscription to the stream */
   guint bus_watch_id;
 
-  guint retry_id;
-  guint backoff_ms;          /* delay before the next retry */
-  gint64 failing_since;      /* monotonic µs of the first failure since ACTIVE; 0: none */
   guint stop_timeout_id;
 
   SipcastRtmpStatus status;
@@ -143,7 +136,6 @@ finish (SipcastPush *self)
   if (self->finished)
     return;
 
-  g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   teardown_pipeline (self);
   g_clear_signal_handler (&self->stream_ended_id, self->stream);
@@ -191,18 +183,24 @@ build_pipeline (SipcastPush *self,
 {
   g_autofree char *name = g_strdup_printf ("push-%s", self->id);
   g_autoptr (GstElement) tail = NULL;
+  g_autoptr (GstElement) encoder = NULL;
   GstElement *queue;
   g_autoptr (GstPad) tail_pad = NULL;
-  g_autoptr (GstPad) queue_pad = NULL;
+  g_autoptr (GstPad) encoder_pad = NULL;
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstClock) clock = NULL;
 
   g_assert (self->pipeline == NULL);
 
-  tail = sipcast_flv_tail_new (self->config, self->target, error);
+  encoder = sipcast_flv_tail_new_aac_encoder (self->config, error);
+  if (encoder == NULL)
+    return FALSE;
+  gst_object_set_name (GST_OBJECT (encoder), "audio_aac");
+  tail = sipcast_flv_tail_new (self->config, self->target, TRUE, FALSE, error);
   if (tail == NULL)
     return FALSE;
   gst_object_set_name (GST_OBJECT (tail), "tail");
+  g_object_set (tail, "retry-budget", self->config->push_retry_budget, NULL);
 
   queue = gst_element_factory_make ("queue", "push_queue");
   if (queue == NULL) {
@@ -228,17 +226,17 @@ build_pipeline (SipcastPush *self,
   gst_element_set_start_time (self->pipeline, GST_CLOCK_TIME_NONE);
   gst_element_set_base_time (self->pipeline, gst_clock_get_time (clock));
 
-  /* The bin sinks the queue; on the tail and the appsrc it takes
-   * references of its own, next to ours. */
-  gst_bin_add_many (GST_BIN (self->pipeline), queue, tail, NULL);
+  /* The bin sinks the queue; on the others it takes references of its
+   * own, next to ours. */
+  gst_bin_add_many (GST_BIN (self->pipeline), queue, encoder, tail, NULL);
   self->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (self->stream));
   gst_object_set_name (GST_OBJECT (self->appsrc), "push_src");
   gst_bin_add (GST_BIN (self->pipeline), self->appsrc);
 
-  queue_pad = gst_element_get_static_pad (queue, "src");
-  tail_pad = gst_element_get_static_pad (tail, "sink");
-  if (!gst_element_link (self->appsrc, queue) ||
-      gst_pad_link (queue_pad, tail_pad) != GST_PAD_LINK_OK) {
+  encoder_pad = gst_element_get_static_pad (encoder, "src");
+  tail_pad = gst_element_get_static_pad (tail, "audio");
+  if (!gst_element_link_many (self->appsrc, queue, encoder, NULL) ||
+      gst_pad_link (encoder_pad, tail_pad) != GST_PAD_LINK_OK) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
                          _("Could not link the stream to the publishing tail"));
     teardown_pipeline (self);
@@ -258,63 +256,6 @@ build_pipeline (SipcastPush *self,
   return TRUE;
 }
 
-static gboolean retry_cb (gpointer user_data);
-
-/* The current attempt failed for @reason: tear it down and try again
- * after the back-off, or give up once the budget is spent. */
-static void
-attempt_failed (SipcastPush *self,
-                const char  *reason)
-{
-  gint64 now = g_get_monotonic_time ();
-  gint64 remaining_ms;
-  guint delay_ms;
-
-  g_message ("push %s (%s → %s): %s", self->id, sipcast_stream_get_name (self->stream),
-             self->display, reason);
-  dump_graph (self, "error");
-  teardown_pipeline (self);
-
-  /* The FLV cannot be completed any more; nothing is left to wait for. */
-  if (self->stopping) {
-    finish (self);
-    return;
-  }
-
-  if (self->status == SIPCAST_RTMP_STATUS_ACTIVE)
-    set_status (self, SIPCAST_RTMP_STATUS_CONNECTION_LOST);
-
-  if (self->failing_since == 0)
-    self->failing_since = now;
-  remaining_ms = (gint64) self->config->push_retry_budget * 1000 -
-                 (now - self->failing_since) / 1000;
-  if (remaining_ms <= 0) {
-    g_message ("push %s: no connection within the retry budget of %u s, giving up",
-               self->id, self->config->push_retry_budget);
-    set_status (self, SIPCAST_RTMP_STATUS_CONNECTION_FAILED);
-    return;
-  }
-
-  /* The last attempt lands when the budget runs out, not after it. */
-  delay_ms = (guint) MIN ((gint64) self->backoff_ms, remaining_ms);
-  self->backoff_ms = MIN (self->backoff_ms * 2, MAX_BACKOFF_MS);
-  g_debug ("push %s: next attempt in %u ms", self->id, delay_ms);
-  self->retry_id = g_timeout_add (delay_ms, retry_cb, self);
-}
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  SipcastPush *self = SIPCAST_PUSH (user_data);
-  g_autoptr (GError) error = NULL;
-
-  self->retry_id = 0;
-  g_debug ("push %s: connecting again", self->id);
-  if (!build_pipeline (self, &error))
-    attempt_failed (self, error->message);
-  return G_SOURCE_REMOVE;
-}
-
 static gboolean
 bus_cb (GstBus     *bus,
         GstMessage *message,
@@ -326,25 +267,47 @@ bus_cb (GstBus     *bus,
   case GST_MESSAGE_APPLICATION: {
     const GstStructure *s = gst_message_get_structure (message);
 
-    if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE)) {
-      /* A connection that carries media earns a fresh budget. */
-      self->failing_since = 0;
-      self->backoff_ms = FIRST_BACKOFF_MS;
-      set_status (self, SIPCAST_RTMP_STATUS_ACTIVE);
+    if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_STATUS)) {
+      int status = SIPCAST_RTMP_STATUS_WAIT;
+      const char *reason = gst_structure_get_string (s, "reason");
+
+      gst_structure_get_int (s, "status", &status);
+      /* Every failed attempt is worth a line: the operator sees why. */
+      if (reason != NULL) {
+        g_message ("push %s (%s → %s): %s", self->id, sipcast_stream_get_name (self->stream),
+                   self->display, reason);
+        if (status == SIPCAST_RTMP_STATUS_CONNECTION_FAILED)
+          dump_graph (self, "error");
+      }
+      if (status == SIPCAST_RTMP_STATUS_CONNECTION_FAILED &&
+          self->target->kind == SIPCAST_PUBLISH_RTMP && self->status != (SipcastRtmpStatus) status)
+        g_message ("push %s: no connection within the retry budget of %u s, giving up",
+                   self->id, self->config->push_retry_budget);
+      set_status (self, status);
+    } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS)) {
+      /* The FLV is complete, or there was no connection to complete;
+       * EOS only comes when the push is stopped or its stream ended. */
+      finish (self);
+      return G_SOURCE_REMOVE;
     }
     break;
   }
   case GST_MESSAGE_ERROR: {
     g_autoptr (GError) err = NULL;
     g_autofree char *debug = NULL;
-    g_autofree char *reason = NULL;
 
+    /* Not the connection (the tail keeps that to itself): the stream or
+     * the encoder broke, and a new connection would not mend it. */
     gst_message_parse_error (message, &err, &debug);
-    g_debug ("push %s: %s", self->id, debug ? debug : "");
-    reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
-                              err->message);
-    /* This removes the watch we are called from. */
-    attempt_failed (self, reason);
+    g_warning ("push %s (%s → %s): %s: %s (%s)", self->id, sipcast_stream_get_name (self->stream),
+               self->display, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), err->message,
+               debug ? debug : "");
+    dump_graph (self, "error");
+    if (self->status != SIPCAST_RTMP_STATUS_ACTIVE)
+      set_status (self, SIPCAST_RTMP_STATUS_CONNECTION_FAILED);
+    else
+      set_status (self, SIPCAST_RTMP_STATUS_CONNECTION_LOST);
+    finish (self);
     return G_SOURCE_REMOVE;
   }
   case GST_MESSAGE_WARNING: {
@@ -355,6 +318,10 @@ bus_cb (GstBus     *bus,
                err->message);
     break;
   }
+  case GST_MESSAGE_LATENCY:
+    /* The tail has started a new muxer and sink. */
+    gst_bin_recalculate_latency (GST_BIN (self->pipeline));
+    break;
   case GST_MESSAGE_EOS:
     /* The one sink has written everything: the FLV is complete.  An EOS
      * we did not send comes from the stream, whose call has ended. */
@@ -373,7 +340,6 @@ stream_ended_cb (SipcastStream *stream,
   SipcastPush *self = SIPCAST_PUSH (user_data);
 
   g_message ("push %s: stream %s ended", self->id, sipcast_stream_get_name (stream));
-  g_clear_handle_id (&self->retry_id, g_source_remove);
   self->stopping = TRUE;
   /* The stream already sent EOS into our appsrc. */
   wait_for_eos (self);
@@ -384,7 +350,6 @@ sipcast_push_dispose (GObject *object)
 {
   SipcastPush *self = SIPCAST_PUSH (object);
 
-  g_clear_handle_id (&self->retry_id, g_source_remove);
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   if (self->stream != NULL) {
     teardown_pipeline (self);
@@ -457,7 +422,6 @@ sipcast_push_init (SipcastPush *self)
   self->id = g_uuid_string_random ();
   self->created_at = g_get_real_time ();
   self->status = SIPCAST_RTMP_STATUS_WAIT;
-  self->backoff_ms = FIRST_BACKOFF_MS;
 }
 
 SipcastPush *
@@ -522,7 +486,6 @@ sipcast_push_stop (SipcastPush *self)
   if (self->stopping)
     return;
   self->stopping = TRUE;
-  g_clear_handle_id (&self->retry_id, g_source_remove);
 
   if (self->pipeline == NULL) {
     finish (self);

@@ -294,12 +294,15 @@ class _NotifyHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         form = urllib.parse.parse_qs(self.rfile.read(length).decode())
         event = {key: values[0] for key, values in form.items()}
+        denied = False
         if event.get("call") == "publish":
             time.sleep(PUBLISH_DELAY)
+            with self.server.lock:
+                denied = event.get("name") in self.server.denied
         with self.server.lock:
-            self.server.events.append(event)
-        # a 2xx lets the publish go ahead
-        self.send_response(200)
+            self.server.events.append(dict(event, denied=denied) if denied else event)
+        # a 2xx lets the publish go ahead, anything else refuses it
+        self.send_response(403 if denied else 200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -326,6 +329,7 @@ class Nginx:
         self._notify = http.server.ThreadingHTTPServer((LOOPBACK, 0), _NotifyHandler)
         self._notify.daemon_threads = True
         self._notify.events = []
+        self._notify.denied = set()
         self._notify.lock = threading.Lock()
         threading.Thread(target=self._notify.serve_forever, daemon=True).start()
         notify = "http://%s:%d" % (LOOPBACK, self._notify.server_address[1])
@@ -379,6 +383,14 @@ rtmp {
         self._notify.shutdown()
         self._notify.server_close()
 
+    def deny(self, name, denied=True):
+        """Make on_publish refuse (403) or allow publishing as name."""
+        with self._notify.lock:
+            if denied:
+                self._notify.denied.add(name)
+            else:
+                self._notify.denied.discard(name)
+
     def events(self, call=None, name=None):
         """nginx-rtmp notifications so far, e.g. call="publish", name="s1"."""
         with self._notify.lock:
@@ -391,7 +403,7 @@ rtmp {
         path = self.rec_dir / ("%s.flv" % stream)
 
         def finished():
-            publishes = self.events("publish", stream)
+            publishes = [e for e in self.events("publish", stream) if not e.get("denied")]
             done = self.events("record_done", stream)
             return publishes and len(done) >= len(publishes)
 

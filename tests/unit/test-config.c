@@ -104,6 +104,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
+  g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
   g_assert_cmpuint (a->routes->len, ==, b->routes->len);
   for (guint i = 0; i < a->routes->len; i++) {
@@ -191,6 +192,7 @@ test_defaults (void)
   g_assert_cmpstr (config->video_encoder_preset, ==, "veryfast");
   g_assert_cmpuint (config->video_bitrate, ==, 1000);
   g_assert_cmpuint (config->ended_call_ttl, ==, 60);
+  g_assert_cmpuint (config->rtmp_retry_budget, ==, 30);
   g_assert_cmpuint (config->push_retry_budget, ==, 30);
   g_assert_null (config->config_file);
   g_assert_false (config->print_config);
@@ -239,6 +241,8 @@ test_load_file (Fixture      *fixture,
     "video-bitrate=2500\n"
     "[calls]\n"
     "ended-call-ttl=0\n"
+    "[rtmp]\n"
+    "retry-budget=12\n"
     "[push]\n"
     "retry-budget=5\n");
 
@@ -274,6 +278,7 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpstr (config->video_encoder_preset, ==, "ultrafast");
   g_assert_cmpuint (config->video_bitrate, ==, 2500);
   g_assert_cmpuint (config->ended_call_ttl, ==, 0);
+  g_assert_cmpuint (config->rtmp_retry_budget, ==, 12);
   g_assert_cmpuint (config->push_retry_budget, ==, 5);
 }
 
@@ -380,6 +385,8 @@ test_bad_values (Fixture      *fixture,
     { "media", "video-bitrate", "20001", "20001" },
     { "media", "video-bitrate", "1M", "1M" },
     { "calls", "ended-call-ttl", "-5", "ended-call-ttl" },
+    { "rtmp", "retry-budget", "3601", "3601" },
+    { "rtmp", "retry-budget", "-1", "retry-budget" },
     { "push", "retry-budget", "3601", "3601" },
     { "push", "retry-budget", "30s", "30s" },
   };
@@ -421,6 +428,7 @@ test_edge_values (Fixture      *fixture,
                                      "[rtp]\nports=1024-1025\n"
                                      "[media]\naac-channels=1\naac-bitrate=8000\n"
                                      "video-bitrate=50\naudio-codecs=PCMU\n"
+                                     "[rtmp]\nretry-budget=0\n"
                                      "[push]\nretry-budget=0\n");
   g_autofree char *high = write_file (fixture, "high.conf",
                                       "[rest]\nport=65535\nproduction=1\n"
@@ -429,6 +437,7 @@ test_edge_values (Fixture      *fixture,
                                       "[media]\naac-channels=2\naac-bitrate=320000\n"
                                       "video-bitrate=20000\n"
                                       "audio-codecs=PCMA;G722;OPUS;PCMU;telephone-event;\n"
+                                      "[rtmp]\nretry-budget=3600\n"
                                       "[push]\nretry-budget=3600\n");
 
   g_assert_true (sipcast_config_load_file (config, low, &error));
@@ -440,7 +449,8 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->aac_bitrate, ==, 8000);
   g_assert_cmpuint (config->video_bitrate, ==, 50);
   g_assert_cmpstrv (config->audio_codecs, ((const char *[]) { "PCMU", NULL }));
-  /* 0: a push gives up at its first failure. */
+  /* 0: a stream or a push gives up at its first failure. */
+  g_assert_cmpuint (config->rtmp_retry_budget, ==, 0);
   g_assert_cmpuint (config->push_retry_budget, ==, 0);
 
   g_assert_true (sipcast_config_load_file (config, high, &error));
@@ -452,6 +462,7 @@ test_edge_values (Fixture      *fixture,
   g_assert_cmpuint (config->aac_channels, ==, 2);
   g_assert_cmpuint (config->aac_bitrate, ==, 320000);
   g_assert_cmpuint (config->video_bitrate, ==, 20000);
+  g_assert_cmpuint (config->rtmp_retry_budget, ==, 3600);
   g_assert_cmpuint (config->push_retry_budget, ==, 3600);
   /* GKeyFile-style trailing ';' and a named telephone-event are fine. */
   g_assert_cmpstrv (config->audio_codecs,
@@ -732,6 +743,7 @@ test_to_string_round_trip (Fixture      *fixture,
   config->video_encoder_preset = g_strdup ("placebo");
   config->video_bitrate = 20000;
   config->ended_call_ttl = 86400;
+  config->rtmp_retry_budget = 9;
   config->push_retry_budget = 7;
   g_free (config->sip_transport);
   config->sip_transport = g_strdup ("tls");
@@ -766,6 +778,7 @@ test_to_string_has_every_key (void)
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" },
     { "calls", "ended-call-ttl" },
+    { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
   };
   gsize n_keys = 0;

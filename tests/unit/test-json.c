@@ -578,7 +578,7 @@ static const char *const call_keys[] = {
   "caller", "callee", "hasAudio", "hasVideo", "sdp", "visibleName", "inviteParameters",
   "mediaProvider", "sipMessageRaw", "isMsrp", "target", "holdForTransfer",
   /* sipcast's own, after the reference keys */
-  "statusInfo", "audioCodec", "startedAt",
+  "statusInfo", "audioCodec", "startedAt", "rtmpStreamStatusInfo",
 };
 
 static SipcastCall *
