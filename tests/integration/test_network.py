@@ -228,7 +228,10 @@ class ImpairedNetworkTest(GatewayTestCase):
 
     @classmethod
     def sipcast_config(cls):
-        return "[rtp]\njitterbuffer-latency=%d\n" % LATENCY_MS
+        # the relay impairs one direction only, it is no NAT: with
+        # symmetric RTP our RTP and RTCP would follow it instead of going
+        # to the ports the far end's SDP names, where the test listens
+        return "[rtp]\njitterbuffer-latency=%d\nsymmetric=false\n" % LATENCY_MS
 
     def test_loss_reorder_jitter(self):
         forwarder = None

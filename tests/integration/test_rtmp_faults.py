@@ -181,7 +181,9 @@ class NoServerTest(RtmpFaultTestCase):
 
     @classmethod
     def sipcast_config(cls):
-        return "[rtmp]\nretry-budget=%d\n" % cls.BUDGET
+        # the far end's SDP names the test's RTP sink while sipp sends
+        # from its own port: symmetric RTP would follow sipp instead
+        return "[rtmp]\nretry-budget=%d\n[rtp]\nsymmetric=false\n" % cls.BUDGET
 
     def test_never_started_fails_after_budget(self):
         url = "rtmp://%s:%d/live/" % (LOOPBACK, harness.free_port())
