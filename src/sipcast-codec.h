@@ -50,6 +50,12 @@ typedef struct {
   /* Element factory; NULL for telephone-event and for H.264, which is
    * passed through to FLV without decoding. */
   const char *decoder;
+  /* The receive chain: pipelines/<receive_pipeline>.pipeline, from RTP to
+   * raw audio (for audio-aac) or to H.264 for FLV; NULL for
+   * telephone-event.  copy_pipeline: the one for [media] rtmp-audio=copy
+   * (G.711 into FLV as it is), NULL where FLV cannot take the codec. */
+  const char *receive_pipeline;
+  const char *copy_pipeline;
   /* The send direction (audio only): the rate the encoder takes raw audio
    * at (16000 for G.722, 48000 for Opus), the encoder and the payloader
    * element factories.  NULL for telephone-event and video, which sipcast

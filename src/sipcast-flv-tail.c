@@ -9,8 +9,8 @@
 #include <string.h>
 
 /*
- * The publishing end every pipeline shares: raw audio → AAC → FLV → RTMP
- * sink or file, parsed from the descriptions in pipelines/ (compiled in as
+ * The publishing end every pipeline shares: AAC (or G.711) audio and
+ * H.264 video → FLV → RTMP sink or file, parsed from the descriptions in pipelines/ (compiled in as
  * resources).  The call's own pipeline and every /push pipeline use it;
  * what the sink does is reported as application messages on the bus, so
  * streaming threads never touch an owner's state.
@@ -122,49 +122,66 @@ eos_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* Ghosts a request pad of flvmux as the bin's @name ("audio", "video"). */
+static gboolean
+add_mux_pad (GstElement  *bin,
+             GstElement  *mux,
+             const char  *name,
+             GError     **error)
+{
+  g_autoptr (GstPad) pad = gst_element_request_pad_simple (mux, name);
+
+  if (pad == NULL || !gst_element_add_pad (bin, gst_ghost_pad_new (name, pad))) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 "flvmux gives no %s pad", name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 GstElement *
 sipcast_flv_tail_new (const SipcastConfig        *config,
                       const SipcastPublishTarget *target,
+                      gboolean                    audio,
+                      gboolean                    video,
                       GError                    **error)
 {
   g_autoptr (GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_autofree char *audio = NULL;
-  g_autofree char *sink = NULL;
   g_autofree char *description = NULL;
   g_autoptr (GstElement) bin = NULL;
+  g_autoptr (GstElement) mux = NULL;
   g_autoptr (GstElement) sink_element = NULL;
   g_autoptr (GstPad) sink_pad = NULL;
 
   g_return_val_if_fail (config != NULL && target != NULL, NULL);
+  g_return_val_if_fail (audio || video, NULL);
 
-  g_hash_table_insert (vars, "aac_rate", g_strdup_printf ("%u", config->aac_rate));
-  g_hash_table_insert (vars, "aac_channels", g_strdup_printf ("%u", config->aac_channels));
-  g_hash_table_insert (vars, "aac_bitrate", g_strdup_printf ("%u", config->aac_bitrate));
-
-  audio = sipcast_pipeline_expand ("audio-aac.pipeline", vars, error);
-  if (audio == NULL)
+  description = sipcast_pipeline_expand (target->kind == SIPCAST_PUBLISH_RTMP ?
+                                         "flv-rtmp.pipeline" : "flv-file.pipeline",
+                                         vars, error);
+  if (description == NULL)
     return NULL;
-  sink = sipcast_pipeline_expand (target->kind == SIPCAST_PUBLISH_RTMP ?
-                                  "flv-rtmp.pipeline" : "flv-file.pipeline", vars, error);
-  if (sink == NULL)
-    return NULL;
-
-  description = g_strconcat (audio, " ! ", sink, NULL);
   g_debug ("tail for %s: %s", target->location, description);
 
-  bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
+  bin = gst_parse_bin_from_description_full (description, FALSE, NULL,
                                              GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (bin == NULL)
     return NULL;
   gst_object_ref_sink (bin);
 
   sink_element = gst_bin_get_by_name (GST_BIN (bin), "sink");
-  if (sink_element == NULL) {
+  mux = gst_bin_get_by_name (GST_BIN (bin), "mux");
+  if (sink_element == NULL || mux == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                 "pipeline description has no element named \"sink\"");
+                 "pipeline description has no elements named \"mux\" and \"sink\"");
     return NULL;
   }
   g_object_set (sink_element, "location", target->location, NULL);
+
+  /* flvmux writes its header for the pads that exist when it starts. */
+  if ((audio && !add_mux_pad (bin, mux, "audio", error)) ||
+      (video && !add_mux_pad (bin, mux, "video", error)))
+    return NULL;
 
   sink_pad = gst_element_get_static_pad (sink_element, "sink");
   g_object_set_data_full (G_OBJECT (sink_pad), "sipcast-n-seen", g_new0 (guint, 1), g_free);

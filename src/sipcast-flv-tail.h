@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The FLV publishing tail: raw audio in (ghost pad "sink"), AAC-LC in FLV
- * out to an RTMP server or a file, from pipelines/audio-aac.pipeline and
- * flv-rtmp.pipeline / flv-file.pipeline.
+ * The FLV publishing tail: encoded audio in (ghost pad "audio": AAC from
+ * aacparse, or audio/x-alaw / audio/x-mulaw 8 kHz mono) and H.264 video
+ * (ghost pad "video": stream-format=avc, alignment=au), FLV out to an RTMP
+ * server or a file, from pipelines/flv-rtmp.pipeline or flv-file.pipeline.
  */
 
 #include <gst/gst.h>
@@ -25,9 +26,12 @@ char *sipcast_pipeline_expand (const char  *resource,
                                GHashTable  *vars,
                                GError     **error);
 
-/* A new floating-free (owned) bin for @target. */
+/* A new floating-free (owned) bin for @target, with an "audio" pad when
+ * @audio and a "video" pad when @video (at least one of them). */
 GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   const SipcastPublishTarget *target,
+                                  gboolean                    audio,
+                                  gboolean                    video,
                                   GError                    **error);
 
 G_END_DECLS

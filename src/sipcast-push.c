@@ -7,6 +7,7 @@
 #include "sipcast-enums.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
+#include "sipcast-media-chain.h"
 
 #include <glib/gi18n.h>
 #include <gst/app/gstappsrc.h>
@@ -191,6 +192,7 @@ build_pipeline (SipcastPush *self,
 {
   g_autofree char *name = g_strdup_printf ("push-%s", self->id);
   g_autoptr (GstElement) tail = NULL;
+  g_autoptr (GstElement) aac = NULL;
   GstElement *queue;
   g_autoptr (GstPad) tail_pad = NULL;
   g_autoptr (GstPad) queue_pad = NULL;
@@ -199,10 +201,15 @@ build_pipeline (SipcastPush *self,
 
   g_assert (self->pipeline == NULL);
 
-  tail = sipcast_flv_tail_new (self->config, self->target, error);
+  tail = sipcast_flv_tail_new (self->config, self->target, TRUE, FALSE, error);
   if (tail == NULL)
     return FALSE;
   gst_object_set_name (GST_OBJECT (tail), "tail");
+  /* The tail takes AAC: the encoding goes in front of it. */
+  aac = sipcast_media_chain_new ("audio-aac", self->config, error);
+  if (aac == NULL)
+    return FALSE;
+  gst_object_set_name (GST_OBJECT (aac), "push_aac");
 
   queue = gst_element_factory_make ("queue", "push_queue");
   if (queue == NULL) {
@@ -230,15 +237,16 @@ build_pipeline (SipcastPush *self,
 
   /* The bin sinks the queue; on the tail and the appsrc it takes
    * references of its own, next to ours. */
-  gst_bin_add_many (GST_BIN (self->pipeline), queue, tail, NULL);
+  gst_bin_add_many (GST_BIN (self->pipeline), queue, aac, tail, NULL);
   self->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (self->stream));
   gst_object_set_name (GST_OBJECT (self->appsrc), "push_src");
   gst_bin_add (GST_BIN (self->pipeline), self->appsrc);
 
   queue_pad = gst_element_get_static_pad (queue, "src");
-  tail_pad = gst_element_get_static_pad (tail, "sink");
+  tail_pad = gst_element_get_static_pad (aac, "sink");
   if (!gst_element_link (self->appsrc, queue) ||
-      gst_pad_link (queue_pad, tail_pad) != GST_PAD_LINK_OK) {
+      gst_pad_link (queue_pad, tail_pad) != GST_PAD_LINK_OK ||
+      !gst_element_link_pads (aac, "src", tail, "audio")) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
                          _("Could not link the stream to the publishing tail"));
     teardown_pipeline (self);
