@@ -657,6 +657,28 @@ key_frame_interval_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
+/* On the thread of whoever asks (flvmux, when it starts): a chain whose
+ * RTP has not arrived yet has no upstream to ask, and a muxer that gets no
+ * answer from one pad runs as if nothing were live, waiting for a buffer
+ * on every pad.  A far end that never sends the video it accepted (or
+ * stops sending it) would then hold back the audio.  So an unlinked chain
+ * answers for the rtpbin it will be linked to: live, with the jitter
+ * buffer's latency; once linked, rtpbin answers. */
+static GstPadProbeReturn
+live_latency_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || gst_pad_is_linked (pad))
+    return GST_PAD_PROBE_OK;
+  gst_query_set_latency (query, TRUE, self->config->jitterbuffer_latency * GST_MSECOND,
+                         GST_CLOCK_TIME_NONE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 /* A fakesink in the pipeline, for RTP (or audio) nobody publishes. */
 static GstPad *
 add_fakesink (SipcastMediaSession *self)
@@ -706,6 +728,16 @@ pad_added_cb (GstElement *rtpbin,
 
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     g_warning ("%s: could not link %s", self->name, pad_name);
+}
+
+/* On the chain's ghost sink pad: the one rtpbin's pad is linked to. */
+static void
+add_live_latency_probe (SipcastMediaSession *self,
+                        GstElement          *chain)
+{
+  g_autoptr (GstPad) ghost = gst_element_get_static_pad (chain, "sink");
+
+  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe, self, NULL);
 }
 
 /* Adds the chain of pipelines/@kind.pipeline to the pipeline; NULL (with
@@ -765,6 +797,8 @@ build_audio_branch (SipcastMediaSession  *self,
     return FALSE;
   self->audio_entry = gst_element_get_static_pad (chain, "sink");
   chain_src = gst_element_get_static_pad (chain, "src");
+  if (self->tail != NULL)
+    add_live_latency_probe (self, chain);
 
   if (copy) {
     GstElement *tee, *decoder;
@@ -818,6 +852,7 @@ build_video_branch (SipcastMediaSession  *self,
     return FALSE;
   self->video_entry = gst_element_get_static_pad (chain, "sink");
   self->video_exit = gst_element_get_static_pad (chain, "src");
+  add_live_latency_probe (self, chain);
   gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      video_caps_probe, self->pipeline, NULL);
 
