@@ -70,6 +70,19 @@ enum {
  * joining late waits at most that long. */
 #define KEY_FRAME_INTERVAL (2 * GST_SECOND)
 
+/* How long after the start a far end that accepted video has to send some
+ * before the stream goes out without it: flvmux writes nothing until every
+ * one of its pads knows its codec. */
+#define VIDEO_WAIT_MS 2000
+
+/* Whether the video chain was linked to rtpbin or given up on; decided
+ * once, by whichever of pad-added and the wait comes first. */
+enum {
+  VIDEO_WAITING,
+  VIDEO_LINKED,
+  VIDEO_DROPPED,
+};
+
 /* A source mixed into the send direction: its elements (in the pipeline)
  * and the mixer pad it feeds. */
 typedef struct {
@@ -132,6 +145,8 @@ struct _SipcastMediaSession {
   GstPad *audio_entry;
   GstPad *video_entry;
   GstPad *video_exit;        /* the video chain's src pad, for key frame requests */
+  int video_state;           /* VIDEO_WAITING, atomic */
+  guint video_wait_id;
   guint bus_watch_id;
   guint stop_timeout_id;
 
@@ -216,6 +231,7 @@ teardown_pipeline (SipcastMediaSession *self)
     self->rtpbin = NULL;
     self->tail = NULL;
   }
+  g_clear_handle_id (&self->video_wait_id, g_source_remove);
   gst_clear_object (&self->audio_entry);
   gst_clear_object (&self->video_entry);
   gst_clear_object (&self->video_exit);
@@ -671,8 +687,10 @@ live_latency_probe (GstPad          *pad,
 {
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
   GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  /* @pad is the ghost pad's internal pad; the ghost pad is its parent. */
+  GstPad *ghost = GST_PAD (GST_OBJECT_PARENT (pad));
 
-  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || gst_pad_is_linked (pad))
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || ghost == NULL || gst_pad_is_linked (ghost))
     return GST_PAD_PROBE_OK;
   gst_query_set_latency (query, TRUE, self->config->jitterbuffer_latency * GST_MSECOND,
                          GST_CLOCK_TIME_NONE);
@@ -712,8 +730,9 @@ pad_added_cb (GstElement *rtpbin,
 
   if (session == 0 && self->audio_codec != NULL && pt == self->payload_type)
     entry = self->audio_entry;
-  else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type)
-    entry = self->video_entry;
+  else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type &&
+           g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_LINKED))
+    entry = self->video_entry;  /* only ever cleared once VIDEO_DROPPED */
 
   /* A second SSRC with the same payload (a far end restarting its
    * stream) cannot be linked to the same chain; it is dropped. */
@@ -730,14 +749,19 @@ pad_added_cb (GstElement *rtpbin,
     g_warning ("%s: could not link %s", self->name, pad_name);
 }
 
-/* On the chain's ghost sink pad: the one rtpbin's pad is linked to. */
+/* On the internal side of the chain's ghost sink pad (the pad rtpbin's
+ * is linked to): queries from inside the chain reach it even while the
+ * ghost pad has no peer, where they would fail without a probe seeing
+ * them. */
 static void
 add_live_latency_probe (SipcastMediaSession *self,
                         GstElement          *chain)
 {
   g_autoptr (GstPad) ghost = gst_element_get_static_pad (chain, "sink");
+  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
 
-  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe, self, NULL);
+  gst_pad_add_probe (GST_PAD (internal), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe,
+                     self, NULL);
 }
 
 /* Adds the chain of pipelines/@kind.pipeline to the pipeline; NULL (with
@@ -867,6 +891,39 @@ build_video_branch (SipcastMediaSession  *self,
     gst_object_unref (encoder);
   }
   return link_or_fail (chain, "src", self->tail, "video", error);
+}
+
+/* No video came: the tail's video pad goes (flvmux then writes the audio
+ * alone), and the video chain with it. */
+static gboolean
+video_wait_cb (gpointer user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  g_autoptr (GstPad) ghost = NULL;
+  g_autoptr (GstPad) mux_pad = NULL;
+  g_autoptr (GstElement) mux = NULL;
+  g_autoptr (GstElement) chain = NULL;
+
+  self->video_wait_id = 0;
+  if (!g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_DROPPED))
+    return G_SOURCE_REMOVE;
+
+  g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
+  ghost = gst_element_get_static_pad (self->tail, "video");
+  mux_pad = gst_ghost_pad_get_target (GST_GHOST_PAD (ghost));
+  mux = gst_pad_get_parent_element (mux_pad);
+  chain = gst_pad_get_parent_element (self->video_exit);
+
+  gst_pad_unlink (self->video_exit, ghost);
+  gst_element_remove_pad (self->tail, ghost);
+  gst_element_release_request_pad (mux, mux_pad);
+
+  gst_element_set_locked_state (chain, TRUE);
+  gst_element_set_state (chain, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self->pipeline), chain);
+  gst_clear_object (&self->video_entry);
+  gst_clear_object (&self->video_exit);
+  return G_SOURCE_REMOVE;
 }
 
 static GstElement *
@@ -1253,6 +1310,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
                           video->address, video->rtcp_port, error) ||
         !build_video_branch (self, error))
       goto fail;
+    self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
     /* AVPF (RFC 4585) for the video session: a key frame request goes out
      * at once as early RTCP, not with the next regular report seconds
      * later. */
