@@ -356,6 +356,32 @@ class VideoTest(MediaTestCase):
         self.assert_sipp_passed(sipp)
 
 
+class DotTest(MediaTestCase):
+    """GST_DEBUG_DUMP_DOT_DIR gets the call's graph at start and when active."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dot_dir = harness.run_dir() / "dots"
+        cls.dot_dir.mkdir(exist_ok=True)
+        os.environ["GST_DEBUG_DUMP_DOT_DIR"] = str(cls.dot_dir)
+        try:
+            super().setUpClass()
+        finally:
+            del os.environ["GST_DEBUG_DUMP_DOT_DIR"]
+
+    def test_graphs(self):
+        lines, capture, _ = VIDEO["h264-pm1"]
+        sipp = self.media_sipp("dot", video_lines=lines, on_ack=[video_sender(capture)])
+        self.publish("dot", sipp, 1)
+        start = (self.dot_dir / "sipcast-dot-start.dot").read_text()
+        active = (self.dot_dir / "sipcast-dot-active.dot").read_text()
+        for name in ["audio_chain", "audio_aac", "video_chain", "rtpbin", "tail"]:
+            self.assertIn(name, start)
+            self.assertIn(name, active)
+        # by the time it is active, rtpbin has linked both chains
+        self.assertIn("recv_rtp_src_1_", active)
+
+
 class RtcpRecorder:
     """A UDP socket standing for the far end's video RTCP port: keeps
     every RTCP payload-specific feedback packet (PT 206) sipcast sends."""
