@@ -46,9 +46,26 @@ VIDEO = {
 
 
 def video_sender(capture):
-    """The exec action sending a video capture to the offer's video port."""
-    return ('<exec command="gst-launch-1.0 -q filesrc location=%s%s ! pcapparse dst-port=47002'
-            ' ! udpsink host=127.0.0.1 port=[$video_port]"/>' % (MEDIA, capture))
+    """The exec action sending a video capture (of tests/media, or a path)
+    to the offer's video port."""
+    location = capture if capture.startswith("/") else MEDIA + capture
+    return ('<exec command="gst-launch-1.0 -q filesrc location=%s ! pcapparse dst-port=47002'
+            ' ! udpsink host=127.0.0.1 port=[$video_port]"/>' % location)
+
+
+def drop_packets(capture, seqs, path):
+    """A copy of a tests/media capture without the RTP packets of @seqs."""
+    data = (harness.SIP_DIR / MEDIA / capture).read_bytes()
+    out, offset = [data[:24]], 24
+    while offset < len(data):
+        caplen = struct.unpack("<I", data[offset + 8:offset + 12])[0]
+        record = data[offset:offset + 16 + caplen]
+        offset += 16 + caplen
+        seq = struct.unpack("!H", record[16 + 42 + 2:16 + 42 + 4])[0]
+        if seq not in seqs:
+            out.append(record)
+    path.write_bytes(b"".join(out))
+    return str(path)
 
 
 def video_frames(path, timeout=60):
@@ -425,12 +442,11 @@ H264_PM1_SSRC = 1748251697
 class KeyFrameRequestTest(MediaTestCase):
     """PLI or FIR toward the far end when the RTMP stream starts."""
 
-    def check_request(self, name, feedback, expected_fmt):
+    def check_request(self, name, feedback, expected_fmt, capture="h264-pm1-3s.pcap"):
         rtcp = RtcpRecorder()
         self.addCleanup(rtcp.close)
         lines = VIDEO["h264-pm1"][0] + feedback + ["a=rtcp:%d" % rtcp.port]
-        sipp = self.media_sipp(name, video_lines=lines,
-                               on_ack=[video_sender("h264-pm1-3s.pcap")])
+        sipp = self.media_sipp(name, video_lines=lines, on_ack=[video_sender(capture)])
         self.start_call(name, sipp, rtmpUrl=self.nginx.url, rtmpStream=name, hasVideo="true")
         wait_status(self.sipcast, name, "ESTABLISHED", 10)
         self.wait_publishing(name)
@@ -438,6 +454,7 @@ class KeyFrameRequestTest(MediaTestCase):
         wait_for(lambda: rtcp.feedback, 5,
                  message=lambda: "no PLI/FIR\n" + self.logs(sipp))
         when, fmt, ssrc = rtcp.feedback[0]
+        time.sleep(3)  # the rest of the capture
         self.terminate(name)
         self.assert_sipp_passed(sipp)
         self.assertEqual(fmt, expected_fmt, rtcp.feedback)
@@ -445,9 +462,27 @@ class KeyFrameRequestTest(MediaTestCase):
         self.assertEqual(ssrc, H264_PM1_SSRC)
         # the request is sent when the stream becomes active, not seconds later
         self.assertLess(when - active, 1.0, rtcp.feedback)
+        return [t - active for t, _, _ in rtcp.feedback]
 
     def test_pli(self):
-        self.check_request("pli", ["a=rtcp-fb:96 nack pli"], 1)
+        # when the video starts and when the RTMP stream becomes active;
+        # nothing later without loss
+        times = self.check_request("pli", ["a=rtcp-fb:96 nack pli"], 1)
+        self.assertEqual(self.after_loss(times), [], "PLIs at %s s after ACTIVE" % times)
+
+    def test_pli_on_loss(self):
+        # one P frame (1.48 s into the capture) lost: the depayloader asks
+        # for a key frame rather than pass on a broken picture
+        lossy = drop_packets("h264-pm1-3s.pcap", {40}, harness.run_dir() / "h264-lossy.pcap")
+        times = self.check_request("pliloss", ["a=rtcp-fb:96 nack pli"], 1, capture=lossy)
+        self.assertEqual(len(self.after_loss(times)), 1, "PLIs at %s s after ACTIVE" % times)
+
+    @staticmethod
+    def after_loss(times):
+        """The requests that neither the start of the video (the first one,
+        with the capture's first packet) nor ACTIVE (time 0) explains: the
+        lost packet is 1.48 s into the capture."""
+        return [t for t in times if t - times[0] > 1.3 and t > 0.3]
 
     def test_fir_when_only_fir_offered(self):
         self.check_request("fir", ["a=rtcp-fb:96 ccm fir"], 4)
