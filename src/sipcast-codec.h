@@ -43,6 +43,10 @@ typedef struct {
    * every other codec. */
   int         packetization_mode;
   SipcastRtcpFb rtcp_fb;      /* a=rtcp-fb we offer for this payload */
+  /* The elements of the receive chain, for reference: what the call runs
+   * is receive_pipeline below (pipelines/ is the one place to change
+   * them).  The decoder is also used on its own to hand a named stream
+   * raw audio when rtmp-audio=copy publishes the RTP payload as it is. */
   const char *depayloader;    /* element factory, NULL for telephone-event */
   /* Element factory between depayloader and decoder (or in place of the
    * decoder when there is none), NULL if none: "h264parse". */

@@ -3,9 +3,10 @@
 
 /*
  * The per-call GStreamer pipeline: RTP in from the far end (udpsrc on the
- * sockets allocated before the offer → rtpbin → depayloader → decoder) and
- * the call published as FLV (the tail from pipelines/: AAC → flvmux →
- * rtmp2sink or filesink).  Reports the RTMP stream status and turns bus
+ * sockets allocated before the offer, audio and video → rtpbin → the
+ * codec's chain from pipelines/) and the call published as FLV (AAC or
+ * G.711 audio, H.264 video → the FLV tail: flvmux → rtmp2sink or
+ * filesink).  Reports the RTMP stream status and turns bus
  * errors into a reason string; never aborts.
  */
 
