@@ -61,6 +61,7 @@ struct _SipcastCall {
   char *caller;
   char *remote_sdp;
   char *audio_codec;
+  char *video_codec;          /* "H264/90000", once answered with video */
 
   SipcastSipAgent *agent;
   const SipcastConfig *config;
@@ -427,6 +428,17 @@ media_rtp_timeout_cb (SipcastMediaSession *media,
   sipcast_call_hangup (self);
 }
 
+/* The far end sent a DTMF digit (RFC 4733). */
+static void
+media_dtmf_received_cb (SipcastMediaSession *media,
+                        const char          *digit,
+                        gpointer             user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  g_message ("call %s: DTMF %s received", self->params->call_id, digit);
+}
+
 /* The call's media session on the ports allocated for it, its signals
  * connected; both directions of call make it the same way. */
 static void
@@ -442,6 +454,7 @@ create_media (SipcastCall         *self,
   g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);
   g_signal_connect (self->media, "source-ended", G_CALLBACK (media_source_ended_cb), self);
   g_signal_connect (self->media, "source-failed", G_CALLBACK (media_source_failed_cb), self);
+  g_signal_connect (self->media, "dtmf-received", G_CALLBACK (media_dtmf_received_cb), self);
 }
 
 /* The media session follows @answer (taken): started on the first SDP
@@ -460,9 +473,16 @@ follow_remote_sdp (SipcastCall       *self,
                                          answer->audio->codec->clock_rate);
     if (self->stream != NULL)
       sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
-    if (!sipcast_media_session_start (self->media, answer->audio, self->target, self->stream,
-                                      error))
+    if (!sipcast_media_session_start (self->media, answer->audio, answer->video, self->target,
+                                      self->stream, error))
       return FALSE;
+    if (sipcast_media_session_has_video (self->media)) {
+      g_free (self->video_codec);
+      self->video_codec = g_strdup_printf ("%s/%u", answer->video->codec->encoding_name,
+                                           answer->video->codec->clock_rate);
+      if (self->stream != NULL)
+        sipcast_stream_set_video_codec (self->stream, self->video_codec);
+    }
     sipcast_media_session_follow_remote (self->media, answer->audio);
     g_signal_connect (self->media, "rtp-timeout", G_CALLBACK (media_rtp_timeout_cb), self);
   } else if (same_remote_media (self->media_answer->audio, answer->audio)) {
@@ -838,6 +858,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->caller);
   g_free (self->remote_sdp);
   g_free (self->audio_codec);
+  g_free (self->video_codec);
   g_free (self->local_sdp);
   g_free (self->request_uri);
   g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
@@ -1050,6 +1071,9 @@ sipcast_call_start (SipcastCall         *self,
 {
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
+  g_autoptr (GSocket) video_rtp = NULL;
+  g_autoptr (GSocket) video_rtcp = NULL;
+  g_autoptr (GError) video_error = NULL;
   g_autoptr (SipcastSipAddresses) addresses = NULL;
   g_autofree char *contact = NULL;
   g_autofree const SipcastCodec **audio_codecs = NULL;
@@ -1073,6 +1097,13 @@ sipcast_call_start (SipcastCall         *self,
 
   create_media (self, config, rtp, rtcp);
 
+  /* Video gets a pair of its own.  Without one the call goes on with
+   * audio only: video is the optional part. */
+  if (sipcast_port_pool_allocate (ports, &video_rtp, &video_rtcp, &video_error))
+    sipcast_media_session_set_video_sockets (self->media, video_rtp, video_rtcp);
+  else
+    g_message ("call %s: no video: %s", self->params->call_id, video_error->message);
+
   offer.address = sipcast_sip_agent_get_address (agent);
   offer.session_id = (guint64) g_get_real_time ();
   offer.session_version = ++self->sdp_version;
@@ -1082,6 +1113,11 @@ sipcast_call_start (SipcastCall         *self,
   audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
                                              (const char *const *) config->audio_codecs, NULL);
   offer.audio_codecs = audio_codecs;
+  /* SPEC.md: hasVideo=false makes the line recvonly.  The far end's video
+   * is published either way (recvonly is what we receive): hasVideo only
+   * says whether we would send video back, and sipcast sends none. */
+  offer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+  offer.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 
   self->request_uri = g_strdup (addresses->request_uri);
@@ -1731,4 +1767,27 @@ sipcast_call_get_created_at (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), 0);
   return self->created_at;
+}
+
+const char *
+sipcast_call_get_video_codec (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->video_codec;
+}
+
+gboolean
+sipcast_call_get_video_size (SipcastCall *self,
+                             int         *width,
+                             int         *height)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
+  return self->media != NULL && sipcast_media_session_get_video_size (self->media, width, height);
+}
+
+const char *
+sipcast_call_get_dtmf_received (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->media != NULL ? sipcast_media_session_get_dtmf_received (self->media) : "";
 }

@@ -37,6 +37,14 @@ const char                 *sipcast_call_get_remote_sdp (SipcastCall *self);
 gboolean                    sipcast_call_get_incoming (SipcastCall *self);
 /* "PCMU/8000" once negotiated, else NULL. */
 const char                 *sipcast_call_get_audio_codec (SipcastCall *self);
+/* "H264/90000" or "VP8/90000" once the call publishes video, else NULL. */
+const char                 *sipcast_call_get_video_codec (SipcastCall *self);
+/* The published video's size, FALSE until known. */
+gboolean                    sipcast_call_get_video_size (SipcastCall *self,
+                                                         int         *width,
+                                                         int         *height);
+/* The DTMF digits the far end sent (RFC 4733), "" for none. */
+const char                 *sipcast_call_get_dtmf_received (SipcastCall *self);
 /* Wall-clock time of /call/startup, µs since the epoch. */
 gint64                      sipcast_call_get_created_at (SipcastCall *self);
 /* The call's named stream (toStream), NULL for a call built without one. */

@@ -43,6 +43,10 @@ typedef struct {
    * every other codec. */
   int         packetization_mode;
   SipcastRtcpFb rtcp_fb;      /* a=rtcp-fb we offer for this payload */
+  /* The elements of the receive chain, for reference: what the call runs
+   * is receive_pipeline below (pipelines/ is the one place to change
+   * them).  The decoder is also used on its own to hand a named stream
+   * raw audio when rtmp-audio=copy publishes the RTP payload as it is. */
   const char *depayloader;    /* element factory, NULL for telephone-event */
   /* Element factory between depayloader and decoder (or in place of the
    * decoder when there is none), NULL if none: "h264parse". */
@@ -50,6 +54,12 @@ typedef struct {
   /* Element factory; NULL for telephone-event and for H.264, which is
    * passed through to FLV without decoding. */
   const char *decoder;
+  /* The receive chain: pipelines/<receive_pipeline>.pipeline, from RTP to
+   * raw audio (for audio-aac) or to H.264 for FLV; NULL for
+   * telephone-event.  copy_pipeline: the one for [media] rtmp-audio=copy
+   * (G.711 into FLV as it is), NULL where FLV cannot take the codec. */
+  const char *receive_pipeline;
+  const char *copy_pipeline;
   /* The send direction (audio only): the rate the encoder takes raw audio
    * at (16000 for G.722, 48000 for Opus), the encoder and the payloader
    * element factories.  NULL for telephone-event and video, which sipcast

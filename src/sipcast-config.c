@@ -36,6 +36,7 @@ typedef enum {
   VALUE_X264_PRESET, /* char *, one of x264_presets[] */
   VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
   VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
+  VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
 } ValueType;
 
 typedef struct {
@@ -102,6 +103,8 @@ static const ConfigKey config_keys[] = {
     "Bit rate of the AAC audio in bit/s" },
   { "media", "audio-codecs", VALUE_AUDIO_CODECS, FIELD (audio_codecs), 0, 0,
     "Audio codecs offered to the SIP party, in order; telephone-event is always added" },
+  { "media", "rtmp-audio", VALUE_RTMP_AUDIO, FIELD (rtmp_audio_copy), 0, 0,
+    "Audio published over RTMP: aac (encoded), or copy (G.711 calls put into FLV as they are)" },
   { "media", "video-encoder-preset", VALUE_X264_PRESET, FIELD (video_encoder_preset), 0, 0,
     "x264 speed preset of the H.264 encoding of VP8 video" },
   { "media", "video-bitrate", VALUE_UINT, FIELD (video_bitrate), 50, 20000,
@@ -313,6 +316,15 @@ apply_value (SipcastConfig   *config,
                    "veryfast, faster, fast, medium, slow, slower, veryslow or "
                    "placebo)"), value);
     return FALSE;
+
+  case VALUE_RTMP_AUDIO:
+    if (g_str_equal (value, "aac") || g_str_equal (value, "copy")) {
+      *(gboolean *) field = g_str_equal (value, "copy");
+      return TRUE;
+    }
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("“%s” is neither aac nor copy"), value);
+    return FALSE;
   }
   g_return_val_if_reached (FALSE);
 }
@@ -334,6 +346,8 @@ value_to_string (const SipcastConfig *config,
     return g_strjoinv (",", *(char **const *) field);
   case VALUE_BOOLEAN:
     return g_strdup (*(const gboolean *) field ? "true" : "false");
+  case VALUE_RTMP_AUDIO:
+    return g_strdup (*(const gboolean *) field ? "copy" : "aac");
   case VALUE_UINT:
   case VALUE_AAC_RATE:
     return g_strdup_printf ("%u", *(const guint *) field);
@@ -366,6 +380,7 @@ config_copy (const SipcastConfig *config)
       *(char ***) field = g_strdupv (*(char ***) field);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:
     case VALUE_PORT_RANGE:
@@ -375,6 +390,7 @@ config_copy (const SipcastConfig *config)
   }
   copy->config_file = g_strdup (config->config_file);
   copy->routes = g_ptr_array_copy (config->routes, (GCopyFunc) sipcast_route_ref, NULL);
+  copy->print_pipeline = g_strdup (config->print_pipeline);
   return copy;
 }
 
@@ -397,6 +413,7 @@ config_clear_fields (SipcastConfig *config)
       g_clear_pointer ((char ***) field, g_strfreev);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:
     case VALUE_PORT_RANGE:
@@ -406,6 +423,7 @@ config_clear_fields (SipcastConfig *config)
   }
   g_clear_pointer (&config->config_file, g_free);
   g_clear_pointer (&config->routes, g_ptr_array_unref);
+  g_clear_pointer (&config->print_pipeline, g_free);
 }
 
 /* Moves everything from @src into @dest and frees @src. */
@@ -611,6 +629,7 @@ typedef struct {
   char    *rtp_ports;
   gboolean production;
   gboolean print_config;
+  char    *print_pipeline;
   gboolean show_version;
   guint    verbosity;
 } Options;
@@ -624,6 +643,7 @@ options_clear (Options *options)
   g_free (options->sip_address);
   g_free (options->sip_port);
   g_free (options->rtp_ports);
+  g_free (options->print_pipeline);
 }
 
 static gboolean
@@ -686,6 +706,10 @@ sipcast_config_new_from_args (int     *argc,
       N_("Require HTTP Basic auth on every REST request"), NULL },
     { "print-config", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.print_config,
       N_("Print the effective configuration and exit"), NULL },
+    { "print-pipeline", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_STRING, &options.print_pipeline,
+      N_("Print the pipeline description KIND (audio-pcmu, video-vp8, …; \"list\" lists "
+         "them) filled in from the configuration, and a gst-launch-1.0 line running it; exit"),
+      N_("KIND") },
     { "verbose", 'v', G_OPTION_FLAG_NO_ARG, G_OPTION_ARG_CALLBACK, (gpointer) count_verbose,
       N_("More logging (repeatable); GST_DEBUG still works"), NULL },
     { "version", 0, G_OPTION_FLAG_NONE, G_OPTION_ARG_NONE, &options.show_version,
@@ -726,6 +750,7 @@ sipcast_config_new_from_args (int     *argc,
        apply_option (config, "production", "rest", "production",
                      options.production ? "true" : NULL, error);
 
+  config->print_pipeline = g_steal_pointer (&options.print_pipeline);
   options_clear (&options);
   if (!ok)
     return NULL;

@@ -50,6 +50,7 @@ typedef struct {
    * sipcast-codec.h ("OPUS", "G722", "PCMU", "PCMA"); telephone-event is
    * not listed, sipcast_codec_list_ordered() appends it. */
   char   **audio_codecs;
+  gboolean rtmp_audio_copy;       /* rtmp-audio=copy: G.711 into FLV as is; FALSE (aac) */
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
@@ -72,6 +73,7 @@ typedef struct {
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;
+  char    *print_pipeline;        /* --print-pipeline KIND, or NULL */
   gboolean show_version;
   guint    verbosity;             /* number of -v */
 } SipcastConfig;

@@ -739,28 +739,6 @@ sipcast_flv_tail_new (const SipcastConfig        *config,
   return GST_ELEMENT (self);
 }
 
-GstElement *
-sipcast_flv_tail_new_aac_encoder (const SipcastConfig  *config,
-                                  GError              **error)
-{
-  g_autoptr (GHashTable) vars = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_autofree char *description = NULL;
-  GstElement *bin;
-
-  g_return_val_if_fail (config != NULL, NULL);
-
-  g_hash_table_insert (vars, "aac_rate", g_strdup_printf ("%u", config->aac_rate));
-  g_hash_table_insert (vars, "aac_channels", g_strdup_printf ("%u", config->aac_channels));
-  g_hash_table_insert (vars, "aac_bitrate", g_strdup_printf ("%u", config->aac_bitrate));
-  description = sipcast_pipeline_expand ("audio-aac.pipeline", vars, error);
-  if (description == NULL)
-    return NULL;
-
-  bin = gst_parse_bin_from_description_full (description, TRUE, NULL,
-                                             GST_PARSE_FLAG_FATAL_ERRORS, error);
-  return bin != NULL ? gst_object_ref_sink (bin) : NULL;
-}
-
 /* Strips '#' comment lines and substitutes ${name} from @vars; an unknown
  * variable is an error rather than a silently broken pipeline. */
 char *

@@ -50,10 +50,4 @@ GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   gboolean                    video,
                                   GError                    **error);
 
-/* Raw audio (ghost pad "sink") to AAC-LC (ghost pad "src", from aacparse)
- * as [media] configures it, from pipelines/audio-aac.pipeline: what goes
- * in front of a tail's "audio" pad.  Owned, not floating. */
-GstElement *sipcast_flv_tail_new_aac_encoder (const SipcastConfig  *config,
-                                              GError              **error);
-
 G_END_DECLS

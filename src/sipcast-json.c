@@ -509,6 +509,8 @@ sipcast_call_to_json (SipcastCall *call)
   g_autofree char *started_at = NULL;
   const SipcastCallParams *params;
   guint sip_status;
+  int width = 0, height = 0;
+  gboolean has_size;
 
   g_return_val_if_fail (SIPCAST_IS_CALL (call), NULL);
 
@@ -562,6 +564,22 @@ sipcast_call_to_json (SipcastCall *call)
   sipcast_json_add_string_or_null (builder, "startedAt", started_at);
   sipcast_json_add_string_or_null (builder, "rtmpStreamStatusInfo",
                                    sipcast_call_get_rtmp_status_info (call));
+  sipcast_json_add_string_or_null (builder, "videoCodec", sipcast_call_get_video_codec (call));
+  /* The published video's size, null until the first picture; it
+   * follows the far end's resolution changes. */
+  has_size = sipcast_call_get_video_size (call, &width, &height);
+  json_builder_set_member_name (builder, "width");
+  if (has_size)
+    json_builder_add_int_value (builder, width);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "height");
+  if (has_size)
+    json_builder_add_int_value (builder, height);
+  else
+    json_builder_add_null_value (builder);
+  /* RFC 4733 digits the far end sent, in order. */
+  sipcast_json_add_string_or_null (builder, "dtmfReceived", sipcast_call_get_dtmf_received (call));
 
   json_builder_end_object (builder);
   return json_builder_get_root (builder);

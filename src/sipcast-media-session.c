@@ -7,11 +7,13 @@
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
+#include "sipcast-media-chain.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
 #include <gst/net/gstnetaddressmeta.h>
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,17 +21,24 @@
  * Pipeline layout (element names are their roles, so GST_DEBUG output and
  * DOT graphs read like this comment):
  *
- *   rtp_src (udpsrc) ──▶ rtpbin ──pad-added──▶ depay ▶ decoder ▶ [tail bin]
+ *   rtp_src (udpsrc) ──▶ rtpbin ──pad-added──▶ [audio chain] ▶ [audio-aac] ▶ [tail bin]
  *   rtcp_src (udpsrc) ─▶ rtpbin ──send_rtcp_src──▶ rtcp_sink (udpsink)
+ *   video_rtp_src ─────▶ rtpbin ──pad-added──▶ [video chain] ──────────▶ [tail bin]
+ *   video_rtcp_src ────▶ rtpbin ──send_rtcp_src_1──▶ video_rtcp_sink
  *   tx_mixer ▶ encoder ▶ payloader ▶ tx_rtpmux ▶ rtpbin ──▶ rtp_sink (udpsink)
  *                            tx_dtmf (rtpdtmfsrc) ─┘
  *
  * The send side runs from the answer on, so the far end hears silence
  * (the mixer with no source) rather than nothing; RTP leaves from the
  * socket RTP arrives on (symmetric RTP).
- * The tail bin is parsed from pipelines/audio-aac.pipeline followed by
- * flv-rtmp.pipeline or flv-file.pipeline (or a fakesink when the call is
- * not published).  Streaming threads never touch session state: they post
+ * rtpbin session 0 is the audio, session 1 the video (only when the answer
+ * accepted video), on sockets of their own.  The chains are parsed from
+ * pipelines/ (sipcast-media-chain.h) when the pipeline is built, so
+ * pad-added only links: the audio chain of the codec (RTP → raw audio,
+ * then audio-aac; or with [media] rtmp-audio=copy, G.711 as it is), the
+ * video chain (H.264 passed through, VP8 → H.264), and the FLV tail
+ * (sipcast-flv-tail.h).  A call that is not published decodes its audio
+ * into a fakesink (for its named stream) and gets no video elements.  Streaming threads never touch session state: they post
  * application messages that the bus watch handles on the main context.
  */
 
@@ -50,10 +59,31 @@ enum {
   SIGNAL_SOURCE_ENDED,
   SIGNAL_SOURCE_FAILED,
   SIGNAL_RTP_TIMEOUT,
+  SIGNAL_DTMF_RECEIVED,
+  SIGNAL_VIDEO_SIZE,
   N_SIGNALS
 };
 
 #define MSG_SOURCE_EOS "sipcast-source-eos"
+#define MSG_DTMF "sipcast-dtmf-received"
+#define MSG_VIDEO_CAPS "sipcast-video-caps"
+
+/* A VP8 call's H.264 gets a key frame at least this often, so a player
+ * joining late waits at most that long. */
+#define KEY_FRAME_INTERVAL (2 * GST_SECOND)
+
+/* How long after the start a far end that accepted video has to send some
+ * before the stream goes out without it: flvmux writes nothing until every
+ * one of its pads knows its codec. */
+#define VIDEO_WAIT_MS 2000
+
+/* Whether the video chain was linked to rtpbin or given up on; decided
+ * once, by whichever of pad-added and the wait comes first. */
+enum {
+  VIDEO_WAITING,
+  VIDEO_LINKED,
+  VIDEO_DROPPED,
+};
 
 /* A source mixed into the send direction: its elements (in the pipeline)
  * and the mixer pad it feeds. */
@@ -108,10 +138,20 @@ struct _SipcastMediaSession {
   char *name;
   GSocket *rtp_socket;
   GSocket *rtcp_socket;
+  GSocket *video_rtp_socket;   /* NULL: no video line offered */
+  GSocket *video_rtcp_socket;
 
   GstElement *pipeline;
   GstElement *rtpbin;
-  GstElement *tail;          /* the parsed tail bin, ghost sink pad "sink" */
+  GstElement *tail;          /* the FLV tail bin, or NULL when not published */
+  /* Where rtpbin's pad of the negotiated payload is linked to: the sink
+   * pad of the audio / video chain (NULL when there is none).  Set before
+   * PLAYING, read by pad-added. */
+  GstPad *audio_entry;
+  GstPad *video_entry;
+  GstPad *video_exit;        /* the video chain's src pad, for key frame requests */
+  int video_state;           /* VIDEO_WAITING, atomic */
+  guint video_wait_id;
   guint bus_watch_id;
   guint stop_timeout_id;
 
@@ -119,9 +159,16 @@ struct _SipcastMediaSession {
   guint payload_type;
   guint clock_rate;
   char *encoding_name;
-  char *depayloader;
-  char *decoder;
+  const SipcastCodec *audio_codec;
   int telephone_event_pt;
+  /* Negotiated video, copied from the answer (codec NULL: no video). */
+  const SipcastCodec *video_codec;
+  guint video_payload_type;
+  gboolean video_pli;
+  gboolean video_fir;
+  char *video_profile_level_id;
+  int video_width;
+  int video_height;
 
   /* Send direction: the mixer everything the far end hears goes through,
    * and the RFC 4733 event source (NULL when the far end takes none). */
@@ -129,6 +176,7 @@ struct _SipcastMediaSession {
   GstElement *tx_dtmf;
   GHashTable *sources;       /* id → Source */
   GString *dtmf_pending;     /* digits queued, first one playing or next */
+  GString *dtmf_received;    /* digits the far end sent, in order */
   gboolean dtmf_tone_on;
   guint dtmf_timeout_id;
 
@@ -138,14 +186,17 @@ struct _SipcastMediaSession {
   gboolean stopping;
   gboolean finished;
   SipcastRtmpStatus rtmp_status;
+  char *rtmp_status_info;    /* why the RTMP stream is not active, or NULL */
 
   /* Following the far end once started (sipcast_media_session_follow_remote):
    * where our RTP goes, hold, RTP inactivity.  NULL before. */
   Remote *remote;
-  char *rtmp_status_info;    /* why the RTMP stream is not active, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
+
+static GstElement *add_element (GstBin *bin, const char *factory, const char *name,
+                                GError **error);
 
 /* @reason: why (a failed attempt), or NULL to keep the last one; it is
  * cleared when the stream becomes active. */
@@ -205,6 +256,10 @@ teardown_pipeline (SipcastMediaSession *self)
     self->rtpbin = NULL;
     self->tail = NULL;
   }
+  g_clear_handle_id (&self->video_wait_id, g_source_remove);
+  gst_clear_object (&self->audio_entry);
+  gst_clear_object (&self->video_entry);
+  gst_clear_object (&self->video_exit);
 }
 
 static void
@@ -321,6 +376,45 @@ find_source_of (SipcastMediaSession *self,
   return NULL;
 }
 
+/* Asks the far end for a key frame (RTCP FIR or PLI, as its SDP allows:
+ * rtpsession turns the upstream force-key-unit event into one) or, for
+ * VP8, the H.264 encoder for one: a player that just connected can
+ * start decoding at once. */
+static void
+request_key_frame (SipcastMediaSession *self)
+{
+  if (self->video_exit == NULL)
+    return;
+  g_debug ("%s: asking for a key frame", self->name);
+  gst_pad_send_event (self->video_exit,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                   TRUE, 0));
+}
+
+/* Main context: what the streaming threads found in the media. */
+static void
+handle_media_message (SipcastMediaSession *self,
+                      const GstStructure  *s)
+{
+  if (gst_structure_has_name (s, MSG_DTMF)) {
+    const char *digit = gst_structure_get_string (s, "digit");
+
+    g_string_append (self->dtmf_received, digit);
+    g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit);
+  } else if (gst_structure_has_name (s, MSG_VIDEO_CAPS)) {
+    int width = 0, height = 0;
+
+    gst_structure_get_int (s, "width", &width);
+    gst_structure_get_int (s, "height", &height);
+    if (width == self->video_width && height == self->video_height)
+      return;
+    g_message ("%s: video %dx%d", self->name, width, height);
+    self->video_width = width;
+    self->video_height = height;
+    g_signal_emit (self, signals[SIGNAL_VIDEO_SIZE], 0);
+  }
+}
+
 static gboolean
 bus_cb (GstBus     *bus,
         GstMessage *message,
@@ -334,6 +428,7 @@ bus_cb (GstBus     *bus,
 
     if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE)) {
       set_rtmp_status (self, SIPCAST_RTMP_STATUS_ACTIVE, NULL);
+      request_key_frame (self);
       dump_graph (self, "active");
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_STATUS)) {
       int status = SIPCAST_RTMP_STATUS_WAIT;
@@ -354,6 +449,8 @@ bus_cb (GstBus     *bus,
 
       gst_structure_get_uint64 (s, "end", &end);
       source_reached_eos (self, id, end);
+    } else {
+      handle_media_message (self, s);
     }
     break;
   }
@@ -434,9 +531,38 @@ telephone_event_rate (void)
 
 static GstCaps *
 caps_for_pt (SipcastMediaSession *self,
+             guint                session,
              guint                pt)
 {
-  if (pt == self->payload_type) {
+  if (session == 1) {
+    GstCaps *caps;
+
+    if (self->video_codec == NULL || pt != self->video_payload_type)
+      return NULL;
+    caps = gst_caps_new_simple ("application/x-rtp",
+                                "media", G_TYPE_STRING, "video",
+                                "payload", G_TYPE_INT, (int) pt,
+                                "clock-rate", G_TYPE_INT, (int) self->video_codec->clock_rate,
+                                "encoding-name", G_TYPE_STRING, self->video_codec->encoding_name,
+                                NULL);
+    if (self->video_profile_level_id != NULL)
+      gst_caps_set_simple (caps, "profile-level-id", G_TYPE_STRING,
+                           self->video_profile_level_id, NULL);
+    if (self->video_codec->packetization_mode >= 0) {
+      g_autofree char *mode = g_strdup_printf ("%d", self->video_codec->packetization_mode);
+
+      gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, mode, NULL);
+    }
+    /* rtpsession sends a key frame request only in the form the far end
+     * listed (a present field counts, whatever its value): FIR when the
+     * request wants all headers and FIR is there, else PLI. */
+    if (self->video_pli)
+      gst_caps_set_simple (caps, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL);
+    if (self->video_fir)
+      gst_caps_set_simple (caps, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
+    return caps;
+  }
+  if (self->audio_codec != NULL && pt == self->payload_type) {
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
@@ -461,7 +587,7 @@ request_pt_map_cb (GstElement *rtpbin,
                    guint       pt,
                    gpointer    user_data)
 {
-  return caps_for_pt (SIPCAST_MEDIA_SESSION (user_data), pt);
+  return caps_for_pt (SIPCAST_MEDIA_SESSION (user_data), session, pt);
 }
 
 /* On the decoder's streaming thread: the named stream gets the decoded
@@ -485,9 +611,144 @@ stream_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
-/* Runs on a streaming thread: only builds and links elements, which is
- * what pad-added is for; no session state but the immutable codec info
- * and the tail (set before PLAYING) is read. */
+/* RFC 4733 §2.3: the DTMF events 0-15. */
+static const char dtmf_digits[] = "0123456789*#ABCD";
+
+/* What the telephone-event probe remembers between packets of its one
+ * streaming thread. */
+typedef struct {
+  guint32 last_timestamp;
+  gboolean seen;
+} DtmfProbe;
+
+/* On the streaming thread of the telephone-event payload: one digit per
+ * event, that is per RTP timestamp (the start packet, its updates and the
+ * three end packets all carry the event's start time, RFC 4733 §2.5),
+ * posted for the main context. */
+static GstPadProbeReturn
+dtmf_probe (GstPad          *pad,
+            GstPadProbeInfo *info,
+            gpointer         user_data)
+{
+  DtmfProbe *probe = user_data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstElement *parent;
+  guint32 timestamp;
+  guint8 event = 0xff;
+
+  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
+    return GST_PAD_PROBE_OK;
+  timestamp = gst_rtp_buffer_get_timestamp (&rtp);
+  if (gst_rtp_buffer_get_payload_len (&rtp) >= 4)
+    event = ((const guint8 *) gst_rtp_buffer_get_payload (&rtp))[0];
+  gst_rtp_buffer_unmap (&rtp);
+
+  if (event >= strlen (dtmf_digits) || (probe->seen && timestamp == probe->last_timestamp))
+    return GST_PAD_PROBE_OK;
+  probe->seen = TRUE;
+  probe->last_timestamp = timestamp;
+
+  parent = gst_pad_get_parent_element (pad);
+  if (parent != NULL) {
+    char digit[2] = { dtmf_digits[event], '\0' };
+
+    gst_element_post_message (parent,
+        gst_message_new_application (GST_OBJECT (parent),
+                                     gst_structure_new (MSG_DTMF, "digit", G_TYPE_STRING,
+                                                        digit, NULL)));
+    gst_object_unref (parent);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* On the video chain's streaming thread: the size of the video as it goes
+ * to FLV, at the start and whenever it changes. */
+static GstPadProbeReturn
+video_caps_probe (GstPad          *pad,
+                  GstPadProbeInfo *info,
+                  gpointer         user_data)
+{
+  GstElement *pipeline = GST_ELEMENT (user_data);
+  GstCaps *caps;
+  const GstStructure *s;
+  int width = 0, height = 0;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+  s = gst_caps_get_structure (caps, 0);
+  if (gst_structure_get_int (s, "width", &width) && gst_structure_get_int (s, "height", &height))
+    gst_element_post_message (pipeline,
+        gst_message_new_application (GST_OBJECT (pipeline),
+                                     gst_structure_new (MSG_VIDEO_CAPS,
+                                                        "width", G_TYPE_INT, width,
+                                                        "height", G_TYPE_INT, height,
+                                                        NULL)));
+  return GST_PAD_PROBE_OK;
+}
+
+/* On the H.264 encoder's streaming thread (VP8 calls): a key frame at
+ * least every KEY_FRAME_INTERVAL of stream time.  @user_data holds the
+ * running time of the last one asked for. */
+static GstPadProbeReturn
+key_frame_interval_probe (GstPad          *pad,
+                          GstPadProbeInfo *info,
+                          gpointer         user_data)
+{
+  GstClockTime *last = user_data;
+  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+  if (!GST_CLOCK_TIME_IS_VALID (pts))
+    return GST_PAD_PROBE_OK;
+  if (GST_CLOCK_TIME_IS_VALID (*last) && pts < *last + KEY_FRAME_INTERVAL)
+    return GST_PAD_PROBE_OK;
+  /* The first frame is a key frame anyway: start counting there. */
+  if (GST_CLOCK_TIME_IS_VALID (*last))
+    gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit (
+                                 pts, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
+  *last = pts;
+  return GST_PAD_PROBE_OK;
+}
+
+/* On the thread of whoever asks (flvmux, when it starts): a chain whose
+ * RTP has not arrived yet has no upstream to ask, and a muxer that gets no
+ * answer from one pad runs as if nothing were live, waiting for a buffer
+ * on every pad.  A far end that never sends the video it accepted (or
+ * stops sending it) would then hold back the audio.  So an unlinked chain
+ * answers for the rtpbin it will be linked to: live, with the jitter
+ * buffer's latency; once linked, rtpbin answers. */
+static GstPadProbeReturn
+live_latency_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  /* @pad is the ghost pad's internal pad; the ghost pad is its parent. */
+  GstPad *ghost = GST_PAD (GST_OBJECT_PARENT (pad));
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || ghost == NULL || gst_pad_is_linked (ghost))
+    return GST_PAD_PROBE_OK;
+  gst_query_set_latency (query, TRUE, self->config->jitterbuffer_latency * GST_MSECOND,
+                         GST_CLOCK_TIME_NONE);
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* A fakesink in the pipeline, for RTP (or audio) nobody publishes. */
+static GstPad *
+add_fakesink (SipcastMediaSession *self)
+{
+  GstElement *fakesink = gst_element_factory_make ("fakesink", NULL);
+
+  g_object_set (fakesink, "async", FALSE, "sync", FALSE, NULL);
+  gst_bin_add (GST_BIN (self->pipeline), fakesink);
+  gst_element_sync_state_with_parent (fakesink);
+  return gst_element_get_static_pad (fakesink, "sink");
+}
+
+/* Runs on a streaming thread: only links (and for payloads we do not
+ * publish, adds a fakesink), which is what pad-added is for; no session
+ * state but what was set before PLAYING is read. */
 static void
 pad_added_cb (GstElement *rtpbin,
               GstPad     *pad,
@@ -496,102 +757,220 @@ pad_added_cb (GstElement *rtpbin,
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
   g_autofree char *pad_name = gst_pad_get_name (pad);
   guint session, ssrc, pt;
-  GstElement *depay = NULL, *decoder = NULL, *fakesink;
-  g_autoptr (GstPad) tail_pad = NULL;
+  GstPad *entry = NULL;
   g_autoptr (GstPad) sinkpad = NULL;
 
   if (sscanf (pad_name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
     return;
 
-  g_debug ("%s: RTP from SSRC %08x, payload type %u", self->name, ssrc, pt);
+  g_debug ("%s: RTP session %u from SSRC %08x, payload type %u", self->name, session, ssrc, pt);
 
-  if (pt == self->payload_type) {
-    tail_pad = gst_element_get_static_pad (self->tail, "sink");
-    /* A second SSRC with the same payload (a far end restarting its
-     * stream) cannot be linked to the same tail; drop it. */
-    if (!gst_pad_is_linked (tail_pad)) {
-      depay = gst_element_factory_make (self->depayloader, "audio_depay");
-      decoder = gst_element_factory_make (self->decoder, "audio_decoder");
-    }
-  }
+  if (session == 0 && self->audio_codec != NULL && pt == self->payload_type)
+    entry = self->audio_entry;
+  else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type &&
+           g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_LINKED))
+    entry = self->video_entry;  /* only ever cleared once VIDEO_DROPPED */
 
-  if (depay != NULL && decoder != NULL) {
-    gst_bin_add_many (GST_BIN (self->pipeline), depay, decoder, NULL);
-    gst_element_link (depay, decoder);
-    sinkpad = gst_element_get_static_pad (depay, "sink");
-    {
-      g_autoptr (GstPad) decoder_src = gst_element_get_static_pad (decoder, "src");
-
-      if (self->stream != NULL)
-        gst_pad_add_probe (decoder_src,
-                           GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                           stream_probe, g_object_ref (self->stream), g_object_unref);
-      gst_pad_link (decoder_src, tail_pad);
-    }
-    gst_element_sync_state_with_parent (decoder);
-    gst_element_sync_state_with_parent (depay);
+  /* A second SSRC with the same payload (a far end restarting its
+   * stream) cannot be linked to the same chain; it is dropped. */
+  if (entry != NULL && !gst_pad_is_linked (entry)) {
+    sinkpad = gst_object_ref (entry);
   } else {
-    /* telephone-event and anything unexpected: consumed, not published.
-     * (Either element may exist alone when the other's plugin is
-     * missing: sink the floating reference before dropping it.) */
-    if (depay != NULL)
-      gst_object_unref (gst_object_ref_sink (depay));
-    if (decoder != NULL)
-      gst_object_unref (gst_object_ref_sink (decoder));
-    fakesink = gst_element_factory_make ("fakesink", NULL);
-    g_object_set (fakesink, "async", FALSE, "sync", FALSE, NULL);
-    gst_bin_add (GST_BIN (self->pipeline), fakesink);
-    gst_element_sync_state_with_parent (fakesink);
-    sinkpad = gst_element_get_static_pad (fakesink, "sink");
+    sinkpad = add_fakesink (self);
+    if (session == 0 && (int) pt == self->telephone_event_pt)
+      gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
+                         g_new0 (DtmfProbe, 1), g_free);
   }
 
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
     g_warning ("%s: could not link %s", self->name, pad_name);
 }
 
-/* The published tail: the AAC encoder (pipelines/audio-aac.pipeline) in
- * front of the FLV tail, behind one ghost pad "sink" for the decoder. */
+/* On the internal side of the chain's ghost sink pad (the pad rtpbin's
+ * is linked to): queries from inside the chain reach it even while the
+ * ghost pad has no peer, where they would fail without a probe seeing
+ * them. */
+static void
+add_live_latency_probe (SipcastMediaSession *self,
+                        GstElement          *chain)
+{
+  g_autoptr (GstPad) ghost = gst_element_get_static_pad (chain, "sink");
+  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
+
+  gst_pad_add_probe (GST_PAD (internal), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe,
+                     self, NULL);
+}
+
+/* Adds the chain of pipelines/@kind.pipeline to the pipeline; NULL (with
+ * @error set) when it does not parse. */
+static GstElement *
+add_chain (SipcastMediaSession  *self,
+           const char           *kind,
+           const char           *name,
+           GError              **error)
+{
+  GstElement *chain = sipcast_media_chain_new (kind, self->config, error);
+
+  if (chain == NULL)
+    return NULL;
+  gst_element_set_name (chain, name);
+  gst_bin_add (GST_BIN (self->pipeline), chain);
+  /* The bin holds it now; ours was the only other reference. */
+  gst_object_unref (chain);
+  return chain;
+}
+
+static gboolean
+link_or_fail (GstElement  *src,
+              const char  *src_pad,
+              GstElement  *sink,
+              const char  *sink_pad,
+              GError     **error)
+{
+  if (!gst_element_link_pads (src, src_pad, sink, sink_pad)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("Could not link %s to %s"), GST_OBJECT_NAME (src), GST_OBJECT_NAME (sink));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The audio side from RTP to the tail: the codec's chain, then AAC; or
+ * with rtmp-audio=copy for G.711, the RTP payload as it is (plus a decoder
+ * into a fakesink when a named stream wants the audio).  Not published:
+ * decoded for the named stream only. */
+static gboolean
+build_audio_branch (SipcastMediaSession  *self,
+                    GError              **error)
+{
+  const SipcastCodec *codec = self->audio_codec;
+  gboolean copy = self->tail != NULL && self->config->rtmp_audio_copy &&
+                  codec->copy_pipeline != NULL;
+  GstElement *chain, *aac;
+  g_autoptr (GstPad) chain_src = NULL;
+
+  if (self->tail != NULL && self->config->rtmp_audio_copy && !copy)
+    g_message ("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC",
+               self->name, codec->encoding_name);
+
+  chain = add_chain (self, sipcast_media_chain_for_codec (codec, copy), "audio_chain", error);
+  if (chain == NULL)
+    return FALSE;
+  self->audio_entry = gst_element_get_static_pad (chain, "sink");
+  chain_src = gst_element_get_static_pad (chain, "src");
+  if (self->tail != NULL)
+    add_live_latency_probe (self, chain);
+
+  if (copy) {
+    GstElement *tee, *decoder;
+    g_autoptr (GstPad) decoder_src = NULL;
+    g_autoptr (GstPad) fakesink = NULL;
+
+    if (self->stream == NULL)
+      return link_or_fail (chain, "src", self->tail, "audio", error);
+
+    /* The named stream takes raw audio. */
+    if ((tee = add_element (GST_BIN (self->pipeline), "tee", "audio_tee", error)) == NULL ||
+        (decoder = add_element (GST_BIN (self->pipeline), codec->decoder, "audio_decoder",
+                                error)) == NULL)
+      return FALSE;
+    fakesink = add_fakesink (self);
+    decoder_src = gst_element_get_static_pad (decoder, "src");
+    gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       stream_probe, g_object_ref (self->stream), g_object_unref);
+    return link_or_fail (chain, "src", tee, NULL, error) &&
+           link_or_fail (tee, "src_%u", self->tail, "audio", error) &&
+           link_or_fail (tee, "src_%u", decoder, NULL, error) &&
+           gst_pad_link (decoder_src, fakesink) == GST_PAD_LINK_OK;
+  }
+
+  if (self->stream != NULL)
+    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       stream_probe, g_object_ref (self->stream), g_object_unref);
+
+  if (self->tail == NULL) {
+    g_autoptr (GstPad) fakesink = add_fakesink (self);
+
+    return gst_pad_link (chain_src, fakesink) == GST_PAD_LINK_OK;
+  }
+
+  aac = add_chain (self, "audio-aac", "audio_aac", error);
+  return aac != NULL &&
+         link_or_fail (chain, "src", aac, "sink", error) &&
+         link_or_fail (aac, "src", self->tail, "audio", error);
+}
+
+/* The video side from RTP to the tail (published calls only). */
+static gboolean
+build_video_branch (SipcastMediaSession  *self,
+                    GError              **error)
+{
+  GstElement *chain, *encoder;
+
+  chain = add_chain (self, sipcast_media_chain_for_codec (self->video_codec, FALSE),
+                     "video_chain", error);
+  if (chain == NULL)
+    return FALSE;
+  self->video_entry = gst_element_get_static_pad (chain, "sink");
+  self->video_exit = gst_element_get_static_pad (chain, "src");
+  add_live_latency_probe (self, chain);
+  gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     video_caps_probe, self->pipeline, NULL);
+
+  encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
+  if (encoder != NULL) {
+    g_autoptr (GstPad) encoder_sink = gst_element_get_static_pad (encoder, "sink");
+    GstClockTime *last = g_new (GstClockTime, 1);
+
+    *last = GST_CLOCK_TIME_NONE;
+    gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER, key_frame_interval_probe,
+                       last, g_free);
+    gst_object_unref (encoder);
+  }
+  return link_or_fail (chain, "src", self->tail, "video", error);
+}
+
+/* No video came: the tail's video pad goes (flvmux then writes the audio
+ * alone), and the video chain with it. */
+static gboolean
+video_wait_cb (gpointer user_data)
+{
+  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  g_autoptr (GstPad) ghost = NULL;
+  g_autoptr (GstPad) mux_pad = NULL;
+  g_autoptr (GstElement) mux = NULL;
+  g_autoptr (GstElement) chain = NULL;
+
+  self->video_wait_id = 0;
+  if (!g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_DROPPED))
+    return G_SOURCE_REMOVE;
+
+  g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
+  ghost = gst_element_get_static_pad (self->tail, "video");
+  mux_pad = gst_ghost_pad_get_target (GST_GHOST_PAD (ghost));
+  mux = gst_pad_get_parent_element (mux_pad);
+  chain = gst_pad_get_parent_element (self->video_exit);
+
+  gst_pad_unlink (self->video_exit, ghost);
+  gst_element_remove_pad (self->tail, ghost);
+  gst_element_release_request_pad (mux, mux_pad);
+
+  gst_element_set_locked_state (chain, TRUE);
+  gst_element_set_state (chain, GST_STATE_NULL);
+  gst_bin_remove (GST_BIN (self->pipeline), chain);
+  gst_clear_object (&self->video_entry);
+  gst_clear_object (&self->video_exit);
+  return G_SOURCE_REMOVE;
+}
+
 static GstElement *
 build_tail (SipcastMediaSession        *self,
             const SipcastPublishTarget *target,
+            gboolean                    audio,
+            gboolean                    video,
             GError                    **error)
 {
-  g_autoptr (GstElement) encoder = NULL;
-  g_autoptr (GstElement) flv = NULL;
-  g_autoptr (GstPad) encoder_src = NULL;
-  g_autoptr (GstPad) encoder_sink = NULL;
-  g_autoptr (GstPad) flv_audio = NULL;
-  GstElement *bin;
-
-  if (target == NULL) {
-    /* Not published: nothing to encode. */
-    bin = gst_parse_bin_from_description ("fakesink name=sink sync=false async=false",
-                                          TRUE, error);
-    return bin != NULL ? gst_object_ref_sink (bin) : NULL;
-  }
-
-  encoder = sipcast_flv_tail_new_aac_encoder (self->config, error);
-  if (encoder == NULL)
-    return NULL;
-  flv = sipcast_flv_tail_new (self->config, target, TRUE, FALSE, error);
-  if (flv == NULL)
-    return NULL;
-  gst_object_set_name (GST_OBJECT (encoder), "audio_aac");
-  gst_object_set_name (GST_OBJECT (flv), "flv_tail");
-
-  bin = gst_object_ref_sink (gst_bin_new (NULL));
-  gst_bin_add_many (GST_BIN (bin), encoder, flv, NULL);
-  encoder_src = gst_element_get_static_pad (encoder, "src");
-  flv_audio = gst_element_get_static_pad (flv, "audio");
-  if (gst_pad_link (encoder_src, flv_audio) != GST_PAD_LINK_OK) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                         _("Could not link the AAC encoder to the FLV tail"));
-    gst_object_unref (bin);
-    return NULL;
-  }
-  encoder_sink = gst_element_get_static_pad (encoder, "sink");
-  gst_element_add_pad (bin, gst_ghost_pad_new ("sink", encoder_sink));
-  return bin;
+  return sipcast_flv_tail_new (self->config, target, audio, video, error);
 }
 
 /* A new element from @factory, named after its role, added to @bin. */
@@ -721,6 +1100,8 @@ sipcast_media_session_dispose (GObject *object)
   teardown_pipeline (self);
   g_clear_object (&self->rtp_socket);
   g_clear_object (&self->rtcp_socket);
+  g_clear_object (&self->video_rtp_socket);
+  g_clear_object (&self->video_rtcp_socket);
   g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->dispose (object);
@@ -733,12 +1114,12 @@ sipcast_media_session_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->encoding_name);
-  g_free (self->depayloader);
-  g_free (self->decoder);
+  g_free (self->video_profile_level_id);
   g_free (self->rtmp_status_info);
+  g_clear_pointer (&self->remote, remote_free);
+  g_string_free (self->dtmf_received, TRUE);
   g_string_free (self->dtmf_pending, TRUE);
   g_hash_table_unref (self->sources);
-  g_clear_pointer (&self->remote, remote_free);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -794,6 +1175,14 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
   signals[SIGNAL_RTP_TIMEOUT] =
     g_signal_new ("rtp-timeout", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* A telephone-event (RFC 4733) arrived from the far end: the digit. */
+  signals[SIGNAL_DTMF_RECEIVED] =
+    g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* The published video's width and height changed (the getters say). */
+  signals[SIGNAL_VIDEO_SIZE] =
+    g_signal_new ("video-size-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /* The pipeline is gone; the FLV stream is complete if it could be. */
   signals[SIGNAL_FINISHED] =
     g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -805,6 +1194,7 @@ sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
   self->dtmf_pending = g_string_new (NULL);
+  self->dtmf_received = g_string_new (NULL);
   self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, source_free);
 }
 
@@ -841,102 +1231,141 @@ sipcast_media_session_get_rtp_port (SipcastMediaSession *self)
   return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
 }
 
+/* udpsrc on @rtp and @rtcp into rtpbin session @session, its RTCP out to
+ * @address:@rtcp_port from @rtcp (symmetric, so NATed far ends and strict
+ * ones see reports from where they send theirs). */
+static gboolean
+add_rtp_session (SipcastMediaSession  *self,
+                 guint                 session,
+                 GSocket              *rtp,
+                 GSocket              *rtcp,
+                 const char           *address,
+                 guint                 rtcp_port,
+                 GError              **error)
+{
+  const char *prefix = session == 0 ? "" : "video_";
+  g_autofree char *rtp_name = g_strconcat (prefix, "rtp_src", NULL);
+  g_autofree char *rtcp_name = g_strconcat (prefix, "rtcp_src", NULL);
+  g_autofree char *sink_name = g_strconcat (prefix, "rtcp_sink", NULL);
+  g_autofree char *rtp_pad = g_strdup_printf ("recv_rtp_sink_%u", session);
+  g_autofree char *rtcp_in = g_strdup_printf ("recv_rtcp_sink_%u", session);
+  g_autofree char *rtcp_out = g_strdup_printf ("send_rtcp_src_%u", session);
+  GstElement *rtp_src, *rtcp_src, *rtcp_sink;
+  GstBin *bin = GST_BIN (self->pipeline);
+
+  if ((rtp_src = add_element (bin, "udpsrc", rtp_name, error)) == NULL ||
+      (rtcp_src = add_element (bin, "udpsrc", rtcp_name, error)) == NULL ||
+      (rtcp_sink = add_element (bin, "udpsink", sink_name, error)) == NULL)
+    return FALSE;
+
+  g_object_set (rtp_src, "socket", rtp, "close-socket", FALSE, NULL);
+  /* The call's silence is the audio's: udpsrc reports it itself (see
+   * follow_remote); set before PLAYING, as its wait picks a new value up
+   * only per packet. */
+  if (session == 0)
+    g_object_set (rtp_src, "timeout", (guint64) self->config->rtp_timeout * GST_SECOND, NULL);
+  g_object_set (rtcp_src, "socket", rtcp, "close-socket", FALSE, NULL);
+  g_object_set (rtcp_sink, "socket", rtcp, "close-socket", FALSE,
+                "host", address, "port", (int) rtcp_port,
+                "sync", FALSE, "async", FALSE, NULL);
+
+  return link_or_fail (rtp_src, "src", self->rtpbin, rtp_pad, error) &&
+         link_or_fail (rtcp_src, "src", self->rtpbin, rtcp_in, error) &&
+         link_or_fail (self->rtpbin, rtcp_out, rtcp_sink, "sink", error);
+}
+
 gboolean
 sipcast_media_session_start (SipcastMediaSession        *self,
                              const SipcastSdpMedia      *audio,
+                             const SipcastSdpMedia      *video,
                              const SipcastPublishTarget *target,
                              SipcastStream              *stream,
                              GError                    **error)
 {
   g_autofree char *pipeline_name = NULL;
-  GstElement *rtp_src, *rtcp_src, *rtcp_sink;
-  g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstPad) rtp_sink = NULL;
-  g_autoptr (GstPad) rtcp_in = NULL;
-  g_autoptr (GstPad) rtcp_out = NULL;
-  g_autoptr (GstPad) src_pad = NULL;
-  g_autoptr (GstElement) tail = NULL;
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
-  g_return_val_if_fail (audio != NULL && audio->codec != NULL, FALSE);
+  g_return_val_if_fail (audio == NULL || audio->codec != NULL, FALSE);
+  g_return_val_if_fail (video == NULL || video->codec != NULL, FALSE);
+  g_return_val_if_fail (audio != NULL || video != NULL, FALSE);
   g_return_val_if_fail (self->pipeline == NULL && !self->stopping, FALSE);
 
-  self->payload_type = audio->payload_type;
-  self->clock_rate = audio->codec->clock_rate;
-  self->encoding_name = g_strdup (audio->codec->encoding_name);
-  self->depayloader = g_strdup (audio->codec->depayloader);
-  self->decoder = g_strdup (audio->codec->decoder);
-  self->telephone_event_pt = audio->telephone_event_pt;
-  self->publishing = target != NULL;
-  g_set_object (&self->stream, stream);
-
-  tail = build_tail (self, target, error);
-  if (tail == NULL)
-    return FALSE;
-  gst_element_set_name (tail, "tail");
-
-  pipeline_name = g_strdup_printf ("call-%s", self->name);
-  self->pipeline = gst_pipeline_new (pipeline_name);
-
-  rtp_src = gst_element_factory_make ("udpsrc", "rtp_src");
-  rtcp_src = gst_element_factory_make ("udpsrc", "rtcp_src");
-  rtcp_sink = gst_element_factory_make ("udpsink", "rtcp_sink");
-  self->rtpbin = gst_element_factory_make ("rtpbin", "rtpbin");
-  if (rtp_src == NULL || rtcp_src == NULL || rtcp_sink == NULL || self->rtpbin == NULL) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                 _("GStreamer RTP elements are missing (gst-plugins-good)"));
-    gst_clear_object (&rtp_src);
-    gst_clear_object (&rtcp_src);
-    gst_clear_object (&rtcp_sink);
-    gst_clear_object (&self->rtpbin);
-    teardown_pipeline (self);
+  /* Video is received only to be published, and only on the sockets the
+   * offer named. */
+  if (target == NULL || self->video_rtp_socket == NULL)
+    video = NULL;
+  if (audio == NULL && video == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
     return FALSE;
   }
 
-  caps = caps_for_pt (self, self->payload_type);
-  /* "timeout": udpsrc reports silence itself (see follow_remote); set
-   * before PLAYING, as its wait picks a new value up only per packet. */
-  g_object_set (rtp_src, "socket", self->rtp_socket, "close-socket", FALSE,
-                "caps", caps, "timeout", (guint64) self->config->rtp_timeout * GST_SECOND,
-                NULL);
-  g_object_set (rtcp_src, "socket", self->rtcp_socket, "close-socket", FALSE, NULL);
-  /* RTCP goes out from our RTCP port (symmetric), so NATed far ends and
-   * strict ones see reports from where they send theirs. */
-  g_object_set (rtcp_sink, "socket", self->rtcp_socket, "close-socket", FALSE,
-                "host", audio->address, "port", (int) audio->rtcp_port,
-                "sync", FALSE, "async", FALSE, NULL);
+  if (audio != NULL) {
+    self->audio_codec = audio->codec;
+    self->payload_type = audio->payload_type;
+    self->clock_rate = audio->codec->clock_rate;
+    self->encoding_name = g_strdup (audio->codec->encoding_name);
+    self->telephone_event_pt = audio->telephone_event_pt;
+  }
+  if (video != NULL) {
+    self->video_codec = video->codec;
+    self->video_payload_type = video->payload_type;
+    self->video_pli = video->has_pli;
+    self->video_fir = video->has_fir;
+    self->video_profile_level_id = g_strdup (video->profile_level_id);
+  }
+  self->publishing = target != NULL;
+  g_set_object (&self->stream, stream);
+
+  pipeline_name = g_strdup_printf ("call-%s", self->name);
+  self->pipeline = gst_object_ref_sink (gst_pipeline_new (pipeline_name));
+
+  self->rtpbin = add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
+  if (self->rtpbin == NULL)
+    goto fail;
   g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
                 "autoremove", TRUE, NULL);
-
-  gst_bin_add_many (GST_BIN (self->pipeline), rtp_src, rtcp_src, rtcp_sink,
-                    self->rtpbin, tail, NULL);
-  self->tail = tail;
-
   g_signal_connect_object (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb),
                            self, 0);
   g_signal_connect_object (self->rtpbin, "pad-added", G_CALLBACK (pad_added_cb), self, 0);
 
-  rtp_sink = gst_element_request_pad_simple (self->rtpbin, "recv_rtp_sink_0");
-  src_pad = gst_element_get_static_pad (rtp_src, "src");
-  gst_pad_link (src_pad, rtp_sink);
-  gst_clear_object (&src_pad);
+  if (self->publishing) {
+    self->tail = build_tail (self, target, audio != NULL, video != NULL, error);
+    if (self->tail == NULL)
+      goto fail;
+    gst_element_set_name (self->tail, "tail");
+    gst_bin_add (GST_BIN (self->pipeline), self->tail);
+    /* The pipeline holds it now. */
+    gst_object_unref (self->tail);
+  }
 
-  rtcp_in = gst_element_request_pad_simple (self->rtpbin, "recv_rtcp_sink_0");
-  src_pad = gst_element_get_static_pad (rtcp_src, "src");
-  gst_pad_link (src_pad, rtcp_in);
-  gst_clear_object (&src_pad);
+  if (audio != NULL) {
+    if (!add_rtp_session (self, 0, self->rtp_socket, self->rtcp_socket,
+                          audio->address, audio->rtcp_port, error) ||
+        !build_audio_branch (self, error))
+      goto fail;
+    /* A far end that only sends (sendonly/inactive) gets nothing back. */
+    if (audio->codec->encoder != NULL && audio->port != 0 &&
+        (audio->direction == SIPCAST_SDP_SENDRECV || audio->direction == SIPCAST_SDP_RECVONLY) &&
+        !build_send_path (self, audio, error))
+      goto fail;
+  }
 
-  rtcp_out = gst_element_request_pad_simple (self->rtpbin, "send_rtcp_src_0");
-  src_pad = gst_element_get_static_pad (rtcp_sink, "sink");
-  gst_pad_link (rtcp_out, src_pad);
+  if (video != NULL) {
+    g_autoptr (GstElement) rtp_session = NULL;
 
-  /* A far end that only sends (sendonly/inactive) gets nothing back. */
-  if (audio->codec->encoder != NULL && audio->port != 0 &&
-      (audio->direction == SIPCAST_SDP_SENDRECV || audio->direction == SIPCAST_SDP_RECVONLY) &&
-      !build_send_path (self, audio, error)) {
-    teardown_pipeline (self);
-    return FALSE;
+    if (!add_rtp_session (self, 1, self->video_rtp_socket, self->video_rtcp_socket,
+                          video->address, video->rtcp_port, error) ||
+        !build_video_branch (self, error))
+      goto fail;
+    self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
+    /* AVPF (RFC 4585) for the video session: a key frame request goes out
+     * at once as early RTCP, not with the next regular report seconds
+     * later. */
+    g_signal_emit_by_name (self->rtpbin, "get-session", 1, &rtp_session);
+    if (rtp_session != NULL)
+      gst_util_set_object_arg (G_OBJECT (rtp_session), "rtp-profile", "avpf");
   }
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
@@ -962,13 +1391,16 @@ sipcast_media_session_start (SipcastMediaSession        *self,
 
   dump_graph (self, "start");
   return TRUE;
+
+fail:
+  dump_graph (self, "error");
+  teardown_pipeline (self);
+  return FALSE;
 }
 
 void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
-  g_autoptr (GstPad) tail_pad = NULL;
-
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
 
   if (self->stopping)
@@ -980,11 +1412,12 @@ sipcast_media_session_stop (SipcastMediaSession *self)
     return;
   }
 
-  /* EOS into the tail, not into the sources: it must reach the muxer even
-   * when the far end never sent a packet (then rtpbin has no src pad to
-   * carry it). */
-  tail_pad = gst_element_get_static_pad (self->tail, "sink");
-  if (!self->publishing || !gst_pad_send_event (tail_pad, gst_event_new_eos ())) {
+  /* EOS into the chains, not into the sources: it must reach the muxer
+   * even when the far end never sent a packet (then rtpbin has no src pad
+   * to carry it), and it drains the encoders on its way. */
+  if (!self->publishing ||
+      (self->audio_entry != NULL && !gst_pad_send_event (self->audio_entry, gst_event_new_eos ())) ||
+      (self->video_entry != NULL && !gst_pad_send_event (self->video_entry, gst_event_new_eos ()))) {
     finish (self);
     return;
   }
@@ -1214,6 +1647,69 @@ sipcast_media_session_get_rtmp_status (SipcastMediaSession *self)
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), SIPCAST_RTMP_STATUS_NONE);
   return self->rtmp_status;
+}
+
+void
+sipcast_media_session_set_video_sockets (SipcastMediaSession *self,
+                                         GSocket             *rtp,
+                                         GSocket             *rtcp)
+{
+  g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
+  g_return_if_fail (G_IS_SOCKET (rtp) && G_IS_SOCKET (rtcp));
+  g_return_if_fail (self->pipeline == NULL);
+
+  g_set_object (&self->video_rtp_socket, rtp);
+  g_set_object (&self->video_rtcp_socket, rtcp);
+}
+
+guint
+sipcast_media_session_get_video_rtp_port (SipcastMediaSession *self)
+{
+  g_autoptr (GSocketAddress) address = NULL;
+
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), 0);
+
+  if (self->video_rtp_socket == NULL)
+    return 0;
+  address = g_socket_get_local_address (self->video_rtp_socket, NULL);
+  if (address == NULL)
+    return 0;
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+}
+
+const char *
+sipcast_media_session_get_dtmf_received (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
+  return self->dtmf_received->str;
+}
+
+gboolean
+sipcast_media_session_get_video_size (SipcastMediaSession *self,
+                                      int                 *width,
+                                      int                 *height)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+
+  if (self->video_width <= 0 || self->video_height <= 0)
+    return FALSE;
+  *width = self->video_width;
+  *height = self->video_height;
+  return TRUE;
+}
+
+gboolean
+sipcast_media_session_has_video (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+  return self->video_codec != NULL;
+}
+
+const char *
+sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
+  return self->rtmp_status_info;
 }
 
 /* ---- following the far end: where RTP goes, hold, RTP inactivity ----
@@ -1583,11 +2079,4 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
     set_destination (self, audio->address, audio->port, audio->rtcp_port);
   }
   return TRUE;
-}
-
-const char *
-sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self)
-{
-  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
-  return self->rtmp_status_info;
 }

@@ -3,9 +3,10 @@
 
 /*
  * The per-call GStreamer pipeline: RTP in from the far end (udpsrc on the
- * sockets allocated before the offer → rtpbin → depayloader → decoder) and
- * the call published as FLV (the tail from pipelines/: AAC → flvmux →
- * rtmp2sink or filesink).  Reports the RTMP stream status and turns bus
+ * sockets allocated before the offer, audio and video → rtpbin → the
+ * codec's chain from pipelines/) and the call published as FLV (AAC or
+ * G.711 audio, H.264 video → the FLV tail: flvmux → rtmp2sink or
+ * filesink).  Reports the RTMP stream status and turns bus
  * errors into a reason string; never aborts.
  */
 
@@ -29,11 +30,14 @@ SipcastMediaSession *sipcast_media_session_new (const SipcastConfig *config,
 
 guint sipcast_media_session_get_rtp_port (SipcastMediaSession *self);
 
-/* Builds and starts the pipeline for the negotiated @audio toward
- * @target (NULL: nothing published over RTMP) and @stream (nullable: the
- * named stream the decoded audio is handed to). */
+/* Builds and starts the pipeline for the negotiated @audio and @video
+ * (either may be NULL, not both) toward @target (NULL: nothing published
+ * over RTMP, and then video is not received at all) and @stream
+ * (nullable: the named stream the decoded audio is handed to).  Video is
+ * received only when set_video_sockets() gave it sockets. */
 gboolean sipcast_media_session_start (SipcastMediaSession        *self,
                                       const SipcastSdpMedia      *audio,
+                                      const SipcastSdpMedia      *video,
                                       const SipcastPublishTarget *target,
                                       SipcastStream              *stream,
                                       GError                    **error);
@@ -98,5 +102,25 @@ gboolean sipcast_media_session_update_remote (SipcastMediaSession   *self,
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
 /* Why the RTMP stream is not active (the last failed attempt), or NULL. */
 const char       *sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self);
+
+/* The RTP/RTCP sockets of the video line of the offer (references are
+ * taken); before start. */
+void  sipcast_media_session_set_video_sockets (SipcastMediaSession *self,
+                                               GSocket             *rtp,
+                                               GSocket             *rtcp);
+/* 0 when there are no video sockets. */
+guint sipcast_media_session_get_video_rtp_port (SipcastMediaSession *self);
+
+/* The RFC 4733 digits received from the far end so far, in order ("" for
+ * none); each one is also announced by the "dtmf-received" signal. */
+const char *sipcast_media_session_get_dtmf_received (SipcastMediaSession *self);
+
+/* The size of the video published, once known (FALSE before); it changes
+ * with the far end's resolution ("video-size-changed"). */
+gboolean sipcast_media_session_get_video_size (SipcastMediaSession *self,
+                                               int                 *width,
+                                               int                 *height);
+/* Whether video is received and published. */
+gboolean sipcast_media_session_has_video (SipcastMediaSession *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include "sipcast-enums.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
+#include "sipcast-media-chain.h"
 
 #include <glib/gi18n.h>
 #include <gst/app/gstappsrc.h>
@@ -183,7 +184,7 @@ build_pipeline (SipcastPush *self,
 {
   g_autofree char *name = g_strdup_printf ("push-%s", self->id);
   g_autoptr (GstElement) tail = NULL;
-  g_autoptr (GstElement) encoder = NULL;
+  g_autoptr (GstElement) aac = NULL;
   GstElement *queue;
   g_autoptr (GstPad) tail_pad = NULL;
   g_autoptr (GstPad) encoder_pad = NULL;
@@ -192,15 +193,21 @@ build_pipeline (SipcastPush *self,
 
   g_assert (self->pipeline == NULL);
 
-  encoder = sipcast_flv_tail_new_aac_encoder (self->config, error);
-  if (encoder == NULL)
+  g_object_set (tail, "retry-budget", self->config->push_retry_budget, NULL);
+  /* The tail takes AAC: the encoding goes in front of it. */
+  aac = sipcast_media_chain_new ("audio-aac", self->config, error);
+  if (aac == NULL)
     return FALSE;
-  gst_object_set_name (GST_OBJECT (encoder), "audio_aac");
+  gst_object_set_name (GST_OBJECT (aac), "push_aac");
   tail = sipcast_flv_tail_new (self->config, self->target, TRUE, FALSE, error);
   if (tail == NULL)
     return FALSE;
   gst_object_set_name (GST_OBJECT (tail), "tail");
-  g_object_set (tail, "retry-budget", self->config->push_retry_budget, NULL);
+  /* The tail takes AAC: the encoding goes in front of it. */
+  aac = sipcast_media_chain_new ("audio-aac", self->config, error);
+  if (aac == NULL)
+    return FALSE;
+  gst_object_set_name (GST_OBJECT (aac), "push_aac");
 
   queue = gst_element_factory_make ("queue", "push_queue");
   if (queue == NULL) {
@@ -226,17 +233,14 @@ build_pipeline (SipcastPush *self,
   gst_element_set_start_time (self->pipeline, GST_CLOCK_TIME_NONE);
   gst_element_set_base_time (self->pipeline, gst_clock_get_time (clock));
 
-  /* The bin sinks the queue; on the others it takes references of its
-   * own, next to ours. */
-  gst_bin_add_many (GST_BIN (self->pipeline), queue, encoder, tail, NULL);
+  encoder_pad = gst_element_get_static_pad (aac, "src");
+  tail_pad = gst_element_get_static_pad (tail, "audio");
+  if (!gst_element_link_many (self->appsrc, queue, aac, NULL) ||
+      gst_pad_link (encoder_pad, tail_pad) != GST_PAD_LINK_OK) {
   self->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (self->stream));
   gst_object_set_name (GST_OBJECT (self->appsrc), "push_src");
   gst_bin_add (GST_BIN (self->pipeline), self->appsrc);
 
-  encoder_pad = gst_element_get_static_pad (encoder, "src");
-  tail_pad = gst_element_get_static_pad (tail, "audio");
-  if (!gst_element_link_many (self->appsrc, queue, encoder, NULL) ||
-      gst_pad_link (encoder_pad, tail_pad) != GST_PAD_LINK_OK) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
                          _("Could not link the stream to the publishing tail"));
     teardown_pipeline (self);

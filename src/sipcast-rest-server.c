@@ -775,8 +775,8 @@ handle_stream_find_all (SipcastRestServer *self,
     json_builder_add_string_value (builder, sipcast_stream_get_call_id (stream));
     sipcast_json_add_string_or_null (builder, "audioCodec",
                                      sipcast_stream_get_audio_codec (stream));
-    /* Video arrives with video support; the key is there for clients. */
-    sipcast_json_add_string_or_null (builder, "videoCodec", NULL);
+    sipcast_json_add_string_or_null (builder, "videoCodec",
+                                     sipcast_stream_get_video_codec (stream));
     json_builder_set_member_name (builder, "status");
     json_builder_add_string_value (builder,
                                    sipcast_stream_status_to_string (sipcast_stream_get_status (stream)));

@@ -31,6 +31,7 @@ struct _SipcastStream {
   char *name;
   char *call_id;
   char *audio_codec;
+  char *video_codec;
 
   /* Protects everything below: written by the main context, read by the
    * source call's streaming thread. */
@@ -50,6 +51,7 @@ sipcast_stream_finalize (GObject *object)
   g_free (self->name);
   g_free (self->call_id);
   g_free (self->audio_codec);
+  g_free (self->video_codec);
   g_ptr_array_unref (self->subscribers);
   gst_clear_caps (&self->caps);
   g_mutex_clear (&self->lock);
@@ -254,4 +256,20 @@ sipcast_stream_end (SipcastStream *self)
 
   g_debug ("%s: ended", self->name);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0);
+}
+
+const char *
+sipcast_stream_get_video_codec (SipcastStream *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_STREAM (self), NULL);
+  return self->video_codec;
+}
+
+void
+sipcast_stream_set_video_codec (SipcastStream *self,
+                                const char    *codec)
+{
+  g_return_if_fail (SIPCAST_IS_STREAM (self));
+  g_free (self->video_codec);
+  self->video_codec = g_strdup (codec);
 }

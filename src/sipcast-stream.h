@@ -29,6 +29,10 @@ const char         *sipcast_stream_get_name (SipcastStream *self);
 const char         *sipcast_stream_get_call_id (SipcastStream *self);
 /* "PCMA/8000" once known, else NULL. */
 const char         *sipcast_stream_get_audio_codec (SipcastStream *self);
+/* "H264/90000" or "VP8/90000" when the call publishes video, else NULL. */
+const char         *sipcast_stream_get_video_codec (SipcastStream *self);
+void                sipcast_stream_set_video_codec (SipcastStream *self,
+                                                    const char    *codec);
 void                sipcast_stream_set_audio_codec (SipcastStream *self,
                                                     const char    *codec);
 SipcastStreamStatus sipcast_stream_get_status (SipcastStream *self);

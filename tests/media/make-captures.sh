@@ -11,6 +11,8 @@
 #
 #   tests/media/make-captures.sh          make every capture, then check all
 #   tests/media/make-captures.sh --check  only check the committed captures
+#   tests/media/make-captures.sh --resolution-changes
+#                                         only remake the *-reschange-* ones
 #
 # Needs: gst-launch-1.0 with gst-plugins-{base,good,bad,ugly} and gst-libav
 # (opusenc, avenc_g722, x264enc, vp8enc, pcapparse, the depayloaders and
@@ -132,6 +134,36 @@ make_captures () {
     "$VIDEO_SOURCE
      ! vp8enc deadline=1 target-bitrate=400000 keyframe-max-dist=25
      ! rtpvp8pay pt=98 mtu=1200 ssrc=1448101944 timestamp-offset=0 seqnum-offset=0"
+
+  make_resolution_changes
+}
+
+# A resolution change mid-stream, as a phone switching cameras sends it:
+# 1.5 s of 320x240, then 1.5 s of 640x480, one RTP stream.  concat plays
+# the two sources one after the other with continuous timestamps; the
+# encoder starts over with a key frame (and for H.264 new SPS/PPS) at the
+# new size.  Not live: udpsink (sync=true) paces the packets instead.
+RESCHANGE_SOURCES="videotestsrc pattern=ball num-buffers=38
+   ! video/x-raw,format=I420,width=320,height=240,framerate=25/1
+   ! timeoverlay font-desc=Sans,24 ! c.
+ videotestsrc pattern=ball num-buffers=37
+   ! video/x-raw,format=I420,width=640,height=480,framerate=25/1
+   ! timeoverlay font-desc=Sans,24 ! c.
+ concat name=c"
+
+make_resolution_changes () {
+  capture vp8-reschange-3s.pcap $VIDEO_SRC_PORT $VIDEO_DST_PORT \
+    "$RESCHANGE_SOURCES
+     ! vp8enc deadline=1 target-bitrate=400000 keyframe-max-dist=25
+     ! rtpvp8pay pt=98 mtu=1200 ssrc=1448101945 timestamp-offset=0 seqnum-offset=0"
+
+  capture h264-reschange-3s.pcap $VIDEO_SRC_PORT $VIDEO_DST_PORT \
+    "$RESCHANGE_SOURCES
+     ! x264enc tune=zerolatency speed-preset=veryfast key-int-max=25 bitrate=400
+       threads=1 aud=false
+     ! video/x-h264,profile=constrained-baseline
+     ! rtph264pay pt=96 config-interval=1 mtu=1200 aggregate-mode=zero-latency
+       ssrc=1748251698 timestamp-offset=0 seqnum-offset=0"
 }
 
 # check_packets FILE PT CLOCK_RATE SECONDS [h264-mode]: the capture as RTP:
@@ -347,6 +379,7 @@ check_captures () {
 
 case "${1:-}" in
   --check) ;;
+  --resolution-changes) make_resolution_changes ;;
   "") make_captures ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac

@@ -87,10 +87,60 @@ def write_pcap(path, payload_type, encode):
             out.write(packet)
 
 
+# pcmu-dtmf-3s.pcap: the PCMU tone with RFC 4733 telephone-events (payload
+# type 101, as sipcast offers it) in place of the audio while a key is
+# down: (digit, start in packets of 20 ms, length in packets).
+DTMF_EVENTS = [("1", 25, 10), ("#", 65, 10), ("9", 105, 10)]
+DTMF_PT = 101
+DTMF_PACKETS = 150  # 3 s
+
+
+def write_dtmf_pcap(path):
+    samples = [round(PEAK * math.sin(2 * math.pi * FREQ * n / RATE))
+               for n in range(PTIME_SAMPLES * DTMF_PACKETS)]
+    events = {}
+    for digit, start, length in DTMF_EVENTS:
+        code = "0123456789*#ABCD".index(digit)
+        for i in range(length):
+            events[start + i] = (code, start, i, length)
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        seq = 0
+        for index in range(DTMF_PACKETS):
+            start = index * PTIME_SAMPLES
+            if index in events:
+                code, first, i, length = events[index]
+                # RFC 4733 2.5: the event's timestamp is its start; the
+                # duration grows; the last packet, with the end bit, is
+                # sent three times.
+                duration = (i + 1) * PTIME_SAMPLES
+                end = i == length - 1
+                payload = struct.pack("!BBH", code, (0x80 if end else 0) | 10, duration)
+                marker = 0x80 if i == 0 else 0
+                copies = 3 if end else 1
+                ts = first * PTIME_SAMPLES
+                pt = DTMF_PT
+            else:
+                payload = bytes(ulaw(x) for x in samples[start:start + PTIME_SAMPLES])
+                marker = 0x80 if index == 0 else 0
+                copies = 1
+                ts = start
+                pt = 0
+            for _ in range(copies):
+                rtp = struct.pack("!BBHII", 0x80, marker | pt, seq & 0xFFFF, ts, SSRC) + payload
+                seq += 1
+                packet = frame(rtp)
+                usec = index * 20000
+                out.write(struct.pack("<IIII", usec // 1000000, usec % 1000000,
+                                      len(packet), len(packet)))
+                out.write(packet)
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     write_pcap(os.path.join(here, "pcmu-440hz-5s.pcap"), 0, ulaw)
     write_pcap(os.path.join(here, "pcma-440hz-5s.pcap"), 8, alaw)
+    write_dtmf_pcap(os.path.join(here, "pcmu-dtmf-3s.pcap"))
 
 
 if __name__ == "__main__":

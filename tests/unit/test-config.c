@@ -101,6 +101,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->aac_bitrate, ==, b->aac_bitrate);
   g_assert_cmpstrv (a->audio_codecs, b->audio_codecs);
   g_assert_cmpstr (a->video_encoder_preset, ==, b->video_encoder_preset);
+  g_assert_cmpint (a->rtmp_audio_copy, ==, b->rtmp_audio_copy);
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
@@ -191,6 +192,7 @@ test_defaults (void)
                     ((const char *[]) { "OPUS", "G722", "PCMU", "PCMA", NULL }));
   g_assert_cmpstr (config->video_encoder_preset, ==, "veryfast");
   g_assert_cmpuint (config->video_bitrate, ==, 1000);
+  g_assert_false (config->rtmp_audio_copy);
   g_assert_cmpuint (config->ended_call_ttl, ==, 60);
   g_assert_cmpuint (config->rtmp_retry_budget, ==, 30);
   g_assert_cmpuint (config->push_retry_budget, ==, 30);
@@ -239,6 +241,7 @@ test_load_file (Fixture      *fixture,
     "audio-codecs = pcma; opus\n"
     "video-encoder-preset=ultrafast\n"
     "video-bitrate=2500\n"
+    "rtmp-audio=copy\n"
     "[calls]\n"
     "ended-call-ttl=0\n"
     "[rtmp]\n"
@@ -277,6 +280,7 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpstrv (config->audio_codecs, ((const char *[]) { "PCMA", "OPUS", NULL }));
   g_assert_cmpstr (config->video_encoder_preset, ==, "ultrafast");
   g_assert_cmpuint (config->video_bitrate, ==, 2500);
+  g_assert_true (config->rtmp_audio_copy);
   g_assert_cmpuint (config->ended_call_ttl, ==, 0);
   g_assert_cmpuint (config->rtmp_retry_budget, ==, 12);
   g_assert_cmpuint (config->push_retry_budget, ==, 5);
@@ -382,6 +386,9 @@ test_bad_values (Fixture      *fixture,
     { "media", "video-encoder-preset", "VeryFast", "x264 speed preset" },
     { "media", "video-encoder-preset", "", "x264 speed preset" },
     { "media", "video-bitrate", "49", "49" },
+    { "media", "rtmp-audio", "pcm", "neither aac nor copy" },
+    { "media", "rtmp-audio", "COPY", "neither aac nor copy" },
+    { "media", "rtmp-audio", "", "neither aac nor copy" },
     { "media", "video-bitrate", "20001", "20001" },
     { "media", "video-bitrate", "1M", "1M" },
     { "calls", "ended-call-ttl", "-5", "ended-call-ttl" },
@@ -615,13 +622,15 @@ test_args_override_file (Fixture      *fixture,
 static void
 test_args_flags (void)
 {
-  const char *args[] = { "-v", "--print-config", "--verbose", "-vv", "--version", NULL };
+  const char *args[] = { "-v", "--print-config", "--verbose", "-vv", "--version",
+                         "--print-pipeline", "video-vp8", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastConfig) config = config_from_args (args, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_cmpuint (config->verbosity, ==, 4);
   g_assert_true (config->print_config);
+  g_assert_cmpstr (config->print_pipeline, ==, "video-vp8");
   g_assert_true (config->show_version);
   g_assert_false (config->production);
 }
@@ -776,7 +785,7 @@ test_to_string_has_every_key (void)
     { "rtp", "timeout" }, { "rtp", "symmetric" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
-    { "media", "video-bitrate" }, { "media", "sounds-dir" },
+    { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },

@@ -578,7 +578,8 @@ static const char *const call_keys[] = {
   "caller", "callee", "hasAudio", "hasVideo", "sdp", "visibleName", "inviteParameters",
   "mediaProvider", "sipMessageRaw", "isMsrp", "target", "holdForTransfer",
   /* sipcast's own, after the reference keys */
-  "statusInfo", "audioCodec", "startedAt", "rtmpStreamStatusInfo",
+  "statusInfo", "audioCodec", "startedAt", "rtmpStreamStatusInfo", "videoCodec", "width", "height",
+  "dtmfReceived",
 };
 
 static SipcastCall *
@@ -707,6 +708,11 @@ test_call_new_call_values (void)
   assert_boolean_member (obj, "holdForTransfer", FALSE);
   assert_null_member (obj, "statusInfo");
   assert_null_member (obj, "audioCodec");
+  /* Null until the media says. */
+  assert_null_member (obj, "videoCodec");
+  assert_null_member (obj, "width");
+  assert_null_member (obj, "height");
+  assert_string_member (obj, "dtmfReceived", "");
 }
 
 static void
