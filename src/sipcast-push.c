@@ -187,22 +187,19 @@ build_pipeline (SipcastPush *self,
   g_autoptr (GstElement) aac = NULL;
   GstElement *queue;
   g_autoptr (GstPad) tail_pad = NULL;
-  g_autoptr (GstPad) encoder_pad = NULL;
+  g_autoptr (GstPad) queue_pad = NULL;
+  g_autoptr (GstPad) aac_sink = NULL;
+  g_autoptr (GstPad) aac_src = NULL;
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstClock) clock = NULL;
 
   g_assert (self->pipeline == NULL);
 
-  g_object_set (tail, "retry-budget", self->config->push_retry_budget, NULL);
-  /* The tail takes AAC: the encoding goes in front of it. */
-  aac = sipcast_media_chain_new ("audio-aac", self->config, error);
-  if (aac == NULL)
-    return FALSE;
-  gst_object_set_name (GST_OBJECT (aac), "push_aac");
   tail = sipcast_flv_tail_new (self->config, self->target, TRUE, FALSE, error);
   if (tail == NULL)
     return FALSE;
   gst_object_set_name (GST_OBJECT (tail), "tail");
+  g_object_set (tail, "retry-budget", self->config->push_retry_budget, NULL);
   /* The tail takes AAC: the encoding goes in front of it. */
   aac = sipcast_media_chain_new ("audio-aac", self->config, error);
   if (aac == NULL)
@@ -233,14 +230,20 @@ build_pipeline (SipcastPush *self,
   gst_element_set_start_time (self->pipeline, GST_CLOCK_TIME_NONE);
   gst_element_set_base_time (self->pipeline, gst_clock_get_time (clock));
 
-  encoder_pad = gst_element_get_static_pad (aac, "src");
-  tail_pad = gst_element_get_static_pad (tail, "audio");
-  if (!gst_element_link_many (self->appsrc, queue, aac, NULL) ||
-      gst_pad_link (encoder_pad, tail_pad) != GST_PAD_LINK_OK) {
+  /* The bin sinks the queue; on the others it takes references of its
+   * own, next to ours. */
+  gst_bin_add_many (GST_BIN (self->pipeline), queue, aac, tail, NULL);
   self->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (self->stream));
   gst_object_set_name (GST_OBJECT (self->appsrc), "push_src");
   gst_bin_add (GST_BIN (self->pipeline), self->appsrc);
 
+  queue_pad = gst_element_get_static_pad (queue, "src");
+  aac_sink = gst_element_get_static_pad (aac, "sink");
+  aac_src = gst_element_get_static_pad (aac, "src");
+  tail_pad = gst_element_get_static_pad (tail, "audio");
+  if (!gst_element_link (self->appsrc, queue) ||
+      gst_pad_link (queue_pad, aac_sink) != GST_PAD_LINK_OK ||
+      gst_pad_link (aac_src, tail_pad) != GST_PAD_LINK_OK) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
                          _("Could not link the stream to the publishing tail"));
     teardown_pipeline (self);
