@@ -801,3 +801,45 @@ sipcast_pipeline_expand (const char  *resource,
 
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
+
+void
+sipcast_flv_tail_remove_video (GstElement *element)
+{
+  SipcastFlvTail *self;
+  GstPad *ghost;
+  g_autoptr (GstElement) flv = NULL;
+
+  g_return_if_fail (SIPCAST_IS_FLV_TAIL (element));
+  self = SIPCAST_FLV_TAIL (element);
+
+  ghost = g_steal_pointer (&self->video_pad);
+  if (ghost == NULL)
+    return;
+
+  g_mutex_lock (&self->lock);
+  if (self->flv != NULL)
+    flv = gst_object_ref (self->flv);
+  g_mutex_unlock (&self->lock);
+
+  gst_ghost_pad_set_target (GST_GHOST_PAD (ghost), NULL);
+  gst_element_remove_pad (element, ghost);
+
+  /* The running muxer lets its video pad go and writes the audio alone;
+   * later attempts are built without one. */
+  if (flv != NULL) {
+    g_autoptr (GstPad) inner = gst_element_get_static_pad (flv, "video");
+    g_autoptr (GstPad) mux_pad = NULL;
+    g_autoptr (GstElement) mux = NULL;
+
+    if (inner == NULL)
+      return;
+    mux_pad = gst_ghost_pad_get_target (GST_GHOST_PAD (inner));
+    gst_ghost_pad_set_target (GST_GHOST_PAD (inner), NULL);
+    gst_element_remove_pad (flv, inner);
+    if (mux_pad != NULL) {
+      mux = gst_pad_get_parent_element (mux_pad);
+      if (mux != NULL)
+        gst_element_release_request_pad (mux, mux_pad);
+    }
+  }
+}

@@ -50,4 +50,9 @@ GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   gboolean                    video,
                                   GError                    **error);
 
+/* Takes the "video" pad away (the video that was accepted never came):
+ * the muxer goes on with the audio alone, and so do later attempts.
+ * Unlink the pad first.  Main context. */
+void sipcast_flv_tail_remove_video (GstElement *tail);
+
 G_END_DECLS

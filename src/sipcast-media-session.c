@@ -937,8 +937,6 @@ video_wait_cb (gpointer user_data)
 {
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
   g_autoptr (GstPad) ghost = NULL;
-  g_autoptr (GstPad) mux_pad = NULL;
-  g_autoptr (GstElement) mux = NULL;
   g_autoptr (GstElement) chain = NULL;
 
   self->video_wait_id = 0;
@@ -947,13 +945,10 @@ video_wait_cb (gpointer user_data)
 
   g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
   ghost = gst_element_get_static_pad (self->tail, "video");
-  mux_pad = gst_ghost_pad_get_target (GST_GHOST_PAD (ghost));
-  mux = gst_pad_get_parent_element (mux_pad);
   chain = gst_pad_get_parent_element (self->video_exit);
 
   gst_pad_unlink (self->video_exit, ghost);
-  gst_element_remove_pad (self->tail, ghost);
-  gst_element_release_request_pad (mux, mux_pad);
+  sipcast_flv_tail_remove_video (self->tail);
 
   gst_element_set_locked_state (chain, TRUE);
   gst_element_set_state (chain, GST_STATE_NULL);
