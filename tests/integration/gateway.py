@@ -27,17 +27,16 @@ TONE_MIN_DB = -30
 TONE_HZ = 440
 
 
-class RtpSink:
-    """A UDP socket that records every RTP packet it receives, with the
-    arrival time, on a background thread."""
+class UdpListener:
+    """A UDP socket on 127.0.0.1 (@port, or any free one) that hands every
+    datagram it receives to handle() on a background thread until close().
+    Subclasses set up what handle() fills before calling this __init__."""
 
-    def __init__(self):
+    def __init__(self, port=0):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((LOOPBACK, harness.free_udp_port_pair()))
+        self.sock.bind((LOOPBACK, port))
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
-        self.packets = []
-        self.lock = threading.Lock()
         self.running = True
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -50,24 +49,39 @@ class RtpSink:
                 continue
             except OSError:
                 return
-            if len(data) < 12 or data[0] >> 6 != 2:
-                continue
-            marker_pt, seq, ts, ssrc = struct.unpack("!BHII", data[1:12])
-            header = 12 + 4 * (data[0] & 0x0F)
-            with self.lock:
-                self.packets.append({"time": time.monotonic(), "pt": marker_pt & 0x7F,
-                                     "marker": bool(marker_pt & 0x80), "seq": seq,
-                                     "ts": ts, "ssrc": ssrc, "payload": data[header:]})
+            self.handle(data)
 
-    def received(self, pt=None, since=0.0):
-        with self.lock:
-            return [p for p in self.packets
-                    if (pt is None or p["pt"] == pt) and p["time"] >= since]
+    def handle(self, data):
+        raise NotImplementedError
 
     def close(self):
         self.running = False
         self.thread.join(2)
         self.sock.close()
+
+
+class RtpSink(UdpListener):
+    """Records every RTP packet it receives, with the arrival time."""
+
+    def __init__(self):
+        self.packets = []
+        self.lock = threading.Lock()
+        super().__init__(harness.free_udp_port_pair())
+
+    def handle(self, data):
+        if len(data) < 12 or data[0] >> 6 != 2:
+            return
+        marker_pt, seq, ts, ssrc = struct.unpack("!BHII", data[1:12])
+        header = 12 + 4 * (data[0] & 0x0F)
+        with self.lock:
+            self.packets.append({"time": time.monotonic(), "pt": marker_pt & 0x7F,
+                                 "marker": bool(marker_pt & 0x80), "seq": seq,
+                                 "ts": ts, "ssrc": ssrc, "payload": data[header:]})
+
+    def received(self, pt=None, since=0.0):
+        with self.lock:
+            return [p for p in self.packets
+                    if (pt is None or p["pt"] == pt) and p["time"] >= since]
 
 
 # For classes whose calls go to tests/sip/uas-talkback.xml: that far end

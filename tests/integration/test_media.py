@@ -10,16 +10,14 @@ are not blank.
 import json
 import os
 import re
-import socket
 import struct
 import subprocess
-import threading
 import time
 import unittest
 
 import harness
-from gateway import GatewayTestCase
-from harness import LOOPBACK, wait_for, wait_status
+from gateway import GatewayTestCase, UdpListener
+from harness import wait_for, wait_status
 
 MEDIA = "../media/"
 TEMPLATE = harness.SIP_DIR / "uas-answer-media.xml.in"
@@ -399,41 +397,25 @@ class DotTest(MediaTestCase):
         self.assertIn("recv_rtp_src_1_", active)
 
 
-class RtcpRecorder:
-    """A UDP socket standing for the far end's video RTCP port: keeps
-    every RTCP payload-specific feedback packet (PT 206) sipcast sends."""
+class RtcpRecorder(UdpListener):
+    """Stands for the far end's video RTCP port: keeps every RTCP
+    payload-specific feedback packet (PT 206) sipcast sends."""
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((LOOPBACK, 0))
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
         self.feedback = []  # (monotonic time, FMT, media SSRC)
-        self.closed = False
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def _run(self):
-        while not self.closed:
-            try:
-                data = self.sock.recv(2048)
-            except OSError:
-                continue
-            offset = 0
-            while offset + 4 <= len(data):  # a compound packet
-                fmt, pt = data[offset] & 0x1F, data[offset + 1]
-                length = (struct.unpack("!H", data[offset + 2:offset + 4])[0] + 1) * 4
-                if pt == 206 and offset + 12 <= len(data):
-                    ssrc = struct.unpack("!I", data[offset + 8:offset + 12])[0]
-                    if fmt == 4 and offset + 16 <= len(data):  # FIR: SSRC in the FCI
-                        ssrc = struct.unpack("!I", data[offset + 12:offset + 16])[0]
-                    self.feedback.append((time.monotonic(), fmt, ssrc))
-                offset += length
-
-    def close(self):
-        self.closed = True
-        self.thread.join()
-        self.sock.close()
+    def handle(self, data):
+        offset = 0
+        while offset + 4 <= len(data):  # a compound packet
+            fmt, pt = data[offset] & 0x1F, data[offset + 1]
+            length = (struct.unpack("!H", data[offset + 2:offset + 4])[0] + 1) * 4
+            if pt == 206 and offset + 12 <= len(data):
+                ssrc = struct.unpack("!I", data[offset + 8:offset + 12])[0]
+                if fmt == 4 and offset + 16 <= len(data):  # FIR: SSRC in the FCI
+                    ssrc = struct.unpack("!I", data[offset + 12:offset + 16])[0]
+                self.feedback.append((time.monotonic(), fmt, ssrc))
+            offset += length
 
 
 H264_PM1_SSRC = 1748251697

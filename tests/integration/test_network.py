@@ -23,7 +23,7 @@ import time
 import unittest
 
 import harness
-from gateway import GatewayTestCase
+from gateway import GatewayTestCase, UdpListener
 from harness import LOOPBACK, wait_for, wait_status
 
 PCAP = harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap"
@@ -164,64 +164,47 @@ class ImpairingRelay:
         self.sock.close()
 
 
-class RtcpReports:
+class RtcpReports(UdpListener):
     """Decodes the RTCP that reaches a port: every report block (from SRs,
     PT 200, and RRs, PT 201) with the packet type that carried it."""
 
     def __init__(self, port):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((LOOPBACK, port))
-        self.sock.settimeout(0.2)
         self.blocks = []
         self.lock = threading.Lock()
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
+        super().__init__(port)
 
-    def _run(self):
-        while self.running:
-            try:
-                data, _ = self.sock.recvfrom(2048)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            offset = 0
-            # a compound packet: one RTCP packet after the other
-            while offset + 8 <= len(data):
-                first, pt, length = struct.unpack_from("!BBH", data, offset)
-                if first >> 6 != 2:
-                    break
-                count = first & 0x1F
-                blocks_at = offset + 8 + (20 if pt == 200 else 0)
-                if pt in (200, 201):
-                    sender = struct.unpack_from("!I", data, offset + 4)[0]
-                    for i in range(count):
-                        at = blocks_at + 24 * i
-                        if at + 24 > len(data):
-                            break
-                        ssrc, lost_word, highest, jitter = struct.unpack_from(
-                            "!IIII", data, at)
-                        # signed: duplicates can make it negative
-                        lost = lost_word & 0xFFFFFF
-                        if lost & 0x800000:
-                            lost -= 1 << 24
-                        with self.lock:
-                            self.blocks.append({
-                                "pt": pt, "sender": sender, "ssrc": ssrc,
-                                "fraction_lost": lost_word >> 24,
-                                "cumulative_lost": lost,
-                                "highest_seq": highest, "jitter": jitter})
-                offset += 4 * (length + 1)
+    def handle(self, data):
+        offset = 0
+        # a compound packet: one RTCP packet after the other
+        while offset + 8 <= len(data):
+            first, pt, length = struct.unpack_from("!BBH", data, offset)
+            if first >> 6 != 2:
+                break
+            count = first & 0x1F
+            blocks_at = offset + 8 + (20 if pt == 200 else 0)
+            if pt in (200, 201):
+                sender = struct.unpack_from("!I", data, offset + 4)[0]
+                for i in range(count):
+                    at = blocks_at + 24 * i
+                    if at + 24 > len(data):
+                        break
+                    ssrc, lost_word, highest, jitter = struct.unpack_from(
+                        "!IIII", data, at)
+                    # signed: duplicates can make it negative
+                    lost = lost_word & 0xFFFFFF
+                    if lost & 0x800000:
+                        lost -= 1 << 24
+                    with self.lock:
+                        self.blocks.append({
+                            "pt": pt, "sender": sender, "ssrc": ssrc,
+                            "fraction_lost": lost_word >> 24,
+                            "cumulative_lost": lost,
+                            "highest_seq": highest, "jitter": jitter})
+            offset += 4 * (length + 1)
 
     def about(self, ssrc):
         with self.lock:
             return [b for b in self.blocks if b["ssrc"] == ssrc]
-
-    def close(self):
-        self.running = False
-        self.thread.join(2)
-        self.sock.close()
 
 
 class ImpairedNetworkTest(GatewayTestCase):
