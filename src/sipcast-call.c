@@ -415,6 +415,23 @@ same_remote_media (const SipcastSdpMedia *a,
          a->rtcp_port == b->rtcp_port && g_strcmp0 (a->address, b->address) == 0;
 }
 
+/* Whether the far end's @video (from a later SDP) is somewhere else than
+ * the video we receive was: a place our video RTCP has to follow.  Held
+ * video (c=0.0.0.0) has no place to go. */
+static gboolean
+video_moved (SipcastCall           *self,
+             const SipcastSdpMedia *video)
+{
+  const SipcastSdpMedia *current = self->media_answer->video;
+
+  if (video == NULL || current == NULL || !sipcast_media_session_has_video (self->media) ||
+      g_strcmp0 (video->address, "0.0.0.0") == 0)
+    return FALSE;
+  return video->codec != current->codec || video->port != current->port ||
+         video->rtcp_port != current->rtcp_port ||
+         g_strcmp0 (video->address, current->address) != 0;
+}
+
 static void
 media_rtp_timeout_cb (SipcastMediaSession *media,
                       gpointer             user_data)
@@ -485,9 +502,13 @@ follow_remote_sdp (SipcastCall       *self,
     }
     sipcast_media_session_follow_remote (self->media, answer->audio);
     g_signal_connect (self->media, "rtp-timeout", G_CALLBACK (media_rtp_timeout_cb), self);
-  } else if (same_remote_media (self->media_answer->audio, answer->audio)) {
+  } else if (same_remote_media (self->media_answer->audio, answer->audio) &&
+             !video_moved (self, answer->video)) {
     return TRUE;
   } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
+    return FALSE;
+  } else if (video_moved (self, answer->video) &&
+             !sipcast_media_session_update_remote_video (self->media, answer->video, error)) {
     return FALSE;
   }
 
@@ -733,6 +754,7 @@ set_local_answer (SipcastCall           *self,
                   const char            *offer,
                   const SipcastSdpMedia *audio,
                   SipcastSdpDirection    direction,
+                  const SipcastSdpMedia *video,
                   GError               **error)
 {
   SipcastSdpReinviteAnswerParams params = {
@@ -743,21 +765,42 @@ set_local_answer (SipcastCall           *self,
   };
   g_autofree char *answer = NULL;
 
+  /* Video the call receives stays accepted, answered as audio is (we
+   * send none: hasVideo=false answers a sendrecv offer recvonly); held
+   * video needs nothing more than that answer.  A call without video
+   * refuses it again. */
+  if (video != NULL && sipcast_media_session_has_video (self->media)) {
+    params.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+    params.video_direction = sipcast_sdp_media_answer_direction (video, self->params->has_video);
+  } else {
+    video = NULL;
+  }
+
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
     g_warning ("call %s: no session id in our own SDP", self->params->call_id);
 
-  answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   if (answer == NULL)
     return FALSE;
   if (!sipcast_sdp_same_description (answer, self->local_sdp)) {
     g_free (answer);
     params.session_version = ++self->sdp_version;
-    answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+    answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   }
   g_free (self->local_sdp);
   self->local_sdp = g_steal_pointer (&answer);
   return TRUE;
+}
+
+/* The video codec the call receives, or NULL. */
+static const SipcastCodec *
+current_video_codec (SipcastCall *self)
+{
+  if (self->media_answer == NULL || self->media_answer->video == NULL ||
+      !sipcast_media_session_has_video (self->media))
+    return NULL;
+  return self->media_answer->video->codec;
 }
 
 /* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
@@ -782,7 +825,8 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, &error);
+  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
+                                     current_video_codec (self), &error);
   if (offer != NULL && offer->audio == NULL) {
     g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          "No common codecs");
@@ -794,12 +838,13 @@ handle_reinvite (SipcastCall *self,
    * nowhere to go. */
   if (offer != NULL && !held)
     follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                                        NULL), &error);
+                                                        current_video_codec (self), NULL),
+                       &error);
 
   if (offer == NULL || error != NULL ||
       !set_local_answer (self, text, offer->audio,
                          sipcast_sdp_media_answer_direction (offer->audio, self->params->has_audio),
-                         &error)) {
+                         offer->video, &error)) {
     g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
     nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
     return;
@@ -1229,7 +1274,7 @@ start_incoming_media (SipcastCall  *self,
   /* The offer read as the far end's media, with the codec we chose, so
    * that re-INVITEs, hold and symmetric RTP follow it as they follow an
    * answer to our offer.  Whether we send is what we answered. */
-  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, error);
+  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, NULL, error);
   if (remote == NULL)
     return FALSE;
   if (remote->audio == NULL || remote->audio->codec != audio->codec) {

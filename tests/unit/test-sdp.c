@@ -1196,7 +1196,7 @@ test_reoffer_keeps_current_codec (void)
   g_autoptr (GError) error = NULL;
 
   {
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("G722"));
@@ -1206,7 +1206,7 @@ test_reoffer_keeps_current_codec (void)
     g_assert_cmpint (offer->audio->direction, ==, SIPCAST_SDP_SENDONLY);
   }
   {
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
@@ -1215,7 +1215,7 @@ test_reoffer_keeps_current_codec (void)
   }
   {
     /* Not listed: the offer's own first choice, as for an answer. */
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
@@ -1249,7 +1249,7 @@ test_reinvite_answer (void)
 
   g_assert_nonnull (offer->audio);
   g_assert_cmpuint (offer->audio->payload_type, ==, 111);
-  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, &params, &error);
+  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, NULL, &params, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (answer, ==,
                    "v=0\r\n"
@@ -1278,13 +1278,176 @@ test_reinvite_answer (void)
   }
 }
 
+/* The row of our video table for @name and H.264 packetization-mode
+ * @mode (-1 for VP8). */
+static const SipcastCodec *
+video_codec (const char *name,
+             int         mode)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_VIDEO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (g_str_equal (codecs[i]->encoding_name, name) && codecs[i]->packetization_mode == mode)
+      return codecs[i];
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_reoffer_keeps_current_video_codec (void)
+{
+  /* A session refresh re-offers every video codec, VP8 first; H.264
+   * packetization-mode 1 (in use) is 98 now. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0\r\n"
+    "m=video 5000 RTP/AVP 100 98 99\r\n"
+    "a=rtpmap:100 VP8/90000\r\n"
+    "a=rtpmap:98 H264/90000\r\n"
+    "a=fmtp:98 profile-level-id=42e01e;packetization-mode=1\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01f\r\n"
+    "a=rtcp-fb:98 nack pli\r\n"
+    "a=rtcp-fb:100 ccm fir\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    video_codec ("H264", 1),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("H264", 1));
+    g_assert_cmpuint (offer->video->payload_type, ==, 98);
+    g_assert_cmpint (offer->video->packetization_mode, ==, 1);
+    g_assert_cmpstr (offer->video->fmtp, ==, "profile-level-id=42e01e;packetization-mode=1");
+    g_assert_cmpstr (offer->video->profile_level_id, ==, "42e01e");
+    /* The feedback of 98, not of VP8's 100. */
+    g_assert_true (offer->video->has_pli);
+    g_assert_false (offer->video->has_fir);
+    g_assert_cmpuint (offer->video->port, ==, 5000);
+  }
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    video_codec ("H264", 0),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("H264", 0));
+    g_assert_cmpuint (offer->video->payload_type, ==, 99);
+    g_assert_cmpint (offer->video->packetization_mode, ==, 0);
+    g_assert_false (offer->video->has_pli);
+  }
+  {
+    /* No current video: the offer's own first choice. */
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("VP8", -1));
+    g_assert_true (offer->video->has_fir);
+  }
+}
+
+static void
+test_reinvite_answer_video (void)
+{
+  /* A session refresh of a call receiving H.264: the video line stays
+   * accepted with our port, the far end's number and fmtp, our rtcp-fb;
+   * hasVideo=false answers its sendrecv recvonly. */
+  const char *offer_text =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0\r\n"
+    "m=video 5002 RTP/AVP 100 109\r\n"
+    "a=rtpmap:100 VP8/90000\r\n"
+    "a=rtpmap:109 H264/90000\r\n"
+    "a=fmtp:109 profile-level-id=42e01f;packetization-mode=1\r\n"
+    "a=rtcp:5013\r\n"
+    "m=video 5004 RTP/AVP 100\r\n"
+    "a=rtpmap:100 VP8/90000\r\n";
+  g_autoptr (SipcastSdpAnswer) offer = NULL;
+  SipcastSdpReinviteAnswerParams params = {
+    .address = "192.0.2.10",
+    .session_id = 42,
+    .session_version = 2,
+    .audio_port = 31000,
+    .audio_direction = SIPCAST_SDP_SENDRECV,
+    .video_port = 31002,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  offer = sipcast_sdp_parse_reoffer (offer_text, audio_codec ("PCMU"), video_codec ("H264", 1),
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offer->video->rtcp_port, ==, 5013);
+  params.video_direction = sipcast_sdp_media_answer_direction (offer->video, FALSE);
+  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, offer->video, &params,
+                                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==,
+                   "v=0\r\n"
+                   "o=sipcast 42 2 IN IP4 192.0.2.10\r\n"
+                   "s=sipcast\r\n"
+                   "c=IN IP4 192.0.2.10\r\n"
+                   "t=0 0\r\n"
+                   "m=audio 31000 RTP/AVP 0\r\n"
+                   "a=rtpmap:0 PCMU/8000\r\n"
+                   "a=ptime:20\r\n"
+                   "a=sendrecv\r\n"
+                   "m=video 31002 RTP/AVP 109\r\n"
+                   "a=rtpmap:109 H264/90000\r\n"
+                   "a=fmtp:109 profile-level-id=42e01f;packetization-mode=1\r\n"
+                   "a=rtcp-fb:109 nack pli\r\n"
+                   "a=rtcp-fb:109 ccm fir\r\n"
+                   "a=recvonly\r\n"
+                   "m=video 0 RTP/AVP 100\r\n");
+
+  /* Video held alone (sendonly): recvonly, audio goes on. */
+  {
+    const char *held_text =
+      REOFFER_HEAD
+      "m=audio 4000 RTP/AVP 0\r\n"
+      "m=video 5002 RTP/AVP 109\r\n"
+      "a=rtpmap:109 H264/90000\r\n"
+      "a=sendonly\r\n";
+    g_autofree char *held_answer = NULL;
+    g_autoptr (SipcastSdpAnswer) held = NULL;
+
+    held = sipcast_sdp_parse_reoffer (held_text, audio_codec ("PCMU"), video_codec ("H264", 0),
+                                      &error);
+    g_assert_no_error (error);
+    g_assert_false (sipcast_sdp_media_is_hold (held->audio));
+    g_assert_true (sipcast_sdp_media_is_hold (held->video));
+    params.video_direction = sipcast_sdp_media_answer_direction (held->video, TRUE);
+    held_answer = sipcast_sdp_build_reinvite_answer (held_text, held->audio, held->video,
+                                                     &params, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_suffix (held_answer,
+                                     "m=video 31002 RTP/AVP 109\r\n"
+                                     "a=rtpmap:109 H264/90000\r\n"
+                                     "a=fmtp:109 profile-level-id=42e01f;packetization-mode=0\r\n"
+                                     "a=rtcp-fb:109 nack pli\r\n"
+                                     "a=rtcp-fb:109 ccm fir\r\n"
+                                     "a=recvonly\r\n"));
+  }
+
+  /* No video port (a call without video): refused as before. */
+  {
+    g_autofree char *refused = NULL;
+
+    params.video_port = 0;
+    refused = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, offer->video,
+                                                 &params, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (refused, "\r\nm=video 0 RTP/AVP 100\r\nm=video 0 RTP/AVP 100\r\n"));
+  }
+}
+
 static void
 test_reinvite_answer_garbage (void)
 {
   g_autoptr (SipcastSdpAnswer) offer = parse_ok (REOFFER_HEAD "m=audio 4000 RTP/AVP 8\r\n");
   SipcastSdpReinviteAnswerParams params = { .address = "192.0.2.10", .audio_port = 31000 };
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sipcast_sdp_build_reinvite_answer ("v=0\r\n", offer->audio,
+  g_autofree char *answer = sipcast_sdp_build_reinvite_answer ("v=0\r\n", offer->audio, NULL,
                                                                &params, &error);
 
   g_assert_null (answer);
@@ -1347,6 +1510,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
   g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
   g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
+  g_test_add_func ("/sdp/reoffer/keeps-current-video-codec", test_reoffer_keeps_current_video_codec);
+  g_test_add_func ("/sdp/reoffer/answer-video", test_reinvite_answer_video);
   g_test_add_func ("/sdp/reoffer/same-description", test_same_description);
   g_test_add_func ("/sdp/offer/our-preference", test_offer_our_preference);
   g_test_add_func ("/sdp/offer/configured-order", test_offer_configured_order);
