@@ -1268,22 +1268,17 @@ start_incoming_media (SipcastCall  *self,
                       GError      **error)
 {
   g_autoptr (SipcastSdpOffer) offer = g_steal_pointer (&self->incoming_offer);
-  const SipcastSdpMedia *audio = offer->audio->chosen;
-  SipcastSdpAnswer *remote;
+  SipcastSdpAnswer *remote = g_new0 (SipcastSdpAnswer, 1);
 
-  /* The offer read as the far end's media, with the codec we chose, so
-   * that re-INVITEs, hold and symmetric RTP follow it as they follow an
-   * answer to our offer.  Whether we send is what we answered. */
-  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, NULL, error);
-  if (remote == NULL)
-    return FALSE;
-  if (remote->audio == NULL || remote->audio->codec != audio->codec) {
-    sipcast_sdp_answer_free (remote);
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                         "No common codecs");
-    return FALSE;
-  }
-  remote->audio->direction = audio->direction;
+  /* The lines we answered, read as the far end's media (the codec we
+   * chose, the direction the reverse of what we answered), so that
+   * re-INVITEs, hold and symmetric RTP follow them as they follow an
+   * answer to our offer.  Taken from the offer as parsed for our answer,
+   * not parsed anew: a video line we refused (SRTP, H.263, no free
+   * ports) is then no concern of the media. */
+  remote->audio = g_steal_pointer (&offer->audio->chosen);
+  if (offer->video != NULL && sipcast_media_session_get_video_rtp_port (self->media) != 0)
+    remote->video = g_steal_pointer (&offer->video->chosen);
   return follow_remote_sdp (self, remote, error);
 }
 
@@ -1315,6 +1310,33 @@ ring_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The offered @video (the line we can take) gets a port pair of its
+ * own and our answer, as an outgoing call's offer does: received and
+ * published whatever has-video says, which only says whether the far end
+ * may expect video back (sendrecv, or recvonly to a sendrecv offer).
+ * Without free ports the call goes on with audio only. */
+static void
+answer_incoming_video (SipcastCall            *self,
+                       SipcastPortPool        *ports,
+                       SipcastSdpMedia        *video,
+                       SipcastSdpAnswerParams *answer)
+{
+  g_autoptr (GSocket) rtp = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
+    g_message ("call %s: no video: %s", self->params->call_id, error->message);
+    return;
+  }
+  sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
+  answer->video_port = sipcast_media_session_get_video_rtp_port (self->media);
+  answer->video_direction = sipcast_sdp_answer_direction (video->direction,
+                                                          self->params->has_video);
+  /* As for audio: the far end's direction is the reverse of ours. */
+  video->direction = sipcast_sdp_direction_reverse (answer->video_direction);
+}
+
 gboolean
 sipcast_call_answer_incoming (SipcastCall         *self,
                               const SipcastConfig *config,
@@ -1341,8 +1363,12 @@ sipcast_call_answer_incoming (SipcastCall         *self,
 
   if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
     self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-    /* Video is refused (port 0) until the media session takes it. */
-    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
+    /* Video is taken only to be published: a route without rtmp-url
+     * refuses it (port 0), as a call without rtmpUrl receives none. */
+    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs,
+                                     self->target != NULL ?
+                                     sipcast_codec_list (SIPCAST_MEDIA_VIDEO) : NULL,
+                                     error);
     if (offer == NULL)
       return FALSE;
     if (offer->audio == NULL) {
@@ -1383,6 +1409,8 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     answer.session_id = (guint64) g_get_real_time ();
     answer.session_version = ++self->sdp_version;
     answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    if (offer->video != NULL)
+      answer_incoming_video (self, ports, offer->video->chosen, &answer);
     self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
 
     self->incoming_offer = g_steal_pointer (&offer);
@@ -1402,8 +1430,9 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   self->nh = nh;
   nua_handle_bind (nh, self);
 
-  g_message ("call %s: incoming from %s to %s (RTP port %u%s)",
+  g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
+             answer.video_port != 0 ? ", video" : "",
              self->answer_in_ack ? ", offering in the 200" : "");
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
   set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);

@@ -1024,6 +1024,76 @@ test_offer_lines_kept_in_order (void)
 }
 
 static void
+test_offer_video_first_we_take (void)
+{
+  /* An incoming call's video: lines we cannot take (SRTP, H.263 only)
+   * refused in place, the first one we can answered with H.264 mode 0
+   * (our table: mode 1, mode 0, VP8), a sendrecv offer answered as
+   * has-video says. */
+  const char *sdp =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+    "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "m=audio 5004 RTP/AVP 0\r\n"
+    "m=video 5010 RTP/SAVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "m=video 5012 RTP/AVP 34\r\n"
+    "m=video 5014 RTP/AVP 98 99\r\n"
+    "a=rtpmap:98 VP8/90000\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=rtcp-fb:* ccm fir\r\n";
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (sdp, prefs,
+                                                               sipcast_codec_list (SIPCAST_MEDIA_VIDEO),
+                                                               &error);
+  SipcastSdpAnswerParams params = answer_params (31000, SIPCAST_SDP_SENDRECV);
+  const char *refused =
+    "m=audio 31000 RTP/AVP 0\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=ptime:20\r\n"
+    "a=sendrecv\r\n"
+    "m=video 0 RTP/SAVP 96\r\n"
+    "m=video 0 RTP/AVP 34\r\n";
+  const char *video_line =
+    "m=video 31002 RTP/AVP 99\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01f;packetization-mode=0\r\n"
+    "a=rtcp-fb:99 nack pli\r\n"
+    "a=rtcp-fb:99 ccm fir\r\n";
+
+  g_assert_no_error (error);
+  g_assert_true (offer->video == g_ptr_array_index (offer->lines, 3));
+  g_assert_cmpstr (offer->video->chosen->codec->encoding_name, ==, "H264");
+  g_assert_cmpint (offer->video->chosen->packetization_mode, ==, 0);
+  g_assert_cmpuint (offer->video->chosen->port, ==, 5014);
+  g_assert_cmpuint (offer->video->chosen->rtcp_port, ==, 5015);
+  g_assert_true (offer->video->chosen->has_fir);
+  g_assert_false (offer->video->chosen->has_pli);
+
+  params.video_port = 31002;
+  for (int has_video = 0; has_video <= 1; has_video++) {
+    g_autofree char *answer = NULL;
+    g_autofree char *expected = NULL;
+
+    params.video_direction = sipcast_sdp_answer_direction (offer->video->chosen->direction,
+                                                           has_video);
+    answer = sipcast_sdp_build_answer (offer, &params);
+    expected = g_strconcat (refused, video_line, has_video ? "a=sendrecv\r\n" : "a=recvonly\r\n",
+                            NULL);
+    g_assert_true (g_str_has_suffix (answer, expected));
+  }
+
+  /* No free video ports: every video line refused. */
+  {
+    g_autofree char *answer = NULL;
+
+    params.video_port = 0;
+    answer = sipcast_sdp_build_answer (offer, &params);
+    g_assert_true (g_str_has_suffix (answer, "m=video 0 RTP/AVP 34\r\nm=video 0 RTP/AVP 98 99\r\n"));
+  }
+}
+
+static void
 test_offer_video_accepted (void)
 {
   g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
@@ -1520,6 +1590,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/offer/srtp-refused", test_offer_srtp_refused);
   g_test_add_func ("/sdp/offer/not-sdp", test_offer_not_sdp);
   g_test_add_func ("/sdp/offer/lines-kept-in-order", test_offer_lines_kept_in_order);
+  g_test_add_func ("/sdp/offer/video-first-we-take", test_offer_video_first_we_take);
   g_test_add_func ("/sdp/offer/video-accepted", test_offer_video_accepted);
   g_test_add_func ("/sdp/offer/rejected-audio-line", test_offer_rejected_audio_line);
   g_test_add_func ("/sdp/offer/rtcp-and-media-connection", test_offer_rtcp_and_media_connection);
