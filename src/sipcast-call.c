@@ -1310,16 +1310,11 @@ ring_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The offered @video (the line we can take) gets a port pair of its
- * own and our answer, as an outgoing call's offer does: received and
- * published whatever has-video says, which only says whether the far end
- * may expect video back (sendrecv, or recvonly to a sendrecv offer).
- * Without free ports the call goes on with audio only. */
-static void
-answer_incoming_video (SipcastCall            *self,
-                       SipcastPortPool        *ports,
-                       SipcastSdpMedia        *video,
-                       SipcastSdpAnswerParams *answer)
+/* A video port pair for the media session; without one the call goes
+ * on with audio only. */
+static gboolean
+allocate_video (SipcastCall     *self,
+                SipcastPortPool *ports)
 {
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
@@ -1327,9 +1322,24 @@ answer_incoming_video (SipcastCall            *self,
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
     g_message ("call %s: no video: %s", self->params->call_id, error->message);
-    return;
+    return FALSE;
   }
   sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
+  return TRUE;
+}
+
+/* The offered @video (the line we can take) gets a port pair of its
+ * own and our answer, as an outgoing call's offer does: received and
+ * published whatever has-video says, which only says whether the far end
+ * may expect video back (sendrecv, or recvonly to a sendrecv offer). */
+static void
+answer_incoming_video (SipcastCall            *self,
+                       SipcastPortPool        *ports,
+                       SipcastSdpMedia        *video,
+                       SipcastSdpAnswerParams *answer)
+{
+  if (!allocate_video (self, ports))
+    return;
   answer->video_port = sipcast_media_session_get_video_rtp_port (self->media);
   answer->video_direction = sipcast_sdp_answer_direction (video->direction,
                                                           self->params->has_video);
@@ -1395,9 +1405,16 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
     ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
     ours.audio_codecs = audio_codecs;
+    /* Video as an outgoing call offers it, when the route publishes. */
+    if (self->target != NULL && allocate_video (self, ports)) {
+      ours.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+      ours.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV :
+                             SIPCAST_SDP_RECVONLY;
+    }
     self->local_sdp = sipcast_sdp_build_offer (&ours);
     self->answer_in_ack = TRUE;
     answer.audio_port = ours.audio_port;
+    answer.video_port = ours.video_port;
   } else {
     audio = offer->audio->chosen;
     /* The media session reads the far end's direction to decide whether

@@ -165,6 +165,25 @@ has-audio=false
         self.assertIn("telephone-event/8000", offer)
         self.assert_tone_flv(self.nginx.recorded("in-studio-d"), 1.5, 4.5)
 
+    def test_delayed_offer_with_video(self):
+        # our offer in the 200 has video, as an outgoing call's; the
+        # caller's answer in the ACK takes it and sends H.264
+        sipp = self.caller("uac-delayed-offer-video.xml", "video-d",
+                           "-set", "video_port", str(harness.free_udp_port_pair()))
+        call_id = self.find_by_callee("video-d")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        # the size is known once the first pictures came through
+        call = wait_for(lambda: [c for c in [self.find(call_id)] if c["width"]], 5,
+                        message=lambda: "no video size\n" + self.logs(sipp))[0]
+        self.assertEqual((call["videoCodec"], call["width"], call["height"]),
+                         ("H264/90000", 320, 240), call)
+        wait_status(self.sipcast, call_id, "FINISH", 15)
+        self.assert_sipp_passed(sipp)  # it found the video line in our 200
+        probe = harness.ffprobe_streams(self.nginx.recorded("video-d"))
+        self.assertEqual(sorted((s["codec_type"], s["codec_name"], s.get("width"))
+                                for s in probe["streams"]),
+                         [("audio", "aac", None), ("video", "h264", 320)], probe)
+
     def test_delayed_offer_answered_with_no_common_codec(self):
         sipp = self.caller("uac-delayed-offer-no-codec.xml", "studio-e")
         call_id = self.find_by_callee("studio-e", live=False)["callId"]
