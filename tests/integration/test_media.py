@@ -407,9 +407,10 @@ class VideoTest(MediaTestCase):
 
         self.assertTrue([f for f in new_rtcp.feedback if f[2] == H264_PM1_SSRC],
                         "no PLI at the moved RTCP port (old one got %s)" % old_rtcp.feedback)
+        # the 3 s capture, re-INVITEd 0.8 s in: pictures from well after it
         frames = video_frames(path)
-        self.assertGreaterEqual(len(frames), 60, frames[:5])
-        self.assertGreater(frames[-1][0] - frames[0][0], 2.4, (frames[0], frames[-1]))
+        self.assertGreaterEqual(len(frames), 50, frames[:5])
+        self.assertGreater(frames[-1][0] - frames[0][0], 2.2, (frames[0], frames[-1]))
 
 
 class DotTest(MediaTestCase):
