@@ -415,6 +415,23 @@ same_remote_media (const SipcastSdpMedia *a,
          a->rtcp_port == b->rtcp_port && g_strcmp0 (a->address, b->address) == 0;
 }
 
+/* Whether the far end's @video (from a later SDP) is somewhere else than
+ * the video we receive was: a place our video RTCP has to follow.  Held
+ * video (c=0.0.0.0) has no place to go. */
+static gboolean
+video_moved (SipcastCall           *self,
+             const SipcastSdpMedia *video)
+{
+  const SipcastSdpMedia *current = self->media_answer->video;
+
+  if (video == NULL || current == NULL || !sipcast_media_session_has_video (self->media) ||
+      g_strcmp0 (video->address, "0.0.0.0") == 0)
+    return FALSE;
+  return video->codec != current->codec || video->port != current->port ||
+         video->rtcp_port != current->rtcp_port ||
+         g_strcmp0 (video->address, current->address) != 0;
+}
+
 static void
 media_rtp_timeout_cb (SipcastMediaSession *media,
                       gpointer             user_data)
@@ -485,9 +502,13 @@ follow_remote_sdp (SipcastCall       *self,
     }
     sipcast_media_session_follow_remote (self->media, answer->audio);
     g_signal_connect (self->media, "rtp-timeout", G_CALLBACK (media_rtp_timeout_cb), self);
-  } else if (same_remote_media (self->media_answer->audio, answer->audio)) {
+  } else if (same_remote_media (self->media_answer->audio, answer->audio) &&
+             !video_moved (self, answer->video)) {
     return TRUE;
   } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
+    return FALSE;
+  } else if (video_moved (self, answer->video) &&
+             !sipcast_media_session_update_remote_video (self->media, answer->video, error)) {
     return FALSE;
   }
 
@@ -733,6 +754,7 @@ set_local_answer (SipcastCall           *self,
                   const char            *offer,
                   const SipcastSdpMedia *audio,
                   SipcastSdpDirection    direction,
+                  const SipcastSdpMedia *video,
                   GError               **error)
 {
   SipcastSdpReinviteAnswerParams params = {
@@ -743,21 +765,42 @@ set_local_answer (SipcastCall           *self,
   };
   g_autofree char *answer = NULL;
 
+  /* Video the call receives stays accepted, answered as audio is (we
+   * send none: hasVideo=false answers a sendrecv offer recvonly); held
+   * video needs nothing more than that answer.  A call without video
+   * refuses it again. */
+  if (video != NULL && sipcast_media_session_has_video (self->media)) {
+    params.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+    params.video_direction = sipcast_sdp_media_answer_direction (video, self->params->has_video);
+  } else {
+    video = NULL;
+  }
+
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
     g_warning ("call %s: no session id in our own SDP", self->params->call_id);
 
-  answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+  answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   if (answer == NULL)
     return FALSE;
   if (!sipcast_sdp_same_description (answer, self->local_sdp)) {
     g_free (answer);
     params.session_version = ++self->sdp_version;
-    answer = sipcast_sdp_build_reinvite_answer (offer, audio, &params, error);
+    answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   }
   g_free (self->local_sdp);
   self->local_sdp = g_steal_pointer (&answer);
   return TRUE;
+}
+
+/* The video codec the call receives, or NULL. */
+static const SipcastCodec *
+current_video_codec (SipcastCall *self)
+{
+  if (self->media_answer == NULL || self->media_answer->video == NULL ||
+      !sipcast_media_session_has_video (self->media))
+    return NULL;
+  return self->media_answer->video->codec;
 }
 
 /* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
@@ -782,7 +825,8 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, &error);
+  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
+                                     current_video_codec (self), &error);
   if (offer != NULL && offer->audio == NULL) {
     g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          "No common codecs");
@@ -794,12 +838,13 @@ handle_reinvite (SipcastCall *self,
    * nowhere to go. */
   if (offer != NULL && !held)
     follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                                        NULL), &error);
+                                                        current_video_codec (self), NULL),
+                       &error);
 
   if (offer == NULL || error != NULL ||
       !set_local_answer (self, text, offer->audio,
                          sipcast_sdp_media_answer_direction (offer->audio, self->params->has_audio),
-                         &error)) {
+                         offer->video, &error)) {
     g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
     nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
     return;
@@ -1223,22 +1268,17 @@ start_incoming_media (SipcastCall  *self,
                       GError      **error)
 {
   g_autoptr (SipcastSdpOffer) offer = g_steal_pointer (&self->incoming_offer);
-  const SipcastSdpMedia *audio = offer->audio->chosen;
-  SipcastSdpAnswer *remote;
+  SipcastSdpAnswer *remote = g_new0 (SipcastSdpAnswer, 1);
 
-  /* The offer read as the far end's media, with the codec we chose, so
-   * that re-INVITEs, hold and symmetric RTP follow it as they follow an
-   * answer to our offer.  Whether we send is what we answered. */
-  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, error);
-  if (remote == NULL)
-    return FALSE;
-  if (remote->audio == NULL || remote->audio->codec != audio->codec) {
-    sipcast_sdp_answer_free (remote);
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                         "No common codecs");
-    return FALSE;
-  }
-  remote->audio->direction = audio->direction;
+  /* The lines we answered, read as the far end's media (the codec we
+   * chose, the direction the reverse of what we answered), so that
+   * re-INVITEs, hold and symmetric RTP follow them as they follow an
+   * answer to our offer.  Taken from the offer as parsed for our answer,
+   * not parsed anew: a video line we refused (SRTP, H.263, no free
+   * ports) is then no concern of the media. */
+  remote->audio = g_steal_pointer (&offer->audio->chosen);
+  if (offer->video != NULL && sipcast_media_session_get_video_rtp_port (self->media) != 0)
+    remote->video = g_steal_pointer (&offer->video->chosen);
   return follow_remote_sdp (self, remote, error);
 }
 
@@ -1270,6 +1310,43 @@ ring_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* A video port pair for the media session; without one the call goes
+ * on with audio only. */
+static gboolean
+allocate_video (SipcastCall     *self,
+                SipcastPortPool *ports)
+{
+  g_autoptr (GSocket) rtp = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
+    g_message ("call %s: no video: %s", self->params->call_id, error->message);
+    return FALSE;
+  }
+  sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
+  return TRUE;
+}
+
+/* The offered @video (the line we can take) gets a port pair of its
+ * own and our answer, as an outgoing call's offer does: received and
+ * published whatever has-video says, which only says whether the far end
+ * may expect video back (sendrecv, or recvonly to a sendrecv offer). */
+static void
+answer_incoming_video (SipcastCall            *self,
+                       SipcastPortPool        *ports,
+                       SipcastSdpMedia        *video,
+                       SipcastSdpAnswerParams *answer)
+{
+  if (!allocate_video (self, ports))
+    return;
+  answer->video_port = sipcast_media_session_get_video_rtp_port (self->media);
+  answer->video_direction = sipcast_sdp_answer_direction (video->direction,
+                                                          self->params->has_video);
+  /* As for audio: the far end's direction is the reverse of ours. */
+  video->direction = sipcast_sdp_direction_reverse (answer->video_direction);
+}
+
 gboolean
 sipcast_call_answer_incoming (SipcastCall         *self,
                               const SipcastConfig *config,
@@ -1296,8 +1373,12 @@ sipcast_call_answer_incoming (SipcastCall         *self,
 
   if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
     self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-    /* Video is refused (port 0) until the media session takes it. */
-    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs, NULL, error);
+    /* Video is taken only to be published: a route without rtmp-url
+     * refuses it (port 0), as a call without rtmpUrl receives none. */
+    offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs,
+                                     self->target != NULL ?
+                                     sipcast_codec_list (SIPCAST_MEDIA_VIDEO) : NULL,
+                                     error);
     if (offer == NULL)
       return FALSE;
     if (offer->audio == NULL) {
@@ -1324,9 +1405,16 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
     ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
     ours.audio_codecs = audio_codecs;
+    /* Video as an outgoing call offers it, when the route publishes. */
+    if (self->target != NULL && allocate_video (self, ports)) {
+      ours.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+      ours.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV :
+                             SIPCAST_SDP_RECVONLY;
+    }
     self->local_sdp = sipcast_sdp_build_offer (&ours);
     self->answer_in_ack = TRUE;
     answer.audio_port = ours.audio_port;
+    answer.video_port = ours.video_port;
   } else {
     audio = offer->audio->chosen;
     /* The media session reads the far end's direction to decide whether
@@ -1338,6 +1426,8 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     answer.session_id = (guint64) g_get_real_time ();
     answer.session_version = ++self->sdp_version;
     answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    if (offer->video != NULL)
+      answer_incoming_video (self, ports, offer->video->chosen, &answer);
     self->local_sdp = sipcast_sdp_build_answer (offer, &answer);
 
     self->incoming_offer = g_steal_pointer (&offer);
@@ -1357,8 +1447,9 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   self->nh = nh;
   nua_handle_bind (nh, self);
 
-  g_message ("call %s: incoming from %s to %s (RTP port %u%s)",
+  g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
+             answer.video_port != 0 ? ", video" : "",
              self->answer_in_ack ? ", offering in the 200" : "");
   nua_respond (nh, SIP_180_RINGING, TAG_END ());
   set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);

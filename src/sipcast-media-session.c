@@ -2075,3 +2075,44 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
   }
   return TRUE;
 }
+
+gboolean
+sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
+                                           const SipcastSdpMedia *video,
+                                           GError               **error)
+{
+  g_autoptr (GstElement) rtcp_sink = NULL;
+  g_autofree char *host = NULL;
+  int port = 0;
+
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
+  g_return_val_if_fail (video != NULL && video->codec != NULL, FALSE);
+
+  if (self->video_codec == NULL)
+    return TRUE;
+  if (video->codec != self->video_codec) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                 _("Changing the video codec from %s to %s during a call is not supported"),
+                 self->video_codec->encoding_name, video->codec->encoding_name);
+    return FALSE;
+  }
+
+  /* rtpbin has mapped the first number to its caps and depayloader;
+   * a renumbered video payload type is not followed. */
+  if (video->payload_type != self->video_payload_type)
+    g_message ("%s: the far end now numbers %s %u, still receiving only %u", self->name,
+               video->codec->encoding_name, video->payload_type, self->video_payload_type);
+
+  /* We send no video RTP: only our receiver reports (and key frame
+   * requests) follow the far end to its new place. */
+  rtcp_sink = pipeline_element (self, "video_rtcp_sink");
+  if (rtcp_sink == NULL)
+    return TRUE;
+  g_object_get (rtcp_sink, "host", &host, "port", &port, NULL);
+  if (g_strcmp0 (host, video->address) != 0 || (guint) port != video->rtcp_port) {
+    g_message ("%s: the far end moved its video to %s:%u", self->name, video->address,
+               video->port);
+    g_object_set (rtcp_sink, "host", video->address, "port", (int) video->rtcp_port, NULL);
+  }
+  return TRUE;
+}

@@ -99,6 +99,12 @@ void     sipcast_media_session_set_held (SipcastMediaSession *self,
 gboolean sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                               const SipcastSdpMedia *audio,
                                               GError               **error);
+/* The same for the far end's @video: our video RTCP (we send no video
+ * RTP) goes to its new address and port.  Nothing when the session has
+ * no video; SIPCAST_ERROR_NO_COMMON_CODEC for another video codec. */
+gboolean sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
+                                                    const SipcastSdpMedia *video,
+                                                    GError               **error);
 SipcastRtmpStatus sipcast_media_session_get_rtmp_status (SipcastMediaSession *self);
 /* Why the RTMP stream is not active (the last failed attempt), or NULL. */
 const char       *sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self);

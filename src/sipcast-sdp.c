@@ -929,29 +929,23 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
 
 /* ---- the far end's offers in re-INVITEs ---- */
 
-SipcastSdpAnswer *
-sipcast_sdp_parse_reoffer (const char         *sdp,
-                           const SipcastCodec *current,
-                           GError            **error)
+/* On the first accepted @kind line of @msg, @media (read from that line)
+ * takes @current instead of the far end's first choice when the line lists
+ * it at all. */
+static void
+keep_current_codec (const GstSDPMessage *msg,
+                    SipcastMediaKind     kind,
+                    const SipcastCodec  *current,
+                    SipcastSdpMedia     *media_out)
 {
-  g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
-  g_autoptr (GstSDPMessage) msg = NULL;
-
-  if (offer == NULL || offer->audio == NULL || current == NULL ||
-      offer->audio->codec == current)
-    return g_steal_pointer (&offer);
-
-  /* Parsed fine just above. */
-  gst_sdp_message_new (&msg);
-  gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
 
-    if (g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0 ||
         gst_sdp_media_get_port (media) == 0)
       continue;
 
-    /* The first accepted audio line, the one the offer was read from. */
+    /* The first accepted line, the one the offer was read from. */
     for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
       const SipcastCodec *codec;
       const char *fmtp;
@@ -961,21 +955,55 @@ sipcast_sdp_parse_reoffer (const char         *sdp,
       if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
         continue;
       fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
-      codec = codec_from_rtpmap (media, SIPCAST_MEDIA_AUDIO, (guint) pt, fmtp, &has_rtpmap);
+      codec = codec_from_rtpmap (media, kind, (guint) pt, fmtp, &has_rtpmap);
       if (!has_rtpmap)
-        codec = codec_from_static_pt (SIPCAST_MEDIA_AUDIO, (guint) pt);
+        codec = codec_from_static_pt (kind, (guint) pt);
       if (codec != current)
         continue;
 
-      offer->audio->codec = codec;
-      offer->audio->payload_type = (guint) pt;
-      g_clear_pointer (&offer->audio->fmtp, g_free);
+      media_out->codec = codec;
+      media_out->payload_type = (guint) pt;
+      g_clear_pointer (&media_out->fmtp, g_free);
+      g_clear_pointer (&media_out->profile_level_id, g_free);
+      media_out->has_nack = media_out->has_pli = media_out->has_fir = FALSE;
+      media_out->packetization_mode = codec->packetization_mode;
       if (fmtp != NULL && *fmtp != '\0')
-        offer->audio->fmtp = g_strdup (fmtp);
+        media_out->fmtp = g_strdup (fmtp);
+      if (codec->packetization_mode >= 0)
+        media_out->profile_level_id = sipcast_codec_fmtp_get (media_out->fmtp,
+                                                              "profile-level-id");
+      read_rtcp_fb (media, media_out);
       break;
     }
     break;
   }
+}
+
+SipcastSdpAnswer *
+sipcast_sdp_parse_reoffer (const char         *sdp,
+                           const SipcastCodec *current,
+                           const SipcastCodec *current_video,
+                           GError            **error)
+{
+  g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
+  g_autoptr (GstSDPMessage) msg = NULL;
+  gboolean keep_audio, keep_video;
+
+  if (offer == NULL)
+    return NULL;
+  keep_audio = offer->audio != NULL && current != NULL && offer->audio->codec != current;
+  keep_video = offer->video != NULL && current_video != NULL &&
+               offer->video->codec != current_video;
+  if (!keep_audio && !keep_video)
+    return g_steal_pointer (&offer);
+
+  /* Parsed fine just above. */
+  gst_sdp_message_new (&msg);
+  gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
+  if (keep_audio)
+    keep_current_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio);
+  if (keep_video)
+    keep_current_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
   return g_steal_pointer (&offer);
 }
 
@@ -1013,18 +1041,50 @@ append_rtpmap (GString            *sdp,
     g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", pt, codec->fmtp);
 }
 
+/* Our video line in a re-INVITE answer: @video's codec under the far
+ * end's number, described as our offer and first answer describe it. */
+static void
+append_reinvite_video (GString               *sdp,
+                       const GstSDPMedia     *media,
+                       const SipcastSdpMedia *video,
+                       guint                  port,
+                       SipcastSdpDirection    direction)
+{
+  const SipcastCodec *codec = video->codec;
+  const char *fmtp;
+
+  g_string_append_printf (sdp, "m=video %u %s %u\r\n", port, gst_sdp_media_get_proto (media),
+                          video->payload_type);
+  g_string_append_printf (sdp, "a=rtpmap:%u %s/%u\r\n", video->payload_type,
+                          codec->rtpmap_name, codec->clock_rate);
+  /* H.264: the offerer's parameters, which the answer must not
+   * contradict (RFC 6184 §8.2.2), as in sipcast_sdp_build_answer. */
+  fmtp = codec->packetization_mode >= 0 && video->fmtp != NULL ? video->fmtp : codec->fmtp;
+  if (fmtp != NULL)
+    g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", video->payload_type, fmtp);
+  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
+    if (codec->rtcp_fb & rtcp_fb_values[j].flag)
+      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", video->payload_type,
+                              rtcp_fb_values[j].value);
+  }
+  g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+}
+
 char *
 sipcast_sdp_build_reinvite_answer (const char                           *offer,
                                    const SipcastSdpMedia                *audio,
+                                   const SipcastSdpMedia                *video,
                                    const SipcastSdpReinviteAnswerParams *params,
                                    GError                              **error)
 {
   g_autoptr (GstSDPMessage) msg = NULL;
   const char *addrtype;
   gboolean audio_done = FALSE;
+  gboolean video_done = video == NULL || params->video_port == 0;
   GString *sdp;
 
   g_return_val_if_fail (offer != NULL && audio != NULL && audio->codec != NULL, NULL);
+  g_return_val_if_fail (video == NULL || video->codec != NULL, NULL);
   g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
 
   gst_sdp_message_new (&msg);
@@ -1046,11 +1106,19 @@ sipcast_sdp_build_reinvite_answer (const char                           *offer,
 
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+    const char *kind = gst_sdp_media_get_media (media);
     const SipcastCodec *const *codecs;
 
-    if (audio_done || g_strcmp0 (gst_sdp_media_get_media (media), "audio") != 0 ||
+    if (gst_sdp_media_get_port (media) != 0 && !video_done &&
+        g_strcmp0 (kind, "video") == 0) {
+      /* The first accepted video line, the one @video was read from. */
+      video_done = TRUE;
+      append_reinvite_video (sdp, media, video, params->video_port, params->video_direction);
+      continue;
+    }
+    if (audio_done || g_strcmp0 (kind, "audio") != 0 ||
         gst_sdp_media_get_port (media) == 0) {
-      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", gst_sdp_media_get_media (media),
+      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", kind,
                               gst_sdp_media_get_proto (media),
                               gst_sdp_media_formats_len (media) > 0 ?
                               gst_sdp_media_get_format (media, 0) : "0");

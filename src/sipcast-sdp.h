@@ -151,11 +151,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpOffer, sipcast_sdp_offer_free)
 
 /* The far end's offer @sdp in a re-INVITE, read as
  * sipcast_sdp_parse_answer reads an answer, except that the audio codec
- * in use, @current, is kept whenever the offer lists it at all: phones
+ * in use, @current, and the video codec in use, @current_video (either
+ * may be NULL), are kept whenever the offer lists them at all: phones
  * re-offer their whole list on hold and resume, and switching codec
  * mid-call is not what they ask for. */
 SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char         *sdp,
                                                const SipcastCodec *current,
+                                               const SipcastCodec *current_video,
                                                GError            **error);
 
 /* @media (the far end's, parsed with sipcast_sdp_parse_answer) holds the
@@ -174,16 +176,23 @@ typedef struct {
   guint64     session_version;
   guint       audio_port;     /* our RTP port */
   SipcastSdpDirection audio_direction;
+  guint       video_port;     /* our video RTP port; 0 refuses video */
+  SipcastSdpDirection video_direction;
 } SipcastSdpReinviteAnswerParams;
 
 /* Our answer to the far end's offer @offer, whose audio line we take as
- * @audio (sipcast_sdp_parse_answer on @offer): one m= line per offered
- * line, in order (RFC 3264 §6); the first accepted audio line with
- * @audio's codec and telephone-event under the far end's payload type
- * numbers, every other line refused (port 0).  NULL with
- * SIPCAST_ERROR_SDP when @offer does not parse. */
+ * @audio and whose video line as @video (sipcast_sdp_parse_reoffer on
+ * @offer; @video NULL when the call has no video): one m= line per
+ * offered line, in order (RFC 3264 §6); the first accepted audio line
+ * with @audio's codec and telephone-event under the far end's payload
+ * type numbers; the first accepted video line, when @video and
+ * params->video_port are set, with @video's codec under the far end's
+ * number, its fmtp and our rtcp-fb, as in our offer; every other line
+ * refused (port 0).  NULL with SIPCAST_ERROR_SDP when @offer does not
+ * parse. */
 char    *sipcast_sdp_build_reinvite_answer (const char                           *offer,
                                             const SipcastSdpMedia                *audio,
+                                            const SipcastSdpMedia                *video,
                                             const SipcastSdpReinviteAnswerParams *params,
                                             GError                              **error);
 

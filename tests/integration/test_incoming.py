@@ -51,6 +51,17 @@ rtmp-url=%(url)s
 rtmp-stream=${callee}
 ring-time=4000
 
+[route video]
+callee=video-*
+rtmp-url=%(url)s
+rtmp-stream=${callee}
+
+[route seen]
+callee=seen-*
+rtmp-url=%(url)s
+rtmp-stream=${callee}
+has-video=true
+
 [route listen]
 callee=listen*
 to-stream=heard-${caller}
@@ -154,6 +165,25 @@ has-audio=false
         self.assertIn("telephone-event/8000", offer)
         self.assert_tone_flv(self.nginx.recorded("in-studio-d"), 1.5, 4.5)
 
+    def test_delayed_offer_with_video(self):
+        # our offer in the 200 has video, as an outgoing call's; the
+        # caller's answer in the ACK takes it and sends H.264
+        sipp = self.caller("uac-delayed-offer-video.xml", "video-d",
+                           "-set", "video_port", str(harness.free_udp_port_pair()))
+        call_id = self.find_by_callee("video-d")["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        # the size is known once the first pictures came through
+        call = wait_for(lambda: [c for c in [self.find(call_id)] if c["width"]], 5,
+                        message=lambda: "no video size\n" + self.logs(sipp))[0]
+        self.assertEqual((call["videoCodec"], call["width"], call["height"]),
+                         ("H264/90000", 320, 240), call)
+        wait_status(self.sipcast, call_id, "FINISH", 15)
+        self.assert_sipp_passed(sipp)  # it found the video line in our 200
+        probe = harness.ffprobe_streams(self.nginx.recorded("video-d"))
+        self.assertEqual(sorted((s["codec_type"], s["codec_name"], s.get("width"))
+                                for s in probe["streams"]),
+                         [("audio", "aac", None), ("video", "h264", 320)], probe)
+
     def test_delayed_offer_answered_with_no_common_codec(self):
         sipp = self.caller("uac-delayed-offer-no-codec.xml", "studio-e")
         call_id = self.find_by_callee("studio-e", live=False)["callId"]
@@ -183,6 +213,48 @@ has-audio=false
         answer = sipp.messages()
         answer = answer[answer.index("SIP/2.0 200"):]
         self.assertIn("a=recvonly", answer[:answer.index("ACK sip:")])
+
+    def check_video(self, callee, our_dir):
+        """A caller offering PCMA and H.264 and sending both: the video
+        line answered with our port and our_dir, the video published."""
+        sipp = self.caller("uac-call-video.xml", callee,
+                           "-set", "video_port", str(harness.free_udp_port_pair()))
+        call_id = self.find_by_callee(callee)["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        self.wait_publishing(call_id)
+        live_from = time.monotonic()
+        # the 3 s capture, less what went by before the stream was live
+        time.sleep(max(0, live_from + 2.5 - time.monotonic()))
+        call = self.find(call_id)
+        self.terminate(call_id)
+        wait_status(self.sipcast, call_id, "FINISH", 10)
+        self.assert_sipp_passed(sipp)  # it found a video port in our 200
+
+        self.assertEqual((call["audioCodec"], call["videoCodec"], call["width"], call["height"]),
+                         ("PCMA/8000", "H264/90000", 320, 240), call)
+        messages = sipp.messages()
+        answer = messages[messages.index("SIP/2.0 200"):]
+        answer = answer[answer.index("m=video"):answer.index("ACK sip:")]
+        self.assertRegex(answer, r"^m=video [1-9]\d* RTP/AVP 96\s")
+        self.assertIn("a=fmtp:96 profile-level-id=42e01f;packetization-mode=1", answer)
+        self.assertIn("a=rtcp-fb:96 nack pli", answer)
+        self.assertIn("a=%s" % our_dir, answer)
+        recorded = self.nginx.recorded(callee)
+        probe = harness.ffprobe_streams(recorded)
+        kinds = {s["codec_type"]: s for s in probe["streams"]}
+        self.assertEqual((kinds["video"]["codec_name"], kinds["video"]["width"],
+                          kinds["video"]["height"]), ("h264", 320, 240), probe)
+        self.assertEqual(kinds["audio"]["codec_name"], "aac", probe)
+        self.assertTrue(1.5 <= harness.audio_duration(recorded) <= 5.5)
+        self.assertAlmostEqual(harness.tone_frequency(recorded), 440, delta=440 * 0.03)
+
+    def test_video_published(self):
+        # has-video=false (the default): we only receive video
+        self.check_video("video-1", "recvonly")
+
+    def test_video_has_video_true(self):
+        # has-video=true: sendrecv, though sipcast never sends video
+        self.check_video("seen-1", "sendrecv")
 
     def test_ring_time_then_answer(self):
         sipp = self.caller("uac-call.xml", "slow-1")

@@ -370,6 +370,46 @@ class VideoTest(MediaTestCase):
         self.terminate("fa")
         self.assert_sipp_passed(sipp)
 
+    def test_reinvite_keeps_video(self):
+        # 0.8 s into a call receiving H.264 the far end refreshes the
+        # session and moves its video (tests/sip/uas-video-reinvite.xml):
+        # the video line stays accepted, H.264 stays though VP8 is
+        # re-offered first, our video RTCP follows the move, and the video
+        # is published to the end of the call
+        old_rtcp, new_rtcp = RtcpRecorder(), RtcpRecorder()
+        self.addCleanup(old_rtcp.close)
+        self.addCleanup(new_rtcp.close)
+        # one P frame lost 1.48 s into the capture: the PLI it causes goes
+        # out after the re-INVITE
+        lossy = drop_packets("h264-pm1-3s.pcap", {40}, harness.run_dir() / "h264-reinvite.pcap")
+        sipp = harness.Sipp("uas-video-reinvite.xml", args=(
+            "-set", "capture", lossy,
+            "-set", "video1", str(harness.free_udp_port_pair()), "-set", "rtcp1", str(old_rtcp.port),
+            "-set", "video2", str(harness.free_udp_port_pair()), "-set", "rtcp2", str(new_rtcp.port)))
+        self.addCleanup(sipp.close)
+        call, path = self.publish("v-reinvite", sipp, 3.2)
+        self.assertEqual((call["status"], call["videoCodec"], call["width"], call["height"]),
+                         ("ESTABLISHED", "H264/90000", 320, 240), call)
+
+        messages = re.split(r"^-{20,}.*$", sipp.messages(), flags=re.M)
+        offer = [m for m in messages if "message received" in m and "INVITE sip:" in m][0]
+        answer = [m for m in messages if "message received" in m and "SIP/2.0 200" in m
+                  and "o=sipcast" in m][0]
+        our_port = re.search(r"(?m)^m=video (\d+) ", offer).group(1)
+        video = answer[answer.index("m=video"):]
+        self.assertRegex(video, r"^m=video %s RTP/AVP 96\s" % our_port, answer)
+        self.assertRegex(video, r"(?m)^a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\s*$")
+        self.assertRegex(video, r"(?m)^a=rtcp-fb:96 nack pli\s*$")
+        # hasVideo=false: we receive only
+        self.assertRegex(video, r"(?m)^a=recvonly\s*$")
+
+        self.assertTrue([f for f in new_rtcp.feedback if f[2] == H264_PM1_SSRC],
+                        "no PLI at the moved RTCP port (old one got %s)" % old_rtcp.feedback)
+        # the 3 s capture, re-INVITEd 0.8 s in: pictures from well after it
+        frames = video_frames(path)
+        self.assertGreaterEqual(len(frames), 50, frames[:5])
+        self.assertGreater(frames[-1][0] - frames[0][0], 2.2, (frames[0], frames[-1]))
+
 
 class DotTest(MediaTestCase):
     """GST_DEBUG_DUMP_DOT_DIR gets the call's graph at start and when active."""

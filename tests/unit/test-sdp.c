@@ -1024,6 +1024,76 @@ test_offer_lines_kept_in_order (void)
 }
 
 static void
+test_offer_video_first_we_take (void)
+{
+  /* An incoming call's video: lines we cannot take (SRTP, H.263 only)
+   * refused in place, the first one we can answered with H.264 mode 0
+   * (our table: mode 1, mode 0, VP8), a sendrecv offer answered as
+   * has-video says. */
+  const char *sdp =
+    "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+    "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+    "m=audio 5004 RTP/AVP 0\r\n"
+    "m=video 5010 RTP/SAVP 96\r\n"
+    "a=rtpmap:96 H264/90000\r\n"
+    "m=video 5012 RTP/AVP 34\r\n"
+    "m=video 5014 RTP/AVP 98 99\r\n"
+    "a=rtpmap:98 VP8/90000\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=rtcp-fb:* ccm fir\r\n";
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (sdp, prefs,
+                                                               sipcast_codec_list (SIPCAST_MEDIA_VIDEO),
+                                                               &error);
+  SipcastSdpAnswerParams params = answer_params (31000, SIPCAST_SDP_SENDRECV);
+  const char *refused =
+    "m=audio 31000 RTP/AVP 0\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=ptime:20\r\n"
+    "a=sendrecv\r\n"
+    "m=video 0 RTP/SAVP 96\r\n"
+    "m=video 0 RTP/AVP 34\r\n";
+  const char *video_line =
+    "m=video 31002 RTP/AVP 99\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01f;packetization-mode=0\r\n"
+    "a=rtcp-fb:99 nack pli\r\n"
+    "a=rtcp-fb:99 ccm fir\r\n";
+
+  g_assert_no_error (error);
+  g_assert_true (offer->video == g_ptr_array_index (offer->lines, 3));
+  g_assert_cmpstr (offer->video->chosen->codec->encoding_name, ==, "H264");
+  g_assert_cmpint (offer->video->chosen->packetization_mode, ==, 0);
+  g_assert_cmpuint (offer->video->chosen->port, ==, 5014);
+  g_assert_cmpuint (offer->video->chosen->rtcp_port, ==, 5015);
+  g_assert_true (offer->video->chosen->has_fir);
+  g_assert_false (offer->video->chosen->has_pli);
+
+  params.video_port = 31002;
+  for (int has_video = 0; has_video <= 1; has_video++) {
+    g_autofree char *answer = NULL;
+    g_autofree char *expected = NULL;
+
+    params.video_direction = sipcast_sdp_answer_direction (offer->video->chosen->direction,
+                                                           has_video);
+    answer = sipcast_sdp_build_answer (offer, &params);
+    expected = g_strconcat (refused, video_line, has_video ? "a=sendrecv\r\n" : "a=recvonly\r\n",
+                            NULL);
+    g_assert_true (g_str_has_suffix (answer, expected));
+  }
+
+  /* No free video ports: every video line refused. */
+  {
+    g_autofree char *answer = NULL;
+
+    params.video_port = 0;
+    answer = sipcast_sdp_build_answer (offer, &params);
+    g_assert_true (g_str_has_suffix (answer, "m=video 0 RTP/AVP 34\r\nm=video 0 RTP/AVP 98 99\r\n"));
+  }
+}
+
+static void
 test_offer_video_accepted (void)
 {
   g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
@@ -1196,7 +1266,7 @@ test_reoffer_keeps_current_codec (void)
   g_autoptr (GError) error = NULL;
 
   {
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("G722"));
@@ -1206,7 +1276,7 @@ test_reoffer_keeps_current_codec (void)
     g_assert_cmpint (offer->audio->direction, ==, SIPCAST_SDP_SENDONLY);
   }
   {
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
@@ -1215,7 +1285,7 @@ test_reoffer_keeps_current_codec (void)
   }
   {
     /* Not listed: the offer's own first choice, as for an answer. */
-    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"), NULL,
                                                                     &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
@@ -1249,7 +1319,7 @@ test_reinvite_answer (void)
 
   g_assert_nonnull (offer->audio);
   g_assert_cmpuint (offer->audio->payload_type, ==, 111);
-  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, &params, &error);
+  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, NULL, &params, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (answer, ==,
                    "v=0\r\n"
@@ -1278,13 +1348,176 @@ test_reinvite_answer (void)
   }
 }
 
+/* The row of our video table for @name and H.264 packetization-mode
+ * @mode (-1 for VP8). */
+static const SipcastCodec *
+video_codec (const char *name,
+             int         mode)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_VIDEO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (g_str_equal (codecs[i]->encoding_name, name) && codecs[i]->packetization_mode == mode)
+      return codecs[i];
+  }
+  g_assert_not_reached ();
+}
+
+static void
+test_reoffer_keeps_current_video_codec (void)
+{
+  /* A session refresh re-offers every video codec, VP8 first; H.264
+   * packetization-mode 1 (in use) is 98 now. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0\r\n"
+    "m=video 5000 RTP/AVP 100 98 99\r\n"
+    "a=rtpmap:100 VP8/90000\r\n"
+    "a=rtpmap:98 H264/90000\r\n"
+    "a=fmtp:98 profile-level-id=42e01e;packetization-mode=1\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01f\r\n"
+    "a=rtcp-fb:98 nack pli\r\n"
+    "a=rtcp-fb:100 ccm fir\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    video_codec ("H264", 1),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("H264", 1));
+    g_assert_cmpuint (offer->video->payload_type, ==, 98);
+    g_assert_cmpint (offer->video->packetization_mode, ==, 1);
+    g_assert_cmpstr (offer->video->fmtp, ==, "profile-level-id=42e01e;packetization-mode=1");
+    g_assert_cmpstr (offer->video->profile_level_id, ==, "42e01e");
+    /* The feedback of 98, not of VP8's 100. */
+    g_assert_true (offer->video->has_pli);
+    g_assert_false (offer->video->has_fir);
+    g_assert_cmpuint (offer->video->port, ==, 5000);
+  }
+  {
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    video_codec ("H264", 0),
+                                                                    &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("H264", 0));
+    g_assert_cmpuint (offer->video->payload_type, ==, 99);
+    g_assert_cmpint (offer->video->packetization_mode, ==, 0);
+    g_assert_false (offer->video->has_pli);
+  }
+  {
+    /* No current video: the offer's own first choice. */
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
+                                                                    NULL, &error);
+    g_assert_no_error (error);
+    g_assert_true (offer->video->codec == video_codec ("VP8", -1));
+    g_assert_true (offer->video->has_fir);
+  }
+}
+
+static void
+test_reinvite_answer_video (void)
+{
+  /* A session refresh of a call receiving H.264: the video line stays
+   * accepted with our port, the far end's number and fmtp, our rtcp-fb;
+   * hasVideo=false answers its sendrecv recvonly. */
+  const char *offer_text =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0\r\n"
+    "m=video 5002 RTP/AVP 100 109\r\n"
+    "a=rtpmap:100 VP8/90000\r\n"
+    "a=rtpmap:109 H264/90000\r\n"
+    "a=fmtp:109 profile-level-id=42e01f;packetization-mode=1\r\n"
+    "a=rtcp:5013\r\n"
+    "m=video 5004 RTP/AVP 100\r\n"
+    "a=rtpmap:100 VP8/90000\r\n";
+  g_autoptr (SipcastSdpAnswer) offer = NULL;
+  SipcastSdpReinviteAnswerParams params = {
+    .address = "192.0.2.10",
+    .session_id = 42,
+    .session_version = 2,
+    .audio_port = 31000,
+    .audio_direction = SIPCAST_SDP_SENDRECV,
+    .video_port = 31002,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *answer = NULL;
+
+  offer = sipcast_sdp_parse_reoffer (offer_text, audio_codec ("PCMU"), video_codec ("H264", 1),
+                                     &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (offer->video->rtcp_port, ==, 5013);
+  params.video_direction = sipcast_sdp_media_answer_direction (offer->video, FALSE);
+  answer = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, offer->video, &params,
+                                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (answer, ==,
+                   "v=0\r\n"
+                   "o=sipcast 42 2 IN IP4 192.0.2.10\r\n"
+                   "s=sipcast\r\n"
+                   "c=IN IP4 192.0.2.10\r\n"
+                   "t=0 0\r\n"
+                   "m=audio 31000 RTP/AVP 0\r\n"
+                   "a=rtpmap:0 PCMU/8000\r\n"
+                   "a=ptime:20\r\n"
+                   "a=sendrecv\r\n"
+                   "m=video 31002 RTP/AVP 109\r\n"
+                   "a=rtpmap:109 H264/90000\r\n"
+                   "a=fmtp:109 profile-level-id=42e01f;packetization-mode=1\r\n"
+                   "a=rtcp-fb:109 nack pli\r\n"
+                   "a=rtcp-fb:109 ccm fir\r\n"
+                   "a=recvonly\r\n"
+                   "m=video 0 RTP/AVP 100\r\n");
+
+  /* Video held alone (sendonly): recvonly, audio goes on. */
+  {
+    const char *held_text =
+      REOFFER_HEAD
+      "m=audio 4000 RTP/AVP 0\r\n"
+      "m=video 5002 RTP/AVP 109\r\n"
+      "a=rtpmap:109 H264/90000\r\n"
+      "a=sendonly\r\n";
+    g_autofree char *held_answer = NULL;
+    g_autoptr (SipcastSdpAnswer) held = NULL;
+
+    held = sipcast_sdp_parse_reoffer (held_text, audio_codec ("PCMU"), video_codec ("H264", 0),
+                                      &error);
+    g_assert_no_error (error);
+    g_assert_false (sipcast_sdp_media_is_hold (held->audio));
+    g_assert_true (sipcast_sdp_media_is_hold (held->video));
+    params.video_direction = sipcast_sdp_media_answer_direction (held->video, TRUE);
+    held_answer = sipcast_sdp_build_reinvite_answer (held_text, held->audio, held->video,
+                                                     &params, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_str_has_suffix (held_answer,
+                                     "m=video 31002 RTP/AVP 109\r\n"
+                                     "a=rtpmap:109 H264/90000\r\n"
+                                     "a=fmtp:109 profile-level-id=42e01f;packetization-mode=0\r\n"
+                                     "a=rtcp-fb:109 nack pli\r\n"
+                                     "a=rtcp-fb:109 ccm fir\r\n"
+                                     "a=recvonly\r\n"));
+  }
+
+  /* No video port (a call without video): refused as before. */
+  {
+    g_autofree char *refused = NULL;
+
+    params.video_port = 0;
+    refused = sipcast_sdp_build_reinvite_answer (offer_text, offer->audio, offer->video,
+                                                 &params, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (refused, "\r\nm=video 0 RTP/AVP 100\r\nm=video 0 RTP/AVP 100\r\n"));
+  }
+}
+
 static void
 test_reinvite_answer_garbage (void)
 {
   g_autoptr (SipcastSdpAnswer) offer = parse_ok (REOFFER_HEAD "m=audio 4000 RTP/AVP 8\r\n");
   SipcastSdpReinviteAnswerParams params = { .address = "192.0.2.10", .audio_port = 31000 };
   g_autoptr (GError) error = NULL;
-  g_autofree char *answer = sipcast_sdp_build_reinvite_answer ("v=0\r\n", offer->audio,
+  g_autofree char *answer = sipcast_sdp_build_reinvite_answer ("v=0\r\n", offer->audio, NULL,
                                                                &params, &error);
 
   g_assert_null (answer);
@@ -1347,6 +1580,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
   g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
   g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
+  g_test_add_func ("/sdp/reoffer/keeps-current-video-codec", test_reoffer_keeps_current_video_codec);
+  g_test_add_func ("/sdp/reoffer/answer-video", test_reinvite_answer_video);
   g_test_add_func ("/sdp/reoffer/same-description", test_same_description);
   g_test_add_func ("/sdp/offer/our-preference", test_offer_our_preference);
   g_test_add_func ("/sdp/offer/configured-order", test_offer_configured_order);
@@ -1355,6 +1590,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/offer/srtp-refused", test_offer_srtp_refused);
   g_test_add_func ("/sdp/offer/not-sdp", test_offer_not_sdp);
   g_test_add_func ("/sdp/offer/lines-kept-in-order", test_offer_lines_kept_in_order);
+  g_test_add_func ("/sdp/offer/video-first-we-take", test_offer_video_first_we_take);
   g_test_add_func ("/sdp/offer/video-accepted", test_offer_video_accepted);
   g_test_add_func ("/sdp/offer/rejected-audio-line", test_offer_rejected_audio_line);
   g_test_add_func ("/sdp/offer/rtcp-and-media-connection", test_offer_rtcp_and_media_connection);
