@@ -457,6 +457,17 @@ create_media (SipcastCall         *self,
   g_signal_connect (self->media, "dtmf-received", G_CALLBACK (media_dtmf_received_cb), self);
 }
 
+/* audioCodec, the call's and its named stream's. */
+static void
+set_audio_codec (SipcastCall        *self,
+                 const SipcastCodec *codec)
+{
+  g_free (self->audio_codec);
+  self->audio_codec = g_strdup_printf ("%s/%u", codec->encoding_name, codec->clock_rate);
+  if (self->stream != NULL)
+    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+}
+
 /* The media session follows @answer (taken): started on the first SDP
  * from the far end (early media or the answer), updated in place when a
  * later one differs, left alone when it is the same. */
@@ -468,11 +479,7 @@ follow_remote_sdp (SipcastCall       *self,
   g_autoptr (SipcastSdpAnswer) owned = answer;
 
   if (self->media_answer == NULL) {
-    g_free (self->audio_codec);
-    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
-                                         answer->audio->codec->clock_rate);
-    if (self->stream != NULL)
-      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    set_audio_codec (self, answer->audio->codec);
     if (!sipcast_media_session_start (self->media, answer->audio, answer->video, self->target,
                                       self->stream, error))
       return FALSE;
@@ -489,6 +496,9 @@ follow_remote_sdp (SipcastCall       *self,
     return TRUE;
   } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
     return FALSE;
+  } else if (answer->audio->codec != self->media_answer->audio->codec) {
+    /* The far end changed the codec: the media session followed. */
+    set_audio_codec (self, answer->audio->codec);
   }
 
   g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);

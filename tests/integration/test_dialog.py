@@ -13,6 +13,7 @@ import re
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -22,6 +23,7 @@ from gateway import GatewayTestCase, RtpSink
 from harness import LOOPBACK, wait_for, wait_status
 
 PCMA_PT = 8
+PCMU_PT = 0
 
 
 def statuses_until(sipcast, call_id, final, timeout):
@@ -75,21 +77,27 @@ class PcapSender(ToneSender):
     continuous stream whose payload type the test may change."""
 
     def __init__(self, sock, port, pcap, pt, ts_step):
-        data = (harness.REPO / "tests" / "media" / pcap).read_bytes()
-        offset, self.payloads = 24, []
-        while offset < len(data):
-            length = struct.unpack("<I", data[offset + 8:offset + 12])[0]
-            packet = data[offset + 16:offset + 16 + length]
-            # Ethernet, IPv4 without options, UDP, RTP without extensions
-            rtp = packet[14 + 20 + 8:]
-            self.payloads.append(rtp[12 + 4 * (rtp[0] & 0x0F):])
-            offset += 16 + length
+        self.payloads = self.read_payloads(pcap)
         self.pt = pt
         self.ts_step = ts_step
         self.sock, self.port = sock, port
         self.running, self.sent = True, 0
         self.thread = threading.Thread(target=self._replay, daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def read_payloads(pcap):
+        """The RTP payloads of a tests/media capture, in order."""
+        data = (harness.REPO / "tests" / "media" / pcap).read_bytes()
+        offset, payloads = 24, []
+        while offset < len(data):
+            length = struct.unpack("<I", data[offset + 8:offset + 12])[0]
+            packet = data[offset + 16:offset + 16 + length]
+            # Ethernet, IPv4 without options, UDP, RTP without extensions
+            rtp = packet[14 + 20 + 8:]
+            payloads.append(rtp[12 + 4 * (rtp[0] & 0x0F):])
+            offset += 16 + length
+        return payloads
 
     def _replay(self):
         start = time.monotonic()
@@ -424,26 +432,64 @@ class DialogTest(GatewayTestCase):
         self.assert_tone_flv(self.nginx.recorded("renumber"), ended - established - 1.5,
                              ended - established + 0.5)
 
-    def test_reinvite_changing_the_codec_is_refused(self):
-        sipp = self.sipp("uas-reinvite-codec.xml")
+    def test_reinvite_changing_the_codec_is_followed(self):
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-reinvite-codec.xml", args=("-set", "rtp_sink", str(sink.port)))
+        self.addCleanup(sipp.close)
         self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
         wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
         established = time.monotonic()
+        sender = PcapSender(sink.sock, our_rtp_port(sipp), "pcma-440hz-5s.pcap", PCMA_PT, 160)
+        self.addCleanup(sender.stop)
         self.wait_publishing("recodec")
-        # the PCMU-only re-INVITE comes 1.5 s after the answer
-        wait_for(lambda: received(sipp, "SIP/2.0 488"), 10,
-                 message=lambda: "no 488\n" + self.logs(sipp))
-        time.sleep(1.5)
+        self.assertEqual(self.find("recodec")["audioCodec"], "PCMA/8000")
+        wait_for(lambda: sink.received(PCMA_PT), 5, message="no PCMA from sipcast")
+
+        # the PCMU-only re-INVITE comes 1.5 s after the answer: accepted
+        # with PCMU, which sipcast sends from then on, in the same stream
+        ok = wait_for(lambda: received(sipp, "SIP/2.0 200"), 10,
+                      message=lambda: "no 200 to the re-INVITE\n" + self.logs(sipp))
+        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP 0 100\r?\n")
+        self.assertIn("a=rtpmap:0 PCMU/8000", ok[0])
+        self.assertNotIn("PCMA", ok[0])
+        switched = wait_for(lambda: sink.received(PCMU_PT), 10,
+                            message=lambda: "no PCMU from sipcast\n" + self.logs(sipp))
+        sender.payloads = PcapSender.read_payloads("pcmu-440hz-5s.pcap")
+        sender.pt = PCMU_PT
+        changed = time.monotonic()
+        time.sleep(3)
+        late = sink.received(PCMA_PT, since=switched[0]["time"] + 0.1)
+        self.assertEqual(late, [], "still sending PCMA")
+        sent = sink.received(PCMA_PT) + sink.received(PCMU_PT)
+        self.assertEqual(len({p["ssrc"] for p in sent}), 1)
         call = self.find("recodec")
         self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
-                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMA/8000"), call)
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMU/8000"), call)
         self.terminate("recodec")
         ended = time.monotonic()
+        sender.stop()
         wait_status(self.sipcast, "recodec", "FINISH", 10)
         self.assert_sipp_passed(sipp)
+
+        # one stream throughout, the tone before and after the change
         self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
-        self.assert_tone_flv(self.nginx.recorded("recodec"), ended - established - 1.5,
-                             ended - established + 0.5)
+        path = self.nginx.recorded("recodec")
+        self.assert_tone_flv(path, ended - established - 1.5, ended - established + 0.5)
+        duration = harness.audio_duration(path)
+        parts = tempfile.TemporaryDirectory()
+        self.addCleanup(parts.cleanup)
+        # the recording starts after the answer: it ends with the call
+        before = duration - (ended - changed)
+        self.assertGreater(before, 1, "too little PCMA in the stream")
+        for start, length in ((0.2, before - 0.4), (duration - 2.5, 2.0)):
+            part = "%s/part-%d.wav" % (parts.name, start * 10)
+            subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y",
+                            "-ss", "%.2f" % start, "-t", "%.2f" % length, "-i", str(path),
+                            str(part)], check=True, timeout=30)
+            self.assertGreater(harness.mean_volume(part), -30, "silence in %s" % part)
+            self.assertAlmostEqual(harness.tone_frequency(part), 440, delta=440 * 0.03,
+                                   msg="not the 440 Hz tone %.1f s into %s" % (start, path))
 
     def test_symmetric_rtp_follows_where_rtp_comes_from(self):
         named, actual = RtpSink(), RtpSink()
