@@ -82,6 +82,7 @@ class PcapSender(ToneSender):
         self.ts_step = ts_step
         self.sock, self.port = sock, port
         self.running, self.sent = True, 0
+        self.first = 0  # the packet sent with payloads[0]
         self.thread = threading.Thread(target=self._replay, daemon=True)
         self.thread.start()
 
@@ -102,7 +103,7 @@ class PcapSender(ToneSender):
     def _replay(self):
         start = time.monotonic()
         while self.running:
-            payload = self.payloads[self.sent % len(self.payloads)]
+            payload = self.payloads[(self.sent - self.first) % len(self.payloads)]
             header = struct.pack("!BBHII", 0x80, self.pt, self.sent & 0xFFFF,
                                  (self.sent * self.ts_step) & 0xFFFFFFFF, 0x0ca7f00d)
             try:
@@ -433,48 +434,61 @@ class DialogTest(GatewayTestCase):
                              ended - established + 0.5)
 
     def test_reinvite_changing_the_codec_is_followed(self):
+        self.check_codec_change("PCMU/8000", PCMU_PT, "pcmu-440hz-5s.pcap")
+
+    def test_reinvite_changing_the_rate_is_followed(self):
+        # 16 kHz audio both ways from then on, the same AAC stream
+        self.check_codec_change("G722/8000", 9, "g722-440hz-3s.pcap")
+
+    def check_codec_change(self, codec, pt, pcap):
+        """The far end answers PCMA, then re-INVITEs offering only codec
+        (as pt) and sends pcap's payloads from then on."""
+        name = "recodec-" + codec.split("/")[0].lower()
         sink = RtpSink()
         self.addCleanup(sink.close)
-        sipp = harness.Sipp("uas-reinvite-codec.xml", args=("-set", "rtp_sink", str(sink.port)))
+        sipp = harness.Sipp("uas-reinvite-codec.xml",
+                            args=("-set", "rtp_sink", str(sink.port), "-set", "new_pt", str(pt),
+                                  "-set", "new_rtpmap", codec))
         self.addCleanup(sipp.close)
-        self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
-        wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
+        self.start_call(name, sipp, rtmpUrl=self.nginx.url, rtmpStream=name)
+        wait_status(self.sipcast, name, "ESTABLISHED", 10)
         established = time.monotonic()
         sender = PcapSender(sink.sock, our_rtp_port(sipp), "pcma-440hz-5s.pcap", PCMA_PT, 160)
         self.addCleanup(sender.stop)
-        self.wait_publishing("recodec")
-        self.assertEqual(self.find("recodec")["audioCodec"], "PCMA/8000")
+        self.wait_publishing(name)
+        self.assertEqual(self.find(name)["audioCodec"], "PCMA/8000")
         wait_for(lambda: sink.received(PCMA_PT), 5, message="no PCMA from sipcast")
 
-        # the PCMU-only re-INVITE comes 1.5 s after the answer: accepted
-        # with PCMU, which sipcast sends from then on, in the same stream
+        # the re-INVITE comes 1.5 s after the answer: accepted with the
+        # new codec, which sipcast sends from then on, in the same stream
         ok = wait_for(lambda: received(sipp, "SIP/2.0 200"), 10,
                       message=lambda: "no 200 to the re-INVITE\n" + self.logs(sipp))
-        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP 0 100\r?\n")
-        self.assertIn("a=rtpmap:0 PCMU/8000", ok[0])
+        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP %d 100\r?\n" % pt)
+        self.assertIn("a=rtpmap:%d %s" % (pt, codec), ok[0])
         self.assertNotIn("PCMA", ok[0])
-        switched = wait_for(lambda: sink.received(PCMU_PT), 10,
-                            message=lambda: "no PCMU from sipcast\n" + self.logs(sipp))
-        sender.payloads = PcapSender.read_payloads("pcmu-440hz-5s.pcap")
-        sender.pt = PCMU_PT
+        switched = wait_for(lambda: sink.received(pt), 10,
+                            message=lambda: "no %s from sipcast\n%s" % (codec, self.logs(sipp)))
+        # from its start: a G.722 capture looped has a click there
+        sender.payloads, sender.first = PcapSender.read_payloads(pcap), sender.sent
+        sender.pt = pt
         changed = time.monotonic()
-        time.sleep(3)
+        time.sleep(2.5)
         late = sink.received(PCMA_PT, since=switched[0]["time"] + 0.1)
         self.assertEqual(late, [], "still sending PCMA")
-        sent = sink.received(PCMA_PT) + sink.received(PCMU_PT)
+        sent = sink.received(PCMA_PT) + sink.received(pt)
         self.assertEqual(len({p["ssrc"] for p in sent}), 1)
-        call = self.find("recodec")
+        call = self.find(name)
         self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
-                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMU/8000"), call)
-        self.terminate("recodec")
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", codec), call)
+        self.terminate(name)
         ended = time.monotonic()
         sender.stop()
-        wait_status(self.sipcast, "recodec", "FINISH", 10)
+        wait_status(self.sipcast, name, "FINISH", 10)
         self.assert_sipp_passed(sipp)
 
         # one stream throughout, the tone before and after the change
-        self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
-        path = self.nginx.recorded("recodec")
+        self.assertEqual(len(self.nginx.events("publish", name)), 1)
+        path = self.nginx.recorded(name)
         self.assert_tone_flv(path, ended - established - 1.5, ended - established + 0.5)
         duration = harness.audio_duration(path)
         parts = tempfile.TemporaryDirectory()
@@ -482,7 +496,7 @@ class DialogTest(GatewayTestCase):
         # the recording starts after the answer: it ends with the call
         before = duration - (ended - changed)
         self.assertGreater(before, 1, "too little PCMA in the stream")
-        for start, length in ((0.2, before - 0.4), (duration - 2.5, 2.0)):
+        for start, length in ((0.2, before - 0.4), (duration - 2.2, 1.8)):
             part = "%s/part-%d.wav" % (parts.name, start * 10)
             subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y",
                             "-ss", "%.2f" % start, "-t", "%.2f" % length, "-i", str(path),
@@ -516,6 +530,39 @@ class DialogTest(GatewayTestCase):
         sender.stop()
         wait_status(self.sipcast, "latch", "FINISH", 10)
         self.assert_sipp_passed(sipp)
+
+
+class CopiedCodecChangeTest(GatewayTestCase):
+    """[media] rtmp-audio=copy: FLV names its audio codec once, so G.711
+    copied into it cannot follow a codec change."""
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[media]\nrtmp-audio=copy\n"
+
+    def test_reinvite_changing_the_codec_is_refused(self):
+        sipp = self.sipp("uas-reinvite-codec-copy.xml")
+        self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
+        wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
+        self.wait_publishing("recodec")
+        # the PCMU-only re-INVITE comes 1.5 s after the answer
+        wait_for(lambda: received(sipp, "SIP/2.0 488"), 10,
+                 message=lambda: "no 488\n" + self.logs(sipp))
+        time.sleep(1.5)
+        call = self.find("recodec")
+        self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMA/8000"), call)
+        self.terminate("recodec")
+        wait_status(self.sipcast, "recodec", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        self.assertIn("not supported with rtmp-audio=copy", self.sipcast.log())
+        self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
+        path = self.nginx.recorded("recodec")
+        probe = harness.ffprobe_streams(path)
+        self.assertEqual([(s["codec_type"], s["codec_name"]) for s in probe["streams"]],
+                         [("audio", "pcm_alaw")], probe)
+        self.assertGreater(harness.audio_duration(path), 2.5)
+        self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
 
 
 class TimeoutTest(GatewayTestCase):
