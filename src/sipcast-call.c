@@ -779,6 +779,7 @@ handle_reinvite (SipcastCall *self,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) offer = NULL;
+  g_autofree const SipcastCodec **audio_codecs = NULL;
   g_autofree char *text = NULL;
   gboolean held;
 
@@ -792,7 +793,12 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, &error);
+  /* The config loader has validated the names, so this cannot fail. */
+  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                             (const char *const *) self->config->audio_codecs,
+                                             NULL);
+  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec, audio_codecs,
+                                     &error);
   if (offer != NULL && offer->audio == NULL) {
     g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          "No common codecs");
@@ -804,7 +810,7 @@ handle_reinvite (SipcastCall *self,
    * nowhere to go. */
   if (offer != NULL && !held)
     follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                                        NULL), &error);
+                                                        audio_codecs, NULL), &error);
 
   if (offer == NULL || error != NULL ||
       !set_local_answer (self, text, offer->audio,
@@ -1239,7 +1245,7 @@ start_incoming_media (SipcastCall  *self,
   /* The offer read as the far end's media, with the codec we chose, so
    * that re-INVITEs, hold and symmetric RTP follow it as they follow an
    * answer to our offer.  Whether we send is what we answered. */
-  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, error);
+  remote = sipcast_sdp_parse_reoffer (self->remote_sdp, audio->codec, NULL, error);
   if (remote == NULL)
     return FALSE;
   if (remote->audio == NULL || remote->audio->codec != audio->codec) {

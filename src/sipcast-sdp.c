@@ -929,10 +929,43 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
 
 /* ---- the far end's offers in re-INVITEs ---- */
 
+/* Whether the audio line @media offers @codec: then its payload type and
+ * fmtp go into @audio. */
+static gboolean
+take_offered_codec (const GstSDPMedia  *media,
+                    const SipcastCodec *wanted,
+                    SipcastSdpMedia    *audio)
+{
+  for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
+    const SipcastCodec *codec;
+    const char *fmtp;
+    gboolean has_rtpmap;
+    guint64 pt;
+
+    if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      continue;
+    fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
+    codec = codec_from_rtpmap (media, SIPCAST_MEDIA_AUDIO, (guint) pt, fmtp, &has_rtpmap);
+    if (!has_rtpmap)
+      codec = codec_from_static_pt (SIPCAST_MEDIA_AUDIO, (guint) pt);
+    if (codec != wanted)
+      continue;
+
+    audio->codec = codec;
+    audio->payload_type = (guint) pt;
+    g_clear_pointer (&audio->fmtp, g_free);
+    if (fmtp != NULL && *fmtp != '\0')
+      audio->fmtp = g_strdup (fmtp);
+    return TRUE;
+  }
+  return FALSE;
+}
+
 SipcastSdpAnswer *
-sipcast_sdp_parse_reoffer (const char         *sdp,
-                           const SipcastCodec *current,
-                           GError            **error)
+sipcast_sdp_parse_reoffer (const char                *sdp,
+                           const SipcastCodec        *current,
+                           const SipcastCodec *const *prefs,
+                           GError                   **error)
 {
   g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
   g_autoptr (GstSDPMessage) msg = NULL;
@@ -951,29 +984,16 @@ sipcast_sdp_parse_reoffer (const char         *sdp,
         gst_sdp_media_get_port (media) == 0)
       continue;
 
-    /* The first accepted audio line, the one the offer was read from. */
-    for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
-      const SipcastCodec *codec;
-      const char *fmtp;
-      gboolean has_rtpmap;
-      guint64 pt;
-
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
-        continue;
-      fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
-      codec = codec_from_rtpmap (media, SIPCAST_MEDIA_AUDIO, (guint) pt, fmtp, &has_rtpmap);
-      if (!has_rtpmap)
-        codec = codec_from_static_pt (SIPCAST_MEDIA_AUDIO, (guint) pt);
-      if (codec != current)
-        continue;
-
-      offer->audio->codec = codec;
-      offer->audio->payload_type = (guint) pt;
-      g_clear_pointer (&offer->audio->fmtp, g_free);
-      if (fmtp != NULL && *fmtp != '\0')
-        offer->audio->fmtp = g_strdup (fmtp);
+    /* The first accepted audio line, the one the offer was read from:
+     * the codec in use, else the first of ours it offers. */
+    if (take_offered_codec (media, current, offer->audio) || prefs == NULL)
       break;
+    for (guint j = 0; prefs[j] != NULL; j++) {
+      if (!sipcast_codec_is_telephone_event (prefs[j]) &&
+          take_offered_codec (media, prefs[j], offer->audio))
+        return g_steal_pointer (&offer);
     }
+    g_clear_pointer (&offer->audio, sdp_media_free);
     break;
   }
   return g_steal_pointer (&offer);

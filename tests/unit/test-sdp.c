@@ -1197,7 +1197,7 @@ test_reoffer_keeps_current_codec (void)
 
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"),
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("G722"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 9);
@@ -1207,7 +1207,7 @@ test_reoffer_keeps_current_codec (void)
   }
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"),
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 111);
@@ -1216,10 +1216,75 @@ test_reoffer_keeps_current_codec (void)
   {
     /* Not listed: the offer's own first choice, as for an answer. */
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+}
+
+static void
+test_reoffer_changes_codec (void)
+{
+  /* The call runs PCMA; the far end re-offers PCMU, Opus and G.722
+   * (with telephone-event as 100), but not PCMA. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0 111 9 100\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1\r\n"
+    "a=rtpmap:100 telephone-event/8000\r\n"
+    "a=sendrecv\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    /* Ours in our order: G.722 before Opus and PCMU. */
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMA", "G722", "OPUS", "PCMU", "telephone-event",
+                                           NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    prefs, &error);
+    SipcastSdpReinviteAnswerParams params = {
+      .address = "192.0.2.10",
+      .session_id = 42,
+      .session_version = 3,
+      .audio_port = 31000,
+      .audio_direction = SIPCAST_SDP_SENDRECV,
+    };
+    g_autofree char *answer = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("G722"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 9);
+    g_assert_null (offer->audio->fmtp);
+    g_assert_cmpint (offer->audio->telephone_event_pt, ==, 100);
+    /* Our 200 names the new codec alone, under the far end's numbers. */
+    answer = sipcast_sdp_build_reinvite_answer (sdp, offer->audio, &params, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (answer, "m=audio 31000 RTP/AVP 9 100\r\n"
+                                      "a=rtpmap:9 G722/8000\r\n"
+                                      "a=rtpmap:100 telephone-event/8000\r\n"));
+  }
+  {
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMU", "OPUS", NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    prefs, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+  {
+    /* None of ours (the operator left G.722 and Opus out, PCMU too):
+     * no audio, which the call refuses with 488. */
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMA", NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    prefs, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (offer->audio);
   }
 }
 
@@ -1345,6 +1410,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
   g_test_add_func ("/sdp/reoffer/hold", test_reoffer_hold);
   g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
+  g_test_add_func ("/sdp/reoffer/changes-codec", test_reoffer_changes_codec);
   g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
   g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
   g_test_add_func ("/sdp/reoffer/same-description", test_same_description);
