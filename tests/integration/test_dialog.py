@@ -453,16 +453,16 @@ class DialogTest(GatewayTestCase):
         self.start_call(name, sipp, rtmpUrl=self.nginx.url, rtmpStream=name)
         wait_status(self.sipcast, name, "ESTABLISHED", 10)
         established = time.monotonic()
+        self.assertEqual(self.find(name)["audioCodec"], "PCMA/8000")
         sender = PcapSender(sink.sock, our_rtp_port(sipp), "pcma-440hz-5s.pcap", PCMA_PT, 160)
         self.addCleanup(sender.stop)
-        self.wait_publishing(name)
-        self.assertEqual(self.find(name)["audioCodec"], "PCMA/8000")
-        wait_for(lambda: sink.received(PCMA_PT), 5, message="no PCMA from sipcast")
 
-        # the re-INVITE comes 1.5 s after the answer: accepted with the
+        # the re-INVITE comes 2.5 s after the answer: accepted with the
         # new codec, which sipcast sends from then on, in the same stream
         ok = wait_for(lambda: received(sipp, "SIP/2.0 200"), 10,
                       message=lambda: "no 200 to the re-INVITE\n" + self.logs(sipp))
+        self.wait_publishing(name)
+        self.assertTrue(sink.received(PCMA_PT), "no PCMA from sipcast before the change")
         self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP %d 100\r?\n" % pt)
         self.assertIn("a=rtpmap:%d %s" % (pt, codec), ok[0])
         self.assertNotIn("PCMA", ok[0])
