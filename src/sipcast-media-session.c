@@ -798,19 +798,20 @@ hold_probe (GstPad          *pad,
   return GST_PAD_PROBE_OK;
 }
 
-/* Main context: the old chain, unlinked on both sides, goes. */
+/* Main context: the old chain (@data, an AudioSwitch whose new_chain is
+ * unused), unlinked on both sides, goes. */
 static gboolean
 remove_old_chain_cb (gpointer data)
 {
-  AudioSwitch *sw = data;
-  SipcastMediaSession *self = sw->session;
+  AudioSwitch *old = data;
+  SipcastMediaSession *self = old->session;
 
   if (self->pipeline != NULL &&
-      GST_OBJECT_PARENT (sw->old_chain) == GST_OBJECT (self->pipeline)) {
-    gst_element_set_locked_state (sw->old_chain, TRUE);
-    gst_element_set_state (sw->old_chain, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (self->pipeline), sw->old_chain);
-    g_debug ("%s: %s removed", self->name, GST_OBJECT_NAME (sw->old_chain));
+      GST_OBJECT_PARENT (old->old_chain) == GST_OBJECT (self->pipeline)) {
+    gst_element_set_locked_state (old->old_chain, TRUE);
+    gst_element_set_state (old->old_chain, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), old->old_chain);
+    g_debug ("%s: %s removed", self->name, GST_OBJECT_NAME (old->old_chain));
   }
   return G_SOURCE_REMOVE;
 }
@@ -823,6 +824,7 @@ audio_switch (AudioSwitch *sw,
               GstPad      *upstream)
 {
   SipcastMediaSession *self = sw->session;
+  AudioSwitch *old = g_new0 (AudioSwitch, 1);
   g_autoptr (GstPad) old_sink = gst_element_get_static_pad (sw->old_chain, "sink");
   g_autoptr (GstPad) old_src = gst_element_get_static_pad (sw->old_chain, "src");
   g_autoptr (GstPad) new_src = gst_element_get_static_pad (sw->new_chain, "src");
@@ -841,7 +843,11 @@ audio_switch (AudioSwitch *sw,
   }
   gst_pad_remove_probe (new_src, sw->block_id);
   g_debug ("%s: audio now through %s", self->name, GST_OBJECT_NAME (sw->new_chain));
-  g_idle_add_full (G_PRIORITY_DEFAULT, remove_old_chain_cb, sw, audio_switch_free);
+
+  old->session = g_object_ref (self);
+  old->old_chain = gst_object_ref (sw->old_chain);
+  old->new_chain = gst_object_ref (sw->new_chain);
+  g_idle_add_full (G_PRIORITY_DEFAULT, remove_old_chain_cb, old, audio_switch_free);
 }
 
 static GstPadProbeReturn
@@ -876,10 +882,13 @@ start_audio_switch (SipcastMediaSession *self,
   /* The old payload's pad may be pushing on another thread (another
    * SSRC): the switch waits for it to be idle; on this one it is. */
   upstream = gst_pad_get_peer (old_entry);
-  if (upstream != NULL)
-    gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw, NULL);
-  else
+  if (upstream != NULL) {
+    gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw,
+                       audio_switch_free);
+  } else {
     audio_switch (sw, NULL);
+    audio_switch_free (sw);
+  }
 }
 
 /* Runs on a streaming thread: only links (and for payloads we do not
@@ -2312,6 +2321,11 @@ change_audio_codec (SipcastMediaSession   *self,
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                  _("Changing the codec from %s/%u to %s/%u is not supported with rtmp-audio=copy"),
                  self->encoding_name, self->clock_rate, codec->encoding_name, codec->clock_rate);
+    return FALSE;
+  }
+  if (self->audio_entry == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         _("The call has no audio to change the codec of"));
     return FALSE;
   }
   if (self->audio_pending != NULL) {
