@@ -2237,9 +2237,19 @@ tx_swap_probe (GstPad          *pad,
   g_autoptr (GstCaps) caps = NULL;
   GstElement *first, *encoder, *payloader;
   guint ssrc = 0, seqnum = 0, timestamp = 0;
-  guint64 running_time = 0;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
   int rate = 0;
 
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_autoptr (GstEvent) event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+    const GstSegment *segment;
+
+    if (event != NULL) {
+      gst_event_parse_segment (event, &segment);
+      running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
+                                                  GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+    }
+  }
   g_object_get (old_payloader, "stats", &stats, NULL);
   gst_pad_unlink (pad, next);
   if (out != NULL)
@@ -2258,19 +2268,20 @@ tx_swap_probe (GstPad          *pad,
   payloader = gst_element_factory_make (codec->payloader, "tx_payloader");
   set_payloader (payloader, swap->pt);
   /* One RTP stream goes on: the same SSRC (rtpsession takes the caps'
-   * one for its own), the next sequence number, timestamps continuing at
-   * the new clock rate. */
+   * one for its own), the next sequence number, and the timestamp one
+   * packet after the last for the buffer held here (a payloader stamps
+   * offset + running time at its clock rate). */
   if (stats != NULL && gst_structure_get_uint (stats, "ssrc", &ssrc) &&
       gst_structure_get_uint (stats, "seqnum", &seqnum) &&
-      gst_structure_get_uint (stats, "timestamp", &timestamp) &&
-      gst_structure_get_uint64 (stats, "running-time", &running_time) &&
-      GST_CLOCK_TIME_IS_VALID (running_time))
-    g_object_set (payloader, "ssrc", ssrc, "seqnum-offset", (int) ((seqnum + 1) & 0xffff),
-                  "timestamp-offset",
-                  (guint) (timestamp - (guint32) gst_util_uint64_scale_int (running_time,
-                                                                            (int) codec->clock_rate,
-                                                                            GST_SECOND)),
-                  NULL);
+      gst_structure_get_uint (stats, "timestamp", &timestamp)) {
+    g_object_set (payloader, "ssrc", ssrc, "seqnum-offset", (int) ((seqnum + 1) & 0xffff), NULL);
+    if (running_time != GST_CLOCK_TIME_NONE)
+      g_object_set (payloader, "timestamp-offset",
+                    (guint) (timestamp + codec->clock_rate / 50 -
+                             (guint32) gst_util_uint64_scale_int (running_time,
+                                                                  (int) codec->clock_rate,
+                                                                  GST_SECOND)), NULL);
+  }
   gst_bin_add_many (bin, encoder, payloader, NULL);
   first = encoder;
 
