@@ -434,21 +434,25 @@ class DialogTest(GatewayTestCase):
                              ended - established + 0.5)
 
     def test_reinvite_changing_the_codec_is_followed(self):
-        self.check_codec_change("PCMU/8000", PCMU_PT, "pcmu-440hz-5s.pcap")
+        # with telephone-event: our RTP goes through rtpdtmfmux
+        self.check_codec_change("PCMU/8000", PCMU_PT, "pcmu-440hz-5s.pcap", dtmf=True)
 
     def test_reinvite_changing_the_rate_is_followed(self):
-        # 16 kHz audio both ways from then on, the same AAC stream
-        self.check_codec_change("G722/8000", 9, "g722-440hz-3s.pcap")
+        # 16 kHz audio both ways from then on, the same AAC stream; no
+        # telephone-event: the payloader's RTP goes to rtpbin as it is
+        self.check_codec_change("G722/8000", 9, "g722-440hz-3s.pcap", dtmf=False)
 
-    def check_codec_change(self, codec, pt, pcap):
+    def check_codec_change(self, codec, pt, pcap, dtmf):
         """The far end answers PCMA, then re-INVITEs offering only codec
         (as pt) and sends pcap's payloads from then on."""
         name = "recodec-" + codec.split("/")[0].lower()
         sink = RtpSink()
         self.addCleanup(sink.close)
         sipp = harness.Sipp("uas-reinvite-codec.xml",
-                            args=("-set", "rtp_sink", str(sink.port), "-set", "new_pt", str(pt),
-                                  "-set", "new_rtpmap", codec))
+                            args=("-set", "rtp_sink", str(sink.port),
+                                  "-set", "first_formats", "8 101" if dtmf else "8",
+                                  "-set", "new_formats", "%d 100" % pt if dtmf else str(pt),
+                                  "-set", "new_pt", str(pt), "-set", "new_rtpmap", codec))
         self.addCleanup(sipp.close)
         self.start_call(name, sipp, rtmpUrl=self.nginx.url, rtmpStream=name)
         wait_status(self.sipcast, name, "ESTABLISHED", 10)
@@ -463,7 +467,7 @@ class DialogTest(GatewayTestCase):
                       message=lambda: "no 200 to the re-INVITE\n" + self.logs(sipp))
         self.wait_publishing(name)
         self.assertTrue(sink.received(PCMA_PT), "no PCMA from sipcast before the change")
-        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP %d 100\r?\n" % pt)
+        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP %d%s\r?\n" % (pt, " 100" if dtmf else ""))
         self.assertIn("a=rtpmap:%d %s" % (pt, codec), ok[0])
         self.assertNotIn("PCMA", ok[0])
         switched = wait_for(lambda: sink.received(pt), 10,
@@ -477,6 +481,11 @@ class DialogTest(GatewayTestCase):
         self.assertEqual(late, [], "still sending PCMA")
         sent = sink.received(PCMA_PT) + sink.received(pt)
         self.assertEqual(len({p["ssrc"] for p in sent}), 1)
+        # one RTP stream: numbers and timestamps (8000 Hz RTP clock for
+        # both codecs) go on across the change, give or take a packet
+        last, first = sink.received(PCMA_PT)[-1], switched[0]
+        self.assertIn((first["seq"] - last["seq"]) % 65536, (1, 2), (last, first))
+        self.assertIn((first["ts"] - last["ts"]) % 2 ** 32, range(160, 2 * 160 + 1), (last, first))
         call = self.find(name)
         self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
                          ("ESTABLISHED", "RTMP_STREAM_ACTIVE", codec), call)

@@ -150,8 +150,9 @@ class InjectTest(GatewayTestCase):
         sink_a = RtpSink()
         self.addCleanup(sink_a.close)
         sipp_a = harness.Sipp("uas-reinvite-codec.xml",
-                              args=("-set", "rtp_sink", str(sink_a.port), "-set", "new_pt", "9",
-                                    "-set", "new_rtpmap", "G722/8000"))
+                              args=("-set", "rtp_sink", str(sink_a.port),
+                                    "-set", "first_formats", "8 101", "-set", "new_formats", "9 100",
+                                    "-set", "new_pt", "9", "-set", "new_rtpmap", "G722/8000"))
         self.addCleanup(sipp_a.close)
         self.start_call("inj-g722", sipp_a, toStream="studio-g722")
         wait_status(self.sipcast, "inj-g722", "ESTABLISHED", 10)
