@@ -2245,9 +2245,10 @@ tx_swap_probe (GstPad          *pad,
     const GstSegment *segment;
 
     if (event != NULL) {
+      GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
       gst_event_parse_segment (event, &segment);
-      running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME,
-                                                  GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info)));
+      running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
     }
   }
   g_object_get (old_payloader, "stats", &stats, NULL);

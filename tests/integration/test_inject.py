@@ -151,7 +151,8 @@ class InjectTest(GatewayTestCase):
         self.addCleanup(sink_a.close)
         sipp_a = harness.Sipp("uas-reinvite-codec.xml",
                               args=("-set", "rtp_sink", str(sink_a.port),
-                                    "-set", "first_formats", "8 101", "-set", "new_formats", "9 100",
+                                    "-set", "first_formats", "8 101",
+                                    "-set", "new_formats", "9 100",
                                     "-set", "new_pt", "9", "-set", "new_rtpmap", "G722/8000"))
         self.addCleanup(sipp_a.close)
         self.start_call("inj-g722", sipp_a, toStream="studio-g722")
