@@ -474,6 +474,17 @@ create_media (SipcastCall         *self,
   g_signal_connect (self->media, "dtmf-received", G_CALLBACK (media_dtmf_received_cb), self);
 }
 
+/* audioCodec, the call's and its named stream's. */
+static void
+set_audio_codec (SipcastCall        *self,
+                 const SipcastCodec *codec)
+{
+  g_free (self->audio_codec);
+  self->audio_codec = g_strdup_printf ("%s/%u", codec->encoding_name, codec->clock_rate);
+  if (self->stream != NULL)
+    sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+}
+
 /* The media session follows @answer (taken): started on the first SDP
  * from the far end (early media or the answer), updated in place when a
  * later one differs, left alone when it is the same. */
@@ -485,11 +496,7 @@ follow_remote_sdp (SipcastCall       *self,
   g_autoptr (SipcastSdpAnswer) owned = answer;
 
   if (self->media_answer == NULL) {
-    g_free (self->audio_codec);
-    self->audio_codec = g_strdup_printf ("%s/%u", answer->audio->codec->encoding_name,
-                                         answer->audio->codec->clock_rate);
-    if (self->stream != NULL)
-      sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
+    set_audio_codec (self, answer->audio->codec);
     if (!sipcast_media_session_start (self->media, answer->audio, answer->video, self->target,
                                       self->stream, error))
       return FALSE;
@@ -505,11 +512,15 @@ follow_remote_sdp (SipcastCall       *self,
   } else if (same_remote_media (self->media_answer->audio, answer->audio) &&
              !video_moved (self, answer->video)) {
     return TRUE;
-  } else if (!sipcast_media_session_update_remote (self->media, answer->audio, error)) {
-    return FALSE;
-  } else if (video_moved (self, answer->video) &&
-             !sipcast_media_session_update_remote_video (self->media, answer->video, error)) {
-    return FALSE;
+  } else {
+    if (!sipcast_media_session_update_remote (self->media, answer->audio, error))
+      return FALSE;
+    if (video_moved (self, answer->video) &&
+        !sipcast_media_session_update_remote_video (self->media, answer->video, error))
+      return FALSE;
+    /* The far end changed the codec: the media session followed. */
+    if (answer->audio->codec != self->media_answer->audio->codec)
+      set_audio_codec (self, answer->audio->codec);
   }
 
   g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
@@ -812,6 +823,7 @@ handle_reinvite (SipcastCall *self,
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) offer = NULL;
+  g_autofree const SipcastCodec **audio_codecs = NULL;
   g_autofree char *text = NULL;
   gboolean held;
 
@@ -825,8 +837,12 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  /* The config loader has validated the names, so this cannot fail. */
+  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                             (const char *const *) self->config->audio_codecs,
+                                             NULL);
   offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                     current_video_codec (self), &error);
+                                     current_video_codec (self), audio_codecs, &error);
   if (offer != NULL && offer->audio == NULL) {
     g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          "No common codecs");
@@ -838,7 +854,8 @@ handle_reinvite (SipcastCall *self,
    * nowhere to go. */
   if (offer != NULL && !held)
     follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                                        current_video_codec (self), NULL),
+                                                        current_video_codec (self),
+                                                        audio_codecs, NULL),
                        &error);
 
   if (offer == NULL || error != NULL ||

@@ -39,7 +39,9 @@
  * video chain (H.264 passed through, VP8 → H.264), and the FLV tail
  * (sipcast-flv-tail.h).  A call that is not published decodes its audio
  * into a fakesink (for its named stream) and gets no video elements.  Streaming threads never touch session state: they post
- * application messages that the bus watch handles on the main context.
+ * application messages that the bus watch handles on the main context
+ * (but pad-added and request-pt-map read the audio codec under
+ * audio_lock, as a re-INVITE may change it: change_audio_codec).
  */
 
 /* How long the muxer gets to finish the FLV before the pipeline is torn
@@ -148,6 +150,17 @@ struct _SipcastMediaSession {
    * pad of the audio / video chain (NULL when there is none).  Set before
    * PLAYING, read by pad-added. */
   GstPad *audio_entry;
+  /* A codec change the far end asked for (update_remote): the new codec's
+   * chain, linked in place of audio_entry's once its payload type arrives
+   * (pad-added); the previous codec and payload type stay mapped until
+   * then.  audio_lock guards these and the negotiated audio fields below
+   * against pad-added and request-pt-map. */
+  GstPad *audio_pending;
+  const SipcastCodec *prev_audio_codec;
+  guint prev_payload_type;
+  gboolean audio_copy;       /* the audio chain puts G.711 into FLV as it is */
+  guint audio_chains;        /* chains made so far, for their names */
+  GMutex audio_lock;
   GstPad *video_entry;
   GstPad *video_exit;        /* the video chain's src pad, for key frame requests */
   int video_state;           /* VIDEO_WAITING, atomic */
@@ -258,6 +271,7 @@ teardown_pipeline (SipcastMediaSession *self)
   }
   g_clear_handle_id (&self->video_wait_id, g_source_remove);
   gst_clear_object (&self->audio_entry);
+  gst_clear_object (&self->audio_pending);
   gst_clear_object (&self->video_entry);
   gst_clear_object (&self->video_exit);
 }
@@ -534,6 +548,9 @@ caps_for_pt (SipcastMediaSession *self,
              guint                session,
              guint                pt)
 {
+  const SipcastCodec *codec;
+  int telephone_event_pt;
+
   if (session == 1) {
     GstCaps *caps;
 
@@ -562,15 +579,21 @@ caps_for_pt (SipcastMediaSession *self,
       gst_caps_set_simple (caps, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
     return caps;
   }
-  if (self->audio_codec != NULL && pt == self->payload_type) {
+  g_mutex_lock (&self->audio_lock);
+  codec = self->audio_codec != NULL && pt == self->payload_type ? self->audio_codec :
+          self->prev_audio_codec != NULL && pt == self->prev_payload_type ? self->prev_audio_codec :
+          NULL;
+  telephone_event_pt = self->telephone_event_pt;
+  g_mutex_unlock (&self->audio_lock);
+  if (codec != NULL) {
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) self->clock_rate,
-                                "encoding-name", G_TYPE_STRING, self->encoding_name,
+                                "clock-rate", G_TYPE_INT, (int) codec->clock_rate,
+                                "encoding-name", G_TYPE_STRING, codec->encoding_name,
                                 NULL);
   }
-  if ((int) pt == self->telephone_event_pt) {
+  if ((int) pt == telephone_event_pt) {
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
@@ -746,9 +769,131 @@ add_fakesink (SipcastMediaSession *self)
   return gst_element_get_static_pad (fakesink, "sink");
 }
 
+/* A codec change under way on a streaming thread: the chain of the new
+ * codec takes the place of the old one in front of audio-aac (or the
+ * fakesink of a call not published). */
+typedef struct {
+  SipcastMediaSession *session;  /* owned */
+  GstElement *old_chain;         /* owned */
+  GstElement *new_chain;         /* owned */
+  gulong block_id;               /* holds the new chain's output until it is linked */
+} AudioSwitch;
+
+static void
+audio_switch_free (gpointer data)
+{
+  AudioSwitch *sw = data;
+
+  g_object_unref (sw->session);
+  gst_object_unref (sw->old_chain);
+  gst_object_unref (sw->new_chain);
+  g_free (sw);
+}
+
+static GstPadProbeReturn
+hold_probe (GstPad          *pad,
+            GstPadProbeInfo *info,
+            gpointer         user_data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* Main context: the old chain (@data, an AudioSwitch whose new_chain is
+ * unused), unlinked on both sides, goes. */
+static gboolean
+remove_old_chain_cb (gpointer data)
+{
+  AudioSwitch *old = data;
+  SipcastMediaSession *self = old->session;
+
+  if (self->pipeline != NULL &&
+      GST_OBJECT_PARENT (old->old_chain) == GST_OBJECT (self->pipeline)) {
+    gst_element_set_locked_state (old->old_chain, TRUE);
+    gst_element_set_state (old->old_chain, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self->pipeline), old->old_chain);
+    g_debug ("%s: %s removed", self->name, GST_OBJECT_NAME (old->old_chain));
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* While nothing flows into the old chain (it has no queue, so nothing
+ * flows in it either): its output goes to the new chain, what rtpbin
+ * still had for it to a fakesink. */
+static void
+audio_switch (AudioSwitch *sw,
+              GstPad      *upstream)
+{
+  SipcastMediaSession *self = sw->session;
+  AudioSwitch *old = g_new0 (AudioSwitch, 1);
+  g_autoptr (GstPad) old_sink = gst_element_get_static_pad (sw->old_chain, "sink");
+  g_autoptr (GstPad) old_src = gst_element_get_static_pad (sw->old_chain, "src");
+  g_autoptr (GstPad) new_src = gst_element_get_static_pad (sw->new_chain, "src");
+  g_autoptr (GstPad) out = gst_pad_get_peer (old_src);
+
+  if (out != NULL) {
+    gst_pad_unlink (old_src, out);
+    if (gst_pad_link (new_src, out) != GST_PAD_LINK_OK)
+      g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+  }
+  if (upstream != NULL) {
+    g_autoptr (GstPad) fakesink = add_fakesink (self);
+
+    gst_pad_unlink (upstream, old_sink);
+    gst_pad_link (upstream, fakesink);
+  }
+  gst_pad_remove_probe (new_src, sw->block_id);
+  g_debug ("%s: audio now through %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+
+  old->session = g_object_ref (self);
+  old->old_chain = gst_object_ref (sw->old_chain);
+  old->new_chain = gst_object_ref (sw->new_chain);
+  g_idle_add_full (G_PRIORITY_DEFAULT, remove_old_chain_cb, old, audio_switch_free);
+}
+
+static GstPadProbeReturn
+audio_switch_probe (GstPad          *pad,
+                    GstPadProbeInfo *info,
+                    gpointer         user_data)
+{
+  audio_switch (user_data, pad);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* Streaming thread: the new codec's payload type arrived on @pad. */
+static void
+start_audio_switch (SipcastMediaSession *self,
+                    GstPad              *pad,
+                    GstPad              *old_entry,
+                    GstPad              *new_entry)
+{
+  AudioSwitch *sw = g_new0 (AudioSwitch, 1);
+  g_autoptr (GstPad) new_src = NULL;
+  g_autoptr (GstPad) upstream = NULL;
+
+  sw->session = g_object_ref (self);
+  sw->old_chain = gst_pad_get_parent_element (old_entry);
+  sw->new_chain = gst_pad_get_parent_element (new_entry);
+  new_src = gst_element_get_static_pad (sw->new_chain, "src");
+  sw->block_id = gst_pad_add_probe (new_src, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+                                    GST_PAD_PROBE_TYPE_BUFFER_LIST, hold_probe, NULL, NULL);
+  if (gst_pad_link (pad, new_entry) != GST_PAD_LINK_OK)
+    g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+
+  /* The old payload's pad may be pushing on another thread (another
+   * SSRC): the switch waits for it to be idle; on this one it is. */
+  upstream = gst_pad_get_peer (old_entry);
+  if (upstream != NULL) {
+    gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw,
+                       audio_switch_free);
+  } else {
+    audio_switch (sw, NULL);
+    audio_switch_free (sw);
+  }
+}
+
 /* Runs on a streaming thread: only links (and for payloads we do not
  * publish, adds a fakesink), which is what pad-added is for; no session
- * state but what was set before PLAYING is read. */
+ * state but what was set before PLAYING (or under audio_lock) is read. */
 static void
 pad_added_cb (GstElement *rtpbin,
               GstPad     *pad,
@@ -758,6 +903,7 @@ pad_added_cb (GstElement *rtpbin,
   g_autofree char *pad_name = gst_pad_get_name (pad);
   guint session, ssrc, pt;
   GstPad *entry = NULL;
+  int telephone_event_pt = -1;
   g_autoptr (GstPad) sinkpad = NULL;
 
   if (sscanf (pad_name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
@@ -765,9 +911,26 @@ pad_added_cb (GstElement *rtpbin,
 
   g_debug ("%s: RTP session %u from SSRC %08x, payload type %u", self->name, session, ssrc, pt);
 
-  if (session == 0 && self->audio_codec != NULL && pt == self->payload_type)
-    entry = self->audio_entry;
-  else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type &&
+  if (session == 0) {
+    g_autoptr (GstPad) old_entry = NULL;
+    g_autoptr (GstPad) new_entry = NULL;
+
+    g_mutex_lock (&self->audio_lock);
+    if (self->audio_codec != NULL && pt == self->payload_type && self->audio_pending != NULL) {
+      old_entry = g_steal_pointer (&self->audio_entry);
+      self->audio_entry = gst_object_ref (self->audio_pending);
+      new_entry = g_steal_pointer (&self->audio_pending);
+      self->prev_audio_codec = NULL;
+    } else if (self->audio_codec != NULL && pt == self->payload_type) {
+      entry = self->audio_entry;
+    }
+    telephone_event_pt = self->telephone_event_pt;
+    g_mutex_unlock (&self->audio_lock);
+    if (new_entry != NULL) {
+      start_audio_switch (self, pad, old_entry, new_entry);
+      return;
+    }
+  } else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type &&
            g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_LINKED))
     entry = self->video_entry;  /* only ever cleared once VIDEO_DROPPED */
 
@@ -777,7 +940,7 @@ pad_added_cb (GstElement *rtpbin,
     sinkpad = gst_object_ref (entry);
   } else {
     sinkpad = add_fakesink (self);
-    if (session == 0 && (int) pt == self->telephone_event_pt)
+    if (session == 0 && (int) pt == telephone_event_pt)
       gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
                          g_new0 (DtmfProbe, 1), g_free);
   }
@@ -853,6 +1016,7 @@ build_audio_branch (SipcastMediaSession  *self,
     g_message ("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC",
                self->name, codec->encoding_name);
 
+  self->audio_copy = copy;
   chain = add_chain (self, sipcast_media_chain_for_codec (codec, copy), "audio_chain", error);
   if (chain == NULL)
     return FALSE;
@@ -986,6 +1150,16 @@ add_element (GstBin      *bin,
   return element;
 }
 
+/* 20 ms packets of payload type @pt. */
+static void
+set_payloader (GstElement *payloader,
+               guint       pt)
+{
+  g_object_set (payloader, "pt", pt,
+                "min-ptime", (gint64) 20 * GST_MSECOND,
+                "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
+}
+
 /* mixer → encoder → payloader (→ rtpmux with the DTMF events) → rtpbin
  * send session 0 → udpsink on the RTP socket.  Elements are added to the
  * pipeline as they are made (add_element) so a failure leaves nothing
@@ -1020,9 +1194,7 @@ build_send_path (SipcastMediaSession   *self,
     return FALSE;
   if ((payloader = add_element (bin, codec->payloader, "tx_payloader", error)) == NULL)
     return FALSE;
-  g_object_set (payloader, "pt", audio->payload_type,
-                "min-ptime", (gint64) 20 * GST_MSECOND,
-                "max-ptime", (gint64) 20 * GST_MSECOND, NULL);
+  set_payloader (payloader, audio->payload_type);
 
   if (!gst_element_link_many (mixer, raw_caps, encoder, payloader, NULL)) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
@@ -1115,6 +1287,7 @@ sipcast_media_session_finalize (GObject *object)
   g_string_free (self->dtmf_received, TRUE);
   g_string_free (self->dtmf_pending, TRUE);
   g_hash_table_unref (self->sources);
+  g_mutex_clear (&self->audio_lock);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -1188,6 +1361,7 @@ static void
 sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
+  g_mutex_init (&self->audio_lock);
   self->dtmf_pending = g_string_new (NULL);
   self->dtmf_received = g_string_new (NULL);
   self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, source_free);
@@ -1396,6 +1570,8 @@ fail:
 void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
+  g_autoptr (GstPad) audio_entry = NULL;
+
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
 
   if (self->stopping)
@@ -1410,8 +1586,11 @@ sipcast_media_session_stop (SipcastMediaSession *self)
   /* EOS into the chains, not into the sources: it must reach the muxer
    * even when the far end never sent a packet (then rtpbin has no src pad
    * to carry it), and it drains the encoders on its way. */
+  g_mutex_lock (&self->audio_lock);
+  audio_entry = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
+  g_mutex_unlock (&self->audio_lock);
   if (!self->publishing ||
-      (self->audio_entry != NULL && !gst_pad_send_event (self->audio_entry, gst_event_new_eos ())) ||
+      (audio_entry != NULL && !gst_pad_send_event (audio_entry, gst_event_new_eos ())) ||
       (self->video_entry != NULL && !gst_pad_send_event (self->video_entry, gst_event_new_eos ()))) {
     finish (self);
     return;
@@ -2011,13 +2190,228 @@ sipcast_media_session_set_held (SipcastMediaSession *self,
   g_debug ("%s: %s", self->name, held ? "held: sending stopped" : "resumed");
 }
 
+/* ---- a codec change the far end asks for in a re-INVITE ----
+ *
+ * Receive side: the new codec's chain is added next to the old one and
+ * rtpbin's payload map cleared; when the new payload type's pad appears
+ * (pad_added_cb), the new chain takes the old one's place in front of
+ * audio-aac, and the old one goes.  audio-aac, the tail and the RTMP
+ * connection stay: audioconvert/audioresample take the new rate.  Send
+ * side: the encoder and payloader are swapped behind a blocked tx_caps,
+ * with a resampler when the new codec wants another rate than the
+ * mixer's; SSRC, sequence and timestamps go on where they were. */
+
+/* The mixer's streaming thread, tx_caps' src pad blocked: the send path
+ * after it is rebuilt for @user_data's codec. */
+typedef struct {
+  SipcastMediaSession *session;  /* owned */
+  const SipcastCodec *codec;
+  guint pt;
+} TxSwap;
+
+static void
+tx_swap_free (gpointer data)
+{
+  TxSwap *swap = data;
+
+  g_object_unref (swap->session);
+  g_free (swap);
+}
+
+static GstPadProbeReturn
+tx_swap_probe (GstPad          *pad,
+               GstPadProbeInfo *info,
+               gpointer         user_data)
+{
+  static const char *const old_names[] = { "tx_resample", "tx_rate", "tx_encoder", "tx_payloader" };
+  TxSwap *swap = user_data;
+  const SipcastCodec *codec = swap->codec;
+  GstElement *caps_filter = GST_ELEMENT (GST_OBJECT_PARENT (pad));
+  GstBin *bin = GST_BIN (GST_OBJECT_PARENT (caps_filter));
+  g_autoptr (GstElement) old_payloader = gst_bin_get_by_name (bin, "tx_payloader");
+  g_autoptr (GstPad) old_src = gst_element_get_static_pad (old_payloader, "src");
+  g_autoptr (GstPad) out = gst_pad_get_peer (old_src);
+  g_autoptr (GstPad) next = gst_pad_get_peer (pad);
+  g_autoptr (GstPad) payloader_src = NULL;
+  g_autoptr (GstStructure) stats = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstElement *first, *encoder, *payloader;
+  guint ssrc = 0, seqnum = 0, timestamp = 0;
+  GstClockTime running_time = GST_CLOCK_TIME_NONE;
+  int rate = 0;
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_autoptr (GstEvent) event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+    const GstSegment *segment;
+
+    if (event != NULL) {
+      GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
+
+      gst_event_parse_segment (event, &segment);
+      running_time = gst_segment_to_running_time (segment, GST_FORMAT_TIME, pts);
+    }
+  }
+  g_object_get (old_payloader, "stats", &stats, NULL);
+  gst_pad_unlink (pad, next);
+  if (out != NULL)
+    gst_pad_unlink (old_src, out);
+  for (guint i = 0; i < G_N_ELEMENTS (old_names); i++) {
+    g_autoptr (GstElement) element = gst_bin_get_by_name (bin, old_names[i]);
+
+    if (element == NULL)
+      continue;
+    gst_element_set_locked_state (element, TRUE);
+    gst_element_set_state (element, GST_STATE_NULL);
+    gst_bin_remove (bin, element);
+  }
+
+  encoder = gst_element_factory_make (codec->encoder, "tx_encoder");
+  payloader = gst_element_factory_make (codec->payloader, "tx_payloader");
+  set_payloader (payloader, swap->pt);
+  /* One RTP stream goes on: the same SSRC (rtpsession takes the caps'
+   * one for its own), the next sequence number, and the timestamp one
+   * packet after the last for the buffer held here (a payloader stamps
+   * offset + running time at its clock rate). */
+  if (stats != NULL && gst_structure_get_uint (stats, "ssrc", &ssrc) &&
+      gst_structure_get_uint (stats, "seqnum", &seqnum) &&
+      gst_structure_get_uint (stats, "timestamp", &timestamp)) {
+    g_object_set (payloader, "ssrc", ssrc, "seqnum-offset", (int) ((seqnum + 1) & 0xffff), NULL);
+    if (running_time != GST_CLOCK_TIME_NONE)
+      g_object_set (payloader, "timestamp-offset",
+                    (guint) (timestamp + codec->clock_rate / 50 -
+                             (guint32) gst_util_uint64_scale_int (running_time,
+                                                                  (int) codec->clock_rate,
+                                                                  GST_SECOND)), NULL);
+  }
+  gst_bin_add_many (bin, encoder, payloader, NULL);
+  first = encoder;
+
+  caps = gst_pad_get_current_caps (pad);
+  if (caps != NULL)
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "rate", &rate);
+  if (rate != (int) codec->sample_rate) {
+    GstElement *resample = gst_element_factory_make ("audioresample", "tx_resample");
+    GstElement *rate_filter = gst_element_factory_make ("capsfilter", "tx_rate");
+    g_autoptr (GstCaps) rate_caps = gst_caps_new_simple ("audio/x-raw",
+                                                         "rate", G_TYPE_INT,
+                                                         (int) codec->sample_rate, NULL);
+
+    g_object_set (rate_filter, "caps", rate_caps, NULL);
+    gst_bin_add_many (bin, resample, rate_filter, NULL);
+    gst_element_link_many (resample, rate_filter, encoder, NULL);
+    gst_element_sync_state_with_parent (rate_filter);
+    gst_element_sync_state_with_parent (resample);
+    first = resample;
+  }
+  payloader_src = gst_element_get_static_pad (payloader, "src");
+  if (!gst_element_link (encoder, payloader) || !gst_element_link (caps_filter, first) ||
+      (out != NULL && gst_pad_link (payloader_src, out) != GST_PAD_LINK_OK))
+    g_warning ("%s: could not link the %s encoder", swap->session->name, codec->encoding_name);
+  gst_element_sync_state_with_parent (payloader);
+  gst_element_sync_state_with_parent (encoder);
+  g_debug ("%s: sending %s as payload type %u", swap->session->name, codec->encoding_name,
+           swap->pt);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* The far end's @audio is another codec than the one the session runs. */
+static gboolean
+change_audio_codec (SipcastMediaSession   *self,
+                    const SipcastSdpMedia *audio,
+                    GError               **error)
+{
+  const SipcastCodec *codec = audio->codec;
+  g_autofree char *name = NULL;
+  g_autoptr (GstElement) caps_filter = NULL;
+  g_autoptr (GstElement) dtmf_caps = NULL;
+  GstElement *chain;
+  GstPad *entry;
+
+  /* FLV announces its audio codec once, in the stream's first tag: G.711
+   * copied as it is cannot turn into another G.711 or AAC midway. */
+  if (self->audio_copy) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                 _("Changing the codec from %s/%u to %s/%u is not supported with rtmp-audio=copy"),
+                 self->encoding_name, self->clock_rate, codec->encoding_name, codec->clock_rate);
+    return FALSE;
+  }
+  if (self->audio_entry == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         _("The call has no audio to change the codec of"));
+    return FALSE;
+  }
+  if (self->audio_pending != NULL) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                 _("The change to %s is still waiting for the far end's RTP"),
+                 self->encoding_name);
+    return FALSE;
+  }
+
+  name = g_strdup_printf ("audio_chain_%u", ++self->audio_chains);
+  chain = add_chain (self, sipcast_media_chain_for_codec (codec, FALSE), name, error);
+  if (chain == NULL)
+    return FALSE;
+  if (self->tail != NULL)
+    add_live_latency_probe (self, chain);
+  if (self->stream != NULL) {
+    g_autoptr (GstPad) chain_src = gst_element_get_static_pad (chain, "src");
+
+    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       stream_probe, g_object_ref (self->stream), g_object_unref);
+  }
+  gst_element_sync_state_with_parent (chain);
+  entry = gst_element_get_static_pad (chain, "sink");
+
+  g_message ("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)",
+             self->name, self->encoding_name, self->clock_rate, self->payload_type,
+             codec->encoding_name, codec->clock_rate, audio->payload_type);
+  g_mutex_lock (&self->audio_lock);
+  self->prev_audio_codec = self->audio_codec;
+  self->prev_payload_type = self->payload_type;
+  self->audio_codec = codec;
+  self->payload_type = audio->payload_type;
+  self->clock_rate = codec->clock_rate;
+  g_free (self->encoding_name);
+  self->encoding_name = g_strdup (codec->encoding_name);
+  if (audio->telephone_event_pt >= 0)
+    self->telephone_event_pt = audio->telephone_event_pt;
+  self->audio_pending = entry;
+  g_mutex_unlock (&self->audio_lock);
+  g_signal_emit_by_name (self->rtpbin, "clear-pt-map");
+
+  caps_filter = pipeline_element (self, "tx_caps");
+  if (caps_filter != NULL && codec->encoder != NULL) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (caps_filter, "src");
+    TxSwap *swap = g_new0 (TxSwap, 1);
+
+    swap->session = g_object_ref (self);
+    swap->codec = codec;
+    swap->pt = audio->payload_type;
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, tx_swap_probe, swap,
+                       tx_swap_free);
+  }
+
+  /* Events keep going under the far end's (new) number. */
+  dtmf_caps = pipeline_element (self, "tx_dtmf_caps");
+  if (dtmf_caps != NULL && audio->telephone_event_pt >= 0) {
+    g_autoptr (GstCaps) te_caps = NULL;
+
+    g_object_get (dtmf_caps, "caps", &te_caps, NULL);
+    te_caps = gst_caps_make_writable (te_caps);
+    gst_caps_set_simple (te_caps, "payload", G_TYPE_INT, audio->telephone_event_pt, NULL);
+    g_object_set (dtmf_caps, "caps", te_caps, NULL);
+    g_object_set (self->tx_dtmf, "pt", audio->telephone_event_pt, NULL);
+  }
+  return TRUE;
+}
+
 gboolean
 sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                      const SipcastSdpMedia *audio,
                                      GError               **error)
 {
   g_autoptr (GstElement) payloader = NULL;
-  gboolean moved;
+  gboolean moved, changed;
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (audio != NULL && audio->codec != NULL, FALSE);
@@ -2028,16 +2422,10 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
     return FALSE;
   }
 
-  /* Another codec needs another depayloader, decoder and encoder: not
-   * followed, the session goes on as it was. */
-  if (g_ascii_strcasecmp (audio->codec->encoding_name, self->encoding_name) != 0 ||
-      audio->codec->clock_rate != self->clock_rate) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                 _("Changing the codec from %s/%u to %s/%u during a call is not supported"),
-                 self->encoding_name, self->clock_rate, audio->codec->encoding_name,
-                 audio->codec->clock_rate);
+  /* Another codec needs another depayloader, decoder and encoder. */
+  changed = audio->codec != self->audio_codec;
+  if (changed && !change_audio_codec (self, audio, error))
     return FALSE;
-  }
 
   g_mutex_lock (&self->remote->lock);
   moved = audio->port != self->remote->port || audio->rtcp_port != self->remote->rtcp_port ||
@@ -2048,7 +2436,8 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
   self->remote->pt_to = (int) self->payload_type;
   g_mutex_unlock (&self->remote->lock);
 
-  payloader = pipeline_element (self, "tx_payloader");
+  /* (A new codec's payloader is made with the new number.) */
+  payloader = changed ? NULL : pipeline_element (self, "tx_payloader");
   if (payloader != NULL) {
     guint pt = 0;
 

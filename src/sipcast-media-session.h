@@ -92,10 +92,14 @@ void     sipcast_media_session_set_held (SipcastMediaSession *self,
                                          gboolean             held);
 /* The far end's media moved (re-INVITE, or a 200 whose SDP differs from
  * the early one): our RTP and RTCP go to the new address and port, and a
- * new payload type number for the same codec is followed, without
- * restarting anything (the RTMP stream goes on).  SIPCAST_ERROR_CONFLICT
- * when not running, SIPCAST_ERROR_NO_COMMON_CODEC for another codec (the
- * session goes on unchanged). */
+ * new payload type number for the same codec, or another codec, is
+ * followed without restarting anything (the RTMP stream goes on: the new
+ * codec's RTP is decoded into the same AAC encoder once it arrives, and
+ * what we send is encoded anew in the same RTP stream).
+ * SIPCAST_ERROR_CONFLICT when not running; SIPCAST_ERROR_NO_COMMON_CODEC
+ * (the session goes on unchanged) for another codec with [media]
+ * rtmp-audio=copy (FLV cannot change its audio codec midway) or while
+ * the previous change still waits for the far end's RTP. */
 gboolean sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                               const SipcastSdpMedia *audio,
                                               GError               **error);

@@ -929,13 +929,13 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
 
 /* ---- the far end's offers in re-INVITEs ---- */
 
-/* On the first accepted @kind line of @msg, @media (read from that line)
- * takes @current instead of the far end's first choice when the line lists
- * it at all. */
-static void
-keep_current_codec (const GstSDPMessage *msg,
+/* On the first accepted @kind line of @msg, @media_out (read from that
+ * line) takes @wanted instead of the far end's first choice when the line
+ * lists it; FALSE when it does not. */
+static gboolean
+take_offered_codec (const GstSDPMessage *msg,
                     SipcastMediaKind     kind,
-                    const SipcastCodec  *current,
+                    const SipcastCodec  *wanted,
                     SipcastSdpMedia     *media_out)
 {
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
@@ -958,7 +958,7 @@ keep_current_codec (const GstSDPMessage *msg,
       codec = codec_from_rtpmap (media, kind, (guint) pt, fmtp, &has_rtpmap);
       if (!has_rtpmap)
         codec = codec_from_static_pt (kind, (guint) pt);
-      if (codec != current)
+      if (codec != wanted)
         continue;
 
       media_out->codec = codec;
@@ -973,17 +973,19 @@ keep_current_codec (const GstSDPMessage *msg,
         media_out->profile_level_id = sipcast_codec_fmtp_get (media_out->fmtp,
                                                               "profile-level-id");
       read_rtcp_fb (media, media_out);
-      break;
+      return TRUE;
     }
-    break;
+    return FALSE;
   }
+  return FALSE;
 }
 
 SipcastSdpAnswer *
-sipcast_sdp_parse_reoffer (const char         *sdp,
-                           const SipcastCodec *current,
-                           const SipcastCodec *current_video,
-                           GError            **error)
+sipcast_sdp_parse_reoffer (const char                *sdp,
+                           const SipcastCodec        *current,
+                           const SipcastCodec        *current_video,
+                           const SipcastCodec *const *prefs,
+                           GError                   **error)
 {
   g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
   g_autoptr (GstSDPMessage) msg = NULL;
@@ -1000,10 +1002,20 @@ sipcast_sdp_parse_reoffer (const char         *sdp,
   /* Parsed fine just above. */
   gst_sdp_message_new (&msg);
   gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
-  if (keep_audio)
-    keep_current_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio);
   if (keep_video)
-    keep_current_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
+    take_offered_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
+  if (keep_audio && !take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio) &&
+      prefs != NULL) {
+    /* The codec in use is gone: the first of ours the offer lists. */
+    gboolean taken = FALSE;
+
+    for (guint j = 0; prefs[j] != NULL && !taken; j++) {
+      if (!sipcast_codec_is_telephone_event (prefs[j]))
+        taken = take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, prefs[j], offer->audio);
+    }
+    if (!taken)
+      g_clear_pointer (&offer->audio, sdp_media_free);
+  }
   return g_steal_pointer (&offer);
 }
 

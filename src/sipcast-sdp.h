@@ -154,11 +154,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpOffer, sipcast_sdp_offer_free)
  * in use, @current, and the video codec in use, @current_video (either
  * may be NULL), are kept whenever the offer lists them at all: phones
  * re-offer their whole list on hold and resume, and switching codec
- * mid-call is not what they ask for. */
-SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char         *sdp,
-                                               const SipcastCodec *current,
-                                               const SipcastCodec *current_video,
-                                               GError            **error);
+ * mid-call is not what they ask for.  When the audio codec in use is not
+ * listed, the audio codec is the first of @prefs (ours, in our order)
+ * that the offer lists, and audio is NULL when it lists none of them;
+ * with @prefs NULL, the offer's own first choice. */
+SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char                *sdp,
+                                               const SipcastCodec        *current,
+                                               const SipcastCodec        *current_video,
+                                               const SipcastCodec *const *prefs,
+                                               GError                   **error);
 
 /* @media (the far end's, parsed with sipcast_sdp_parse_answer) holds the
  * call: sendonly or inactive (RFC 3264 §8.4), or RFC 2543's c=0.0.0.0. */

@@ -13,6 +13,7 @@ import re
 import socket
 import struct
 import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -22,6 +23,7 @@ from gateway import GatewayTestCase, RtpSink
 from harness import LOOPBACK, wait_for, wait_status
 
 PCMA_PT = 8
+PCMU_PT = 0
 
 
 def statuses_until(sipcast, call_id, final, timeout):
@@ -75,26 +77,33 @@ class PcapSender(ToneSender):
     continuous stream whose payload type the test may change."""
 
     def __init__(self, sock, port, pcap, pt, ts_step):
+        self.payloads = self.read_payloads(pcap)
+        self.pt = pt
+        self.ts_step = ts_step
+        self.sock, self.port = sock, port
+        self.running, self.sent = True, 0
+        self.first = 0  # the packet sent with payloads[0]
+        self.thread = threading.Thread(target=self._replay, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def read_payloads(pcap):
+        """The RTP payloads of a tests/media capture, in order."""
         data = (harness.REPO / "tests" / "media" / pcap).read_bytes()
-        offset, self.payloads = 24, []
+        offset, payloads = 24, []
         while offset < len(data):
             length = struct.unpack("<I", data[offset + 8:offset + 12])[0]
             packet = data[offset + 16:offset + 16 + length]
             # Ethernet, IPv4 without options, UDP, RTP without extensions
             rtp = packet[14 + 20 + 8:]
-            self.payloads.append(rtp[12 + 4 * (rtp[0] & 0x0F):])
+            payloads.append(rtp[12 + 4 * (rtp[0] & 0x0F):])
             offset += 16 + length
-        self.pt = pt
-        self.ts_step = ts_step
-        self.sock, self.port = sock, port
-        self.running, self.sent = True, 0
-        self.thread = threading.Thread(target=self._replay, daemon=True)
-        self.thread.start()
+        return payloads
 
     def _replay(self):
         start = time.monotonic()
         while self.running:
-            payload = self.payloads[self.sent % len(self.payloads)]
+            payload = self.payloads[(self.sent - self.first) % len(self.payloads)]
             header = struct.pack("!BBHII", 0x80, self.pt, self.sent & 0xFFFF,
                                  (self.sent * self.ts_step) & 0xFFFFFFFF, 0x0ca7f00d)
             try:
@@ -424,26 +433,86 @@ class DialogTest(GatewayTestCase):
         self.assert_tone_flv(self.nginx.recorded("renumber"), ended - established - 1.5,
                              ended - established + 0.5)
 
-    def test_reinvite_changing_the_codec_is_refused(self):
-        sipp = self.sipp("uas-reinvite-codec.xml")
-        self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
-        wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
+    def test_reinvite_changing_the_codec_is_followed(self):
+        # with telephone-event: our RTP goes through rtpdtmfmux
+        self.check_codec_change("PCMU/8000", PCMU_PT, "pcmu-440hz-5s.pcap", dtmf=True)
+
+    def test_reinvite_changing_the_rate_is_followed(self):
+        # 16 kHz audio both ways from then on, the same AAC stream; no
+        # telephone-event: the payloader's RTP goes to rtpbin as it is
+        self.check_codec_change("G722/8000", 9, "g722-440hz-3s.pcap", dtmf=False)
+
+    def check_codec_change(self, codec, pt, pcap, dtmf):
+        """The far end answers PCMA, then re-INVITEs offering only codec
+        (as pt) and sends pcap's payloads from then on."""
+        name = "recodec-" + codec.split("/")[0].lower()
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = harness.Sipp("uas-reinvite-codec.xml",
+                            args=("-set", "rtp_sink", str(sink.port),
+                                  "-set", "first_formats", "8 101" if dtmf else "8",
+                                  "-set", "new_formats", "%d 100" % pt if dtmf else str(pt),
+                                  "-set", "new_pt", str(pt), "-set", "new_rtpmap", codec))
+        self.addCleanup(sipp.close)
+        self.start_call(name, sipp, rtmpUrl=self.nginx.url, rtmpStream=name)
+        wait_status(self.sipcast, name, "ESTABLISHED", 10)
         established = time.monotonic()
-        self.wait_publishing("recodec")
-        # the PCMU-only re-INVITE comes 1.5 s after the answer
-        wait_for(lambda: received(sipp, "SIP/2.0 488"), 10,
-                 message=lambda: "no 488\n" + self.logs(sipp))
-        time.sleep(1.5)
-        call = self.find("recodec")
+        self.assertEqual(self.find(name)["audioCodec"], "PCMA/8000")
+        sender = PcapSender(sink.sock, our_rtp_port(sipp), "pcma-440hz-5s.pcap", PCMA_PT, 160)
+        self.addCleanup(sender.stop)
+
+        # the re-INVITE comes 2.5 s after the answer: accepted with the
+        # new codec, which sipcast sends from then on, in the same stream
+        ok = wait_for(lambda: received(sipp, "SIP/2.0 200"), 10,
+                      message=lambda: "no 200 to the re-INVITE\n" + self.logs(sipp))
+        self.wait_publishing(name)
+        self.assertTrue(sink.received(PCMA_PT), "no PCMA from sipcast before the change")
+        self.assertRegex(ok[0], r"m=audio \d+ RTP/AVP %d%s\r?\n" % (pt, " 100" if dtmf else ""))
+        self.assertIn("a=rtpmap:%d %s" % (pt, codec), ok[0])
+        self.assertNotIn("PCMA", ok[0])
+        switched = wait_for(lambda: sink.received(pt), 10,
+                            message=lambda: "no %s from sipcast\n%s" % (codec, self.logs(sipp)))
+        # from its start: a G.722 capture looped has a click there
+        sender.payloads, sender.first = PcapSender.read_payloads(pcap), sender.sent
+        sender.pt = pt
+        changed = time.monotonic()
+        time.sleep(2.5)
+        late = sink.received(PCMA_PT, since=switched[0]["time"] + 0.1)
+        self.assertEqual(late, [], "still sending PCMA")
+        sent = sink.received(PCMA_PT) + sink.received(pt)
+        self.assertEqual(len({p["ssrc"] for p in sent}), 1)
+        # one RTP stream: numbers and timestamps (8000 Hz RTP clock for
+        # both codecs) go on across the change, give or take a packet
+        last, first = sink.received(PCMA_PT)[-1], switched[0]
+        self.assertIn((first["seq"] - last["seq"]) % 65536, (1, 2), (last, first))
+        self.assertIn((first["ts"] - last["ts"]) % 2 ** 32, range(160, 2 * 160 + 1), (last, first))
+        call = self.find(name)
         self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
-                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMA/8000"), call)
-        self.terminate("recodec")
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", codec), call)
+        self.terminate(name)
         ended = time.monotonic()
-        wait_status(self.sipcast, "recodec", "FINISH", 10)
+        sender.stop()
+        wait_status(self.sipcast, name, "FINISH", 10)
         self.assert_sipp_passed(sipp)
-        self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
-        self.assert_tone_flv(self.nginx.recorded("recodec"), ended - established - 1.5,
-                             ended - established + 0.5)
+
+        # one stream throughout, the tone before and after the change
+        self.assertEqual(len(self.nginx.events("publish", name)), 1)
+        path = self.nginx.recorded(name)
+        self.assert_tone_flv(path, ended - established - 1.5, ended - established + 0.5)
+        duration = harness.audio_duration(path)
+        parts = tempfile.TemporaryDirectory()
+        self.addCleanup(parts.cleanup)
+        # the recording starts after the answer: it ends with the call
+        before = duration - (ended - changed)
+        self.assertGreater(before, 1, "too little PCMA in the stream")
+        for start, length in ((0.2, before - 0.4), (duration - 2.2, 1.8)):
+            part = "%s/part-%d.wav" % (parts.name, start * 10)
+            subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-y",
+                            "-ss", "%.2f" % start, "-t", "%.2f" % length, "-i", str(path),
+                            str(part)], check=True, timeout=30)
+            self.assertGreater(harness.mean_volume(part), -30, "silence in %s" % part)
+            self.assertAlmostEqual(harness.tone_frequency(part), 440, delta=440 * 0.03,
+                                   msg="not the 440 Hz tone %.1f s into %s" % (start, path))
 
     def test_symmetric_rtp_follows_where_rtp_comes_from(self):
         named, actual = RtpSink(), RtpSink()
@@ -470,6 +539,39 @@ class DialogTest(GatewayTestCase):
         sender.stop()
         wait_status(self.sipcast, "latch", "FINISH", 10)
         self.assert_sipp_passed(sipp)
+
+
+class CopiedCodecChangeTest(GatewayTestCase):
+    """[media] rtmp-audio=copy: FLV names its audio codec once, so G.711
+    copied into it cannot follow a codec change."""
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[media]\nrtmp-audio=copy\n"
+
+    def test_reinvite_changing_the_codec_is_refused(self):
+        sipp = self.sipp("uas-reinvite-codec-copy.xml")
+        self.start_call("recodec", sipp, rtmpUrl=self.nginx.url, rtmpStream="recodec")
+        wait_status(self.sipcast, "recodec", "ESTABLISHED", 10)
+        self.wait_publishing("recodec")
+        # the PCMU-only re-INVITE comes 1.5 s after the answer
+        wait_for(lambda: received(sipp, "SIP/2.0 488"), 10,
+                 message=lambda: "no 488\n" + self.logs(sipp))
+        time.sleep(1.5)
+        call = self.find("recodec")
+        self.assertEqual((call["status"], call["rtmpStreamStatus"], call["audioCodec"]),
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE", "PCMA/8000"), call)
+        self.terminate("recodec")
+        wait_status(self.sipcast, "recodec", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        self.assertIn("not supported with rtmp-audio=copy", self.sipcast.log())
+        self.assertEqual(len(self.nginx.events("publish", "recodec")), 1)
+        path = self.nginx.recorded("recodec")
+        probe = harness.ffprobe_streams(path)
+        self.assertEqual([(s["codec_type"], s["codec_name"]) for s in probe["streams"]],
+                         [("audio", "pcm_alaw")], probe)
+        self.assertGreater(harness.audio_duration(path), 2.5)
+        self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
 
 
 class TimeoutTest(GatewayTestCase):

@@ -16,8 +16,9 @@ import unittest
 import wave
 
 import harness
-from gateway import PCMA_PT, TALKBACK_CONFIG, GatewayTestCase
+from gateway import PCMA_PT, TALKBACK_CONFIG, GatewayTestCase, RtpSink
 from harness import wait_for, wait_status
+from test_dialog import PcapSender, our_rtp_port
 
 RATE = 8000
 
@@ -140,6 +141,42 @@ class InjectTest(GatewayTestCase):
         self.rest_ok("/call/inject_stream/startup", {"callId": "inj-b", "streamName": "studio-a"})
         self.rest_ok("/call/inject_stream/terminate", {"callId": "inj-b"})
         for call_id in ("inj-a", "inj-b"):
+            self.terminate(call_id)
+        self.assert_sipp_passed(sipp_a)
+        self.assert_sipp_passed(sipp_b)
+
+    def test_stream_follows_a_codec_change(self):
+        # call A's far end answers PCMA, re-INVITEs to G.722 (16 kHz)
+        sink_a = RtpSink()
+        self.addCleanup(sink_a.close)
+        sipp_a = harness.Sipp("uas-reinvite-codec.xml",
+                              args=("-set", "rtp_sink", str(sink_a.port),
+                                    "-set", "first_formats", "8 101",
+                                    "-set", "new_formats", "9 100",
+                                    "-set", "new_pt", "9", "-set", "new_rtpmap", "G722/8000"))
+        self.addCleanup(sipp_a.close)
+        self.start_call("inj-g722", sipp_a, toStream="studio-g722")
+        wait_status(self.sipcast, "inj-g722", "ESTABLISHED", 10)
+        sender = PcapSender(sink_a.sock, our_rtp_port(sipp_a), "pcma-440hz-5s.pcap", PCMA_PT, 160)
+        self.addCleanup(sender.stop)
+        wait_for(lambda: sink_a.received(9), 10,
+                 message=lambda: "no G.722 from sipcast\n" + self.sipcast.log())
+        sender.payloads, sender.first = PcapSender.read_payloads("g722-440hz-3s.pcap"), sender.sent
+        sender.pt = 9
+        status, streams, _ = self.sipcast.rest("/stream/find_all", {})
+        self.assertEqual({s["name"]: s["audioCodec"] for s in streams}["studio-g722"],
+                         "G722/8000", streams)
+
+        # its named stream, decoded by the new chain, is heard in call B
+        sipp_b, sink = self.talkback_call("inj-g722-b")
+        self.rest_ok("/call/inject_stream", {"callId": "inj-g722-b",
+                                             "streamName": "studio-g722"})
+        start = time.monotonic()
+        time.sleep(1.5)
+        stop = time.monotonic()
+        self.assertGreater(self.level(sink, 440, start + 0.5, stop), 1000,
+                           "call A's tone is not heard in call B after its codec change")
+        for call_id in ("inj-g722", "inj-g722-b"):
             self.terminate(call_id)
         self.assert_sipp_passed(sipp_a)
         self.assert_sipp_passed(sipp_b)

@@ -1267,7 +1267,7 @@ test_reoffer_keeps_current_codec (void)
 
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("G722"), NULL,
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("G722"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 9);
@@ -1277,7 +1277,7 @@ test_reoffer_keeps_current_codec (void)
   }
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("OPUS"), NULL,
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("OPUS"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 111);
@@ -1286,10 +1286,75 @@ test_reoffer_keeps_current_codec (void)
   {
     /* Not listed: the offer's own first choice, as for an answer. */
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"), NULL,
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
     g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+}
+
+static void
+test_reoffer_changes_codec (void)
+{
+  /* The call runs PCMA; the far end re-offers PCMU, Opus and G.722
+   * (with telephone-event as 100), but not PCMA. */
+  const char *sdp =
+    REOFFER_HEAD
+    "m=audio 4000 RTP/AVP 0 111 9 100\r\n"
+    "a=rtpmap:111 opus/48000/2\r\n"
+    "a=fmtp:111 useinbandfec=1\r\n"
+    "a=rtpmap:100 telephone-event/8000\r\n"
+    "a=sendrecv\r\n";
+  g_autoptr (GError) error = NULL;
+
+  {
+    /* Ours in our order: G.722 before Opus and PCMU. */
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMA", "G722", "OPUS", "PCMU", "telephone-event",
+                                           NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    NULL, prefs, &error);
+    SipcastSdpReinviteAnswerParams params = {
+      .address = "192.0.2.10",
+      .session_id = 42,
+      .session_version = 3,
+      .audio_port = 31000,
+      .audio_direction = SIPCAST_SDP_SENDRECV,
+    };
+    g_autofree char *answer = NULL;
+
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("G722"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 9);
+    g_assert_null (offer->audio->fmtp);
+    g_assert_cmpint (offer->audio->telephone_event_pt, ==, 100);
+    /* Our 200 names the new codec alone, under the far end's numbers. */
+    answer = sipcast_sdp_build_reinvite_answer (sdp, offer->audio, NULL, &params, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (answer, "m=audio 31000 RTP/AVP 9 100\r\n"
+                                      "a=rtpmap:9 G722/8000\r\n"
+                                      "a=rtpmap:100 telephone-event/8000\r\n"));
+  }
+  {
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMU", "OPUS", NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    NULL, prefs, &error);
+
+    g_assert_no_error (error);
+    g_assert_true (offer->audio->codec == audio_codec ("PCMU"));
+    g_assert_cmpuint (offer->audio->payload_type, ==, 0);
+  }
+  {
+    /* None of ours (the operator left G.722 and Opus out, PCMU too):
+     * no audio, which the call refuses with 488. */
+    g_autofree const SipcastCodec **prefs =
+      audio_prefs ((const char *const[]) { "PCMA", NULL });
+    g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMA"),
+                                                                    NULL, prefs, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (offer->audio);
   }
 }
 
@@ -1384,7 +1449,7 @@ test_reoffer_keeps_current_video_codec (void)
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
                                                                     video_codec ("H264", 1),
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->video->codec == video_codec ("H264", 1));
     g_assert_cmpuint (offer->video->payload_type, ==, 98);
@@ -1399,7 +1464,7 @@ test_reoffer_keeps_current_video_codec (void)
   {
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
                                                                     video_codec ("H264", 0),
-                                                                    &error);
+                                                                    NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->video->codec == video_codec ("H264", 0));
     g_assert_cmpuint (offer->video->payload_type, ==, 99);
@@ -1409,7 +1474,7 @@ test_reoffer_keeps_current_video_codec (void)
   {
     /* No current video: the offer's own first choice. */
     g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_reoffer (sdp, audio_codec ("PCMU"),
-                                                                    NULL, &error);
+                                                                    NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_true (offer->video->codec == video_codec ("VP8", -1));
     g_assert_true (offer->video->has_fir);
@@ -1445,7 +1510,7 @@ test_reinvite_answer_video (void)
   g_autofree char *answer = NULL;
 
   offer = sipcast_sdp_parse_reoffer (offer_text, audio_codec ("PCMU"), video_codec ("H264", 1),
-                                     &error);
+                                     NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (offer->video->rtcp_port, ==, 5013);
   params.video_direction = sipcast_sdp_media_answer_direction (offer->video, FALSE);
@@ -1482,7 +1547,7 @@ test_reinvite_answer_video (void)
     g_autoptr (SipcastSdpAnswer) held = NULL;
 
     held = sipcast_sdp_parse_reoffer (held_text, audio_codec ("PCMU"), video_codec ("H264", 0),
-                                      &error);
+                                      NULL, &error);
     g_assert_no_error (error);
     g_assert_false (sipcast_sdp_media_is_hold (held->audio));
     g_assert_true (sipcast_sdp_media_is_hold (held->video));
@@ -1578,6 +1643,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/garbage", test_answer_garbage);
   g_test_add_func ("/sdp/reoffer/hold", test_reoffer_hold);
   g_test_add_func ("/sdp/reoffer/keeps-current-codec", test_reoffer_keeps_current_codec);
+  g_test_add_func ("/sdp/reoffer/changes-codec", test_reoffer_changes_codec);
   g_test_add_func ("/sdp/reoffer/answer", test_reinvite_answer);
   g_test_add_func ("/sdp/reoffer/answer-garbage", test_reinvite_answer_garbage);
   g_test_add_func ("/sdp/reoffer/keeps-current-video-codec", test_reoffer_keeps_current_video_codec);
