@@ -57,6 +57,10 @@ fixture_setup (Fixture       *fixture,
   fixture->bus = gst_bus_new ();
   gst_element_set_bus (fixture->tail, fixture->bus);
   fixture->harness = gst_harness_new_with_element (fixture->tail, pad, NULL);
+  /* rtmp2sink syncs on the clock: with the harness's test clock, which
+   * never moves here, a buffer that reaches it before the attempt fails
+   * (a slow connect, under valgrind) blocks this thread for good. */
+  gst_harness_use_systemclock (fixture->harness);
   gst_harness_set_src_caps_str (fixture->harness, caps);
 }
 
