@@ -418,6 +418,52 @@ read_rtcp_fb (const GstSDPMedia *media,
   }
 }
 
+/* What @out needs besides its codec and payload type, read from the
+ * line @media of @msg (an "answer" or an "offer", for the error): the
+ * payload type's fmtp (and H.264's profile-level-id), rtcp-fb, the
+ * address, the RTCP port and the direction. */
+static gboolean
+read_chosen_line (const GstSDPMessage *msg,
+                  const GstSDPMedia   *media,
+                  const char          *what,
+                  SipcastSdpMedia     *out,
+                  GError             **error)
+{
+  const char *fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
+  const char *rtcp;
+
+  if (fmtp != NULL && *fmtp != '\0')
+    out->fmtp = g_strdup (fmtp);
+  if (out->codec->packetization_mode >= 0) {
+    /* The codec row was chosen by this very mode. */
+    out->packetization_mode = out->codec->packetization_mode;
+    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
+  }
+  read_rtcp_fb (media, out);
+
+  out->address = media_address (msg, media, error);
+  if (out->address == NULL)
+    return FALSE;
+
+  out->rtcp_port = out->port + 1;
+  rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
+  if (rtcp != NULL) {
+    guint64 rtcp_port;
+
+    /* "a=rtcp:<port> [IN IP4 <addr>]" (RFC 3605); the address, when
+     * given, is nearly always the RTP address and we do not track it. */
+    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                   "SDP %s has an invalid a=rtcp “%s”", what, rtcp);
+      return FALSE;
+    }
+    out->rtcp_port = (guint) rtcp_port;
+  }
+
+  out->direction = media_direction (msg, media);
+  return TRUE;
+}
+
 static SipcastSdpMedia *
 parse_media (const GstSDPMessage *msg,
              const GstSDPMedia   *media,
@@ -426,7 +472,6 @@ parse_media (const GstSDPMessage *msg,
 {
   g_autoptr (SipcastSdpMedia) out = g_new0 (SipcastSdpMedia, 1);
   const char *proto = gst_sdp_media_get_proto (media);
-  const char *rtcp;
   const char *fmtp;
 
   out->telephone_event_pt = -1;
@@ -473,37 +518,8 @@ parse_media (const GstSDPMessage *msg,
     return NULL;
   }
 
-  fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
-  if (fmtp != NULL && *fmtp != '\0')
-    out->fmtp = g_strdup (fmtp);
-  if (out->codec->packetization_mode >= 0) {
-    /* The codec row was chosen by this very mode. */
-    out->packetization_mode = out->codec->packetization_mode;
-    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
-  }
-  read_rtcp_fb (media, out);
-
-  out->address = media_address (msg, media, error);
-  if (out->address == NULL)
+  if (!read_chosen_line (msg, media, "answer", out, error))
     return NULL;
-
-  out->rtcp_port = out->port + 1;
-  rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
-  if (rtcp != NULL) {
-    guint64 rtcp_port;
-
-    /* "a=rtcp:<port> [IN IP4 <addr>]" (RFC 3605); the address, when
-     * given, is nearly always the RTP address and we do not track it. */
-    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
-      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                   "SDP answer has an invalid a=rtcp “%s”", rtcp);
-      return NULL;
-    }
-    out->rtcp_port = (guint) rtcp_port;
-  }
-
-  out->direction = media_direction (msg, media);
-
   return g_steal_pointer (&out);
 }
 
@@ -677,8 +693,6 @@ choose_from_offer (const GstSDPMessage       *msg,
 {
   g_autoptr (SipcastSdpMedia) out = g_new0 (SipcastSdpMedia, 1);
   guint n_formats = gst_sdp_media_formats_len (media);
-  const char *rtcp;
-  const char *fmtp;
 
   out->telephone_event_pt = -1;
   out->packetization_mode = -1;
@@ -725,33 +739,8 @@ choose_from_offer (const GstSDPMessage       *msg,
     }
   }
 
-  fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
-  if (fmtp != NULL && *fmtp != '\0')
-    out->fmtp = g_strdup (fmtp);
-  if (out->codec->packetization_mode >= 0) {
-    out->packetization_mode = out->codec->packetization_mode;
-    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
-  }
-  read_rtcp_fb (media, out);
-
-  out->address = media_address (msg, media, error);
-  if (out->address == NULL)
+  if (!read_chosen_line (msg, media, "offer", out, error))
     return NULL;
-
-  out->rtcp_port = out->port + 1;
-  rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
-  if (rtcp != NULL) {
-    guint64 rtcp_port;
-
-    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
-      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                   "SDP offer has an invalid a=rtcp “%s”", rtcp);
-      return NULL;
-    }
-    out->rtcp_port = (guint) rtcp_port;
-  }
-
-  out->direction = media_direction (msg, media);
   return g_steal_pointer (&out);
 }
 
