@@ -537,8 +537,10 @@ class KeyFrameRequestTest(MediaTestCase):
 # leave 300 ms late (udpsink ts-offset), as a far end with a slow video
 # path would send them: only the sender reports can put the two back in
 # step.  sipp runs the command with /bin/sh, which does the port + 1.
+# rtpbin's RTCP branches never reach EOS, so gst-launch would not end by
+# itself when the media does: timeout ends it (it sends 7.5 s).
 SYNC_SENDER = (
-    "a=[$audio_port]; v=[$video_port]; gst-launch-1.0 -q rtpbin name=b rtp-profile=avpf rtcp-sync-send-time=false "
+    "a=[$audio_port]; v=[$video_port]; timeout 20 gst-launch-1.0 -q rtpbin name=b rtp-profile=avpf rtcp-sync-send-time=false "
     "audiotestsrc is-live=true wave=ticks tick-interval=1000000000 volume=0.8 "
     "samplesperbuffer=160 num-buffers=375 ! audio/x-raw,rate=8000,channels=1 "
     "! mulawenc ! rtppcmupay pt=0 ! b.send_rtp_sink_0 "
