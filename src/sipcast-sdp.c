@@ -418,6 +418,44 @@ read_rtcp_fb (const GstSDPMedia *media,
   }
 }
 
+/* The codec of payload type @pt on @media (rtpmap, else the static
+ * number), or NULL when we do not speak it. */
+static const SipcastCodec *
+codec_of_pt (const GstSDPMedia *media,
+             SipcastMediaKind   kind,
+             guint              pt)
+{
+  const char *fmtp = pt_attribute (media, "fmtp", pt, FALSE, 0);
+  gboolean has_rtpmap;
+  const SipcastCodec *codec = codec_from_rtpmap (media, kind, pt, fmtp, &has_rtpmap);
+
+  if (!has_rtpmap)
+    codec = codec_from_static_pt (kind, pt);
+  return codec;
+}
+
+/* What @out's codec and payload type come with on the line @media: the
+ * payload type's fmtp (and H.264's profile-level-id) and rtcp-fb.  Fields
+ * @out held before are replaced. */
+static void
+read_codec_details (const GstSDPMedia *media,
+                    SipcastSdpMedia   *out)
+{
+  const char *fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
+
+  g_clear_pointer (&out->fmtp, g_free);
+  g_clear_pointer (&out->profile_level_id, g_free);
+  out->has_nack = out->has_pli = out->has_fir = FALSE;
+  if (fmtp != NULL && *fmtp != '\0')
+    out->fmtp = g_strdup (fmtp);
+  if (out->codec->packetization_mode >= 0) {
+    /* The codec row was chosen by this very mode. */
+    out->packetization_mode = out->codec->packetization_mode;
+    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
+  }
+  read_rtcp_fb (media, out);
+}
+
 /* What @out needs besides its codec and payload type, read from the
  * line @media of @msg (an "answer" or an "offer", for the error): the
  * payload type's fmtp (and H.264's profile-level-id), rtcp-fb, the
@@ -429,17 +467,9 @@ read_chosen_line (const GstSDPMessage *msg,
                   SipcastSdpMedia     *out,
                   GError             **error)
 {
-  const char *fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
   const char *rtcp;
 
-  if (fmtp != NULL && *fmtp != '\0')
-    out->fmtp = g_strdup (fmtp);
-  if (out->codec->packetization_mode >= 0) {
-    /* The codec row was chosen by this very mode. */
-    out->packetization_mode = out->codec->packetization_mode;
-    out->profile_level_id = sipcast_codec_fmtp_get (out->fmtp, "profile-level-id");
-  }
-  read_rtcp_fb (media, out);
+  read_codec_details (media, out);
 
   out->address = media_address (msg, media, error);
   if (out->address == NULL)
@@ -472,7 +502,6 @@ parse_media (const GstSDPMessage *msg,
 {
   g_autoptr (SipcastSdpMedia) out = g_new0 (SipcastSdpMedia, 1);
   const char *proto = gst_sdp_media_get_proto (media);
-  const char *fmtp;
 
   out->telephone_event_pt = -1;
   out->packetization_mode = -1;
@@ -489,16 +518,12 @@ parse_media (const GstSDPMessage *msg,
 
   for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
     const SipcastCodec *codec;
-    gboolean has_rtpmap;
     guint64 pt;
 
     if (!parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
       continue;
 
-    fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
-    codec = codec_from_rtpmap (media, kind, (guint) pt, fmtp, &has_rtpmap);
-    if (!has_rtpmap)
-      codec = codec_from_static_pt (kind, (guint) pt);
+    codec = codec_of_pt (media, kind, (guint) pt);
     if (codec == NULL)
       continue;
 
@@ -664,22 +689,6 @@ sipcast_sdp_answer_direction (SipcastSdpDirection offered,
     return SIPCAST_SDP_INACTIVE;
   }
   g_return_val_if_reached (SIPCAST_SDP_INACTIVE);
-}
-
-/* The codec of payload type @pt on @media (rtpmap, else the static
- * number), or NULL when we do not speak it. */
-static const SipcastCodec *
-codec_of_pt (const GstSDPMedia *media,
-             SipcastMediaKind   kind,
-             guint              pt)
-{
-  const char *fmtp = pt_attribute (media, "fmtp", pt, FALSE, 0);
-  gboolean has_rtpmap;
-  const SipcastCodec *codec = codec_from_rtpmap (media, kind, pt, fmtp, &has_rtpmap);
-
-  if (!has_rtpmap)
-    codec = codec_from_static_pt (kind, pt);
-  return codec;
 }
 
 /* The chosen codec of an offered line of @kind, or NULL (no error) when
@@ -936,32 +945,16 @@ take_offered_codec (const GstSDPMessage *msg,
 
     /* The first accepted line, the one the offer was read from. */
     for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
-      const SipcastCodec *codec;
-      const char *fmtp;
-      gboolean has_rtpmap;
       guint64 pt;
 
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
-        continue;
-      fmtp = pt_attribute (media, "fmtp", (guint) pt, FALSE, 0);
-      codec = codec_from_rtpmap (media, kind, (guint) pt, fmtp, &has_rtpmap);
-      if (!has_rtpmap)
-        codec = codec_from_static_pt (kind, (guint) pt);
-      if (codec != wanted)
+      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt) ||
+          codec_of_pt (media, kind, (guint) pt) != wanted)
         continue;
 
-      media_out->codec = codec;
+      media_out->codec = wanted;
       media_out->payload_type = (guint) pt;
-      g_clear_pointer (&media_out->fmtp, g_free);
-      g_clear_pointer (&media_out->profile_level_id, g_free);
-      media_out->has_nack = media_out->has_pli = media_out->has_fir = FALSE;
-      media_out->packetization_mode = codec->packetization_mode;
-      if (fmtp != NULL && *fmtp != '\0')
-        media_out->fmtp = g_strdup (fmtp);
-      if (codec->packetization_mode >= 0)
-        media_out->profile_level_id = sipcast_codec_fmtp_get (media_out->fmtp,
-                                                              "profile-level-id");
-      read_rtcp_fb (media, media_out);
+      media_out->packetization_mode = wanted->packetization_mode;
+      read_codec_details (media, media_out);
       return TRUE;
     }
     return FALSE;
