@@ -474,6 +474,49 @@ create_media (SipcastCall         *self,
   g_signal_connect (self->media, "dtmf-received", G_CALLBACK (media_dtmf_received_cb), self);
 }
 
+/* A video port pair for the media session; without one the call goes
+ * on with audio only. */
+static gboolean
+allocate_video (SipcastCall     *self,
+                SipcastPortPool *ports)
+{
+  g_autoptr (GSocket) rtp = NULL;
+  g_autoptr (GSocket) rtcp = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
+    g_message ("call %s: no video: %s", self->params->call_id, error->message);
+    return FALSE;
+  }
+  sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
+  return TRUE;
+}
+
+/* Our SDP offer, in self->local_sdp: the media session's ports, the
+ * configured audio codecs, and a video line when video has ports.
+ * SPEC.md: hasAudio=false (hasVideo=false) makes the line recvonly.  The
+ * far end's video is published either way (recvonly is what we
+ * receive): hasVideo only says whether we would send video back, and
+ * sipcast sends none. */
+static void
+write_offer (SipcastCall               *self,
+             const char                *address,
+             const SipcastCodec *const *audio_codecs)
+{
+  SipcastSdpOfferParams offer = { 0 };
+
+  offer.address = address;
+  offer.session_id = (guint64) g_get_real_time ();
+  offer.session_version = ++self->sdp_version;
+  offer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+  offer.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  offer.audio_codecs = audio_codecs;
+  offer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
+  offer.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  g_free (self->local_sdp);
+  self->local_sdp = sipcast_sdp_build_offer (&offer);
+}
+
 /* audioCodec, the call's and its named stream's. */
 static void
 set_audio_codec (SipcastCall        *self,
@@ -1133,13 +1176,9 @@ sipcast_call_start (SipcastCall         *self,
 {
   g_autoptr (GSocket) rtp = NULL;
   g_autoptr (GSocket) rtcp = NULL;
-  g_autoptr (GSocket) video_rtp = NULL;
-  g_autoptr (GSocket) video_rtcp = NULL;
-  g_autoptr (GError) video_error = NULL;
   g_autoptr (SipcastSipAddresses) addresses = NULL;
   g_autofree char *contact = NULL;
   g_autofree const SipcastCodec **audio_codecs = NULL;
-  SipcastSdpOfferParams offer = { 0 };
 
   g_return_val_if_fail (SIPCAST_IS_CALL (self), FALSE);
   g_return_val_if_fail (self->agent == NULL, FALSE);
@@ -1159,28 +1198,11 @@ sipcast_call_start (SipcastCall         *self,
 
   create_media (self, config, rtp, rtcp);
 
-  /* Video gets a pair of its own.  Without one the call goes on with
-   * audio only: video is the optional part. */
-  if (sipcast_port_pool_allocate (ports, &video_rtp, &video_rtcp, &video_error))
-    sipcast_media_session_set_video_sockets (self->media, video_rtp, video_rtcp);
-  else
-    g_message ("call %s: no video: %s", self->params->call_id, video_error->message);
-
-  offer.address = sipcast_sip_agent_get_address (agent);
-  offer.session_id = (guint64) g_get_real_time ();
-  offer.session_version = ++self->sdp_version;
-  offer.audio_port = sipcast_media_session_get_rtp_port (self->media);
-  offer.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  allocate_video (self, ports);
   /* The config loader has validated the names, so this cannot fail. */
   audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
                                              (const char *const *) config->audio_codecs, NULL);
-  offer.audio_codecs = audio_codecs;
-  /* SPEC.md: hasVideo=false makes the line recvonly.  The far end's video
-   * is published either way (recvonly is what we receive): hasVideo only
-   * says whether we would send video back, and sipcast sends none. */
-  offer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
-  offer.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
-  self->local_sdp = sipcast_sdp_build_offer (&offer);
+  write_offer (self, sipcast_sip_agent_get_address (agent), audio_codecs);
 
   self->request_uri = g_strdup (addresses->request_uri);
   self->no_answer_timeout = config->no_answer_timeout;
@@ -1327,24 +1349,6 @@ ring_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* A video port pair for the media session; without one the call goes
- * on with audio only. */
-static gboolean
-allocate_video (SipcastCall     *self,
-                SipcastPortPool *ports)
-{
-  g_autoptr (GSocket) rtp = NULL;
-  g_autoptr (GSocket) rtcp = NULL;
-  g_autoptr (GError) error = NULL;
-
-  if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
-    g_message ("call %s: no video: %s", self->params->call_id, error->message);
-    return FALSE;
-  }
-  sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
-  return TRUE;
-}
-
 /* The offered @video (the line we can take) gets a port pair of its
  * own and our answer, as an outgoing call's offer does: received and
  * published whatever has-video says, which only says whether the far end
@@ -1414,24 +1418,13 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     /* A delayed offer (RFC 3261 §13.2.1): we offer in the 200, as an
      * outgoing call offers in its INVITE, and the ACK brings the answer,
      * which handle_answer() takes as it takes a 200's. */
-    SipcastSdpOfferParams ours = { 0 };
-
-    ours.address = sipcast_sip_agent_get_address (agent);
-    ours.session_id = (guint64) g_get_real_time ();
-    ours.session_version = ++self->sdp_version;
-    ours.audio_port = sipcast_media_session_get_rtp_port (self->media);
-    ours.audio_direction = self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
-    ours.audio_codecs = audio_codecs;
     /* Video as an outgoing call offers it, when the route publishes. */
-    if (self->target != NULL && allocate_video (self, ports)) {
-      ours.video_port = sipcast_media_session_get_video_rtp_port (self->media);
-      ours.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV :
-                             SIPCAST_SDP_RECVONLY;
-    }
-    self->local_sdp = sipcast_sdp_build_offer (&ours);
+    if (self->target != NULL)
+      allocate_video (self, ports);
+    write_offer (self, sipcast_sip_agent_get_address (agent), audio_codecs);
     self->answer_in_ack = TRUE;
-    answer.audio_port = ours.audio_port;
-    answer.video_port = ours.video_port;
+    answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
+    answer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
   } else {
     audio = offer->audio->chosen;
     /* The media session reads the far end's direction to decide whether
