@@ -93,6 +93,12 @@ class TapResult(unittest.TestResult):
                                     test_name(test), self.current["directive"])
         self.emit(line + "".join(comment(p) for p in problems))
 
+    def _restoreStdout(self):
+        # unittest would copy a failed test's output to the real stdout,
+        # outside TAP; it is in the failure report already, as comments
+        self._mirrorOutput = False
+        super()._restoreStdout()
+
     def addError(self, test, err):
         super().addError(test, err)
         if isinstance(test, unittest.TestCase):
