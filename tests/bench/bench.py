@@ -65,6 +65,38 @@ def proc_threads(pid):
     return len(os.listdir("/proc/%d/task" % pid))
 
 
+def thread_samples(pid):
+    """{thread id: (name, CPU seconds, context switches)} of every thread."""
+    samples = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            stat = Path("/proc/%d/task/%s/stat" % (pid, tid)).read_text()
+            status = Path("/proc/%d/task/%s/status" % (pid, tid)).read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat.rsplit(")", 1)[1].split()
+        switches = sum(int(line.split()[1]) for line in status.splitlines()
+                       if "ctxt_switches" in line)
+        samples[tid] = (name, (int(fields[11]) + int(fields[12])) / CLK_TCK, switches)
+    return samples
+
+
+def thread_profile(before, after, wall, n_calls):
+    """Rows (kind of thread, count, % CPU per call, switches/s per call),
+    threads grouped by name with the numbers GStreamer puts in it taken
+    out (udpsrc3:src → udpsrc:src)."""
+    groups = {}
+    for tid, (name, cpu, switches) in after.items():
+        _, cpu0, switches0 = before.get(tid, (name, 0.0, 0))
+        kind = re.sub(r"\d+", "", name)
+        count, total_cpu, total_switches = groups.get(kind, (0, 0.0, 0))
+        groups[kind] = (count + 1, total_cpu + cpu - cpu0, total_switches + switches - switches0)
+    rows = [(kind, count, 100 * cpu / wall / n_calls, switches / wall / n_calls)
+            for kind, (count, cpu, switches) in groups.items()]
+    return sorted(rows, key=lambda row: -row[2])
+
+
 def log_times(log_text, call_id):
     """(INVITE sent, 200 OK, RTMP active) wall times of one call from the log."""
     def stamp(pattern):
@@ -111,9 +143,11 @@ def run(n_calls, seconds, workdir):
         time.sleep(2)
 
         pid = sipcast.proc.pid
+        threads0 = thread_samples(pid)
         cpu0, wall0 = proc_cpu_seconds(pid), time.monotonic()
         time.sleep(seconds)
         cpu1, wall1 = proc_cpu_seconds(pid), time.monotonic()
+        threads1 = thread_samples(pid)
         rss, threads = proc_rss_kb(pid), proc_threads(pid)
 
         log = sipcast.log_path.read_text(errors="replace")
@@ -135,6 +169,7 @@ def run(n_calls, seconds, workdir):
             "ramp_s": ramp,
             "answer_ms_median": setups[len(setups) // 2][0] if setups else None,
             "active_ms_median": setups[len(setups) // 2][1] if setups else None,
+            "thread_profile": thread_profile(threads0, threads1, wall1 - wall0, n_calls),
         }
     finally:
         sipcast.stop()
@@ -147,6 +182,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", action="store_true",
+                        help="also print the CPU and context switches per call of each kind of thread")
     args = parser.parse_args()
     print("| calls | CPU (% of one core) | per call | RSS (MiB) | per call (MiB) "
           "| threads | set-up: 200 OK / RTMP active (median ms) |")
@@ -157,6 +194,12 @@ def main():
             r["calls"], r["cpu_pct"], r["cpu_per_call"], r["rss_mib"],
             r["rss_per_call_mib"], r["threads"], r["answer_ms_median"] or -1,
             r["active_ms_median"] or -1), flush=True)
+        if args.threads:
+            print("\n| %d calls: thread | count | CPU per call (%%) | switches/s per call |\n"
+                  "|---|---|---|---|" % n)
+            for kind, count, cpu, switches in r["thread_profile"]:
+                print("| %s | %d | %.3f | %.1f |" % (kind, count, cpu, switches))
+            print(flush=True)
 
 
 if __name__ == "__main__":
