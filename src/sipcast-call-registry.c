@@ -51,6 +51,8 @@ struct _SipcastCallRegistry {
 
   /* Signs the digest nonces of incoming calls; new each start. */
   GBytes *nonce_key;
+  /* The nonce counts callers have used, against replays. */
+  SipcastDigestNonces *nonces;
   SipcastLocationUserFunc location_user;
   gpointer location_user_data;
 };
@@ -175,6 +177,7 @@ sipcast_call_registry_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->agent, self);
   g_clear_object (&self->agent);
   g_clear_pointer (&self->nonce_key, g_bytes_unref);
+  g_clear_pointer (&self->nonces, sipcast_digest_nonces_free);
 
   G_OBJECT_CLASS (sipcast_call_registry_parent_class)->dispose (object);
 }
@@ -225,6 +228,7 @@ sipcast_call_registry_new (const SipcastConfig *config,
   self->ports = sipcast_port_pool_new (sipcast_sip_agent_get_address (agent),
                                        config->rtp_port_min, config->rtp_port_max);
   self->nonce_key = random_key ();
+  self->nonces = sipcast_digest_nonces_new ();
   g_signal_connect (agent, "incoming-invite", G_CALLBACK (incoming_invite_cb), self);
   return self;
 }
@@ -366,7 +370,7 @@ authenticate (SipcastCallRegistry *self,
     result = sipcast_digest_check ((const char *const *) auth->au_params,
                                    sip->sip_request->rq_method_name,
                                    route->user, route->password, route->realm,
-                                   self->nonce_key, now);
+                                   self->nonce_key, self->nonces, now);
     if (result == SIPCAST_DIGEST_OK)
       return TRUE;
     if (result == SIPCAST_DIGEST_WRONG) {

@@ -28,43 +28,124 @@ sipcast_digest_md5 (const char *first,
 
 static char *
 nonce_signature (GBytes     *key,
-                 const char *stamp)
+                 const char *signed_part)
 {
   gsize len;
   const guchar *data = g_bytes_get_data (key, &len);
 
-  return g_compute_hmac_for_string (G_CHECKSUM_SHA256, data, len, stamp, -1);
+  return g_compute_hmac_for_string (G_CHECKSUM_SHA256, data, len, signed_part, -1);
 }
 
+/* "TIME-UNIQUE.SIGNATURE": the time in hex, 64 random bits so that two
+ * challenges in the same second differ (each nonce's counts are tracked
+ * on their own), and the HMAC of the two. */
 char *
 sipcast_digest_nonce_new (GBytes *key,
                           gint64  now)
 {
-  g_autofree char *stamp = g_strdup_printf ("%" G_GINT64_MODIFIER "x", now);
-  g_autofree char *signature = nonce_signature (key, stamp);
+  g_autofree char *signed_part =
+    g_strdup_printf ("%" G_GINT64_MODIFIER "x-%08x%08x", now, g_random_int (), g_random_int ());
+  g_autofree char *signature = nonce_signature (key, signed_part);
 
-  return g_strconcat (stamp, ".", signature, NULL);
+  return g_strconcat (signed_part, ".", signature, NULL);
 }
 
-/* FALSE when @nonce is not one of ours (or too old). */
+struct _SipcastDigestNonces {
+  /* nonce → NonceUse */
+  GHashTable *uses;
+};
+
+typedef struct {
+  gint64 made;
+  /* the highest nonce count accepted; 0 for credentials without one */
+  guint64 count;
+} NonceUse;
+
+SipcastDigestNonces *
+sipcast_digest_nonces_new (void)
+{
+  SipcastDigestNonces *nonces = g_new0 (SipcastDigestNonces, 1);
+
+  nonces->uses = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return nonces;
+}
+
+void
+sipcast_digest_nonces_free (SipcastDigestNonces *nonces)
+{
+  if (nonces == NULL)
+    return;
+  g_hash_table_unref (nonces->uses);
+  g_free (nonces);
+}
+
+guint
+sipcast_digest_nonces_size (SipcastDigestNonces *nonces)
+{
+  return g_hash_table_size (nonces->uses);
+}
+
+/* Records that @nonce (made at @made) was used with @count (0: no nonce
+ * count); FALSE when it was used with that count or a higher one before,
+ * or with none at all.  Forgets the nonces that have expired. */
+static gboolean
+nonce_use_is_new (SipcastDigestNonces *nonces,
+                  const char          *nonce,
+                  gint64               made,
+                  guint64              count,
+                  gint64               now)
+{
+  GHashTableIter iter;
+  NonceUse *use;
+
+  g_hash_table_iter_init (&iter, nonces->uses);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &use)) {
+    if (now - use->made > SIPCAST_DIGEST_NONCE_LIFETIME)
+      g_hash_table_iter_remove (&iter);
+  }
+
+  use = g_hash_table_lookup (nonces->uses, nonce);
+  if (use != NULL) {
+    if (count <= use->count)
+      return FALSE;
+    use->count = count;
+    return TRUE;
+  }
+  use = g_new (NonceUse, 1);
+  use->made = made;
+  use->count = count;
+  g_hash_table_insert (nonces->uses, g_strdup (nonce), use);
+  return TRUE;
+}
+
+/* FALSE when @nonce is not one of ours (or too old); else sets @made to
+ * the time it was made. */
 static gboolean
 nonce_is_fresh (GBytes     *key,
                 const char *nonce,
-                gint64      now)
+                gint64      now,
+                gint64     *made_out)
 {
   const char *dot = strchr (nonce, '.');
+  const char *dash;
+  g_autofree char *signed_part = NULL;
   g_autofree char *stamp = NULL;
   g_autofree char *signature = NULL;
   guint64 made;
 
   if (dot == NULL)
     return FALSE;
-  stamp = g_strndup (nonce, dot - nonce);
-  signature = nonce_signature (key, stamp);
+  signed_part = g_strndup (nonce, dot - nonce);
+  signature = nonce_signature (key, signed_part);
   if (!g_str_equal (signature, dot + 1))
     return FALSE;
+  dash = strchr (signed_part, '-');
+  if (dash == NULL)
+    return FALSE;
+  stamp = g_strndup (signed_part, dash - signed_part);
   if (!g_ascii_string_to_unsigned (stamp, 16, 0, G_MAXINT64, &made, NULL))
     return FALSE;
+  *made_out = (gint64) made;
   return (gint64) made <= now && now - (gint64) made <= SIPCAST_DIGEST_NONCE_LIFETIME;
 }
 
@@ -109,13 +190,14 @@ param_get (const char *const *params,
 }
 
 SipcastDigestResult
-sipcast_digest_check (const char *const *params,
-                      const char        *method,
-                      const char        *user,
-                      const char        *password,
-                      const char        *realm,
-                      GBytes            *key,
-                      gint64             now)
+sipcast_digest_check (const char *const   *params,
+                      const char          *method,
+                      const char          *user,
+                      const char          *password,
+                      const char          *realm,
+                      GBytes              *key,
+                      SipcastDigestNonces *seen,
+                      gint64               now)
 {
   g_autofree char *username = param_get (params, "username");
   g_autofree char *their_realm = param_get (params, "realm");
@@ -129,6 +211,8 @@ sipcast_digest_check (const char *const *params,
   g_autofree char *ha1 = NULL;
   g_autofree char *ha2 = NULL;
   g_autofree char *expected = NULL;
+  guint64 count = 0;
+  gint64 made = 0;
 
   if (username == NULL || their_realm == NULL || nonce == NULL || uri == NULL ||
       response == NULL)
@@ -142,7 +226,8 @@ sipcast_digest_check (const char *const *params,
   ha2 = sipcast_digest_md5 (method, uri, NULL);
   if (qop == NULL) {
     expected = sipcast_digest_md5 (ha1, nonce, ha2, NULL);
-  } else if (g_ascii_strcasecmp (qop, "auth") == 0 && nc != NULL && cnonce != NULL) {
+  } else if (g_ascii_strcasecmp (qop, "auth") == 0 && nc != NULL && cnonce != NULL &&
+             g_ascii_string_to_unsigned (nc, 16, 1, G_MAXUINT32, &count, NULL)) {
     expected = sipcast_digest_md5 (ha1, nonce, nc, cnonce, qop, ha2, NULL);
   } else {
     return SIPCAST_DIGEST_WRONG;
@@ -152,7 +237,11 @@ sipcast_digest_check (const char *const *params,
 
   /* The password is right; only now does the nonce's age matter, so a
    * wrong password is never answered with an invitation to retry. */
-  if (!nonce_is_fresh (key, nonce, now))
+  if (!nonce_is_fresh (key, nonce, now, &made))
+    return SIPCAST_DIGEST_STALE;
+  /* Right, but seen before: a replay, or a client that reuses a nonce
+   * without counting. */
+  if (!nonce_use_is_new (seen, nonce, made, count, now))
     return SIPCAST_DIGEST_STALE;
   return SIPCAST_DIGEST_OK;
 }

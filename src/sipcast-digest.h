@@ -4,9 +4,11 @@
 /*
  * The server side of SIP digest authentication (RFC 2617 / RFC 3261
  * §22.4, MD5, qop "auth" or none), for routes that require credentials
- * from a caller.  Nonces are stateless: the time they were made and an
- * HMAC of it under a key only this daemon knows, so any nonce we issued
- * can be checked for age without remembering it.  Pure functions.
+ * from a caller.  Nonces are the time they were made, 64 random bits and
+ * an HMAC of both under a key only this daemon knows, so any nonce we
+ * issued can be checked for age without remembering it.  What is remembered, until the
+ * nonce expires, is the highest nonce count accepted with it, so the same
+ * credentials are never accepted twice (a replayed INVITE).
  */
 
 #include <glib.h>
@@ -23,6 +25,16 @@ typedef enum {
   SIPCAST_DIGEST_WRONG,     /* wrong user, realm, password, or malformed */
 } SipcastDigestResult;
 
+/* The nonce counts accepted so far, per nonce. */
+typedef struct _SipcastDigestNonces SipcastDigestNonces;
+
+SipcastDigestNonces *sipcast_digest_nonces_new  (void);
+void                 sipcast_digest_nonces_free (SipcastDigestNonces *nonces);
+/* How many nonces are remembered (exposed for tests). */
+guint                sipcast_digest_nonces_size (SipcastDigestNonces *nonces);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastDigestNonces, sipcast_digest_nonces_free)
+
 /* A new nonce for time @now (seconds), signed with @key. */
 char *sipcast_digest_nonce_new (GBytes *key,
                                 gint64  now);
@@ -34,14 +46,18 @@ char *sipcast_digest_challenge (const char *realm,
 
 /* Checks the parameters of an Authorization: Digest header (@params as
  * sofia-sip's msg_auth_t au_params: "username=\"alice\"", "nc=00000001",
- * …, NULL-terminated) for @method against @user/@password in @realm. */
-SipcastDigestResult sipcast_digest_check (const char *const *params,
-                                          const char        *method,
-                                          const char        *user,
-                                          const char        *password,
-                                          const char        *realm,
-                                          GBytes            *key,
-                                          gint64             now);
+ * …, NULL-terminated) for @method against @user/@password in @realm.
+ * Credentials that pass are recorded in @seen: the same nonce is then
+ * accepted again only with a higher nonce count (qop=auth), never without
+ * one; a repeat is STALE, so a real client just retries on a new nonce. */
+SipcastDigestResult sipcast_digest_check (const char *const   *params,
+                                          const char          *method,
+                                          const char          *user,
+                                          const char          *password,
+                                          const char          *realm,
+                                          GBytes              *key,
+                                          SipcastDigestNonces *seen,
+                                          gint64               now);
 
 /* An MD5 hex digest of the parts joined with ':' (exposed for tests). */
 char *sipcast_digest_md5 (const char *first,

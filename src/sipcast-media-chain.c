@@ -168,3 +168,17 @@ sipcast_media_chain_for_codec (const SipcastCodec *codec,
     return codec->copy_pipeline;
   return codec->receive_pipeline;
 }
+
+void
+sipcast_media_chain_dump_graph (GstElement *pipeline,
+                                const char *name,
+                                const char *suffix)
+{
+  g_autofree char *file = NULL;
+
+  if (pipeline == NULL)
+    return;
+
+  file = g_strdup_printf ("sipcast-%s-%s", name, suffix);
+  GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
+}

@@ -43,4 +43,10 @@ char *sipcast_media_chain_launch_line (const char           *kind,
 const char *sipcast_media_chain_for_codec (const SipcastCodec *codec,
                                            gboolean            copy);
 
+/* Writes @pipeline's graph to GST_DEBUG_DUMP_DOT_DIR (when set) as
+ * sipcast-@name-@suffix.dot; nothing when @pipeline is NULL. */
+void sipcast_media_chain_dump_graph (GstElement *pipeline,
+                                     const char *name,
+                                     const char *suffix);
+
 G_END_DECLS

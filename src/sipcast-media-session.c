@@ -244,13 +244,7 @@ static void
 dump_graph (SipcastMediaSession *self,
             const char          *suffix)
 {
-  g_autofree char *file = NULL;
-
-  if (self->pipeline == NULL)
-    return;
-
-  file = g_strdup_printf ("sipcast-%s-%s", self->name, suffix);
-  GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (self->pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
+  sipcast_media_chain_dump_graph (self->pipeline, self->name, suffix);
 }
 
 static void

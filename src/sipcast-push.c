@@ -105,13 +105,9 @@ static void
 dump_graph (SipcastPush *self,
             const char  *suffix)
 {
-  g_autofree char *file = NULL;
+  g_autofree char *name = g_strdup_printf ("push-%s", self->id);
 
-  if (self->pipeline == NULL)
-    return;
-
-  file = g_strdup_printf ("sipcast-push-%s-%s", self->id, suffix);
-  GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (self->pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
+  sipcast_media_chain_dump_graph (self->pipeline, name, suffix);
 }
 
 static void

@@ -7,14 +7,95 @@ itself or waits for sipcast's BYE.  What a route publishes is checked on
 the harness's nginx-rtmp with ffprobe.
 """
 
+import hashlib
+import queue
+import re
 import time
 
 import harness
-from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase
+from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase, UdpListener
 from harness import LOOPBACK, wait_for, wait_status
 
 PCMA_PT = 8
 G729_PT = 18  # not a codec sipcast speaks
+
+
+def md5(*parts):
+    return hashlib.md5(":".join(parts).encode()).hexdigest()
+
+
+class RawCaller(UdpListener):
+    """A caller that writes its own SIP over UDP, for what sipp cannot
+    send: the same Authorization header in two calls.  It answers the
+    daemon's BYE with 200 OK; everything else it receives is queued."""
+
+    def __init__(self, sip_port):
+        self.sip_port = sip_port
+        self.received = queue.Queue()
+        self.sequence = 0
+        self.uris = {}
+        super().__init__()
+
+    def handle(self, data):
+        text = data.decode(errors="replace")
+        if text.startswith("BYE "):
+            self.send(self.response_to(text, "200 OK"))
+        else:
+            self.received.put(text)
+
+    def send(self, text):
+        self.sock.sendto(text.replace("\n", "\r\n").encode(), (LOOPBACK, self.sip_port))
+
+    @staticmethod
+    def header(message, name):
+        match = re.search(r"^%s:\s*(.*?)\r?$" % name, message, re.M | re.I)
+        return match.group(1) if match else None
+
+    def response_to(self, request, status):
+        lines = ["SIP/2.0 %s" % status]
+        lines += ["%s: %s" % (name, self.header(request, name))
+                  for name in ("Via", "From", "To", "Call-ID", "CSeq")]
+        return "\n".join(lines + ["Content-Length: 0", "", ""])
+
+    def invite(self, callee, call_id, authorization=None):
+        """Sends an INVITE (PCMA, from caller1) to callee."""
+        self.sequence += 1
+        uri = "sip:%s@%s:%d" % (callee, LOOPBACK, self.sip_port)
+        sdp = ("v=0\no=raw 1 1 IN IP4 {ip}\ns=-\nc=IN IP4 {ip}\nt=0 0\n"
+               "m=audio {port} RTP/AVP 8\na=rtpmap:8 PCMA/8000\na=sendrecv\n").format(
+                   ip=LOOPBACK, port=harness.free_udp_port_pair())
+        lines = ["INVITE %s SIP/2.0" % uri,
+                 "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-raw-%d" % (LOOPBACK, self.port, self.sequence),
+                 "From: <sip:caller1@%s:%d>;tag=raw-%d" % (LOOPBACK, self.port, self.sequence),
+                 "To: <%s>" % uri, "Call-ID: %s" % call_id, "CSeq: 1 INVITE",
+                 "Contact: <sip:caller1@%s:%d>" % (LOOPBACK, self.port), "Max-Forwards: 70"]
+        if authorization:
+            lines.append("Authorization: %s" % authorization)
+        lines += ["Content-Type: application/sdp", "Content-Length: %d" % len(sdp.replace("\n", "\r\n")),
+                  "", sdp]
+        self.send("\n".join(lines))
+        self.uris[call_id] = uri
+
+    def final_response(self, call_id, timeout=10):
+        """The first final response to call_id's INVITE, ACKed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.received.get(timeout=max(0.1, deadline - time.monotonic()))
+            status = int(message.split()[1]) if message.startswith("SIP/2.0 ") else 0
+            if self.header(message, "Call-ID") == call_id and status >= 200:
+                break
+        to = self.header(message, "To")
+        if status < 300:
+            target = re.search(r"<([^>]*)>", self.header(message, "Contact")).group(1)
+            via = "SIP/2.0/UDP %s:%d;branch=z9hG4bK-raw-ack-%s" % (LOOPBACK, self.port, call_id)
+        else:
+            # the same transaction: the INVITE's Request-URI and Via
+            target, via = self.uris[call_id], self.header(message, "Via")
+        self.send("\n".join(["ACK %s SIP/2.0" % target, "Via: %s" % via,
+                             "From: %s" % self.header(message, "From"), "To: %s" % to,
+                             "Call-ID: %s" % call_id, "CSeq: 1 ACK", "Max-Forwards: 70",
+                             "Content-Length: 0", "", ""]))
+        return status, message
 
 
 class IncomingCallTest(GatewayTestCase):
@@ -342,6 +423,37 @@ has-audio=false
         self.assertIn("SIP/2.0 401", messages)
         self.assertIn("SIP/2.0 403", messages, self.logs(sipp))
         self.assert_no_call("secure")
+
+    def test_replayed_credentials_are_challenged_again(self):
+        # the first call's credentials, sent again in a new call, are
+        # refused with a fresh challenge; the first call goes on
+        caller = RawCaller(self.sipcast.sip_port)
+        self.addCleanup(caller.close)
+        caller.invite("vault3", "replay-1")
+        status, challenge = caller.final_response("replay-1")
+        self.assertEqual(status, 401, challenge)
+        nonce = re.search(r'nonce="([^"]+)"', caller.header(challenge, "WWW-Authenticate")).group(1)
+        uri = "sip:vault3@%s:%d" % (LOOPBACK, self.sipcast.sip_port)
+        response = md5(md5("alice", "sipcast-test", "s3cret"), nonce, "00000001", "c0ffee",
+                       "auth", md5("INVITE", uri))
+        authorization = ('Digest username="alice", realm="sipcast-test", nonce="%s", uri="%s", '
+                         'response="%s", algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"'
+                         % (nonce, uri, response))
+        caller.invite("vault3", "replay-2", authorization)
+        status, answer = caller.final_response("replay-2")
+        self.assertEqual(status, 200, answer)
+        call = self.find_by_callee("vault3")
+        wait_status(self.sipcast, call["callId"], "ESTABLISHED", 10)
+
+        caller.invite("vault3", "replay-3", authorization)
+        status, again = caller.final_response("replay-3")
+        self.assertEqual(status, 401, again)
+        self.assertIn("stale=true", caller.header(again, "WWW-Authenticate"))
+        status, calls, _ = self.sipcast.rest("/call/find", {"callee": "vault3"})
+        self.assertEqual([c["callId"] for c in calls if c["status"] not in harness.ENDED],
+                         [call["callId"]], calls)
+        self.terminate(call["callId"])
+        wait_status(self.sipcast, call["callId"], "FINISH", 10)
 
     def test_challenge_unanswered_is_no_call(self):
         sipp = self.refused_with("secure", 401)

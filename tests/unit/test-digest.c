@@ -29,26 +29,32 @@ test_rfc2617_example (void)
     "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"", NULL,
   };
   g_autoptr (GBytes) key = test_key ();
+  g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
 
   g_assert_cmpint (sipcast_digest_check (params, "GET", "Mufasa", "Circle Of Life",
-                                         "testrealm@host.com", key, 1000), ==,
+                                         "testrealm@host.com", key, seen, 1000), ==,
                    SIPCAST_DIGEST_STALE);
   g_assert_cmpint (sipcast_digest_check (params, "GET", "Mufasa", "Circle of life",
-                                         "testrealm@host.com", key, 1000), ==,
+                                         "testrealm@host.com", key, seen, 1000), ==,
                    SIPCAST_DIGEST_WRONG);
+  /* Neither was accepted, so nothing is remembered. */
+  g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 0);
 }
 
 /* The params a client sends for @password on our @nonce. */
 static GStrv
-client_params (const char *nonce,
-               const char *user,
-               const char *password,
-               gboolean    with_qop)
+client_params_counted (const char *nonce,
+                       const char *user,
+                       const char *password,
+                       gboolean    with_qop,
+                       guint       count)
 {
+  g_autofree char *nc = g_strdup_printf ("%08x", count);
+  g_autofree char *nc_param = g_strdup_printf ("nc=%s", nc);
   g_autofree char *ha1 = sipcast_digest_md5 (user, "sipcast", password, NULL);
   g_autofree char *ha2 = sipcast_digest_md5 ("INVITE", "sip:studio@127.0.0.1", NULL);
   g_autofree char *response = with_qop ?
-    sipcast_digest_md5 (ha1, nonce, "00000001", "abc", "auth", ha2, NULL) :
+    sipcast_digest_md5 (ha1, nonce, nc, "abc", "auth", ha2, NULL) :
     sipcast_digest_md5 (ha1, nonce, ha2, NULL);
   g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
   g_autofree char *username = g_strdup_printf ("username=\"%s\"", user);
@@ -63,10 +69,33 @@ client_params (const char *nonce,
   g_strv_builder_add (builder, "algorithm=MD5");
   if (with_qop) {
     g_strv_builder_add (builder, "qop=auth");
-    g_strv_builder_add (builder, "nc=00000001");
+    g_strv_builder_add (builder, nc_param);
     g_strv_builder_add (builder, "cnonce=\"abc\"");
   }
   return g_strv_builder_end (builder);
+}
+
+/* The same with the first nonce count. */
+static GStrv
+client_params (const char *nonce,
+               const char *user,
+               const char *password,
+               gboolean    with_qop)
+{
+  return client_params_counted (nonce, user, password, with_qop, 1);
+}
+
+/* sipcast_digest_check() for alice with a table of its own: every check
+ * stands alone, no replays. */
+static SipcastDigestResult
+check_once (const char *const *params,
+            const char        *method,
+            GBytes            *key,
+            gint64             now)
+{
+  g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
+
+  return sipcast_digest_check (params, method, "alice", "s3cret", "sipcast", key, seen, now);
 }
 
 static void
@@ -79,9 +108,7 @@ test_our_nonce (void)
   g_auto (GStrv) wrong = client_params (nonce, "alice", "secret", TRUE);
   g_auto (GStrv) other_user = client_params (nonce, "bob", "s3cret", TRUE);
 
-#define CHECK(params, now) \
-  sipcast_digest_check ((const char *const *) (params), "INVITE", "alice", "s3cret", \
-                        "sipcast", key, (now))
+#define CHECK(params, now) check_once ((const char *const *) (params), "INVITE", key, (now))
 
   g_assert_cmpint (CHECK (right, 5000), ==, SIPCAST_DIGEST_OK);
   g_assert_cmpint (CHECK (right_no_qop, 5010), ==, SIPCAST_DIGEST_OK);
@@ -92,16 +119,61 @@ test_our_nonce (void)
   g_assert_cmpint (CHECK (right, 5001 + SIPCAST_DIGEST_NONCE_LIFETIME), ==, SIPCAST_DIGEST_STALE);
   g_assert_cmpint (CHECK (right, 4999), ==, SIPCAST_DIGEST_STALE);
   /* Another method (an ACK or BYE replaying the INVITE's answer). */
-  g_assert_cmpint (sipcast_digest_check ((const char *const *) right, "BYE", "alice", "s3cret",
-                                         "sipcast", key, 5000), ==, SIPCAST_DIGEST_WRONG);
+  g_assert_cmpint (check_once ((const char *const *) right, "BYE", key, 5000), ==,
+                   SIPCAST_DIGEST_WRONG);
   /* Another daemon's key: not our nonce. */
   {
     g_autoptr (GBytes) other_key = g_bytes_new_static ("fedcba9876543210", 16);
 
-    g_assert_cmpint (sipcast_digest_check ((const char *const *) right, "INVITE", "alice",
-                                           "s3cret", "sipcast", other_key, 5000), ==,
+    g_assert_cmpint (check_once ((const char *const *) right, "INVITE", other_key, 5000), ==,
                      SIPCAST_DIGEST_STALE);
   }
+#undef CHECK
+}
+
+/* The same credentials are accepted once; a nonce again only with a
+ * higher count; a nonce is forgotten once it has expired. */
+static void
+test_replay (void)
+{
+  g_autoptr (GBytes) key = test_key ();
+  g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
+  g_autofree char *nonce = sipcast_digest_nonce_new (key, 5000);
+  g_autofree char *later_nonce = sipcast_digest_nonce_new (key, 5200);
+  g_auto (GStrv) first = client_params_counted (nonce, "alice", "s3cret", TRUE, 1);
+  g_auto (GStrv) second = client_params_counted (nonce, "alice", "s3cret", TRUE, 2);
+  g_auto (GStrv) fifth = client_params_counted (nonce, "alice", "s3cret", TRUE, 5);
+  g_auto (GStrv) no_qop = client_params (later_nonce, "alice", "s3cret", FALSE);
+  g_auto (GStrv) wrong = client_params_counted (nonce, "alice", "secret", TRUE, 9);
+
+#define CHECK(params, now) \
+  sipcast_digest_check ((const char *const *) (params), "INVITE", "alice", "s3cret", \
+                        "sipcast", key, seen, (now))
+
+  /* Two challenges in the same second get nonces of their own. */
+  {
+    g_autofree char *same_second = sipcast_digest_nonce_new (key, 5000);
+
+    g_assert_cmpstr (same_second, !=, nonce);
+  }
+
+  g_assert_cmpint (CHECK (first, 5001), ==, SIPCAST_DIGEST_OK);
+  g_assert_cmpint (CHECK (first, 5002), ==, SIPCAST_DIGEST_STALE);
+  g_assert_cmpint (CHECK (fifth, 5003), ==, SIPCAST_DIGEST_OK);
+  /* Counts only go up. */
+  g_assert_cmpint (CHECK (second, 5004), ==, SIPCAST_DIGEST_STALE);
+  g_assert_cmpint (CHECK (fifth, 5005), ==, SIPCAST_DIGEST_STALE);
+  /* A wrong password stays wrong, and is not recorded. */
+  g_assert_cmpint (CHECK (wrong, 5006), ==, SIPCAST_DIGEST_WRONG);
+  /* Without a count a nonce is good once. */
+  g_assert_cmpint (CHECK (no_qop, 5201), ==, SIPCAST_DIGEST_OK);
+  g_assert_cmpint (CHECK (no_qop, 5202), ==, SIPCAST_DIGEST_STALE);
+  g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 2);
+  /* Once the first nonce has expired the table forgets it; the later one
+   * is still remembered (and this is a replay of it). */
+  g_assert_cmpint (CHECK (no_qop, 5001 + SIPCAST_DIGEST_NONCE_LIFETIME), ==,
+                   SIPCAST_DIGEST_STALE);
+  g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 1);
 #undef CHECK
 }
 
@@ -109,6 +181,7 @@ static void
 test_malformed (void)
 {
   g_autoptr (GBytes) key = test_key ();
+  g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
   const char *const missing_response[] = {
     "username=\"alice\"", "realm=\"sipcast\"", "nonce=\"x\"", "uri=\"sip:a@b\"", NULL,
   };
@@ -122,12 +195,12 @@ test_malformed (void)
   };
 
   g_assert_cmpint (sipcast_digest_check (missing_response, "INVITE", "alice", "p", "sipcast",
-                                         key, 1), ==, SIPCAST_DIGEST_WRONG);
-  g_assert_cmpint (sipcast_digest_check (sha, "INVITE", "alice", "p", "sipcast", key, 1), ==,
+                                         key, seen, 1), ==, SIPCAST_DIGEST_WRONG);
+  g_assert_cmpint (sipcast_digest_check (sha, "INVITE", "alice", "p", "sipcast", key, seen, 1), ==,
                    SIPCAST_DIGEST_WRONG);
   g_assert_cmpint (sipcast_digest_check (qop_without_nc, "INVITE", "alice", "p", "sipcast",
-                                         key, 1), ==, SIPCAST_DIGEST_WRONG);
-  g_assert_cmpint (sipcast_digest_check (NULL, "INVITE", "alice", "p", "sipcast", key, 1), ==,
+                                         key, seen, 1), ==, SIPCAST_DIGEST_WRONG);
+  g_assert_cmpint (sipcast_digest_check (NULL, "INVITE", "alice", "p", "sipcast", key, seen, 1), ==,
                    SIPCAST_DIGEST_WRONG);
 }
 
@@ -149,6 +222,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/digest/rfc2617-example", test_rfc2617_example);
   g_test_add_func ("/digest/our-nonce", test_our_nonce);
+  g_test_add_func ("/digest/replay", test_replay);
   g_test_add_func ("/digest/malformed", test_malformed);
   g_test_add_func ("/digest/challenge", test_challenge);
 
