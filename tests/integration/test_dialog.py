@@ -204,6 +204,26 @@ class DialogTest(GatewayTestCase):
         recorded = self.nginx.recorded("early")
         self.assert_tone_flv(recorded, (ended - answered) + 1.5, 5.5)
 
+    def test_reliable_early_media(self):
+        # a 183 that requires 100rel is PRACKed (sipp checks the RAck),
+        # its media is published, and the call is answered after it
+        sipp = self.sipp("uas-early-media-100rel.xml")
+        self.start_call("early100rel", sipp, rtmpUrl=self.nginx.url, rtmpStream="early100rel")
+        wait_status(self.sipcast, "early100rel", "RING_MEDIA", 10)
+        call = self.wait_publishing("early100rel")
+        self.assertEqual(call["status"], "RING_MEDIA", call)
+        wait_status(self.sipcast, "early100rel", "ESTABLISHED", 10)
+        time.sleep(1)
+        self.terminate("early100rel")
+        wait_status(self.sipcast, "early100rel", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        messages = sipp.messages()
+        # one PRACK: the 183 was not retransmitted for want of one
+        self.assertEqual(messages.count("PRACK sip:"), 1, messages)
+        self.assertEqual(len(self.nginx.events("publish", "early100rel")), 1,
+                         self.nginx.events(name="early100rel"))
+        self.assert_tone_flv(self.nginx.recorded("early100rel"), 3, 5.5)
+
     def test_early_media_answer_elsewhere_is_followed(self):
         sink = RtpSink()
         self.addCleanup(sink.close)
