@@ -102,10 +102,16 @@ struct _SipcastCall {
   gboolean info_in_flight;
   gboolean done;
 
+  /* A re-INVITE without SDP got our offer in the 200: the far end's
+   * answer comes in the ACK. */
+  gboolean reoffer_in_ack;
+
   /* Came in as an INVITE to us (sipcast_call_answer_incoming). */
   gboolean incoming;
   /* It had no SDP: we offered in the 200, the answer comes in the ACK. */
   gboolean answer_in_ack;
+  /* The ACK of our 200 to the INVITE came: later ACKs are re-INVITEs'. */
+  gboolean answer_acked;
   /* Ringing: the 200 goes out when this fires (route ring-time), and
    * the media starts then, for the offer kept until then. */
   guint ring_timeout_id;
@@ -857,21 +863,111 @@ current_video_codec (SipcastCall *self)
   return self->media_answer->video->codec;
 }
 
+/* The far end's SDP @text, in a re-INVITE or in the ACK answering our
+ * offer, read against the media in use; NULL with @error when it has no
+ * audio codec of ours. */
+static SipcastSdpAnswer *
+parse_remote_update (SipcastCall  *self,
+                     const char   *text,
+                     GError      **error)
+{
+  /* The config loader has validated the names, so this cannot fail. */
+  g_autofree const SipcastCodec **audio_codecs =
+    sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
+                                (const char *const *) self->config->audio_codecs, NULL);
+  g_autoptr (SipcastSdpAnswer) update =
+    sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
+                               current_video_codec (self), audio_codecs, error);
+
+  if (update != NULL && update->audio == NULL) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         "No common codecs");
+    return NULL;
+  }
+  return g_steal_pointer (&update);
+}
+
+/* The far end's new description @text (taken) is in force: held or not. */
+static void
+adopt_remote_update (SipcastCall *self,
+                     char        *text,
+                     gboolean     held)
+{
+  g_free (self->remote_sdp);
+  self->remote_sdp = text;
+  sipcast_media_session_set_held (self->media, held);
+  set_status (self, held ? SIPCAST_CALL_STATUS_HOLD : SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+}
+
+/* Our offer in the 200 to a re-INVITE without SDP: the media in use, in
+ * the direction we want it.  Holding is the far end's doing, so a call
+ * it held is offered sendrecv again. */
+static gboolean
+set_local_reoffer (SipcastCall  *self,
+                   GError      **error)
+{
+  return set_local_answer (self, self->remote_sdp, self->media_answer->audio,
+                           self->params->has_audio ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY,
+                           self->media_answer->video, error);
+}
+
+/* The ACK of a re-INVITE without SDP: its answer to our offer. */
+static void
+handle_reoffer_ack (SipcastCall *self,
+                    const sip_t *sip)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpAnswer) answer = NULL;
+  g_autofree char *text = NULL;
+  gboolean held;
+
+  self->reoffer_in_ack = FALSE;
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+    g_message ("call %s: the ACK has no answer to our offer; the media stays as it was",
+               self->params->call_id);
+    return;
+  }
+  text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  answer = parse_remote_update (self, text, &error);
+  held = answer != NULL && sipcast_sdp_media_is_hold (answer->audio);
+  if (answer != NULL && !held)
+    follow_remote_sdp (self, g_steal_pointer (&answer), &error);
+  if (error != NULL) {
+    g_message ("call %s: the answer in the ACK was not followed: %s", self->params->call_id,
+               error->message);
+    return;
+  }
+  adopt_remote_update (self, g_steal_pointer (&text), held);
+}
+
 /* A re-INVITE from the far end: a session refresh (RFC 4028; nua adds
  * the Session-Expires of the answer), hold or resume (RFC 3264 §8.4), or
- * its media moving.  Without SDP it asks for our offer: the current one. */
+ * its media moving.  Without SDP it asks for our offer: the media in use,
+ * whose answer comes in the ACK. */
 static void
 handle_reinvite (SipcastCall *self,
                  const sip_t *sip)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) offer = NULL;
-  g_autofree const SipcastCodec **audio_codecs = NULL;
   g_autofree char *text = NULL;
   gboolean held;
 
-  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0 ||
-      self->media_answer == NULL) {
+  if (self->media_answer == NULL) {
+    nua_respond (self->nh, SIP_200_OK,
+                 SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
+                 SIPTAG_PAYLOAD_STR (self->local_sdp),
+                 TAG_END ());
+    return;
+  }
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+    if (!set_local_reoffer (self, &error)) {
+      g_message ("call %s: re-INVITE without SDP refused: %s", self->params->call_id,
+                 error->message);
+      nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
+      return;
+    }
+    self->reoffer_in_ack = TRUE;
     nua_respond (self->nh, SIP_200_OK,
                  SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                  SIPTAG_PAYLOAD_STR (self->local_sdp),
@@ -880,26 +976,13 @@ handle_reinvite (SipcastCall *self,
   }
 
   text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
-  /* The config loader has validated the names, so this cannot fail. */
-  audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
-                                             (const char *const *) self->config->audio_codecs,
-                                             NULL);
-  offer = sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                     current_video_codec (self), audio_codecs, &error);
-  if (offer != NULL && offer->audio == NULL) {
-    g_set_error_literal (&error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                         "No common codecs");
-    g_clear_pointer (&offer, sipcast_sdp_answer_free);
-  }
+  offer = parse_remote_update (self, text, &error);
   held = offer != NULL && sipcast_sdp_media_is_hold (offer->audio);
 
   /* A moved port or address, a renumbered payload type; held media has
    * nowhere to go. */
   if (offer != NULL && !held)
-    follow_remote_sdp (self, sipcast_sdp_parse_reoffer (text, self->media_answer->audio->codec,
-                                                        current_video_codec (self),
-                                                        audio_codecs, NULL),
-                       &error);
+    follow_remote_sdp (self, parse_remote_update (self, text, NULL), &error);
 
   if (offer == NULL || error != NULL ||
       !set_local_answer (self, text, offer->audio,
@@ -914,11 +997,7 @@ handle_reinvite (SipcastCall *self,
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (self->local_sdp),
                TAG_END ());
-
-  g_free (self->remote_sdp);
-  self->remote_sdp = g_steal_pointer (&text);
-  sipcast_media_session_set_held (self->media, held);
-  set_status (self, held ? SIPCAST_CALL_STATUS_HOLD : SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
+  adopt_remote_update (self, g_steal_pointer (&text), held);
 }
 
 static void
@@ -1265,6 +1344,10 @@ handle_incoming_event (SipcastCall  *self,
 {
   switch (event) {
   case nua_i_ack:
+    /* The ACK of a re-INVITE: the same for both directions. */
+    if (self->answer_acked)
+      return FALSE;
+    self->answer_acked = TRUE;
     if (self->answer_in_ack) {
       /* Starts the media and sets ESTABLISHED, or hangs up with BYE
        * (FAILED "No common codecs" when the answer takes none).  After
@@ -1288,8 +1371,9 @@ handle_incoming_event (SipcastCall  *self,
     int state = nua_callstate_init;
 
     tl_gets (tags, NUTAG_CALLSTATE_REF (state), TAG_END ());
-    if (state == nua_callstate_ready && !self->answer_in_ack && !self->hangup_requested &&
-        self->audio_codec != NULL) {
+    /* Ready again after each re-INVITE: only the first time counts. */
+    if (state == nua_callstate_ready && !self->answer_acked && !self->answer_in_ack &&
+        !self->hangup_requested && self->audio_codec != NULL) {
       set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
       sipcast_media_session_watch_rtp (self->media);
     }
@@ -1710,6 +1794,11 @@ sipcast_call_handle_event (SipcastCall  *self,
 
   case nua_i_invite:
     handle_reinvite (self, sip);
+    break;
+
+  case nua_i_ack:
+    if (self->reoffer_in_ack)
+      handle_reoffer_ack (self, sip);
     break;
 
   case nua_i_bye:

@@ -13,7 +13,7 @@ import re
 import time
 
 import harness
-from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase, UdpListener
+from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase, RtpSink, UdpListener
 from harness import LOOPBACK, wait_for, wait_status
 
 PCMA_PT = 8
@@ -228,6 +228,33 @@ has-audio=false
         self.assert_sipp_passed(sipp)  # its BYE got a 200
         self.assertIs(self.find(call_id)["incoming"], True)
         self.assert_tone_flv(self.nginx.recorded("in-studio-b"), 1.5, 4.5)
+
+    def test_caller_holds_and_resumes_with_an_answer_in_the_ack(self):
+        # the ACK of the hold re-INVITE does not end the hold; a re-INVITE
+        # without SDP gets our offer, and the answer in its ACK resumes the
+        # call and moves its media to the test's socket
+        sink = RtpSink()
+        self.addCleanup(sink.close)
+        sipp = self.caller("uac-hold.xml", "studio-hold", "-set", "rtp_sink", str(sink.port))
+        call = self.find_by_callee("studio-hold")
+        call_id = call["callId"]
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
+        wait_status(self.sipcast, call_id, "HOLD", 5)
+        held = time.monotonic()
+        # the hold re-INVITE's ACK follows its 200 at once
+        time.sleep(1.5)
+        self.assertEqual(self.find(call_id)["status"], "HOLD")
+        self.assertEqual(sink.received(), [])
+        wait_status(self.sipcast, call_id, "ESTABLISHED", 5)
+        self.assertGreater(time.monotonic() - held, 2.0)
+        resumed = time.monotonic()
+        call = self.find(call_id)
+        self.assertIn("m=audio %d RTP/AVP 8 101" % sink.port, call["sdp"])
+        self.assertIn("a=sendrecv", call["sdp"])
+        wait_for(lambda: len(sink.received(PCMA_PT, since=resumed)) >= 25, 5,
+                 message=lambda: "no RTP at the port of the ACK's answer\n" + self.sipcast.log())
+        self.assert_sipp_passed(sipp)
+        wait_status(self.sipcast, call_id, "FINISH", 10)
 
     def test_delayed_offer(self):
         sipp = self.caller("uac-delayed-offer.xml", "studio-d")
