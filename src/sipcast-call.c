@@ -534,6 +534,15 @@ set_audio_codec (SipcastCall        *self,
     sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
 }
 
+/* The body (SDP) of @sip as a string, or NULL when it has none. */
+static char *
+body_of (const sip_t *sip)
+{
+  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
+    return NULL;
+  return g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
 /* The media session follows @answer (taken): started on the first SDP
  * from the far end (early media or the answer), updated in place when a
  * later one differs, left alone when it is the same. */
@@ -624,15 +633,16 @@ handle_answer (SipcastCall *self,
                const sip_t *sip)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree char *sdp = body_of (sip);
   SipcastSdpAnswer *answer;
 
   self->answered = TRUE;
   self->sip_status = status;
   g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
 
-  if (sip != NULL && sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
+  if (sdp != NULL) {
     g_free (self->remote_sdp);
-    self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+    self->remote_sdp = g_steal_pointer (&sdp);
   }
 
   if (self->hangup_requested) {
@@ -730,7 +740,8 @@ handle_invite_response (SipcastCall *self,
                         const char  *phrase,
                         const sip_t *sip)
 {
-  gboolean has_sdp = sip != NULL && sip->sip_payload != NULL && sip->sip_payload->pl_len > 0;
+  g_autofree char *sdp = body_of (sip);
+  gboolean has_sdp = sdp != NULL;
 
   if (status < 100)
     return;
@@ -738,7 +749,7 @@ handle_invite_response (SipcastCall *self,
   if (status < 200) {
     if (has_sdp) {
       g_free (self->remote_sdp);
-      self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+      self->remote_sdp = g_steal_pointer (&sdp);
     }
     if (status == 100) {
       set_status (self, SIPCAST_CALL_STATUS_TRYING, status, NULL);
@@ -757,12 +768,10 @@ handle_invite_response (SipcastCall *self,
    * stays as it is; should the far end have put new media in it, follow. */
   if (self->answered && status < 300) {
     g_autoptr (GError) error = NULL;
-    g_autofree char *sdp = NULL;
     SipcastSdpAnswer *answer;
 
     if (!has_sdp || self->status != SIPCAST_CALL_STATUS_ESTABLISHED)
       return;
-    sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
     answer = parse_remote_sdp (sdp, &error);
     if (answer == NULL || !follow_remote_sdp (self, answer, &error))
       g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
@@ -922,12 +931,12 @@ handle_reoffer_ack (SipcastCall *self,
   gboolean held;
 
   self->reoffer_in_ack = FALSE;
-  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+  text = body_of (sip);
+  if (text == NULL) {
     g_message ("call %s: the ACK has no answer to our offer; the media stays as it was",
                self->params->call_id);
     return;
   }
-  text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
   answer = parse_remote_update (self, text, &error);
   held = answer != NULL && sipcast_sdp_media_is_hold (answer->audio);
   if (answer != NULL && !held)
@@ -960,7 +969,8 @@ handle_reinvite (SipcastCall *self,
                  TAG_END ());
     return;
   }
-  if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0) {
+  text = body_of (sip);
+  if (text == NULL) {
     if (!set_local_reoffer (self, &error)) {
       g_message ("call %s: re-INVITE without SDP refused: %s", self->params->call_id,
                  error->message);
@@ -975,7 +985,6 @@ handle_reinvite (SipcastCall *self,
     return;
   }
 
-  text = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
   offer = parse_remote_update (self, text, &error);
   held = offer != NULL && sipcast_sdp_media_is_hold (offer->audio);
 
@@ -1476,8 +1485,8 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
                                              (const char *const *) config->audio_codecs, NULL);
 
-  if (sip->sip_payload != NULL && sip->sip_payload->pl_len > 0) {
-    self->remote_sdp = g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+  self->remote_sdp = body_of (sip);
+  if (self->remote_sdp != NULL) {
     /* Video is taken only to be published: a route without rtmp-url
      * refuses it (port 0), as a call without rtmpUrl receives none. */
     offer = sipcast_sdp_parse_offer (self->remote_sdp, audio_codecs,
