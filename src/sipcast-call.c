@@ -68,9 +68,11 @@ struct _SipcastCall {
   nua_handle_t *nh;
   SipcastRegistration *registration;  /* sipRegisterRequired, else NULL */
   SipcastSipAddresses *addresses;     /* until the INVITE or REGISTER is sent */
+  gboolean over_tls;                  /* its transport */
   GCancellable *resolving;            /* the next hop's name being resolved */
   char *request_uri;
   gboolean invite_sent;
+  gint64 invite_sent_at;    /* g_get_monotonic_time () */
   guint no_answer_timeout;            /* seconds, 0: none */
   SipcastMediaSession *media;
   char *local_sdp;
@@ -367,6 +369,21 @@ end_answered (SipcastCall *self)
     set_status (self, SIPCAST_CALL_STATUS_FINISH, 0, NULL);
 }
 
+/* "Failed by request timeout", with the reason when the INVITE went over
+ * TLS and sofia-sip refused the peer meanwhile: it only lets the
+ * transaction time out. */
+static char *
+request_timeout_info (SipcastCall *self)
+{
+  g_autofree char *tls_failure = NULL;
+
+  if (self->over_tls)
+    tls_failure = sipcast_sip_agent_tls_failure_since (self->invite_sent_at);
+  if (tls_failure != NULL)
+    return g_strdup_printf ("Failed by request timeout (TLS: %s)", tls_failure);
+  return g_strdup ("Failed by request timeout");
+}
+
 /* Should the CANCEL or BYE get no answer (a far end gone, a lost 487),
  * the call ends anyway once its transactions have had their time. */
 static gboolean
@@ -377,12 +394,15 @@ hangup_guard_cb (gpointer user_data)
   self->hangup_guard_id = 0;
   g_message ("call %s: no answer to our %s, ending the call", self->params->call_id,
              self->answered ? "BYE" : "CANCEL");
-  if (self->answered)
+  if (self->answered) {
     end_answered (self);
-  else
+  } else {
+    g_autofree char *timeout_info = self->timed_out ? request_timeout_info (self) : NULL;
+
     set_status (self, SIPCAST_CALL_STATUS_FAILED, self->timed_out ? 408 : 487,
-                self->timed_out ? "Failed by request timeout" :
+                self->timed_out ? timeout_info :
                 self->pending_failure ? self->pending_failure : "Request terminated");
+  }
   release_handle (self);
   return G_SOURCE_REMOVE;
 }
@@ -797,13 +817,17 @@ handle_invite_response (SipcastCall *self,
     set_status (self, SIPCAST_CALL_STATUS_BUSY, status, phrase);
   } else if (status == 487 && self->timed_out) {
     /* Our no-answer timeout cancelled it: to the client a timeout. */
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, 408, "Failed by request timeout");
+    g_autofree char *info = request_timeout_info (self);
+
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, 408, info);
   } else if (status == 487 && self->hangup_requested) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Request terminated");
   } else if (status == 488 || status == 606) {
     set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "No common codecs");
   } else if (status == 408) {
-    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, "Failed by request timeout");
+    g_autofree char *info = request_timeout_info (self);
+
+    set_status (self, SIPCAST_CALL_STATUS_FAILED, status, info);
   } else if (status == 503) {
     g_autofree char *reason = g_strdup (phrase);
 
@@ -1152,6 +1176,7 @@ send_invite (SipcastCall *self)
   g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
              sipcast_media_session_get_rtp_port (self->media));
   self->invite_sent = TRUE;
+  self->invite_sent_at = g_get_monotonic_time ();
   nua_invite (self->nh,
               NUTAG_URL (self->request_uri),
               SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
@@ -1293,6 +1318,7 @@ sipcast_call_start (SipcastCall         *self,
   write_offer (self, sipcast_sip_agent_get_address (agent), audio_codecs);
 
   self->request_uri = g_strdup (addresses->request_uri);
+  self->over_tls = g_strcmp0 (addresses->transport, "tls") == 0;
   self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
   contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport);

@@ -214,6 +214,33 @@ sipcast_sip_agent_class_init (SipcastSipAgentClass *klass)
                   G_TYPE_BOOLEAN, 2, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
+/* The last reason sofia-sip gave for refusing a TLS peer, and when. */
+G_LOCK_DEFINE_STATIC (tls_failure);
+static char *tls_failure;
+static gint64 tls_failure_time;
+
+static void
+note_tls_failure (const char *reason)
+{
+  G_LOCK (tls_failure);
+  g_free (tls_failure);
+  tls_failure = g_strdup (reason);
+  tls_failure_time = g_get_monotonic_time ();
+  G_UNLOCK (tls_failure);
+}
+
+char *
+sipcast_sip_agent_tls_failure_since (gint64 since)
+{
+  char *reason = NULL;
+
+  G_LOCK (tls_failure);
+  if (tls_failure != NULL && tls_failure_time >= since)
+    reason = g_strdup (tls_failure);
+  G_UNLOCK (tls_failure);
+  return reason;
+}
+
 /* sofia-sip's own log lines (transport errors, stack details) become
  * debug messages of ours, shown with -v, instead of text on stderr that
  * no log filter knows about.  SU_DEBUG still sets how much it says. */
@@ -224,19 +251,29 @@ sofia_logger (void       *stream,
               va_list     ap)
 {
   g_autofree char *line = g_strdup_vprintf (fmt, ap);
+  const char *text;
 
   g_strchomp (line);
-  if (*line == '\0')
+  text = g_strchug (line);
+  if (*text == '\0')
     return;
   /* A TLS peer refused (an untrusted or wrong certificate) shows in a
-   * call only as a request timeout: say why where operators look. */
-  if (strstr (line, "Error with certificate") != NULL ||
-      strstr (line, "Peer Subject Mismatch") != NULL ||
-      strstr (line, "TLS setup failed") != NULL ||
-      g_str_has_prefix (g_strchug (line), "err "))
-    g_warning ("TLS: %s", line);
-  else
-    g_debug ("sofia: %s", line);
+   * call only as a request timeout: say why where operators look, and
+   * keep the reason for the call's statusInfo ("err 20:unable to get
+   * local issuer certificate" gives the part after the number). */
+  if (g_str_has_prefix (text, "err ") && strchr (text, ':') != NULL) {
+    g_warning ("TLS: %s", text);
+    note_tls_failure (strchr (text, ':') + 1);
+  } else if (strstr (text, "Peer Subject Mismatch") != NULL ||
+             strstr (text, "TLS setup failed") != NULL) {
+    g_warning ("TLS: %s", text);
+    note_tls_failure (text);
+  } else if (strstr (text, "Error with certificate") != NULL ||
+             g_str_has_prefix (text, "err ")) {
+    g_warning ("TLS: %s", text);
+  } else {
+    g_debug ("sofia: %s", text);
+  }
 }
 
 static void

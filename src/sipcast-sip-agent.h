@@ -41,6 +41,12 @@ char       *sipcast_sip_agent_auth_string (const sip_t *sip,
                                            GPtrArray   *answered);
 /* Address of the SIP socket (also the RTP address in offers). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
+/* What sofia-sip last said about a refused TLS peer ("unable to get local
+ * issuer certificate", "Peer Subject Mismatch"...) if it said it at or
+ * after @since (g_get_monotonic_time ()), else NULL.  sofia-sip ends the
+ * transaction of a request it could not send over TLS only by its
+ * timeout, without a reason; this is the reason. */
+char       *sipcast_sip_agent_tls_failure_since (gint64 since);
 
 /* Shuts the stack down (outstanding transactions are answered or
  * cancelled by nua); completes on nua_r_shutdown or after a bounded
