@@ -6,9 +6,10 @@
  * §22.4, MD5, qop "auth" or none), for routes that require credentials
  * from a caller.  Nonces are the time they were made, 64 random bits and
  * an HMAC of both under a key only this daemon knows, so any nonce we
- * issued can be checked for age without remembering it.  What is remembered, until the
- * nonce expires, is the highest nonce count accepted with it, so the same
- * credentials are never accepted twice (a replayed INVITE).
+ * issued can be checked for age without remembering it.  What is
+ * remembered, until the nonce expires, is the highest nonce count
+ * accepted with it, so the same credentials are never accepted twice (a
+ * replayed INVITE).
  */
 
 #include <glib.h>
