@@ -575,25 +575,19 @@ parse_first_media (const GstSDPMessage *msg,
   return TRUE;
 }
 
-SipcastSdpAnswer *
-sipcast_sdp_parse_answer (const char *sdp,
-                          GError    **error)
+/* @sdp (an "offer" or an "answer", for the errors) parsed, or NULL with
+ * SIPCAST_ERROR_SDP when it is empty, too large or not SDP at all. */
+static GstSDPMessage *
+parse_message (const char  *sdp,
+               const char  *what,
+               GError     **error)
 {
   g_autoptr (GstSDPMessage) msg = NULL;
-  g_autoptr (SipcastSdpAnswer) answer = NULL;
-  gsize len;
+  gsize len = sdp != NULL ? strlen (sdp) : 0;
 
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  if (sdp == NULL || *sdp == '\0') {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP answer is empty");
-    return NULL;
-  }
-  len = strlen (sdp);
-  if (len > G_MAXUINT) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP answer is too large");
+  if (len == 0 || len > G_MAXUINT) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP, "SDP %s is %s", what,
+                 len == 0 ? "empty" : "too large");
     return NULL;
   }
 
@@ -604,12 +598,20 @@ sipcast_sdp_parse_answer (const char *sdp,
   if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) len, msg) != GST_SDP_OK ||
       gst_sdp_message_get_version (msg) == NULL ||
       gst_sdp_message_get_origin (msg)->username == NULL) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP answer is not a session description (no v= or o= line)");
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP %s is not a session description (no v= or o= line)", what);
     return NULL;
   }
+  return g_steal_pointer (&msg);
+}
 
-  answer = g_new0 (SipcastSdpAnswer, 1);
+/* The audio and video an answer (or a re-offer) @msg names. */
+static SipcastSdpAnswer *
+answer_from_message (const GstSDPMessage  *msg,
+                     GError              **error)
+{
+  g_autoptr (SipcastSdpAnswer) answer = g_new0 (SipcastSdpAnswer, 1);
+
   if (!parse_first_media (msg, SIPCAST_MEDIA_AUDIO, &answer->audio, error) ||
       !parse_first_media (msg, SIPCAST_MEDIA_VIDEO, &answer->video, error))
     return NULL;
@@ -623,6 +625,20 @@ sipcast_sdp_parse_answer (const char *sdp,
   }
 
   return g_steal_pointer (&answer);
+}
+
+SipcastSdpAnswer *
+sipcast_sdp_parse_answer (const char *sdp,
+                          GError    **error)
+{
+  g_autoptr (GstSDPMessage) msg = NULL;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  msg = parse_message (sdp, "answer", error);
+  if (msg == NULL)
+    return NULL;
+  return answer_from_message (msg, error);
 }
 
 /* ---- offer parsing and answer building (incoming calls) ---- */
@@ -777,26 +793,13 @@ sipcast_sdp_parse_offer (const char                *sdp,
 {
   g_autoptr (GstSDPMessage) msg = NULL;
   g_autoptr (SipcastSdpOffer) offer = NULL;
-  gsize len;
 
   g_return_val_if_fail (audio_codecs != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  len = sdp != NULL ? strlen (sdp) : 0;
-  if (len == 0 || len > G_MAXUINT) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         len == 0 ? "SDP offer is empty" : "SDP offer is too large");
+  msg = parse_message (sdp, "offer", error);
+  if (msg == NULL)
     return NULL;
-  }
-
-  gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) len, msg) != GST_SDP_OK ||
-      gst_sdp_message_get_version (msg) == NULL ||
-      gst_sdp_message_get_origin (msg)->username == NULL) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP offer is not a session description (no v= or o= line)");
-    return NULL;
-  }
 
   offer = g_new0 (SipcastSdpOffer, 1);
   offer->lines = g_ptr_array_new_with_free_func (offer_line_free);
@@ -969,10 +972,13 @@ sipcast_sdp_parse_reoffer (const char                *sdp,
                            const SipcastCodec *const *prefs,
                            GError                   **error)
 {
-  g_autoptr (SipcastSdpAnswer) offer = sipcast_sdp_parse_answer (sdp, error);
-  g_autoptr (GstSDPMessage) msg = NULL;
+  g_autoptr (GstSDPMessage) msg = parse_message (sdp, "answer", error);
+  g_autoptr (SipcastSdpAnswer) offer = NULL;
   gboolean keep_audio, keep_video;
 
+  if (msg == NULL)
+    return NULL;
+  offer = answer_from_message (msg, error);
   if (offer == NULL)
     return NULL;
   keep_audio = offer->audio != NULL && current != NULL && offer->audio->codec != current;
@@ -981,9 +987,6 @@ sipcast_sdp_parse_reoffer (const char                *sdp,
   if (!keep_audio && !keep_video)
     return g_steal_pointer (&offer);
 
-  /* Parsed fine just above. */
-  gst_sdp_message_new (&msg);
-  gst_sdp_message_parse_buffer ((const guint8 *) sdp, (guint) strlen (sdp), msg);
   if (keep_video)
     take_offered_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
   if (keep_audio && !take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio) &&
