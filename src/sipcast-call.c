@@ -71,8 +71,7 @@ struct _SipcastCall {
   gboolean over_tls;                  /* its transport */
   GCancellable *resolving;            /* the next hop's name being resolved */
   char *request_uri;
-  gboolean invite_sent;
-  gint64 invite_sent_at;    /* g_get_monotonic_time () */
+  gint64 invite_sent_at;    /* g_get_monotonic_time (); 0: not sent yet */
   guint no_answer_timeout;            /* seconds, 0: none */
   SipcastMediaSession *media;
   char *local_sdp;
@@ -1175,7 +1174,6 @@ send_invite (SipcastCall *self)
 {
   g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
              sipcast_media_session_get_rtp_port (self->media));
-  self->invite_sent = TRUE;
   self->invite_sent_at = g_get_monotonic_time ();
   nua_invite (self->nh,
               NUTAG_URL (self->request_uri),
@@ -1607,7 +1605,7 @@ sipcast_call_hangup (SipcastCall *self)
   if (sipcast_call_status_is_final (self->status))
     return;
 
-  if (self->nh == NULL || (!self->incoming && !self->invite_sent)) {
+  if (self->nh == NULL || (!self->incoming && self->invite_sent_at == 0)) {
     /* Never sent (or still registering, which the final status stops):
      * no INVITE on the network to end. */
     set_status (self, SIPCAST_CALL_STATUS_FAILED, 0,
