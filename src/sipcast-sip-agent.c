@@ -384,7 +384,8 @@ sipcast_sip_agent_new (const SipcastConfig *config,
   g_autoptr (GError) tls_error = NULL;
   g_autofree char *tls_dir = NULL;
   /* With port 0 another process may take the port between our probe and
-   * nua's bind; a few attempts make that race irrelevant. */
+   * nua's bind, or already hold the one after it that TLS takes; a few
+   * attempts make both irrelevant. */
   guint attempts = config->sip_port == 0 ? 5 : 1;
 
   self->address = g_strdup (config->sip_address);
@@ -413,6 +414,10 @@ sipcast_sip_agent_new (const SipcastConfig *config,
                      self->port < 65535 ? self->port + 1 : 0;
     if (tls_dir != NULL && self->tls_port != 0)
       self->nua = create_nua (self, config, self->port, self->tls_port, tls_dir);
+    /* A port we picked whose neighbour is taken: pick another pair. */
+    if (self->nua == NULL && tls_dir != NULL && config->sip_port == 0 &&
+        config->tls_port == 0 && i + 1 < attempts)
+      continue;
     if (self->nua == NULL) {
       /* TLS may be what failed (an unreadable CA file, the port taken):
        * UDP and TCP are still worth having. */
