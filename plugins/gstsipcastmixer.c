@@ -17,13 +17,18 @@
  * is S16LE interleaved (what every SIP audio encoder takes) at the rate and
  * channel count downstream asks for. Samples are summed with saturation.
  *
- * The element is a live source of its own: it produces one buffer per
- * output-buffer-duration (10 ms by default) paced by the pipeline clock,
- * silence when there is no source, when every source is muted or late, or
- * when every source has reached EOS, so the RTP sender downstream never
- * stalls and its timestamps never jump. An EOS event sent to the element
- * (as gst_element_send_event() on the pipeline does: the element counts as
- * a source) ends its output; EOS on a sink pad only ends that source.
+ * By default (#SipcastMixer:force-live) the element is a live source of
+ * its own: it produces one buffer per output-buffer-duration (10 ms by
+ * default) paced by the pipeline clock, silence when there is no source or
+ * when every source is muted or late, so the RTP sender downstream never
+ * stalls and its timestamps never jump. Once every sink pad has received
+ * EOS the output ends with EOS, as audiomixer's does; with
+ * #SipcastMixer:eos-when-idle off (what the sipcast daemon sets) silence
+ * goes on instead, and only an EOS sent to the element (as
+ * gst_element_send_event() on the pipeline does: the element counts as a
+ * source) ends the output. Without force-live the element is an ordinary
+ * mixer: it follows its sources, as fast as they deliver, and ends when
+ * they all have.
  *
  * Sources are placed by running time. A live source (another call's audio)
  * needs nothing special. A non-live source (a file) starts its timestamps
@@ -32,16 +37,23 @@
  * gst_pad_set_offset() before any data flows, or the mixer treats its
  * start as long past and drops it.
  *
- * ## Example launch line
+ * ## Example launch lines
  * |[
- * gst-launch-1.0 sipcastmixer name=m sink_1::volume=0.5 \
+ * gst-launch-1.0 sipcastmixer name=m sink_1::volume=0.5 eos-when-idle=false \
  *     ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay \
  *     ! udpsink host=127.0.0.1 port=5004 \
  *   audiotestsrc is-live=true freq=440 ! m.sink_0 \
  *   filesrc location=prompt.wav ! wavparse ! m.sink_1
  * ]| sends a 440 Hz tone mixed with a sound file (any rate, mono or
- * stereo) at half volume as PCMU/RTP, and keeps sending silence after the
- * file ends.
+ * stereo) at half volume as PCMU/RTP, and goes on sending after the file
+ * ends (silence, once nothing is left to mix).
+ * |[
+ * gst-launch-1.0 sipcastmixer name=m force-live=false \
+ *     ! audio/x-raw,rate=8000,channels=1 ! wavenc ! filesink location=mix.wav \
+ *   filesrc location=a.wav ! wavparse ! m. \
+ *   filesrc location=b.ogg ! decodebin ! m.
+ * ]| mixes two files into one as fast as they can be read, and ends when
+ * the longer one does (without force-live=false it takes real time).
  */
 
 GST_DEBUG_CATEGORY_STATIC (sipcast_mixer_debug);
@@ -56,14 +68,31 @@ GST_DEBUG_CATEGORY_STATIC (sipcast_mixer_debug);
 #define VOLUME_SHIFT 12
 #define VOLUME_UNITY (1 << VOLUME_SHIFT)
 
+#define DEFAULT_FORCE_LIVE TRUE
+#define DEFAULT_EOS_WHEN_IDLE TRUE
+
 enum {
   PROP_PAD_0,
   PROP_PAD_VOLUME,
   PROP_PAD_MUTE,
+  PROP_PAD_EMIT_SIGNALS,
   N_PAD_PROPS
 };
 
 static GParamSpec *pad_props[N_PAD_PROPS];
+
+enum {
+  PROP_0,
+  PROP_FORCE_LIVE,
+  PROP_EOS_WHEN_IDLE,
+  PROP_EMIT_SIGNALS,
+  PROP_START_TIME,
+  PROP_START_TIME_SELECTION,
+  PROP_OUTPUT_BUFFER_DURATION_FRACTION,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
 
 struct _SipcastMixerPad {
   GstAudioAggregatorConvertPad parent_instance;
@@ -80,6 +109,14 @@ G_DEFINE_FINAL_TYPE (SipcastMixerPad, sipcast_mixer_pad,
 
 struct _SipcastMixer {
   GstAudioAggregator parent_instance;
+
+  /* Protected by the object lock: set from the application thread, read
+   * from the streaming thread. */
+  gboolean eos_when_idle;
+
+  /* Streaming thread only: GstAudioAggregator returned NEED_DATA with an
+   * output buffer partly mixed, which it pushes on its next call. */
+  gboolean output_pending;
 
   /* Protected by the object lock: the clock wait the streaming thread is
    * blocked in, so a state change or an EOS request can cut it short. */
@@ -124,6 +161,85 @@ static GstStaticPadTemplate sink_template =
                            GST_STATIC_CAPS (GST_AUDIO_CAPS_MAKE (GST_AUDIO_FORMATS_ALL)
                                             ", layout = (string) interleaved"));
 
+/* --- Inherited properties --------------------------------------------- */
+
+/* Some properties of GstAggregator and GstAggregatorPad are described
+ * there in terms that are vague or wrong for this element (no unit, the
+ * wrong unit, or a default this element does not have). A subclass may
+ * install a property of the same name, which then hides the inherited
+ * one (GObject also drops the inherited one from the construct
+ * properties); these copy the inherited one's type, range and flags with
+ * our description, and hand its value to the class that owns it. */
+static GParamSpec *
+reword_inherited (gpointer     parent_class,
+                  const gchar *name,
+                  const gchar *nick,
+                  const gchar *blurb)
+{
+  GParamSpec *inherited = g_object_class_find_property (G_OBJECT_CLASS (parent_class), name);
+  GParamFlags flags;
+
+  g_assert (inherited != NULL);
+  flags = (inherited->flags & ~G_PARAM_STATIC_STRINGS) | G_PARAM_STATIC_STRINGS;
+
+  if (G_IS_PARAM_SPEC_BOOLEAN (inherited)) {
+    return g_param_spec_boolean (name, nick, blurb,
+                                 G_PARAM_SPEC_BOOLEAN (inherited)->default_value, flags);
+  } else if (G_IS_PARAM_SPEC_UINT64 (inherited)) {
+    GParamSpecUInt64 *u = G_PARAM_SPEC_UINT64 (inherited);
+
+    return g_param_spec_uint64 (name, nick, blurb, u->minimum, u->maximum, u->default_value,
+                                flags);
+  } else if (G_IS_PARAM_SPEC_ENUM (inherited)) {
+    return g_param_spec_enum (name, nick, blurb, G_PARAM_SPEC_VALUE_TYPE (inherited),
+                              G_PARAM_SPEC_ENUM (inherited)->default_value, flags);
+  } else if (GST_IS_PARAM_SPEC_FRACTION (inherited)) {
+    GstParamSpecFraction *f = GST_PARAM_SPEC_FRACTION (inherited);
+
+    return gst_param_spec_fraction (name, nick, blurb, f->min_num, f->min_den,
+                                    f->max_num, f->max_den, f->def_num, f->def_den, flags);
+  }
+  g_assert_not_reached ();
+  return NULL;
+}
+
+/* The inherited property @pspec hides and the class that implements it. */
+static GParamSpec *
+find_inherited (gpointer       parent_class,
+                GParamSpec    *pspec,
+                GObjectClass **owner)
+{
+  GParamSpec *inherited = g_object_class_find_property (G_OBJECT_CLASS (parent_class),
+                                                        pspec->name);
+
+  *owner = g_type_class_peek (inherited->owner_type);
+  return inherited;
+}
+
+static void
+set_inherited (GObject      *object,
+               gpointer      parent_class,
+               GParamSpec   *pspec,
+               const GValue *value)
+{
+  GObjectClass *owner;
+  GParamSpec *inherited = find_inherited (parent_class, pspec, &owner);
+
+  owner->set_property (object, inherited->param_id, value, inherited);
+}
+
+static void
+get_inherited (GObject    *object,
+               gpointer    parent_class,
+               GParamSpec *pspec,
+               GValue     *value)
+{
+  GObjectClass *owner;
+  GParamSpec *inherited = find_inherited (parent_class, pspec, &owner);
+
+  owner->get_property (object, inherited->param_id, value, inherited);
+}
+
 /* --- SipcastMixerPad -------------------------------------------------- */
 
 static void
@@ -144,6 +260,9 @@ sipcast_mixer_pad_get_property (GObject    *object,
     GST_OBJECT_LOCK (pad);
     g_value_set_boolean (value, pad->mute);
     GST_OBJECT_UNLOCK (pad);
+    break;
+  case PROP_PAD_EMIT_SIGNALS:
+    get_inherited (object, sipcast_mixer_pad_parent_class, pspec, value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -171,6 +290,9 @@ sipcast_mixer_pad_set_property (GObject      *object,
     pad->mute = g_value_get_boolean (value);
     GST_OBJECT_UNLOCK (pad);
     break;
+  case PROP_PAD_EMIT_SIGNALS:
+    set_inherited (object, sipcast_mixer_pad_parent_class, pspec, value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -189,16 +311,24 @@ sipcast_mixer_pad_class_init (SipcastMixerPadClass *klass)
    * base class syncs the values once per output buffer. */
   pad_props[PROP_PAD_VOLUME] =
     g_param_spec_double ("volume", "Volume",
-                         "Volume of this source (1.0 = unchanged)",
+                         "Gain applied to this source, as a linear factor of its "
+                         "amplitude: 1.0 leaves it unchanged, 0.5 is -6 dB, 0.0 "
+                         "silences it",
                          0.0, MAX_PAD_VOLUME, DEFAULT_PAD_VOLUME,
                          G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE |
                          G_PARAM_STATIC_STRINGS);
   pad_props[PROP_PAD_MUTE] =
     g_param_spec_boolean ("mute", "Mute",
-                          "Leave this source out of the mix",
+                          "Leave this source out of the mix (its data is still "
+                          "consumed, so it stays in time)",
                           DEFAULT_PAD_MUTE,
                           G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE |
                           G_PARAM_STATIC_STRINGS);
+  pad_props[PROP_PAD_EMIT_SIGNALS] =
+    reword_inherited (sipcast_mixer_pad_parent_class, "emit-signals", "Emit signals",
+                      "Emit the pad's buffer-consumed signal each time one of this "
+                      "source's buffers has been used up: mixed, or dropped as too "
+                      "late");
   g_object_class_install_properties (object_class, N_PAD_PROPS, pad_props);
 }
 
@@ -532,16 +662,41 @@ wait_for_output_time (SipcastMixer *self)
   return GST_FLOW_OK;
 }
 
+/* Whether every source has ended: there is at least one sink pad and
+ * each has received EOS, so everything it delivered has been mixed (the
+ * base class takes a pad's EOS only once its buffers are consumed). */
+static gboolean
+all_sources_ended (SipcastMixer *self)
+{
+  GstElement *element = GST_ELEMENT (self);
+  gboolean ended;
+  GList *l;
+
+  GST_OBJECT_LOCK (self);
+  ended = element->sinkpads != NULL;
+  for (l = element->sinkpads; ended && l != NULL; l = l->next)
+    ended = gst_aggregator_pad_is_eos (GST_AGGREGATOR_PAD (l->data));
+  GST_OBJECT_UNLOCK (self);
+
+  return ended;
+}
+
 static GstFlowReturn
 sipcast_mixer_aggregate (GstAggregator *agg,
                          gboolean       timeout)
 {
   SipcastMixer *self = SIPCAST_MIXER (agg);
+  GstAggregatorClass *parent_class = GST_AGGREGATOR_CLASS (sipcast_mixer_parent_class);
   GstSegment *segment = &GST_AGGREGATOR_PAD (GST_AGGREGATOR_SRC_PAD (agg))->segment;
+  gboolean live = gst_aggregator_get_force_live (agg);
+  gboolean eos_when_idle;
+  gboolean ended;
+  GstFlowReturn ret;
   gboolean eos;
 
   GST_OBJECT_LOCK (self);
   eos = self->eos_requested;
+  eos_when_idle = self->eos_when_idle;
   /* GstAggregator moves the output position back to the start time
    * (0) when the first buffer ever arrives on a sink pad, even if it has
    * been producing output on timeouts for a while (force-live with no
@@ -558,6 +713,12 @@ sipcast_mixer_aggregate (GstAggregator *agg,
   if (eos)
     return GST_FLOW_EOS;
 
+  /* Without force-live this is an ordinary mixer: GstAudioAggregator
+   * waits for data on every pad, ends when they all have ended, and
+   * must produce a buffer before PLAYING for the sink to preroll. */
+  if (!live)
+    return parent_class->aggregate (agg, timeout);
+
   /* Nothing leaves before PLAYING: a live element's output is due at
    * clock times, and until PLAYING there is no clock. */
   GST_OBJECT_LOCK (self);
@@ -570,18 +731,36 @@ sipcast_mixer_aggregate (GstAggregator *agg,
   }
   GST_OBJECT_UNLOCK (self);
 
+  /* In force-live mode GstAudioAggregator never ends the stream itself:
+   * it would produce silence after the last source forever. */
+  ended = eos_when_idle && all_sources_ended (self);
+  if (ended && !self->output_pending) {
+    GST_DEBUG_OBJECT (self, "every source has ended");
+    return GST_FLOW_EOS;
+  }
+
   /* GstAggregator only waits on the clock when some source has no data
    * yet. Sources that always have data (a file decoded faster than real
    * time, a pad already at EOS) would otherwise make the mixer produce
    * output as fast as the CPU allows. */
   if (!timeout) {
-    GstFlowReturn ret = wait_for_output_time (self);
-
+    ret = wait_for_output_time (self);
     if (ret != GST_FLOW_OK)
       return ret;
   }
 
-  return GST_AGGREGATOR_CLASS (sipcast_mixer_parent_class)->aggregate (agg, timeout);
+  /* The last output buffer, partly mixed, is pushed (with silence after
+   * the sources' last samples) before the stream ends: as a timeout,
+   * since no pad will deliver anything more. */
+  ret = parent_class->aggregate (agg, timeout || ended);
+  if (ended) {
+    GST_DEBUG_OBJECT (self, "every source has ended, last buffer pushed");
+    self->output_pending = FALSE;
+    return ret == GST_FLOW_OK || ret == GST_AGGREGATOR_FLOW_NEED_DATA ? GST_FLOW_EOS : ret;
+  }
+  self->output_pending = ret == GST_AGGREGATOR_FLOW_NEED_DATA;
+
+  return ret;
 }
 
 /* GstAudioAggregator counts output samples and derives each buffer's
@@ -630,6 +809,8 @@ sipcast_mixer_flush (GstAggregator *agg)
   GST_OBJECT_LOCK (self);
   self->next_pts = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
+  /* GstAudioAggregator drops its partly mixed buffer on a flush. */
+  self->output_pending = FALSE;
 
   return GST_AGGREGATOR_CLASS (sipcast_mixer_parent_class)->flush (agg);
 }
@@ -675,6 +856,8 @@ sipcast_mixer_change_state (GstElement     *element,
     self->eos_requested = FALSE;
     self->next_pts = GST_CLOCK_TIME_NONE;
     GST_OBJECT_UNLOCK (self);
+    /* The streaming thread is not running yet. */
+    self->output_pending = FALSE;
     break;
   case GST_STATE_CHANGE_PAUSED_TO_READY:
     /* The streaming thread must leave a pacing wait before the base class
@@ -709,18 +892,66 @@ sipcast_mixer_change_state (GstElement     *element,
 }
 
 static void
-sipcast_mixer_constructed (GObject *object)
+sipcast_mixer_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
 {
-  G_OBJECT_CLASS (sipcast_mixer_parent_class)->constructed (object);
+  SipcastMixer *self = SIPCAST_MIXER (object);
 
-  /* A SIP peer expects RTP at a steady pace from the moment the call is
-   * answered, whether or not anything is being injected. Forcing live
-   * mode makes the aggregator time out on the clock and emit silence when
-   * there is no source (or only late ones).
-   * force-live is a construct-only property of GstAudioAggregator whose
-   * default (FALSE) is applied after instance init, so it can only be
-   * turned on here. */
-  gst_aggregator_set_force_live (GST_AGGREGATOR (object), TRUE);
+  switch (prop_id) {
+  case PROP_FORCE_LIVE:
+    g_value_set_boolean (value, gst_aggregator_get_force_live (GST_AGGREGATOR (self)));
+    break;
+  case PROP_EOS_WHEN_IDLE:
+    GST_OBJECT_LOCK (self);
+    g_value_set_boolean (value, self->eos_when_idle);
+    GST_OBJECT_UNLOCK (self);
+    break;
+  case PROP_EMIT_SIGNALS:
+  case PROP_START_TIME:
+  case PROP_START_TIME_SELECTION:
+  case PROP_OUTPUT_BUFFER_DURATION_FRACTION:
+    get_inherited (object, sipcast_mixer_parent_class, pspec, value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void
+sipcast_mixer_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  SipcastMixer *self = SIPCAST_MIXER (object);
+
+  switch (prop_id) {
+  case PROP_FORCE_LIVE:
+    /* GstAggregator's own force-live may only be set at construction,
+     * through g_object_new(); the daemon creates elements by factory
+     * name and sets properties afterwards, which is safe as long as the
+     * streaming thread is not running (hence changeable in NULL or
+     * READY only). */
+    gst_aggregator_set_force_live (GST_AGGREGATOR (self), g_value_get_boolean (value));
+    break;
+  case PROP_EOS_WHEN_IDLE:
+    GST_OBJECT_LOCK (self);
+    self->eos_when_idle = g_value_get_boolean (value);
+    GST_OBJECT_UNLOCK (self);
+    break;
+  case PROP_EMIT_SIGNALS:
+  case PROP_START_TIME:
+  case PROP_START_TIME_SELECTION:
+  case PROP_OUTPUT_BUFFER_DURATION_FRACTION:
+    set_inherited (object, sipcast_mixer_parent_class, pspec, value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
 }
 
 static void
@@ -742,8 +973,55 @@ sipcast_mixer_class_init (SipcastMixerClass *klass)
   GST_DEBUG_CATEGORY_INIT (sipcast_mixer_debug, "sipcastmixer", 0,
                            "sipcast audio mixer");
 
-  object_class->constructed = sipcast_mixer_constructed;
+  object_class->get_property = sipcast_mixer_get_property;
+  object_class->set_property = sipcast_mixer_set_property;
   object_class->finalize = sipcast_mixer_finalize;
+
+  /* A SIP peer expects RTP at a steady pace from the moment the call is
+   * answered, whether or not anything is being injected: in force-live
+   * mode the aggregator times out on the clock and emits silence when
+   * there is no source (or only late ones). A construct property, so
+   * that the default is applied at construction, as GstAggregator's. */
+  props[PROP_FORCE_LIVE] =
+    g_param_spec_boolean ("force-live", "Force live",
+                          "Produce one buffer per output-buffer-duration, paced by the "
+                          "pipeline clock, whether or not any source is live: silence "
+                          "when there is no source or every source is late or muted. "
+                          "false: an ordinary mixer that waits for every source and "
+                          "runs as fast as they deliver",
+                          DEFAULT_FORCE_LIVE,
+                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT | GST_PARAM_MUTABLE_READY |
+                          G_PARAM_STATIC_STRINGS);
+  props[PROP_EOS_WHEN_IDLE] =
+    g_param_spec_boolean ("eos-when-idle", "EOS when idle",
+                          "With force-live: end the output with EOS once every sink pad "
+                          "has received EOS (pads that were never requested do not "
+                          "count); false: send silence instead until the element itself "
+                          "gets EOS. Without force-live the output always ends when every "
+                          "source has",
+                          DEFAULT_EOS_WHEN_IDLE,
+                          G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
+                          G_PARAM_STATIC_STRINGS);
+  props[PROP_EMIT_SIGNALS] =
+    reword_inherited (sipcast_mixer_parent_class, "emit-signals", "Emit signals",
+                      "Emit the samples-selected signal each time the samples of the "
+                      "next output buffer have been chosen, before they are mixed");
+  props[PROP_START_TIME] =
+    reword_inherited (sipcast_mixer_parent_class, "start-time", "Start time",
+                      "Timestamp of the first output buffer, in nanoseconds, used when "
+                      "start-time-selection=set");
+  props[PROP_START_TIME_SELECTION] =
+    reword_inherited (sipcast_mixer_parent_class, "start-time-selection",
+                      "Start time selection",
+                      "Where output timestamps start: zero, the running time of the "
+                      "first input buffer (first), or start-time (set)");
+  props[PROP_OUTPUT_BUFFER_DURATION_FRACTION] =
+    reword_inherited (sipcast_mixer_parent_class, "output-buffer-duration-fraction",
+                      "Output buffer duration fraction",
+                      "Duration of each output buffer in seconds, as a fraction (1/50: "
+                      "20 ms): output-buffer-duration for durations that are not a whole "
+                      "number of nanoseconds");
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   /* A convert pad as source pad lets the output format follow a
    * downstream renegotiation (e.g. the call switches codec). */
@@ -757,7 +1035,7 @@ sipcast_mixer_class_init (SipcastMixerClass *klass)
                                          "Mixes the audio sipcast sends into a SIP call: "
                                          "sources come and go while playing, each with "
                                          "its own volume and mute; silence when there "
-                                         "is none",
+                                         "is none, EOS once every source has ended",
                                          "sipcast developers");
 
   element_class->request_new_pad = GST_DEBUG_FUNCPTR (sipcast_mixer_request_new_pad);
@@ -783,6 +1061,7 @@ sipcast_mixer_init (SipcastMixer *self)
    * this element, which otherwise has no upstream to receive it from. */
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 
+  self->eos_when_idle = DEFAULT_EOS_WHEN_IDLE;
   self->next_pts = GST_CLOCK_TIME_NONE;
   g_cond_init (&self->playing_cond);
 }

@@ -1175,6 +1175,7 @@ build_send_path (SipcastMediaSession   *self,
     return FALSE;
   /* One mixer cycle per packet: fewer wake-ups than the 10 ms default. */
   g_object_set (mixer, "output-buffer-duration", (guint64) 20 * GST_MSECOND, NULL);
+  g_object_set (mixer, "eos-when-idle", FALSE, NULL); /* silence, not EOS, when sources end */
 
   raw_caps = gst_element_factory_make ("capsfilter", "tx_caps");
   caps = gst_caps_new_simple ("audio/x-raw",

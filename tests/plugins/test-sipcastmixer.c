@@ -161,6 +161,50 @@ pull_constant_block (GstHarness *h,
   gst_buffer_unref (buf);
 }
 
+/* Whether the mixer has sent EOS downstream (events before it are
+ * dropped). */
+static gboolean
+harness_got_eos (GstHarness *h)
+{
+  GstEvent *event;
+  gboolean eos = FALSE;
+
+  while (!eos && (event = gst_harness_try_pull_event (h)) != NULL) {
+    eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_event_unref (event);
+  }
+  return eos;
+}
+
+/* Waits (up to the harness's 60 s) for the mixer's EOS. */
+static gboolean
+pull_until_eos (GstHarness *h)
+{
+  GstEvent *event;
+  gboolean eos = FALSE;
+
+  while (!eos && (event = gst_harness_pull_event (h)) != NULL) {
+    eos = GST_EVENT_TYPE (event) == GST_EVENT_EOS;
+    gst_event_unref (event);
+  }
+  return eos;
+}
+
+/* Lets the mixer run (each clock wait it enters is let through at once)
+ * until it sends EOS; fails if it has not within 5 s. */
+static void
+crank_until_eos (GstHarness *h)
+{
+  g_autoptr (GstTestClock) clock = gst_harness_get_testclock (h);
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  while (!harness_got_eos (h)) {
+    fail_unless (g_get_monotonic_time () < deadline, "no EOS from the mixer");
+    if (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1, 10, NULL))
+      fail_unless (gst_harness_crank_single_clock_wait (h));
+  }
+}
+
 GST_START_TEST (test_silence_without_sources)
 {
   GstHarness *h = mixer_harness_new ();
@@ -386,15 +430,18 @@ GST_START_TEST (test_late_file_source_needs_pad_offset)
 }
 GST_END_TEST;
 
-/* A source that has ended but whose pad is still there must not make the
- * mixer run ahead of the clock: each block still waits for its time. */
-GST_START_TEST (test_output_paced_by_clock_after_source_eos)
+/* What the daemon sets: a source that has ended but whose pad is still
+ * there leaves silence, and must not make the mixer run ahead of the
+ * clock: each block still waits for its time. */
+GST_START_TEST (test_silence_after_sources_eos_without_eos_when_idle)
 {
   GstHarness *h = mixer_harness_new ();
-  GstHarness *src = source_harness_new (h, MONO_8K_CAPS);
+  GstHarness *src;
   GstClock *clock = GST_CLOCK (gst_harness_get_testclock (h));
   guint i = 0;
 
+  g_object_set (h->element, "eos-when-idle", FALSE, NULL);
+  src = source_harness_new (h, MONO_8K_CAPS);
   gst_harness_push (src, make_constant_block (0, 500));
   fail_unless (gst_harness_push_event (src, gst_event_new_eos ()));
   pull_constant_block (h, i++, 500);
@@ -409,9 +456,110 @@ GST_START_TEST (test_output_paced_by_clock_after_source_eos)
                                GST_BUFFER_PTS (buf) + BLOCK_DURATION);
     gst_buffer_unref (buf);
   }
+  fail_if (harness_got_eos (h));
 
   gst_object_unref (clock);
   gst_harness_teardown (src);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* The default: once every source has ended the output ends too, as
+ * audiomixer's does, with the sources' last samples in it; the block
+ * they end in is completed with silence. */
+GST_START_TEST (test_eos_when_every_source_has_ended)
+{
+  GstHarness *h = mixer_harness_new ();
+  GstHarness *a = source_harness_new (h, MONO_8K_CAPS);
+  GstHarness *b = source_harness_new (h, MONO_8K_CAPS);
+  gint16 samples[BLOCK_FRAMES + BLOCK_FRAMES / 2];
+  gboolean live = FALSE;
+  gboolean eos_when_idle = FALSE;
+  GstBuffer *last;
+  GstMapInfo map;
+  guint i;
+
+  g_object_get (h->element, "force-live", &live, "eos-when-idle", &eos_when_idle, NULL);
+  fail_unless (live && eos_when_idle);
+
+  /* a: one and a half blocks; b: one block, then nothing more for a
+   * while: b has ended but a goes on. */
+  for (i = 0; i < G_N_ELEMENTS (samples); i++)
+    samples[i] = 1000;
+  gst_harness_push (a, make_buffer (0, samples, G_N_ELEMENTS (samples), RATE, 1));
+  gst_harness_push (b, make_constant_block (0, 2000));
+  fail_unless (gst_harness_push_event (b, gst_event_new_eos ()));
+  pull_constant_block (h, 0, 3000);
+  fail_if (harness_got_eos (h));
+
+  fail_unless (gst_harness_push_event (a, gst_event_new_eos ()));
+  crank_until_eos (h);
+
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 1);
+  last = gst_harness_pull (h);
+  assert_block_timing (last, 1);
+  fail_unless (gst_buffer_map (last, &map, GST_MAP_READ));
+  for (i = 0; i < BLOCK_FRAMES; i++) {
+    gint16 expected = i < BLOCK_FRAMES / 2 ? 1000 : 0;
+    gint16 got = ((const gint16 *) (gconstpointer) map.data)[i];
+
+    if (got != expected)
+      fail ("sample %u of the last block is %d, expected %d", i, got, expected);
+  }
+  gst_buffer_unmap (last, &map);
+  gst_buffer_unref (last);
+
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Without force-live the mixer is an ordinary one: no clock needed, and
+ * the output ends exactly where the longest source does. */
+GST_START_TEST (test_not_live_ends_with_sources)
+{
+  GstElement *mixer = gst_element_factory_make_full ("sipcastmixer", "force-live", FALSE, NULL);
+  GstHarness *h = gst_harness_new_with_element (mixer, NULL, "src");
+  GstHarness *a;
+  GstHarness *b;
+  gint16 samples[2 * BLOCK_FRAMES + BLOCK_FRAMES / 2];
+  GstBuffer *buf;
+  guint i;
+
+  gst_object_unref (mixer);
+  gst_harness_set_sink_caps_str (h, OUT_CAPS);
+  a = source_harness_new (h, MONO_8K_CAPS);
+  b = source_harness_new (h, MONO_8K_CAPS);
+
+  for (i = 0; i < G_N_ELEMENTS (samples); i++)
+    samples[i] = 1000;
+  gst_harness_push (a, make_buffer (0, samples, G_N_ELEMENTS (samples), RATE, 1));
+  gst_harness_push (b, make_constant_block (0, 2000));
+  fail_unless (gst_harness_push_event (a, gst_event_new_eos ()));
+  fail_unless (gst_harness_push_event (b, gst_event_new_eos ()));
+
+  buf = gst_harness_pull (h);
+  assert_block_timing (buf, 0);
+  assert_block_constant (buf, 3000);
+  gst_buffer_unref (buf);
+  buf = gst_harness_pull (h);
+  assert_block_timing (buf, 1);
+  assert_block_constant (buf, 1000);
+  gst_buffer_unref (buf);
+  /* The last one is cut where a ends. */
+  buf = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (buf), 2 * BLOCK_DURATION);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (buf), BLOCK_DURATION / 2);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), BLOCK_FRAMES / 2 * sizeof (gint16));
+  assert_block_constant (buf, 1000);
+  gst_buffer_unref (buf);
+
+  fail_unless (pull_until_eos (h), "no EOS from the mixer");
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
+
+  gst_harness_teardown (a);
+  gst_harness_teardown (b);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -436,6 +584,64 @@ GST_START_TEST (test_eos_sent_to_element_ends_output)
   fail_unless (got_eos);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
 
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static void
+on_buffer_consumed (GstAggregatorPad *pad,
+                    GstBuffer        *buffer,
+                    gpointer          user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+static void
+on_samples_selected (GstElement   *mixer,
+                     GstSegment   *segment,
+                     guint64       pts,
+                     guint64       dts,
+                     guint64       duration,
+                     GstStructure *info,
+                     gpointer      user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+}
+
+/* The mixer describes some inherited properties anew (gst-inspect shows
+ * its descriptions); setting them must still reach the base classes. */
+GST_START_TEST (test_reworded_properties_reach_base_class)
+{
+  GstElement *mixer = gst_element_factory_make ("sipcastmixer", NULL);
+  GstHarness *h;
+  GstHarness *src;
+  guint64 duration = 0;
+  guint64 start_time = 0;
+  gint consumed = 0;
+  gint selected = 0;
+
+  /* In seconds as a fraction, the same setting as the duration in ns. */
+  g_object_set (mixer, "output-buffer-duration-fraction", 1, 50, "start-time", 5 * GST_SECOND,
+                "emit-signals", TRUE, NULL);
+  g_object_get (mixer, "output-buffer-duration", &duration, "start-time", &start_time, NULL);
+  fail_unless_equals_uint64 (duration, 20 * GST_MSECOND);
+  fail_unless_equals_uint64 (start_time, 5 * GST_SECOND);
+  g_object_set (mixer, "output-buffer-duration", BLOCK_DURATION, NULL);
+
+  h = gst_harness_new_with_element (mixer, NULL, "src");
+  gst_object_unref (mixer);
+  gst_harness_set_sink_caps_str (h, OUT_CAPS);
+  src = source_harness_new (h, MONO_8K_CAPS);
+  g_object_set (mixer_pad (src), "emit-signals", TRUE, NULL);
+  g_signal_connect (mixer_pad (src), "buffer-consumed", G_CALLBACK (on_buffer_consumed), &consumed);
+  g_signal_connect (h->element, "samples-selected", G_CALLBACK (on_samples_selected), &selected);
+
+  gst_harness_push (src, make_constant_block (0, 100));
+  pull_constant_block (h, 0, 100);
+  fail_unless_equals_int (g_atomic_int_get (&consumed), 1);
+  fail_unless (g_atomic_int_get (&selected) >= 1);
+
+  gst_harness_teardown (src);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -534,9 +740,12 @@ sipcastmixer_suite (void)
   tcase_add_test (tc, test_pad_properties_through_child_proxy);
   tcase_add_test (tc, test_add_and_remove_source_while_playing);
   tcase_add_test (tc, test_late_file_source_needs_pad_offset);
-  tcase_add_test (tc, test_output_paced_by_clock_after_source_eos);
+  tcase_add_test (tc, test_silence_after_sources_eos_without_eos_when_idle);
+  tcase_add_test (tc, test_eos_when_every_source_has_ended);
+  tcase_add_test (tc, test_not_live_ends_with_sources);
   tcase_add_test (tc, test_eos_sent_to_element_ends_output);
   tcase_add_test (tc, test_stereo_48k_source_is_converted);
+  tcase_add_test (tc, test_reworded_properties_reach_base_class);
 
   return s;
 }
