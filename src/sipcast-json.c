@@ -338,14 +338,6 @@ call_id_is_valid (const char *call_id)
   return TRUE;
 }
 
-gboolean
-sipcast_call_params_callee_is_uri (const char *callee)
-{
-  /* URI schemes are case-insensitive (RFC 3261 19.1.1). */
-  return g_ascii_strncasecmp (callee, "sip:", 4) == 0 ||
-         g_ascii_strncasecmp (callee, "sips:", 5) == 0;
-}
-
 SipcastCallParams *
 sipcast_call_params_from_json (JsonObject *obj,
                                const char *generated_id,
@@ -431,31 +423,6 @@ sipcast_call_params_from_json (JsonObject *obj,
     params->sip_auth_name = g_strdup (params->sip_login);
 
   return g_steal_pointer (&params);
-}
-
-void
-sipcast_call_params_free (SipcastCallParams *params)
-{
-  if (params == NULL)
-    return;
-
-  g_free (params->call_id);
-  g_free (params->callee);
-  g_free (params->to_stream);
-  g_free (params->rtmp_url);
-  g_free (params->rtmp_stream);
-  g_free (params->sip_login);
-  g_free (params->sip_auth_name);
-  /* Do not leave the SIP secret behind in freed heap memory. */
-  if (params->sip_password != NULL) {
-    explicit_bzero (params->sip_password, strlen (params->sip_password));
-    g_free (params->sip_password);
-  }
-  g_free (params->sip_domain);
-  g_free (params->sip_outbound_proxy);
-  g_free (params->app_key);
-  g_free (params->visible_name);
-  g_free (params);
 }
 
 void
