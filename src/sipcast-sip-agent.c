@@ -3,9 +3,7 @@
 
 #include "config.h"
 #include "sipcast-sip-agent.h"
-#include "sipcast-call-private.h"
 #include "sipcast-error.h"
-#include "sipcast-registration.h"
 
 #include <errno.h>
 #include <string.h>
@@ -121,15 +119,9 @@ nua_callback (nua_event_t   event,
     return;
   }
 
-  /* Handles are bound to a call or to a registration; the GType tells
-   * which. */
-  if (hmagic != NULL && SIPCAST_IS_REGISTRATION ((gpointer) hmagic)) {
-    sipcast_registration_handle_event (SIPCAST_REGISTRATION ((gpointer) hmagic), event, status,
-                                       phrase, sip, tags);
-    return;
-  }
+  /* Handles are bound to an event target (a call, a registration). */
   if (hmagic != NULL) {
-    sipcast_call_handle_event (hmagic, event, status, phrase, sip, tags);
+    sipcast_event_target_handle_event (hmagic, event, status, phrase, sip, tags);
     return;
   }
 

@@ -4,16 +4,15 @@
 /*
  * The SIP user agent: owns the sofia-sip root (driven by the GLib main
  * loop through su_glib) and the nua stack, and hands every nua event to
- * the call that owns the handle.  An INVITE outside any call is offered
- * to the "incoming-invite" signal (the call registry routes it); other
- * requests for handles nobody owns are answered here.
+ * the event target (a call, a registration) the handle is bound to.  An
+ * INVITE outside any call is offered to the "incoming-invite" signal (the
+ * call registry routes it); other requests for handles nobody owns are
+ * answered here.
  */
 
 #include <gio/gio.h>
 #include "sipcast-config.h"
-
-#define NUA_HMAGIC_T struct _SipcastCall
-#include <sofia-sip/nua.h>
+#include "sipcast-event-target.h"
 
 G_BEGIN_DECLS
 
