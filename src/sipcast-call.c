@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-call-private.h"
+#include "sipcast-digest.h"
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
@@ -710,8 +711,8 @@ try_authenticate (SipcastCall *self,
 
   user = self->params->sip_auth_name ? self->params->sip_auth_name :
          self->params->sip_login ? self->params->sip_login : DEFAULT_LOGIN;
-  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password,
-                                        self->answered_realms);
+  auth = sipcast_digest_auth_string (sip, user, self->params->sip_password,
+                                     self->answered_realms);
   if (auth == NULL)
     return FALSE;
   /* Once per realm: a wrong password must end the call, not loop. */

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-registration.h"
+#include "sipcast-digest.h"
 #include "sipcast-error.h"
 
 #include <string.h>
@@ -122,8 +123,8 @@ try_authenticate (SipcastRegistration *self,
 
   if (self->password == NULL)
     return FALSE;
-  auth = sipcast_sip_agent_auth_string (sip, self->auth_user, self->password,
-                                        self->answered_realms);
+  auth = sipcast_digest_auth_string (sip, self->auth_user, self->password,
+                                     self->answered_realms);
   if (auth == NULL)
     return FALSE;
   /* Once per realm: a second challenge means the password is wrong. */

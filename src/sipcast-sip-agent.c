@@ -456,40 +456,6 @@ sipcast_sip_agent_contact (SipcastSipAgent *self,
   return g_strdup_printf ("<sip:%s@%s:%u>", user, self->address, self->port);
 }
 
-char *
-sipcast_sip_agent_auth_string (const sip_t *sip,
-                               const char  *user,
-                               const char  *password,
-                               GPtrArray   *answered)
-{
-  const msg_auth_t *lists[2];
-
-  if (sip == NULL || user == NULL || password == NULL)
-    return NULL;
-
-  /* A proxy (407) and the PBX behind it (401) may each want ours, for
-   * realms of their own: the first challenge not answered yet. */
-  lists[0] = sip->sip_proxy_authenticate;
-  lists[1] = sip->sip_www_authenticate;
-  for (guint i = 0; i < G_N_ELEMENTS (lists); i++) {
-    for (const msg_auth_t *challenge = lists[i]; challenge != NULL;
-         challenge = challenge->au_next) {
-      /* "Digest:\"realm\"", the realm quoted as it came. */
-      const char *realm = msg_params_find (challenge->au_params, "realm=");
-      g_autofree char *key = NULL;
-
-      if (realm == NULL)
-        continue;
-      key = g_strdup_printf ("%s:%s", challenge->au_scheme, realm);
-      if (g_ptr_array_find_with_equal_func (answered, key, g_str_equal, NULL))
-        continue;
-      g_ptr_array_add (answered, g_strdup (key));
-      return g_strdup_printf ("%s:%s:%s", key, user, password);
-    }
-  }
-  return NULL;
-}
-
 nua_t *
 sipcast_sip_agent_get_nua (SipcastSipAgent *self)
 {
