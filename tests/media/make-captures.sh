@@ -19,7 +19,7 @@
 # decoders), dumpcap (Debian package wireshark-common, pulled in by tshark)
 # with the right to capture on lo (root, or the wireshark group), python3.
 #
-# Payload types follow sipcast's default offer (src/sipcast-sdp.c), so a
+# Payload types follow sipcast's default offer (src/core/sipcast-sdp.c), so a
 # scenario that answers with the offered numbers can play them unchanged:
 # audio Opus 96, G.722 9, PCMU 0, PCMA 8; video H.264 mode 1 96, H.264 mode 0
 # 97, VP8 98.  See README.md for ports, SSRCs and how to play them.

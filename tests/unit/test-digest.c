@@ -5,6 +5,9 @@
 
 #include "sipcast-digest.h"
 
+#include <sofia-sip/msg.h>
+#include <sofia-sip/sip_header.h>
+
 /*
  * Checking a caller's digest credentials: the RFC 2617 example, answers
  * computed as SIP clients compute them, and everything that must not pass.
@@ -215,6 +218,79 @@ test_challenge (void)
                    "Digest realm=\"studio\", nonce=\"n2\", algorithm=MD5, qop=\"auth\", stale=true");
 }
 
+/* @text (a SIP message, "\n" for line ends) parsed by sofia-sip. */
+static msg_t *
+parse_sip (const char *text)
+{
+  g_autoptr (GString) crlf = g_string_new (text);
+  msg_t *msg;
+
+  g_string_replace (crlf, "\n", "\r\n", 0);
+  msg = msg_make (sip_default_mclass (), 0, crlf->str, crlf->len);
+  g_assert_nonnull (msg);
+  g_assert_nonnull (sip_object (msg));
+  return msg;
+}
+
+static void
+test_find_credentials (void)
+{
+  msg_t *msg = parse_sip ("INVITE sip:studio@127.0.0.1 SIP/2.0\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\n"
+                          "From: <sip:alice@127.0.0.1>;tag=1\n"
+                          "To: <sip:studio@127.0.0.1>\n"
+                          "Call-ID: find-credentials\n"
+                          "CSeq: 2 INVITE\n"
+                          "Authorization: Basic YWxpY2U6c2VjcmV0\n"
+                          "Authorization: Digest username=\"alice\", realm=\"other\", nonce=\"1\"\n"
+                          "Authorization: Digest username=\"alice\", realm=\"sipcast\", nonce=\"2\"\n"
+                          "Content-Length: 0\n\n");
+  const sip_t *sip = sip_object (msg);
+  const msg_auth_t *found;
+
+  /* The Digest header of the realm asked for, its quotes ignored. */
+  found = sipcast_digest_find_credentials (sip, "sipcast");
+  g_assert_nonnull (found);
+  g_assert_cmpstr (msg_params_find (found->au_params, "nonce="), ==, "\"2\"");
+  found = sipcast_digest_find_credentials (sip, "other");
+  g_assert_cmpstr (msg_params_find (found->au_params, "nonce="), ==, "\"1\"");
+  g_assert_null (sipcast_digest_find_credentials (sip, "elsewhere"));
+  msg_destroy (msg);
+}
+
+static void
+test_auth_string (void)
+{
+  /* A proxy and the PBX behind it each challenge for their own realm. */
+  msg_t *msg = parse_sip ("SIP/2.0 407 Proxy Authentication Required\n"
+                          "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bK1\n"
+                          "From: <sip:alice@127.0.0.1>;tag=1\n"
+                          "To: <sip:studio@127.0.0.1>;tag=2\n"
+                          "Call-ID: auth-string\n"
+                          "CSeq: 1 INVITE\n"
+                          "WWW-Authenticate: Digest realm=\"pbx\", nonce=\"a\"\n"
+                          "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"b\"\n"
+                          "Content-Length: 0\n\n");
+  const sip_t *sip = sip_object (msg);
+  g_autoptr (GPtrArray) answered = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *third = NULL;
+
+  g_assert_null (sipcast_digest_auth_string (sip, "alice", NULL, answered));
+  g_assert_cmpuint (answered->len, ==, 0);
+
+  /* The proxy's first, then the PBX's; a realm answered once and
+   * challenged again means the credentials were refused: NULL. */
+  first = sipcast_digest_auth_string (sip, "alice", "secret", answered);
+  second = sipcast_digest_auth_string (sip, "alice", "secret", answered);
+  third = sipcast_digest_auth_string (sip, "alice", "secret", answered);
+  g_assert_cmpstr (first, ==, "Digest:\"proxy\":alice:secret");
+  g_assert_cmpstr (second, ==, "Digest:\"pbx\":alice:secret");
+  g_assert_null (third);
+  msg_destroy (msg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -225,6 +301,8 @@ main (int argc, char **argv)
   g_test_add_func ("/digest/replay", test_replay);
   g_test_add_func ("/digest/malformed", test_malformed);
   g_test_add_func ("/digest/challenge", test_challenge);
+  g_test_add_func ("/digest/find-credentials", test_find_credentials);
+  g_test_add_func ("/digest/auth-string", test_auth_string);
 
   return g_test_run ();
 }

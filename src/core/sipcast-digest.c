@@ -8,6 +8,8 @@
 
 #include "sipcast-digest.h"
 
+#include <sofia-sip/msg_header.h>
+
 char *
 sipcast_digest_md5 (const char *first,
                     ...)
@@ -244,4 +246,59 @@ sipcast_digest_check (const char *const   *params,
   if (!nonce_use_is_new (seen, nonce, made, count, now))
     return SIPCAST_DIGEST_STALE;
   return SIPCAST_DIGEST_OK;
+}
+
+const msg_auth_t *
+sipcast_digest_find_credentials (const sip_t *sip,
+                                 const char  *realm)
+{
+  for (const msg_auth_t *auth = sip->sip_authorization; auth != NULL; auth = auth->au_next) {
+    const char *given = msg_params_find (auth->au_params, "realm=");
+    g_autofree char *unquoted = NULL;
+
+    if (g_ascii_strcasecmp (auth->au_scheme, "Digest") != 0 || given == NULL)
+      continue;
+    unquoted = g_strdup (given);
+    if (unquoted[0] == '"' && strlen (unquoted) >= 2) {
+      unquoted[strlen (unquoted) - 1] = '\0';
+      memmove (unquoted, unquoted + 1, strlen (unquoted));
+    }
+    if (g_str_equal (unquoted, realm))
+      return auth;
+  }
+  return NULL;
+}
+
+char *
+sipcast_digest_auth_string (const sip_t *sip,
+                            const char  *user,
+                            const char  *password,
+                            GPtrArray   *answered)
+{
+  const msg_auth_t *lists[2];
+
+  if (sip == NULL || user == NULL || password == NULL)
+    return NULL;
+
+  /* A proxy (407) and the PBX behind it (401) may each want ours, for
+   * realms of their own: the first challenge not answered yet. */
+  lists[0] = sip->sip_proxy_authenticate;
+  lists[1] = sip->sip_www_authenticate;
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++) {
+    for (const msg_auth_t *challenge = lists[i]; challenge != NULL;
+         challenge = challenge->au_next) {
+      /* "Digest:\"realm\"", the realm quoted as it came. */
+      const char *realm = msg_params_find (challenge->au_params, "realm=");
+      g_autofree char *key = NULL;
+
+      if (realm == NULL)
+        continue;
+      key = g_strdup_printf ("%s:%s", challenge->au_scheme, realm);
+      if (g_ptr_array_find_with_equal_func (answered, key, g_str_equal, NULL))
+        continue;
+      g_ptr_array_add (answered, g_strdup (key));
+      return g_strdup_printf ("%s:%s:%s", key, user, password);
+    }
+  }
+  return NULL;
 }

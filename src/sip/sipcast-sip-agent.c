@@ -3,9 +3,7 @@
 
 #include "config.h"
 #include "sipcast-sip-agent.h"
-#include "sipcast-call-private.h"
 #include "sipcast-error.h"
-#include "sipcast-registration.h"
 
 #include <errno.h>
 #include <string.h>
@@ -121,15 +119,9 @@ nua_callback (nua_event_t   event,
     return;
   }
 
-  /* Handles are bound to a call or to a registration; the GType tells
-   * which. */
-  if (hmagic != NULL && SIPCAST_IS_REGISTRATION ((gpointer) hmagic)) {
-    sipcast_registration_handle_event (SIPCAST_REGISTRATION ((gpointer) hmagic), event, status,
-                                       phrase, sip, tags);
-    return;
-  }
+  /* Handles are bound to an event target (a call, a registration). */
   if (hmagic != NULL) {
-    sipcast_call_handle_event (hmagic, event, status, phrase, sip, tags);
+    sipcast_event_target_handle_event (hmagic, event, status, phrase, sip, tags);
     return;
   }
 
@@ -462,40 +454,6 @@ sipcast_sip_agent_contact (SipcastSipAgent *self,
   if (g_strcmp0 (transport, "tcp") == 0)
     return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, self->address, self->port);
   return g_strdup_printf ("<sip:%s@%s:%u>", user, self->address, self->port);
-}
-
-char *
-sipcast_sip_agent_auth_string (const sip_t *sip,
-                               const char  *user,
-                               const char  *password,
-                               GPtrArray   *answered)
-{
-  const msg_auth_t *lists[2];
-
-  if (sip == NULL || user == NULL || password == NULL)
-    return NULL;
-
-  /* A proxy (407) and the PBX behind it (401) may each want ours, for
-   * realms of their own: the first challenge not answered yet. */
-  lists[0] = sip->sip_proxy_authenticate;
-  lists[1] = sip->sip_www_authenticate;
-  for (guint i = 0; i < G_N_ELEMENTS (lists); i++) {
-    for (const msg_auth_t *challenge = lists[i]; challenge != NULL;
-         challenge = challenge->au_next) {
-      /* "Digest:\"realm\"", the realm quoted as it came. */
-      const char *realm = msg_params_find (challenge->au_params, "realm=");
-      g_autofree char *key = NULL;
-
-      if (realm == NULL)
-        continue;
-      key = g_strdup_printf ("%s:%s", challenge->au_scheme, realm);
-      if (g_ptr_array_find_with_equal_func (answered, key, g_str_equal, NULL))
-        continue;
-      g_ptr_array_add (answered, g_strdup (key));
-      return g_strdup_printf ("%s:%s:%s", key, user, password);
-    }
-  }
-  return NULL;
 }
 
 nua_t *

@@ -5,8 +5,8 @@
  * JSON ↔ sipcast objects for the REST API (SPEC.md "REST API"): request
  * bodies into validated structs with SPEC's lenient typing (booleans as
  * true/false or "true"/"false", numbers as numbers or numeric strings),
- * and the Call object out, with exactly the reference keys in the
- * reference order.
+ * and the Call and Push objects out, with exactly the reference keys in
+ * the reference order.
  */
 
 #include <json-glib/json-glib.h>
@@ -15,6 +15,7 @@
 G_BEGIN_DECLS
 
 typedef struct _SipcastCall SipcastCall;
+typedef struct _SipcastPush SipcastPush;
 
 /* Parses a request body: "" or whitespace counts as {}.  Anything but an
  * object is SIPCAST_ERROR_INVALID_ARGUMENT. */
@@ -43,6 +44,10 @@ SipcastCallParams *sipcast_call_params_from_json (JsonObject *obj,
 
 /* The Call object of SPEC.md for @call. */
 JsonNode *sipcast_call_to_json (SipcastCall *call);
+
+/* The Push object of the REST API (README.md "/push"): mediaSessionId,
+ * streamName, rtmpUrl, rtmpStream, status, callId, startedAt. */
+JsonNode *sipcast_push_to_json (SipcastPush *push);
 
 /* Sets member @name to @value, or to null when @value is NULL. */
 void sipcast_json_add_string_or_null (JsonBuilder *builder,

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The parts of SipcastCall that only the SIP agent and the call registry
- * use: starting the call on the network, feeding it nua events, and
- * hanging it up.
+ * The parts of SipcastCall that only the call registry and the REST
+ * server use: starting the call on the network, answering an incoming
+ * one, and hanging it up.  The SIP agent feeds it nua events through
+ * SipcastEventTarget.
  */
 
 #include "sipcast-call.h"
@@ -78,13 +79,5 @@ gboolean sipcast_call_inject_sound (SipcastCall  *self,
 
 /* The call has ended (final status) and its media has finished. */
 gboolean sipcast_call_is_done (SipcastCall *self);
-
-/* Dispatch from the agent's nua callback. */
-void     sipcast_call_handle_event (SipcastCall  *self,
-                                    nua_event_t   event,
-                                    int           status,
-                                    const char   *phrase,
-                                    const sip_t  *sip,
-                                    tagi_t        tags[]);
 
 G_END_DECLS

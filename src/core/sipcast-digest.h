@@ -13,6 +13,7 @@
  */
 
 #include <glib.h>
+#include <sofia-sip/sip.h>
 
 G_BEGIN_DECLS
 
@@ -63,5 +64,19 @@ SipcastDigestResult sipcast_digest_check (const char *const   *params,
 /* An MD5 hex digest of the parts joined with ':' (exposed for tests). */
 char *sipcast_digest_md5 (const char *first,
                           ...) G_GNUC_NULL_TERMINATED;
+
+/* The Authorization: Digest header of the request @sip whose realm
+ * (quoted or not) is @realm, or NULL. */
+const msg_auth_t *sipcast_digest_find_credentials (const sip_t *sip,
+                                                   const char  *realm);
+
+/* The client side.  The NUTAG_AUTH() string answering the first digest
+ * challenge in @sip (a 401 or 407) whose scheme and realm are not in
+ * @answered (strings, which it is added to); NULL when there is none: the
+ * credentials were refused, or nobody asked for them. */
+char *sipcast_digest_auth_string (const sip_t *sip,
+                                  const char  *user,
+                                  const char  *password,
+                                  GPtrArray   *answered);
 
 G_END_DECLS

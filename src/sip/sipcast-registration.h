@@ -52,12 +52,4 @@ const char              *sipcast_registration_get_failure (SipcastRegistration *
 /* How many 2xx the registrar has sent (the first and each refresh). */
 guint                    sipcast_registration_get_accepted_count (SipcastRegistration *self);
 
-/* Dispatch from the agent's nua callback. */
-void sipcast_registration_handle_event (SipcastRegistration *self,
-                                        nua_event_t          event,
-                                        int                  status,
-                                        const char          *phrase,
-                                        const sip_t         *sip,
-                                        tagi_t               tags[]);
-
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-registration.h"
+#include "sipcast-digest.h"
 #include "sipcast-error.h"
 
 #include <string.h>
@@ -50,7 +51,11 @@ struct _SipcastRegistration {
   GPtrArray *answered_realms;  /* "scheme:realm" each challenge answered once */
 };
 
-G_DEFINE_FINAL_TYPE (SipcastRegistration, sipcast_registration, G_TYPE_OBJECT)
+static void event_target_iface_init (SipcastEventTargetInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SipcastRegistration, sipcast_registration, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SIPCAST_TYPE_EVENT_TARGET,
+                                                      event_target_iface_init))
 
 static void
 release_handle (SipcastRegistration *self)
@@ -118,8 +123,8 @@ try_authenticate (SipcastRegistration *self,
 
   if (self->password == NULL)
     return FALSE;
-  auth = sipcast_sip_agent_auth_string (sip, self->auth_user, self->password,
-                                        self->answered_realms);
+  auth = sipcast_digest_auth_string (sip, self->auth_user, self->password,
+                                     self->answered_realms);
   if (auth == NULL)
     return FALSE;
   /* Once per realm: a second challenge means the password is wrong. */
@@ -165,14 +170,15 @@ handle_register_response (SipcastRegistration *self,
   fail (self, status, reason);
 }
 
-void
-sipcast_registration_handle_event (SipcastRegistration *self,
-                                   nua_event_t          event,
-                                   int                  status,
-                                   const char          *phrase,
-                                   const sip_t         *sip,
-                                   tagi_t               tags[])
+static void
+handle_nua_event (SipcastEventTarget *target,
+                  nua_event_t         event,
+                  int                 status,
+                  const char         *phrase,
+                  const sip_t        *sip,
+                  tagi_t              tags[])
 {
+  SipcastRegistration *self = SIPCAST_REGISTRATION (target);
   g_autoptr (SipcastRegistration) guard = g_object_ref (self);
 
   switch (event) {
@@ -189,6 +195,12 @@ sipcast_registration_handle_event (SipcastRegistration *self,
   default:
     break;
   }
+}
+
+static void
+event_target_iface_init (SipcastEventTargetInterface *iface)
+{
+  iface->handle_event = handle_nua_event;
 }
 
 static void
@@ -280,8 +292,8 @@ sipcast_registration_start (SipcastRegistration  *self,
   g_return_val_if_fail (SIPCAST_IS_REGISTRATION (self), FALSE);
   g_return_val_if_fail (self->state == SIPCAST_REGISTRATION_NONE, FALSE);
 
-  /* The handle's magic is the registration; the agent tells it from a
-   * call by its type. */
+  /* The handle's magic is the registration, as an event target: the
+   * agent hands it the handle's events. */
   contact = sipcast_sip_agent_contact (self->agent, self->login, self->transport);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (self->agent),
                          (nua_hmagic_t *) self,

@@ -3,7 +3,6 @@
 
 #include "config.h"
 #include "sipcast-push.h"
-#include "sipcast-json.h"
 #include "sipcast-enums.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
@@ -542,25 +541,30 @@ sipcast_push_is_stopping (SipcastPush *self)
 }
 
 
-JsonNode *
-sipcast_push_to_json (SipcastPush *self)
+const char *
+sipcast_push_get_rtmp_stream (SipcastPush *self)
 {
-  g_autoptr (JsonBuilder) builder = NULL;
-  g_autofree char *started_at = NULL;
-
   g_return_val_if_fail (SIPCAST_IS_PUSH (self), NULL);
+  return self->rtmp_stream;
+}
 
-  started_at = sipcast_json_format_timestamp (self->created_at);
+SipcastRtmpStatus
+sipcast_push_get_status (SipcastPush *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_PUSH (self), SIPCAST_RTMP_STATUS_NONE);
+  return self->status;
+}
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  sipcast_json_add_string_or_null (builder, "mediaSessionId", self->id);
-  sipcast_json_add_string_or_null (builder, "streamName", sipcast_stream_get_name (self->stream));
-  sipcast_json_add_string_or_null (builder, "rtmpUrl", self->rtmp_url);
-  sipcast_json_add_string_or_null (builder, "rtmpStream", self->rtmp_stream);
-  sipcast_json_add_string_or_null (builder, "status", sipcast_rtmp_status_to_string (self->status));
-  sipcast_json_add_string_or_null (builder, "callId", sipcast_stream_get_call_id (self->stream));
-  sipcast_json_add_string_or_null (builder, "startedAt", started_at);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+const char *
+sipcast_push_get_call_id (SipcastPush *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_PUSH (self), NULL);
+  return sipcast_stream_get_call_id (self->stream);
+}
+
+gint64
+sipcast_push_get_created_at (SipcastPush *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_PUSH (self), 0);
+  return self->created_at;
 }

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-call-private.h"
+#include "sipcast-digest.h"
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
@@ -119,7 +120,11 @@ struct _SipcastCall {
   SipcastSdpOffer *incoming_offer;
 };
 
-G_DEFINE_FINAL_TYPE (SipcastCall, sipcast_call, G_TYPE_OBJECT)
+static void event_target_iface_init (SipcastEventTargetInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (SipcastCall, sipcast_call, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (SIPCAST_TYPE_EVENT_TARGET,
+                                                      event_target_iface_init))
 
 #define STREAM_SOURCE_PREFIX "stream:"
 #define SOUND_SOURCE_PREFIX "sound:"
@@ -706,8 +711,8 @@ try_authenticate (SipcastCall *self,
 
   user = self->params->sip_auth_name ? self->params->sip_auth_name :
          self->params->sip_login ? self->params->sip_login : DEFAULT_LOGIN;
-  auth = sipcast_sip_agent_auth_string (sip, user, self->params->sip_password,
-                                        self->answered_realms);
+  auth = sipcast_digest_auth_string (sip, user, self->params->sip_password,
+                                     self->answered_realms);
   if (auth == NULL)
     return FALSE;
   /* Once per realm: a wrong password must end the call, not loop. */
@@ -1320,7 +1325,7 @@ sipcast_call_start (SipcastCall         *self,
   self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
   contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport);
-  self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), self,
+  self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), SIPCAST_EVENT_TARGET (self),
                          SIPTAG_TO_STR (addresses->request_uri),
                          SIPTAG_FROM_STR (addresses->from),
                          SIPTAG_CONTACT_STR (contact),
@@ -1572,7 +1577,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
 
   self->agent = g_object_ref (agent);
   self->nh = nh;
-  nua_handle_bind (nh, self);
+  nua_handle_bind (nh, SIPCAST_EVENT_TARGET (self));
 
   g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
@@ -1805,14 +1810,15 @@ sipcast_call_inject_sound (SipcastCall  *self,
   return TRUE;
 }
 
-void
-sipcast_call_handle_event (SipcastCall  *self,
-                           nua_event_t   event,
-                           int           status,
-                           const char   *phrase,
-                           const sip_t  *sip,
-                           tagi_t        tags[])
+static void
+handle_nua_event (SipcastEventTarget *target,
+                  nua_event_t         event,
+                  int                 status,
+                  const char         *phrase,
+                  const sip_t        *sip,
+                  tagi_t              tags[])
 {
+  SipcastCall *self = SIPCAST_CALL (target);
   /* The handle may run the last events of a call the registry still
    * holds; keep it alive across the dispatch. */
   g_autoptr (SipcastCall) guard = g_object_ref (self);
@@ -1885,6 +1891,12 @@ sipcast_call_handle_event (SipcastCall  *self,
   default:
     break;
   }
+}
+
+static void
+event_target_iface_init (SipcastEventTargetInterface *iface)
+{
+  iface->handle_event = handle_nua_event;
 }
 
 const SipcastCallParams *

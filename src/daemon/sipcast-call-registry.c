@@ -327,28 +327,6 @@ refuse (nua_handle_t *nh,
   nua_handle_destroy (nh);
 }
 
-/* The Authorization header that answers @route's challenge, or NULL. */
-static const msg_auth_t *
-find_credentials (const sip_t        *sip,
-                  const SipcastRoute *route)
-{
-  for (const msg_auth_t *auth = sip->sip_authorization; auth != NULL; auth = auth->au_next) {
-    const char *realm = msg_params_find (auth->au_params, "realm=");
-    g_autofree char *unquoted = NULL;
-
-    if (g_ascii_strcasecmp (auth->au_scheme, "Digest") != 0 || realm == NULL)
-      continue;
-    unquoted = g_strdup (realm);
-    if (unquoted[0] == '"' && strlen (unquoted) >= 2) {
-      unquoted[strlen (unquoted) - 1] = '\0';
-      memmove (unquoted, unquoted + 1, strlen (unquoted));
-    }
-    if (g_str_equal (unquoted, route->realm))
-      return auth;
-  }
-  return NULL;
-}
-
 /* TRUE when the caller may go on; otherwise @nh has been answered. */
 static gboolean
 authenticate (SipcastCallRegistry *self,
@@ -365,7 +343,7 @@ authenticate (SipcastCallRegistry *self,
   if (route->user == NULL)
     return TRUE;
 
-  auth = find_credentials (sip, route);
+  auth = sipcast_digest_find_credentials (sip, route->realm);
   if (auth != NULL) {
     result = sipcast_digest_check ((const char *const *) auth->au_params,
                                    sip->sip_request->rq_method_name,

@@ -4,16 +4,15 @@
 /*
  * The SIP user agent: owns the sofia-sip root (driven by the GLib main
  * loop through su_glib) and the nua stack, and hands every nua event to
- * the call that owns the handle.  An INVITE outside any call is offered
- * to the "incoming-invite" signal (the call registry routes it); other
- * requests for handles nobody owns are answered here.
+ * the event target (a call, a registration) the handle is bound to.  An
+ * INVITE outside any call is offered to the "incoming-invite" signal (the
+ * call registry routes it); other requests for handles nobody owns are
+ * answered here.
  */
 
 #include <gio/gio.h>
 #include "sipcast-config.h"
-
-#define NUA_HMAGIC_T struct _SipcastCall
-#include <sofia-sip/nua.h>
+#include "sipcast-event-target.h"
 
 G_BEGIN_DECLS
 
@@ -31,14 +30,6 @@ nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
 char       *sipcast_sip_agent_contact (SipcastSipAgent *self,
                                        const char      *user,
                                        const char      *transport);
-/* The NUTAG_AUTH() string answering the first digest challenge in @sip
- * (a 401 or 407) whose scheme and realm are not in @answered (strings,
- * which it is added to); NULL when there is none: the credentials were
- * refused, or nobody asked for them. */
-char       *sipcast_sip_agent_auth_string (const sip_t *sip,
-                                           const char  *user,
-                                           const char  *password,
-                                           GPtrArray   *answered);
 /* Address of the SIP socket (also the RTP address in offers). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
 /* What sofia-sip last said about a refused TLS peer ("unable to get local

@@ -7,13 +7,15 @@
 
 #include "sipcast-json.h"
 #include "sipcast-call.h"
+#include "sipcast-push.h"
 #include "sipcast-error.h"
 #include "sipcast-types.h"
 
 /*
- * Request bodies in, Call objects out.  Everything here is a pure function
- * on JSON values so the REST layer stays a thin router and the lenient
- * typing rules of SPEC.md are tested in one place (tests/unit/test-json.c).
+ * Request bodies in, Call and Push objects out.  Everything here is a
+ * pure function on JSON values so the REST layer stays a thin router and
+ * the lenient typing rules of SPEC.md are tested in one place
+ * (tests/unit/test-json.c).
  */
 
 /* json-glib parses recursively and has no depth limit of its own: a body
@@ -338,14 +340,6 @@ call_id_is_valid (const char *call_id)
   return TRUE;
 }
 
-gboolean
-sipcast_call_params_callee_is_uri (const char *callee)
-{
-  /* URI schemes are case-insensitive (RFC 3261 19.1.1). */
-  return g_ascii_strncasecmp (callee, "sip:", 4) == 0 ||
-         g_ascii_strncasecmp (callee, "sips:", 5) == 0;
-}
-
 SipcastCallParams *
 sipcast_call_params_from_json (JsonObject *obj,
                                const char *generated_id,
@@ -431,31 +425,6 @@ sipcast_call_params_from_json (JsonObject *obj,
     params->sip_auth_name = g_strdup (params->sip_login);
 
   return g_steal_pointer (&params);
-}
-
-void
-sipcast_call_params_free (SipcastCallParams *params)
-{
-  if (params == NULL)
-    return;
-
-  g_free (params->call_id);
-  g_free (params->callee);
-  g_free (params->to_stream);
-  g_free (params->rtmp_url);
-  g_free (params->rtmp_stream);
-  g_free (params->sip_login);
-  g_free (params->sip_auth_name);
-  /* Do not leave the SIP secret behind in freed heap memory. */
-  if (params->sip_password != NULL) {
-    explicit_bzero (params->sip_password, strlen (params->sip_password));
-    g_free (params->sip_password);
-  }
-  g_free (params->sip_domain);
-  g_free (params->sip_outbound_proxy);
-  g_free (params->app_key);
-  g_free (params->visible_name);
-  g_free (params);
 }
 
 void
@@ -608,4 +577,28 @@ sipcast_json_error_body (const char *code_name,
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
   return json_generator_to_data (generator, NULL);
+}
+
+JsonNode *
+sipcast_push_to_json (SipcastPush *push)
+{
+  g_autoptr (JsonBuilder) builder = NULL;
+  g_autofree char *started_at = NULL;
+
+  g_return_val_if_fail (SIPCAST_IS_PUSH (push), NULL);
+
+  started_at = sipcast_json_format_timestamp (sipcast_push_get_created_at (push));
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  sipcast_json_add_string_or_null (builder, "mediaSessionId", sipcast_push_get_id (push));
+  sipcast_json_add_string_or_null (builder, "streamName", sipcast_push_get_stream_name (push));
+  sipcast_json_add_string_or_null (builder, "rtmpUrl", sipcast_push_get_rtmp_url (push));
+  sipcast_json_add_string_or_null (builder, "rtmpStream", sipcast_push_get_rtmp_stream (push));
+  sipcast_json_add_string_or_null (builder, "status",
+                                   sipcast_rtmp_status_to_string (sipcast_push_get_status (push)));
+  sipcast_json_add_string_or_null (builder, "callId", sipcast_push_get_call_id (push));
+  sipcast_json_add_string_or_null (builder, "startedAt", started_at);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
 }

@@ -9,7 +9,6 @@
  * its FLV is complete.
  */
 
-#include <json-glib/json-glib.h>
 #include "sipcast-config.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-stream.h"
@@ -50,8 +49,12 @@ const char        *sipcast_push_get_location (SipcastPush *self);
 /* Ending (stopped, or its stream ended) or already finished. */
 gboolean           sipcast_push_is_stopping (SipcastPush *self);
 
-/* The Push object of the REST API (README.md "/push"): mediaSessionId,
- * streamName, rtmpUrl, rtmpStream, status, callId, startedAt. */
-JsonNode *sipcast_push_to_json (SipcastPush *self);
+/* As the client gave it, NULL for none. */
+const char        *sipcast_push_get_rtmp_stream (SipcastPush *self);
+SipcastRtmpStatus  sipcast_push_get_status (SipcastPush *self);
+/* The call whose stream is pushed. */
+const char        *sipcast_push_get_call_id (SipcastPush *self);
+/* Wall-clock time of /push/startup, µs since the epoch. */
+gint64             sipcast_push_get_created_at (SipcastPush *self);
 
 G_END_DECLS
