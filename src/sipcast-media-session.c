@@ -69,6 +69,7 @@ enum {
 #define MSG_SOURCE_EOS "sipcast-source-eos"
 #define MSG_DTMF "sipcast-dtmf-received"
 #define MSG_VIDEO_CAPS "sipcast-video-caps"
+#define MSG_EOS_FAILED "sipcast-eos-failed"
 
 /* A VP8 call's H.264 gets a key frame at least this often, so a player
  * joining late waits at most that long. */
@@ -450,6 +451,9 @@ bus_cb (GstBus     *bus,
                    sipcast_rtmp_status_to_string (status), reason);
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
+      finish (self);
+    } else if (gst_structure_has_name (s, MSG_EOS_FAILED) && self->stopping) {
+      /* The chains took no EOS: the FLV cannot be completed. */
       finish (self);
     } else if (gst_structure_has_name (s, MSG_SOURCE_EOS)) {
       const char *id = gst_structure_get_string (s, "id");
@@ -1561,10 +1565,48 @@ fail:
   return FALSE;
 }
 
+/* The chain entries an EOS goes into when the session stops. */
+typedef struct {
+  GstPad *audio;  /* owned, nullable */
+  GstPad *video;  /* owned, nullable */
+} EosTargets;
+
+static void
+eos_targets_free (gpointer data)
+{
+  EosTargets *targets = data;
+
+  gst_clear_object (&targets->audio);
+  gst_clear_object (&targets->video);
+  g_free (targets);
+}
+
+/* A thread of GStreamer's pool: a serialized event waits for the stream
+ * lock of the pad it is sent into, which the streaming thread holds for
+ * as long as it is stuck downstream (in the muxer, behind a sink waiting
+ * on its server).  The main context must never wait there.  A chain that
+ * takes no EOS is reported to the bus watch. */
+static void
+send_eos_cb (GstElement *pipeline,
+             gpointer    user_data)
+{
+  EosTargets *targets = user_data;
+  gboolean ok = TRUE;
+
+  if (targets->audio != NULL)
+    ok = gst_pad_send_event (targets->audio, gst_event_new_eos ());
+  if (ok && targets->video != NULL)
+    ok = gst_pad_send_event (targets->video, gst_event_new_eos ());
+  if (!ok)
+    gst_element_post_message (pipeline,
+        gst_message_new_application (GST_OBJECT (pipeline),
+                                     gst_structure_new_empty (MSG_EOS_FAILED)));
+}
+
 void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
-  g_autoptr (GstPad) audio_entry = NULL;
+  EosTargets *targets;
 
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
 
@@ -1572,24 +1614,27 @@ sipcast_media_session_stop (SipcastMediaSession *self)
     return;
   self->stopping = TRUE;
 
-  if (self->pipeline == NULL) {
+  if (self->pipeline == NULL || !self->publishing) {
     finish (self);
     return;
   }
 
+  /* Armed first: whatever the EOS meets on its way, the stream ends
+   * within the grace period. */
+  self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+  /* The video chain stays for the EOS, whether its RTP came or not. */
+  g_clear_handle_id (&self->video_wait_id, g_source_remove);
+  sipcast_flv_tail_prepare_eos (self->tail);
+
   /* EOS into the chains, not into the sources: it must reach the muxer
    * even when the far end never sent a packet (then rtpbin has no src pad
    * to carry it), and it drains the encoders on its way. */
+  targets = g_new0 (EosTargets, 1);
   g_mutex_lock (&self->audio_lock);
-  audio_entry = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
+  targets->audio = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
   g_mutex_unlock (&self->audio_lock);
-  if (!self->publishing ||
-      (audio_entry != NULL && !gst_pad_send_event (audio_entry, gst_event_new_eos ())) ||
-      (self->video_entry != NULL && !gst_pad_send_event (self->video_entry, gst_event_new_eos ()))) {
-    finish (self);
-    return;
-  }
-  self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+  targets->video = self->video_entry != NULL ? gst_object_ref (self->video_entry) : NULL;
+  gst_element_call_async (self->pipeline, send_eos_cb, targets, eos_targets_free);
 }
 
 /* Detaches @source's elements from a running pipeline.  Main context. */
