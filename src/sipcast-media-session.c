@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-session.h"
+#include "sipcast-media-session-private.h"
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
@@ -298,8 +299,18 @@ static void
 fail (SipcastMediaSession *self,
       const char          *reason)
 {
-  if (self->stopping)
+  /* A handler of "error" or "finished" may drop the owner's reference. */
+  g_autoptr (SipcastMediaSession) keep = g_object_ref (self);
+
+  if (self->finished)
     return;
+  if (self->stopping) {
+    /* Hung up already: the FLV cannot be completed now, so there is
+     * nothing left to wait for (nor to report: the call is over). */
+    g_message ("%s: %s while stopping: closing the stream", self->name, reason);
+    finish (self);
+    return;
+  }
 
   dump_graph (self, "error");
   if (self->publishing) {
@@ -429,7 +440,9 @@ bus_cb (GstBus     *bus,
         GstMessage *message,
         gpointer    user_data)
 {
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  /* Signal handlers below may drop the owner's reference; the session
+   * must outlive this call. */
+  g_autoptr (SipcastMediaSession) self = g_object_ref (SIPCAST_MEDIA_SESSION (user_data));
 
   switch (GST_MESSAGE_TYPE (message)) {
   case GST_MESSAGE_APPLICATION: {
@@ -499,8 +512,7 @@ bus_cb (GstBus     *bus,
     reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                               err->message);
     fail (self, reason);
-    /* fail() removed this watch. */
-    return G_SOURCE_REMOVE;
+    break;
   }
   case GST_MESSAGE_WARNING: {
     g_autoptr (GError) err = NULL;
@@ -519,12 +531,14 @@ bus_cb (GstBus     *bus,
   case GST_MESSAGE_EOS:
     if (self->stopping)
       finish (self);
-    return self->finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    break;
   default:
     break;
   }
 
-  return G_SOURCE_CONTINUE;
+  /* The pipeline's teardown (finish, fail) removes this watch and clears
+   * its id; a watch still counted as ours goes on. */
+  return self->bus_watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /* The RTP clock rate of the telephone-event we offer (sipcast-codec.c):
@@ -1846,6 +1860,13 @@ sipcast_media_session_send_dtmf (SipcastMediaSession *self,
   if (self->dtmf_timeout_id == 0)
     dtmf_step_cb (self);
   return TRUE;
+}
+
+GstElement *
+sipcast_media_session_get_pipeline (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
+  return self->pipeline;
 }
 
 gboolean

@@ -9,16 +9,21 @@
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-media-session.h"
+#include "sipcast-media-session-private.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-sdp.h"
 
 /*
  * A media session in this process, fed PCMA RTP from a socket of the
  * test's over loopback, the way a call runs it: hanging up never holds
- * the main context (which runs SIP and REST for every call).
+ * the main context (which runs SIP and REST for every call), and an error
+ * while stopping ends the stream at once.
  */
 
 #define PCMA_PT 8
+
+/* The warnings logged for the ERROR test_error_while_stopping posts. */
+static guint expected_warnings;
 
 typedef struct {
   SipcastConfig *config;
@@ -238,15 +243,70 @@ test_stop_while_connecting (Fixture       *fixture,
   g_assert_null (fixture->session);
 }
 
+/* An ERROR on the bus while the session stops (the far end's socket
+ * failing as the call ends): the FLV cannot be completed any more, so the
+ * session finishes at once, without reporting an error for a call that
+ * is over, and with its bus watch accounted for. */
+static void
+test_error_while_stopping (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *url = g_strdup_printf ("file://%s/x.flv", fixture->dir);
+  GstElement *pipeline;
+  g_autoptr (GstElement) rtp_src = NULL;
+  g_autoptr (GError) error = g_error_new_literal (GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+                                                  "Could not read");
+
+  start (fixture, url);
+  run_for (500);
+  pipeline = sipcast_media_session_get_pipeline (fixture->session);
+  g_assert_nonnull (pipeline);
+  rtp_src = gst_bin_get_by_name (GST_BIN (pipeline), "rtp_src");
+  g_assert_nonnull (rtp_src);
+
+  /* Posted before the hang-up, seen after it: the bus watch runs on the
+   * main context, which stop() is called from. */
+  gst_element_post_message (rtp_src, gst_message_new_error (GST_OBJECT (rtp_src), error,
+                                                            "socket gone"));
+  sipcast_media_session_stop (fixture->session);
+  wait_finished (fixture, 1000);
+  g_assert_cmpuint (expected_warnings, ==, 1);
+  g_assert_false (fixture->failed);
+  g_assert_null (fixture->session);
+}
+
+/* The warning the session logs for the ERROR that test_error_while_stopping
+ * posts is counted, not fatal.  (g_test_expect_message() does not see
+ * structured logging in this GLib.) */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   log_level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++) {
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        (log_level & G_LOG_LEVEL_WARNING) &&
+        g_pattern_match_simple ("test: rtp_src: Could not read*", fields[i].value)) {
+      expected_warnings++;
+      return G_LOG_WRITER_HANDLED;
+    }
+  }
+  return g_log_writer_default (log_level, fields, n_fields, user_data);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
 
   g_test_add ("/media-session/stop-while-connecting", Fixture, NULL, fixture_setup,
               test_stop_while_connecting, fixture_teardown);
+  g_test_add ("/media-session/error-while-stopping", Fixture, NULL, fixture_setup,
+              test_error_while_stopping, fixture_teardown);
 
   return g_test_run ();
 }
