@@ -50,6 +50,11 @@
  * hang-up or the daemon's shutdown). */
 #define STOP_GRACE_MS 3000
 
+/* SSRCs taken at once in one RTP session: the far end's stream, and room
+ * for SSRCs it only reports in RTCP, or a restart under a new one before
+ * the old one times out. */
+#define MAX_SSRCS_PER_SESSION 4
+
 enum {
   PROP_0,
   PROP_RTMP_STATUS,
@@ -781,6 +786,56 @@ add_fakesink (SipcastMediaSession *self)
   return gst_element_get_static_pad (fakesink, "sink");
 }
 
+/* The fakesink an rtpbin pad was linked to, kept on that pad. */
+#define PAD_FAKESINK "sipcast-fakesink"
+
+/* Links rtpbin's @pad to a new fakesink, which goes with @pad
+ * (pad_removed_cb); the fakesink's sink pad is returned. */
+static GstPad *
+link_to_fakesink (SipcastMediaSession *self,
+                  GstPad              *pad)
+{
+  GstPad *sinkpad = add_fakesink (self);
+
+  g_object_set_data_full (G_OBJECT (pad), PAD_FAKESINK, gst_pad_get_parent_element (sinkpad),
+                          gst_object_unref);
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+    g_warning ("%s: could not link %s to a fakesink", self->name, GST_OBJECT_NAME (pad));
+  return sinkpad;
+}
+
+/* Main context: a fakesink whose rtpbin pad is gone. */
+static gboolean
+remove_fakesink_cb (gpointer data)
+{
+  GstElement *fakesink = data;
+  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (fakesink));
+
+  /* Without a parent, the pipeline went first and took it along. */
+  if (bin != NULL) {
+    gst_element_set_locked_state (fakesink, TRUE);
+    gst_element_set_state (fakesink, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (bin), fakesink);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* The thread rtpbin removes a stream in (a timed-out SSRC: "autoremove"):
+ * what we linked to its pad goes too.  The chains are not ours to remove:
+ * their pad waits for the next SSRC. */
+static void
+pad_removed_cb (GstElement *rtpbin,
+                GstPad     *pad,
+                gpointer    user_data)
+{
+  GstElement *fakesink = g_object_steal_data (G_OBJECT (pad), PAD_FAKESINK);
+
+  if (fakesink == NULL)
+    return;
+  g_debug ("%s: %s removed", SIPCAST_MEDIA_SESSION (user_data)->name, GST_OBJECT_NAME (pad));
+  g_idle_add_full (G_PRIORITY_DEFAULT, remove_fakesink_cb, fakesink, gst_object_unref);
+}
+
 /* A codec change under way on a streaming thread: the chain of the new
  * codec takes the place of the old one in front of audio-aac (or the
  * fakesink of a call not published). */
@@ -949,16 +1004,17 @@ pad_added_cb (GstElement *rtpbin,
   /* A second SSRC with the same payload (a far end restarting its
    * stream) cannot be linked to the same chain; it is dropped. */
   if (entry != NULL && !gst_pad_is_linked (entry)) {
-    sinkpad = gst_object_ref (entry);
-  } else {
-    sinkpad = add_fakesink (self);
-    if (session == 0 && (int) pt == telephone_event_pt)
-      gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
-                         g_new0 (DtmfProbe, 1), g_free);
+    if (gst_pad_link (pad, entry) != GST_PAD_LINK_OK)
+      g_warning ("%s: could not link %s", self->name, pad_name);
+    return;
   }
 
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s", self->name, pad_name);
+  sinkpad = link_to_fakesink (self, pad);
+  /* Probed after linking, before the first buffer: the pad's thread is
+   * in this very callback. */
+  if (session == 0 && (int) pt == telephone_event_pt)
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
+                       g_new0 (DtmfProbe, 1), g_free);
 }
 
 /* On the internal side of the chain's ghost sink pad (the pad rtpbin's
@@ -1505,11 +1561,16 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   self->rtpbin = add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
   if (self->rtpbin == NULL)
     goto fail;
+  /* Each SSRC costs a jitter buffer with a thread of its own: anyone who
+   * can send to our port must not be able to grow the pipeline without
+   * bound.  Sources gone silent are removed (autoremove), making room for
+   * a far end that restarts its stream under a new SSRC. */
   g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
-                "autoremove", TRUE, NULL);
+                "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
   g_signal_connect_object (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb),
                            self, 0);
   g_signal_connect_object (self->rtpbin, "pad-added", G_CALLBACK (pad_added_cb), self, 0);
+  g_signal_connect_object (self->rtpbin, "pad-removed", G_CALLBACK (pad_removed_cb), self, 0);
 
   if (self->publishing) {
     self->tail = build_tail (self, target, audio != NULL, video != NULL, error);
