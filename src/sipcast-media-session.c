@@ -844,6 +844,7 @@ typedef struct {
   GstElement *old_chain;         /* owned */
   GstElement *new_chain;         /* owned */
   gulong block_id;               /* holds the new chain's output until it is linked */
+  gint done;                     /* atomic: audio_switch() ran */
 } AudioSwitch;
 
 static void
@@ -903,12 +904,13 @@ audio_switch (AudioSwitch *sw,
       g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
   }
   if (upstream != NULL) {
-    g_autoptr (GstPad) fakesink = add_fakesink (self);
+    g_autoptr (GstPad) fakesink = NULL;
 
     gst_pad_unlink (upstream, old_sink);
-    gst_pad_link (upstream, fakesink);
+    fakesink = link_to_fakesink (self, upstream);
   }
   gst_pad_remove_probe (new_src, sw->block_id);
+  g_atomic_int_set (&sw->done, 1);
   g_debug ("%s: audio now through %s", self->name, GST_OBJECT_NAME (sw->new_chain));
 
   old->session = g_object_ref (self);
@@ -924,6 +926,39 @@ audio_switch_probe (GstPad          *pad,
 {
   audio_switch (user_data, pad);
   return GST_PAD_PROBE_REMOVE;
+}
+
+/* Main context: a switch whose old pad went before it was ever idle.
+ * Nothing flows into the old chain any more, so it is made here (unless
+ * the pipeline went too). */
+static gboolean
+late_audio_switch_cb (gpointer data)
+{
+  AudioSwitch *sw = data;
+  SipcastMediaSession *self = sw->session;
+
+  if (self->pipeline != NULL &&
+      GST_OBJECT_PARENT (sw->new_chain) == GST_OBJECT (self->pipeline)) {
+    g_debug ("%s: the old payload's pad went first: switching now", self->name);
+    audio_switch (sw, NULL);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: the idle probe on the old payload's pad is gone, called or
+ * not.  rtpbin may remove that pad before it is ever idle (its SSRC timed
+ * out); the switch must still happen, or the block keeps the new chain's
+ * output held for the rest of the call. */
+static void
+audio_switch_release (gpointer data)
+{
+  AudioSwitch *sw = data;
+
+  if (g_atomic_int_get (&sw->done)) {
+    audio_switch_free (sw);
+    return;
+  }
+  g_idle_add_full (G_PRIORITY_DEFAULT, late_audio_switch_cb, sw, audio_switch_free);
 }
 
 /* Streaming thread: the new codec's payload type arrived on @pad. */
@@ -951,7 +986,7 @@ start_audio_switch (SipcastMediaSession *self,
   upstream = gst_pad_get_peer (old_entry);
   if (upstream != NULL) {
     gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw,
-                       audio_switch_free);
+                       audio_switch_release);
   } else {
     audio_switch (sw, NULL);
     audio_switch_free (sw);
