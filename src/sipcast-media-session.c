@@ -257,6 +257,9 @@ dump_graph (SipcastMediaSession *self,
 static void
 teardown_pipeline (SipcastMediaSession *self)
 {
+  g_autoptr (GstPad) audio_entry = NULL;
+  g_autoptr (GstPad) audio_pending = NULL;
+
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   g_clear_handle_id (&self->dtmf_timeout_id, g_source_remove);
   g_hash_table_remove_all (self->sources);
@@ -271,8 +274,10 @@ teardown_pipeline (SipcastMediaSession *self)
     self->tail = NULL;
   }
   g_clear_handle_id (&self->video_wait_id, g_source_remove);
-  gst_clear_object (&self->audio_entry);
-  gst_clear_object (&self->audio_pending);
+  g_mutex_lock (&self->audio_lock);
+  audio_entry = g_steal_pointer (&self->audio_entry);
+  audio_pending = g_steal_pointer (&self->audio_pending);
+  g_mutex_unlock (&self->audio_lock);
   gst_clear_object (&self->video_entry);
   gst_clear_object (&self->video_exit);
 }
@@ -2482,6 +2487,7 @@ change_audio_codec (SipcastMediaSession   *self,
   g_autoptr (GstElement) dtmf_caps = NULL;
   GstElement *chain;
   GstPad *entry;
+  gboolean has_entry, pending;
 
   /* FLV announces its audio codec once, in the stream's first tag: G.711
    * copied as it is cannot turn into another G.711 or AAC midway. */
@@ -2491,12 +2497,18 @@ change_audio_codec (SipcastMediaSession   *self,
                  self->encoding_name, self->clock_rate, codec->encoding_name, codec->clock_rate);
     return FALSE;
   }
-  if (self->audio_entry == NULL) {
+  /* pad-added swaps these on a streaming thread.  Only it clears
+   * audio_pending, so a change found free stays free until set below. */
+  g_mutex_lock (&self->audio_lock);
+  has_entry = self->audio_entry != NULL;
+  pending = self->audio_pending != NULL;
+  g_mutex_unlock (&self->audio_lock);
+  if (!has_entry) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          _("The call has no audio to change the codec of"));
     return FALSE;
   }
-  if (self->audio_pending != NULL) {
+  if (pending) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                  _("The change to %s is still waiting for the far end's RTP"),
                  self->encoding_name);
