@@ -843,3 +843,23 @@ sipcast_flv_tail_remove_video (GstElement *element)
     }
   }
 }
+
+void
+sipcast_flv_tail_prepare_eos (GstElement *element)
+{
+  SipcastFlvTail *self;
+
+  g_return_if_fail (SIPCAST_IS_FLV_TAIL (element));
+  self = SIPCAST_FLV_TAIL (element);
+
+  g_atomic_int_set (&self->ending, 1);
+  cancel_attempts (self);
+  /* rtmp2sink holds the muxer's thread until the server has answered (up
+   * to its 5 s timeout), and the muxer the threads in front of it: an EOS
+   * sent now would wait that long for nothing.  Dropping the attempt
+   * flushes them free, as after any failed attempt. */
+  if (self->kind == SIPCAST_PUBLISH_RTMP && self->status != SIPCAST_RTMP_STATUS_ACTIVE) {
+    GST_DEBUG_OBJECT (self, "ending before the stream was active: attempt dropped");
+    drop_attempt (self);
+  }
+}

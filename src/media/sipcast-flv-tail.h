@@ -50,6 +50,15 @@ GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   gboolean                    video,
                                   GError                    **error);
 
+/* The owner is about to send EOS (a hang-up): no new attempt is made,
+ * and an RTMP attempt that has not written any media yet is given up at
+ * once (there is no stream to complete, and the streaming threads in
+ * front of it may be waiting on a server that never answers), so the EOS
+ * finds the tail closed and SIPCAST_FLV_TAIL_MSG_EOS follows at once.  An
+ * active stream, or a file, takes the EOS and is completed.  Main
+ * context. */
+void sipcast_flv_tail_prepare_eos (GstElement *tail);
+
 /* Takes the "video" pad away (the video that was accepted never came):
  * the muxer goes on with the audio alone, and so do later attempts.
  * Unlink the pad first.  Main context. */

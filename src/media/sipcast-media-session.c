@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-session.h"
+#include "sipcast-media-session-private.h"
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
 #include "sipcast-error.h"
@@ -49,6 +50,11 @@
  * hang-up or the daemon's shutdown). */
 #define STOP_GRACE_MS 3000
 
+/* SSRCs taken at once in one RTP session: the far end's stream, and room
+ * for SSRCs it only reports in RTCP, or a restart under a new one before
+ * the old one times out. */
+#define MAX_SSRCS_PER_SESSION 4
+
 enum {
   PROP_0,
   PROP_RTMP_STATUS,
@@ -69,6 +75,7 @@ enum {
 #define MSG_SOURCE_EOS "sipcast-source-eos"
 #define MSG_DTMF "sipcast-dtmf-received"
 #define MSG_VIDEO_CAPS "sipcast-video-caps"
+#define MSG_EOS_FAILED "sipcast-eos-failed"
 
 /* A VP8 call's H.264 gets a key frame at least this often, so a player
  * joining late waits at most that long. */
@@ -250,6 +257,9 @@ dump_graph (SipcastMediaSession *self,
 static void
 teardown_pipeline (SipcastMediaSession *self)
 {
+  g_autoptr (GstPad) audio_entry = NULL;
+  g_autoptr (GstPad) audio_pending = NULL;
+
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   g_clear_handle_id (&self->dtmf_timeout_id, g_source_remove);
   g_hash_table_remove_all (self->sources);
@@ -264,8 +274,10 @@ teardown_pipeline (SipcastMediaSession *self)
     self->tail = NULL;
   }
   g_clear_handle_id (&self->video_wait_id, g_source_remove);
-  gst_clear_object (&self->audio_entry);
-  gst_clear_object (&self->audio_pending);
+  g_mutex_lock (&self->audio_lock);
+  audio_entry = g_steal_pointer (&self->audio_entry);
+  audio_pending = g_steal_pointer (&self->audio_pending);
+  g_mutex_unlock (&self->audio_lock);
   gst_clear_object (&self->video_entry);
   gst_clear_object (&self->video_exit);
 }
@@ -297,8 +309,18 @@ static void
 fail (SipcastMediaSession *self,
       const char          *reason)
 {
-  if (self->stopping)
+  /* A handler of "error" or "finished" may drop the owner's reference. */
+  g_autoptr (SipcastMediaSession) keep = g_object_ref (self);
+
+  if (self->finished)
     return;
+  if (self->stopping) {
+    /* Hung up already: the FLV cannot be completed now, so there is
+     * nothing left to wait for (nor to report: the call is over). */
+    g_message ("%s: %s while stopping: closing the stream", self->name, reason);
+    finish (self);
+    return;
+  }
 
   dump_graph (self, "error");
   if (self->publishing) {
@@ -428,7 +450,9 @@ bus_cb (GstBus     *bus,
         GstMessage *message,
         gpointer    user_data)
 {
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
+  /* Signal handlers below may drop the owner's reference; the session
+   * must outlive this call. */
+  g_autoptr (SipcastMediaSession) self = g_object_ref (SIPCAST_MEDIA_SESSION (user_data));
 
   switch (GST_MESSAGE_TYPE (message)) {
   case GST_MESSAGE_APPLICATION: {
@@ -450,6 +474,9 @@ bus_cb (GstBus     *bus,
                    sipcast_rtmp_status_to_string (status), reason);
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
+      finish (self);
+    } else if (gst_structure_has_name (s, MSG_EOS_FAILED) && self->stopping) {
+      /* The chains took no EOS: the FLV cannot be completed. */
       finish (self);
     } else if (gst_structure_has_name (s, MSG_SOURCE_EOS)) {
       const char *id = gst_structure_get_string (s, "id");
@@ -495,8 +522,7 @@ bus_cb (GstBus     *bus,
     reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                               err->message);
     fail (self, reason);
-    /* fail() removed this watch. */
-    return G_SOURCE_REMOVE;
+    break;
   }
   case GST_MESSAGE_WARNING: {
     g_autoptr (GError) err = NULL;
@@ -515,12 +541,14 @@ bus_cb (GstBus     *bus,
   case GST_MESSAGE_EOS:
     if (self->stopping)
       finish (self);
-    return self->finished ? G_SOURCE_REMOVE : G_SOURCE_CONTINUE;
+    break;
   default:
     break;
   }
 
-  return G_SOURCE_CONTINUE;
+  /* The pipeline's teardown (finish, fail) removes this watch and clears
+   * its id; a watch still counted as ours goes on. */
+  return self->bus_watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 /* The RTP clock rate of the telephone-event we offer (sipcast-codec.c):
@@ -763,6 +791,56 @@ add_fakesink (SipcastMediaSession *self)
   return gst_element_get_static_pad (fakesink, "sink");
 }
 
+/* The fakesink an rtpbin pad was linked to, kept on that pad. */
+#define PAD_FAKESINK "sipcast-fakesink"
+
+/* Links rtpbin's @pad to a new fakesink, which goes with @pad
+ * (pad_removed_cb); the fakesink's sink pad is returned. */
+static GstPad *
+link_to_fakesink (SipcastMediaSession *self,
+                  GstPad              *pad)
+{
+  GstPad *sinkpad = add_fakesink (self);
+
+  g_object_set_data_full (G_OBJECT (pad), PAD_FAKESINK, gst_pad_get_parent_element (sinkpad),
+                          gst_object_unref);
+  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
+    g_warning ("%s: could not link %s to a fakesink", self->name, GST_OBJECT_NAME (pad));
+  return sinkpad;
+}
+
+/* Main context: a fakesink whose rtpbin pad is gone. */
+static gboolean
+remove_fakesink_cb (gpointer data)
+{
+  GstElement *fakesink = data;
+  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (fakesink));
+
+  /* Without a parent, the pipeline went first and took it along. */
+  if (bin != NULL) {
+    gst_element_set_locked_state (fakesink, TRUE);
+    gst_element_set_state (fakesink, GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (bin), fakesink);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* The thread rtpbin removes a stream in (a timed-out SSRC: "autoremove"):
+ * what we linked to its pad goes too.  The chains are not ours to remove:
+ * their pad waits for the next SSRC. */
+static void
+pad_removed_cb (GstElement *rtpbin,
+                GstPad     *pad,
+                gpointer    user_data)
+{
+  GstElement *fakesink = g_object_steal_data (G_OBJECT (pad), PAD_FAKESINK);
+
+  if (fakesink == NULL)
+    return;
+  g_debug ("%s: %s removed", SIPCAST_MEDIA_SESSION (user_data)->name, GST_OBJECT_NAME (pad));
+  g_idle_add_full (G_PRIORITY_DEFAULT, remove_fakesink_cb, fakesink, gst_object_unref);
+}
+
 /* A codec change under way on a streaming thread: the chain of the new
  * codec takes the place of the old one in front of audio-aac (or the
  * fakesink of a call not published). */
@@ -771,6 +849,7 @@ typedef struct {
   GstElement *old_chain;         /* owned */
   GstElement *new_chain;         /* owned */
   gulong block_id;               /* holds the new chain's output until it is linked */
+  gint done;                     /* atomic: audio_switch() ran */
 } AudioSwitch;
 
 static void
@@ -830,12 +909,13 @@ audio_switch (AudioSwitch *sw,
       g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
   }
   if (upstream != NULL) {
-    g_autoptr (GstPad) fakesink = add_fakesink (self);
+    g_autoptr (GstPad) fakesink = NULL;
 
     gst_pad_unlink (upstream, old_sink);
-    gst_pad_link (upstream, fakesink);
+    fakesink = link_to_fakesink (self, upstream);
   }
   gst_pad_remove_probe (new_src, sw->block_id);
+  g_atomic_int_set (&sw->done, 1);
   g_debug ("%s: audio now through %s", self->name, GST_OBJECT_NAME (sw->new_chain));
 
   old->session = g_object_ref (self);
@@ -851,6 +931,39 @@ audio_switch_probe (GstPad          *pad,
 {
   audio_switch (user_data, pad);
   return GST_PAD_PROBE_REMOVE;
+}
+
+/* Main context: a switch whose old pad went before it was ever idle.
+ * Nothing flows into the old chain any more, so it is made here (unless
+ * the pipeline went too). */
+static gboolean
+late_audio_switch_cb (gpointer data)
+{
+  AudioSwitch *sw = data;
+  SipcastMediaSession *self = sw->session;
+
+  if (self->pipeline != NULL &&
+      GST_OBJECT_PARENT (sw->new_chain) == GST_OBJECT (self->pipeline)) {
+    g_debug ("%s: the old payload's pad went first: switching now", self->name);
+    audio_switch (sw, NULL);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: the idle probe on the old payload's pad is gone, called or
+ * not.  rtpbin may remove that pad before it is ever idle (its SSRC timed
+ * out); the switch must still happen, or the block keeps the new chain's
+ * output held for the rest of the call. */
+static void
+audio_switch_release (gpointer data)
+{
+  AudioSwitch *sw = data;
+
+  if (g_atomic_int_get (&sw->done)) {
+    audio_switch_free (sw);
+    return;
+  }
+  g_idle_add_full (G_PRIORITY_DEFAULT, late_audio_switch_cb, sw, audio_switch_free);
 }
 
 /* Streaming thread: the new codec's payload type arrived on @pad. */
@@ -878,7 +991,7 @@ start_audio_switch (SipcastMediaSession *self,
   upstream = gst_pad_get_peer (old_entry);
   if (upstream != NULL) {
     gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw,
-                       audio_switch_free);
+                       audio_switch_release);
   } else {
     audio_switch (sw, NULL);
     audio_switch_free (sw);
@@ -931,16 +1044,17 @@ pad_added_cb (GstElement *rtpbin,
   /* A second SSRC with the same payload (a far end restarting its
    * stream) cannot be linked to the same chain; it is dropped. */
   if (entry != NULL && !gst_pad_is_linked (entry)) {
-    sinkpad = gst_object_ref (entry);
-  } else {
-    sinkpad = add_fakesink (self);
-    if (session == 0 && (int) pt == telephone_event_pt)
-      gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
-                         g_new0 (DtmfProbe, 1), g_free);
+    if (gst_pad_link (pad, entry) != GST_PAD_LINK_OK)
+      g_warning ("%s: could not link %s", self->name, pad_name);
+    return;
   }
 
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s", self->name, pad_name);
+  sinkpad = link_to_fakesink (self, pad);
+  /* Probed after linking, before the first buffer: the pad's thread is
+   * in this very callback. */
+  if (session == 0 && (int) pt == telephone_event_pt)
+    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
+                       g_new0 (DtmfProbe, 1), g_free);
 }
 
 /* On the internal side of the chain's ghost sink pad (the pad rtpbin's
@@ -1488,11 +1602,16 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   self->rtpbin = add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
   if (self->rtpbin == NULL)
     goto fail;
+  /* Each SSRC costs a jitter buffer with a thread of its own: anyone who
+   * can send to our port must not be able to grow the pipeline without
+   * bound.  Sources gone silent are removed (autoremove), making room for
+   * a far end that restarts its stream under a new SSRC. */
   g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
-                "autoremove", TRUE, NULL);
+                "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
   g_signal_connect_object (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb),
                            self, 0);
   g_signal_connect_object (self->rtpbin, "pad-added", G_CALLBACK (pad_added_cb), self, 0);
+  g_signal_connect_object (self->rtpbin, "pad-removed", G_CALLBACK (pad_removed_cb), self, 0);
 
   if (self->publishing) {
     self->tail = build_tail (self, target, audio != NULL, video != NULL, error);
@@ -1562,10 +1681,48 @@ fail:
   return FALSE;
 }
 
+/* The chain entries an EOS goes into when the session stops. */
+typedef struct {
+  GstPad *audio;  /* owned, nullable */
+  GstPad *video;  /* owned, nullable */
+} EosTargets;
+
+static void
+eos_targets_free (gpointer data)
+{
+  EosTargets *targets = data;
+
+  gst_clear_object (&targets->audio);
+  gst_clear_object (&targets->video);
+  g_free (targets);
+}
+
+/* A thread of GStreamer's pool: a serialized event waits for the stream
+ * lock of the pad it is sent into, which the streaming thread holds for
+ * as long as it is stuck downstream (in the muxer, behind a sink waiting
+ * on its server).  The main context must never wait there.  A chain that
+ * takes no EOS is reported to the bus watch. */
+static void
+send_eos_cb (GstElement *pipeline,
+             gpointer    user_data)
+{
+  EosTargets *targets = user_data;
+  gboolean ok = TRUE;
+
+  if (targets->audio != NULL)
+    ok = gst_pad_send_event (targets->audio, gst_event_new_eos ());
+  if (ok && targets->video != NULL)
+    ok = gst_pad_send_event (targets->video, gst_event_new_eos ());
+  if (!ok)
+    gst_element_post_message (pipeline,
+        gst_message_new_application (GST_OBJECT (pipeline),
+                                     gst_structure_new_empty (MSG_EOS_FAILED)));
+}
+
 void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
-  g_autoptr (GstPad) audio_entry = NULL;
+  EosTargets *targets;
 
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
 
@@ -1573,24 +1730,27 @@ sipcast_media_session_stop (SipcastMediaSession *self)
     return;
   self->stopping = TRUE;
 
-  if (self->pipeline == NULL) {
+  if (self->pipeline == NULL || !self->publishing) {
     finish (self);
     return;
   }
 
+  /* Armed first: whatever the EOS meets on its way, the stream ends
+   * within the grace period. */
+  self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+  /* The video chain stays for the EOS, whether its RTP came or not. */
+  g_clear_handle_id (&self->video_wait_id, g_source_remove);
+  sipcast_flv_tail_prepare_eos (self->tail);
+
   /* EOS into the chains, not into the sources: it must reach the muxer
    * even when the far end never sent a packet (then rtpbin has no src pad
    * to carry it), and it drains the encoders on its way. */
+  targets = g_new0 (EosTargets, 1);
   g_mutex_lock (&self->audio_lock);
-  audio_entry = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
+  targets->audio = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
   g_mutex_unlock (&self->audio_lock);
-  if (!self->publishing ||
-      (audio_entry != NULL && !gst_pad_send_event (audio_entry, gst_event_new_eos ())) ||
-      (self->video_entry != NULL && !gst_pad_send_event (self->video_entry, gst_event_new_eos ()))) {
-    finish (self);
-    return;
-  }
-  self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
+  targets->video = self->video_entry != NULL ? gst_object_ref (self->video_entry) : NULL;
+  gst_element_call_async (self->pipeline, send_eos_cb, targets, eos_targets_free);
 }
 
 /* Detaches @source's elements from a running pipeline.  Main context. */
@@ -1802,6 +1962,13 @@ sipcast_media_session_send_dtmf (SipcastMediaSession *self,
   if (self->dtmf_timeout_id == 0)
     dtmf_step_cb (self);
   return TRUE;
+}
+
+GstElement *
+sipcast_media_session_get_pipeline (SipcastMediaSession *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
+  return self->pipeline;
 }
 
 gboolean
@@ -2321,6 +2488,7 @@ change_audio_codec (SipcastMediaSession   *self,
   g_autoptr (GstElement) dtmf_caps = NULL;
   GstElement *chain;
   GstPad *entry;
+  gboolean has_entry, pending;
 
   /* FLV announces its audio codec once, in the stream's first tag: G.711
    * copied as it is cannot turn into another G.711 or AAC midway. */
@@ -2330,12 +2498,18 @@ change_audio_codec (SipcastMediaSession   *self,
                  self->encoding_name, self->clock_rate, codec->encoding_name, codec->clock_rate);
     return FALSE;
   }
-  if (self->audio_entry == NULL) {
+  /* pad-added swaps these on a streaming thread.  Only it clears
+   * audio_pending, so a change found free stays free until set below. */
+  g_mutex_lock (&self->audio_lock);
+  has_entry = self->audio_entry != NULL;
+  pending = self->audio_pending != NULL;
+  g_mutex_unlock (&self->audio_lock);
+  if (!has_entry) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          _("The call has no audio to change the codec of"));
     return FALSE;
   }
-  if (self->audio_pending != NULL) {
+  if (pending) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                  _("The change to %s is still waiting for the far end's RTP"),
                  self->encoding_name);

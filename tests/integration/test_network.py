@@ -14,6 +14,7 @@ behind their successors, and every one delayed by a random jitter. All on
 """
 
 import heapq
+import os
 import random
 import re
 import socket
@@ -25,6 +26,9 @@ import unittest
 import harness
 from gateway import GatewayTestCase, UdpListener
 from harness import LOOPBACK, wait_for, wait_status
+from test_push import long_tone_scenario
+
+PCMA_PT = 8
 
 PCAP = harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap"
 # Ethernet + IPv4 + UDP in front of the RTP header in tests/media's captures
@@ -291,6 +295,62 @@ class ImpairedNetworkTest(GatewayTestCase):
         self.terminate("rr-only")
         wait_status(self.sipcast, "rr-only", "FINISH", 10)
         self.assert_sipp_passed(sipp)
+
+
+def thread_count(pid):
+    return len(os.listdir("/proc/%d/task" % pid))
+
+
+class SsrcSprayTest(GatewayTestCase):
+    """Anyone who can reach a call's RTP port can send it packets under
+    new SSRCs: each one costs the call a jitter buffer and its thread, so
+    their number must stay bounded, and the far end's own stream must go
+    on being published."""
+
+    SSRCS = 60
+
+    def spray(self, port):
+        """SSRCS streams of three in-sequence PCMA packets each (past
+        rtpsession's probation, so each one is a source of its own)."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(sock.close)
+        payload = bytes([0xD5]) * 160  # A-law silence
+        for index in range(self.SSRCS):
+            ssrc = 0x51A70000 + index
+            for seq in range(3):
+                header = struct.pack("!BBHII", 0x80, PCMA_PT, (index * 7 + seq) & 0xFFFF,
+                                     seq * 160, ssrc)
+                sock.sendto(header + payload, (LOOPBACK, port))
+            time.sleep(0.005)
+
+    def test_ssrc_spray(self):
+        sipp = self.sipp(str(long_tone_scenario(15)))
+        self.start_call("spray", sipp, rtmpUrl=self.nginx.url, rtmpStream="spray")
+        wait_status(self.sipcast, "spray", "ESTABLISHED", 10)
+        self.wait_publishing("spray")
+        started = time.monotonic()
+        match = re.search(r"m=audio (\d+) ", sipp.messages())
+        self.assertIsNotNone(match, sipp.messages())
+        time.sleep(0.5)
+        before = thread_count(self.sipcast.proc.pid)
+
+        self.spray(int(match.group(1)))
+        time.sleep(1.5)
+        after = thread_count(self.sipcast.proc.pid)
+        # a few streams' worth (a jitter buffer's thread and its timer's),
+        # not one per SSRC
+        self.assertLess(after - before, 16, "%d threads before the spray, %d after\n%s"
+                        % (before, after, self.sipcast.log()))
+
+        # the far end's tone is still published, to the end of the call
+        time.sleep(2)
+        call = self.find("spray")
+        self.assertEqual((call["status"], call["rtmpStreamStatus"]),
+                         ("ESTABLISHED", "RTMP_STREAM_ACTIVE"), call)
+        self.terminate("spray")
+        elapsed = time.monotonic() - started
+        wait_status(self.sipcast, "spray", "FINISH", 10)
+        self.assert_tone_flv(self.nginx.recorded("spray"), elapsed - 1, elapsed + 3)
 
 
 if __name__ == "__main__":

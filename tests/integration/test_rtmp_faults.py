@@ -6,7 +6,9 @@ rtmpStreamStatus (and rtmpStreamStatusInfo, the reason) tell.
     python3 tests/integration/tap.py test_rtmp_faults
 """
 
+import random
 import re
+import socket
 import subprocess
 import time
 import unittest
@@ -251,6 +253,119 @@ class NoServerTest(RtmpFaultTestCase):
         self.assertEqual(call["rtmpStreamStatus"], FAILED, call)
         self.assertEqual(call["rtmpStreamStatusInfo"],
                          "The call ended before publishing started", call)
+
+
+class SilentServer:
+    """A TCP server on 127.0.0.1 that never says a word: an RTMP server
+    hung in its handshake. The kernel completes the connections of its
+    backlog; nothing accepts them."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind((LOOPBACK, 0))
+        self.sock.listen(64)
+        self.url = "rtmp://%s:%d/live/" % (LOOPBACK, self.sock.getsockname()[1])
+
+    def close(self):
+        self.sock.close()
+
+
+def sip_options_latency(port, timeout=10):
+    """Seconds sipcast takes to answer an OPTIONS on its UDP SIP port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((LOOPBACK, 0))
+        sock.settimeout(timeout)
+        local = sock.getsockname()[1]
+        tag = "%08x" % random.getrandbits(32)
+        request = ("OPTIONS sip:%s:%d SIP/2.0\r\n"
+                   "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport\r\n"
+                   "Max-Forwards: 70\r\n"
+                   "From: <sip:probe@%s>;tag=%s\r\n"
+                   "To: <sip:sipcast@%s>\r\n"
+                   "Call-ID: %s@probe\r\n"
+                   "CSeq: 1 OPTIONS\r\n"
+                   "Content-Length: 0\r\n\r\n"
+                   % (LOOPBACK, port, LOOPBACK, local, tag, LOOPBACK, tag, LOOPBACK, tag))
+        started = time.monotonic()
+        sock.sendto(request.encode(), (LOOPBACK, port))
+        while True:
+            data = sock.recv(65535)
+            if data.startswith(b"SIP/2.0 ") and not data.startswith(b"SIP/2.0 1"):
+                return time.monotonic() - started
+    finally:
+        sock.close()
+
+
+class SilentServerTest(RtmpFaultTestCase):
+    """The RTMP server takes the TCP connection and never answers: each
+    attempt waits rtmp2sink's 5 s timeout, and while it waits the muxer and
+    the RTP thread in front of it are stuck. Hanging up then must not
+    stall the daemon (SIP and REST run on one thread for every call)."""
+
+    with_nginx = False
+
+    def silent_server(self):
+        server = SilentServer()
+        self.addCleanup(server.close)
+        return server
+
+    def stuck_call(self, sipcast, call_id, url):
+        """A call whose audio has backed up behind the connecting sink; its
+        sipp."""
+        sipp = self.sipp(str(long_tone_scenario()))
+        status, answer, _ = sipcast.rest("/call/startup", self.startup_body(
+            call_id, sipp, rtmpUrl=url, rtmpStream=call_id))
+        self.assertEqual((status, answer), (200, {}), sipcast.log())
+        wait_status(sipcast, call_id, "ESTABLISHED", 10)
+        return sipp
+
+    def test_hang_up_while_connecting(self):
+        server = self.silent_server()
+        sipp = self.stuck_call(self.sipcast, "stuck", server.url)
+        self.addCleanup(self.hang_up, "stuck")
+        time.sleep(1.5)
+        self.assertEqual(self.find("stuck")["rtmpStreamStatus"], WAIT)
+
+        self.terminate("stuck")
+        # the BYE is answered and the media stopped meanwhile: REST and
+        # SIP answer at once all along
+        worst_rest = worst_sip = 0.0
+        until = time.monotonic() + 2
+        while time.monotonic() < until:
+            started = time.monotonic()
+            self.find("stuck")
+            worst_rest = max(worst_rest, time.monotonic() - started)
+            worst_sip = max(worst_sip, sip_options_latency(self.sipcast.sip_port))
+        self.assertLess(worst_rest, 0.5, "a REST request took %.2f s\n%s"
+                        % (worst_rest, self.sipcast.log()))
+        self.assertLess(worst_sip, 0.5, "an OPTIONS took %.2f s to answer\n%s"
+                        % (worst_sip, self.sipcast.log()))
+        wait_status(self.sipcast, "stuck", "FINISH", 5)
+        call = self.find("stuck")
+        self.assert_sipp_passed(sipp)
+        # nothing was published: the stream ends without waiting out its
+        # grace period
+        self.assertNotIn("did not finish within", self.sipcast.log_path.read_text(errors="replace"))
+        self.assertEqual(call["rtmpStreamStatus"], FAILED, call)
+
+    def test_shutdown_with_calls_connecting(self):
+        server = self.silent_server()
+        sipcast = harness.Sipcast()
+        self.addCleanup(sipcast.close)
+        sipps = [self.stuck_call(sipcast, "stuck%d" % n, server.url) for n in range(3)]
+        time.sleep(1.5)
+
+        started = time.monotonic()
+        sipcast.stop()
+        took = time.monotonic() - started
+        log = sipcast.log_path.read_text(errors="replace")
+        # each call hung up, its stream ended at once: no stall per call
+        # adding up, nor the registry's grace period
+        self.assertLess(took, 3, "SIGTERM took %.1f s\n%s" % (took, sipcast.log()))
+        self.assertNotIn("did not end within", log)
+        for sipp in sipps:
+            self.assert_sipp_passed(sipp)
 
 
 if __name__ == "__main__":
