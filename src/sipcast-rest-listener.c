@@ -564,6 +564,9 @@ sipcast_rest_listener_listen (SipcastRestListener *self,
                          G_SOCKET_PROTOCOL_TCP, error);
   if (socket == NULL)
     return FALSE;
+  /* As soup_server_listen() did: "::" is IPv6 only. */
+  if (g_socket_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    g_socket_set_option (socket, IPPROTO_IPV6, IPV6_V6ONLY, TRUE, NULL);
   /* accept() says "would block" rather than wait: on_incoming() takes
    * what is there and returns to the main loop. */
   g_socket_set_blocking (socket, FALSE);
