@@ -62,6 +62,8 @@ static const ConfigKey config_keys[] = {
     "Accounts for production mode (salted crypt(3) hashes)" },
   { "rest", "max-body-size", VALUE_SIZE, FIELD (max_body_size), 1024, 16 * 1024 * 1024,
     "Largest accepted request body in bytes; larger ones get 413" },
+  { "rest", "idle-timeout", VALUE_UINT, FIELD (rest_idle_timeout), 1, 3600,
+    "Seconds a connection may go without completing a request before it is closed" },
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
     "Address the SIP agent listens on (UDP, TCP and TLS)" },
@@ -446,6 +448,7 @@ sipcast_config_new_default (void)
   config->production = FALSE;
   config->users_file = g_build_filename (g_get_user_config_dir (), "sipcast", "users", NULL);
   config->max_body_size = 65536;
+  config->rest_idle_timeout = 60;
 
   config->sip_address = g_strdup ("127.0.0.1");
   config->sip_port = 5060;

@@ -19,6 +19,7 @@ typedef struct {
   gboolean production;            /* FALSE */
   char    *users_file;            /* g_get_user_config_dir()/sipcast/users */
   gsize    max_body_size;         /* 65536 bytes */
+  guint    rest_idle_timeout;     /* seconds a connection has to complete a request; 60 */
 
   /* [sip] */
   char    *sip_address;           /* "127.0.0.1" */

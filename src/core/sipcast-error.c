@@ -23,6 +23,8 @@ sipcast_error_code_name (SipcastError code)
     return "payload_too_large";
   case SIPCAST_ERROR_NO_PORTS:
     return "no_rtp_ports";
+  case SIPCAST_ERROR_NO_FDS:
+    return "no_file_descriptors";
   case SIPCAST_ERROR_CONFIG:
     return "config";
   case SIPCAST_ERROR_SDP:

@@ -21,6 +21,7 @@ typedef enum {
   SIPCAST_ERROR_UNAUTHORIZED,       /* 401 */
   SIPCAST_ERROR_TOO_LARGE,          /* 413 */
   SIPCAST_ERROR_NO_PORTS,           /* 503: RTP port range exhausted */
+  SIPCAST_ERROR_NO_FDS,             /* 503: out of file descriptors (RLIMIT_NOFILE) */
   SIPCAST_ERROR_CONFIG,             /* bad configuration file or option */
   SIPCAST_ERROR_SDP,                /* unusable SDP from the far end */
   SIPCAST_ERROR_NO_COMMON_CODEC,    /* offer/answer has no codec we take */

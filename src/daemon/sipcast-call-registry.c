@@ -374,7 +374,8 @@ refuse_for_error (nua_handle_t *nh,
   if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP) ||
       g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC))
     refuse (nh, SIP_488_NOT_ACCEPTABLE, error->message);
-  else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS))
+  else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS) ||
+           g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_FDS))
     refuse (nh, SIP_503_SERVICE_UNAVAILABLE, error->message);
   else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT))
     refuse (nh, SIP_486_BUSY_HERE, error->message);

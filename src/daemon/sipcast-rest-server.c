@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include "sipcast-rest-server.h"
+#include "sipcast-rest-listener.h"
 #include "sipcast-sounds.h"
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
@@ -37,6 +38,7 @@ struct _SipcastRestServer {
 
   char *address;
   guint configured_port;
+  guint idle_timeout;
   gsize max_body_size;
 
   SipcastCallRegistry *registry;
@@ -45,6 +47,9 @@ struct _SipcastRestServer {
   char *sounds_dir;             /* where /call/inject_sound looks */
 
   SoupServer *soup;
+  /* Accepts the connections and keeps their lifetime in hand (libsoup
+   * 3.2 leaks idle ones: see sipcast-rest-listener.c). */
+  SipcastRestListener *listener;
   gulong request_finished_id;
   gulong request_aborted_id;
   guint port;                   /* bound port, 0 before start */
@@ -113,6 +118,7 @@ http_status_for_error (const GError *error)
   case SIPCAST_ERROR_TOO_LARGE:
     return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
   case SIPCAST_ERROR_NO_PORTS:
+  case SIPCAST_ERROR_NO_FDS:
     return SOUP_STATUS_SERVICE_UNAVAILABLE;
   case SIPCAST_ERROR_CONFIG:
   case SIPCAST_ERROR_SDP:
@@ -793,6 +799,8 @@ sipcast_rest_server_dispose (GObject *object)
 {
   SipcastRestServer *self = SIPCAST_REST_SERVER (object);
 
+  /* First: it closes the connections it has, also those libsoup has. */
+  g_clear_object (&self->listener);
   if (self->soup != NULL) {
     g_clear_signal_handler (&self->request_finished_id, self->soup);
     g_clear_signal_handler (&self->request_aborted_id, self->soup);
@@ -848,6 +856,7 @@ sipcast_rest_server_new (const SipcastConfig *config,
   /* Copied: the server must not depend on how long @config lives. */
   self->address = g_strdup (config->rest_address);
   self->configured_port = config->rest_port;
+  self->idle_timeout = config->rest_idle_timeout;
   self->max_body_size = config->max_body_size;
   self->registry = g_object_ref (registry);
   self->pushes = g_object_ref (pushes);
@@ -876,10 +885,8 @@ sipcast_rest_server_start (SipcastRestServer *self,
 {
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
-  g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autofree char *host = NULL;
-  GSList *listeners;
 
   g_return_val_if_fail (SIPCAST_IS_REST_SERVER (self), FALSE);
   g_return_val_if_fail (self->port == 0, FALSE);
@@ -899,25 +906,16 @@ sipcast_rest_server_start (SipcastRestServer *self,
   }
 
   socket_address = g_inet_socket_address_new (address, (guint16) self->configured_port);
-  if (!soup_server_listen (self->soup, socket_address, 0, &local_error)) {
+  self->listener = sipcast_rest_listener_new (self->soup, self->idle_timeout);
+  if (!sipcast_rest_listener_listen (self->listener, socket_address, &local_error)) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
                  _("Cannot listen for REST requests on %s port %u: %s"),
                  self->address, self->configured_port, local_error->message);
+    g_clear_object (&self->listener);
     return FALSE;
   }
-
-  /* With port 0 the kernel chose: ask the socket. */
-  listeners = soup_server_get_listeners (self->soup);
-  if (listeners != NULL)
-    bound = g_socket_get_local_address (listeners->data, NULL);
-  g_slist_free (listeners);
-  if (bound == NULL || !G_IS_INET_SOCKET_ADDRESS (bound)) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INTERNAL,
-                         _("Cannot find the REST port the server is bound to"));
-    soup_server_disconnect (self->soup);
-    return FALSE;
-  }
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* With port 0 the kernel chose. */
+  self->port = sipcast_rest_listener_get_port (self->listener);
 
   host = g_inet_address_to_string (address);
   if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6) {

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
+#include "sipcast-fd-limit.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
@@ -187,6 +188,10 @@ main (int   argc,
     g_log_set_debug_enabled (TRUE);
     g_log_set_writer_func (log_writer, GUINT_TO_POINTER (daemon.config->verbosity), NULL);
   }
+
+  /* Every REST connection and RTP port is a descriptor: take all the
+   * kernel allows us, before any thread is started. */
+  sipcast_fd_limit_raise ();
 
   gst_init (NULL, NULL);
   /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */

@@ -282,6 +282,26 @@ teardown_pipeline (SipcastMediaSession *self)
   gst_clear_object (&self->video_exit);
 }
 
+/* The media is over: its ports go back to the pool now, not when the
+ * ended call is dropped ([calls] ended-call-ttl later), which with short
+ * calls in a row would exhaust the range with one call live.  Closed
+ * rather than only unreferenced, so that no reference left anywhere keeps
+ * a port. */
+static void
+release_sockets (SipcastMediaSession *self)
+{
+  GSocket **sockets[] = {
+    &self->rtp_socket, &self->rtcp_socket, &self->video_rtp_socket, &self->video_rtcp_socket,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sockets); i++) {
+    if (*sockets[i] != NULL) {
+      g_socket_close (*sockets[i], NULL);
+      g_clear_object (sockets[i]);
+    }
+  }
+}
+
 static void
 finish (SipcastMediaSession *self)
 {
@@ -289,6 +309,7 @@ finish (SipcastMediaSession *self)
     return;
 
   teardown_pipeline (self);
+  release_sockets (self);
   self->finished = TRUE;
   g_debug ("%s: media finished", self->name);
   g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
@@ -1503,6 +1524,9 @@ sipcast_media_session_get_rtp_port (SipcastMediaSession *self)
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), 0);
 
+  /* NULL once finished: the port went back. */
+  if (self->rtp_socket == NULL)
+    return 0;
   address = g_socket_get_local_address (self->rtp_socket, NULL);
   if (address == NULL)
     return 0;

@@ -22,12 +22,14 @@ G_BEGIN_DECLS
 #define SIPCAST_TYPE_MEDIA_SESSION (sipcast_media_session_get_type ())
 G_DECLARE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, SIPCAST, MEDIA_SESSION, GObject)
 
-/* Takes a reference on @rtp and @rtcp (bound by the port pool). */
+/* Takes a reference on @rtp and @rtcp (bound by the port pool); they
+ * are closed, and their ports free, once the session has finished. */
 SipcastMediaSession *sipcast_media_session_new (const SipcastConfig *config,
                                                 const char          *name,
                                                 GSocket             *rtp,
                                                 GSocket             *rtcp);
 
+/* 0 once finished. */
 guint sipcast_media_session_get_rtp_port (SipcastMediaSession *self);
 
 /* Builds and starts the pipeline for the negotiated @audio and @video
@@ -118,7 +120,7 @@ const char       *sipcast_media_session_get_rtmp_status_info (SipcastMediaSessio
 void  sipcast_media_session_set_video_sockets (SipcastMediaSession *self,
                                                GSocket             *rtp,
                                                GSocket             *rtcp);
-/* 0 when there are no video sockets. */
+/* 0 when there are no video sockets, and once finished. */
 guint sipcast_media_session_get_video_rtp_port (SipcastMediaSession *self);
 
 /* The RFC 4733 digits received from the far end so far, in order ("" for

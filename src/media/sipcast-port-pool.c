@@ -3,6 +3,7 @@
 
 #include "sipcast-port-pool.h"
 #include "sipcast-error.h"
+#include "sipcast-fd-limit.h"
 
 #include <glib/gi18n.h>
 
@@ -29,6 +30,7 @@ bind_udp (GInetAddress *address,
                          G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, error);
   if (socket == NULL)
     return NULL;
+  sipcast_fd_limit_note (g_socket_get_fd (socket), "an RTP port");
 
   sockaddr = g_inet_socket_address_new (address, port);
   /* allow_reuse=FALSE: SO_REUSEADDR would let two calls share a port. */
@@ -95,18 +97,24 @@ sipcast_port_pool_allocate (SipcastPortPool *self,
   for (guint i = 0; i < n_pairs; i++) {
     g_autoptr (GSocket) rtp = NULL;
     g_autoptr (GSocket) rtcp = NULL;
+    g_autoptr (GError) local_error = NULL;
     guint port = self->next_port;
 
     self->next_port += 2;
     if (self->next_port + 1 > self->max_port)
       self->next_port = self->min_port;
 
-    rtp = bind_udp (self->address, port, NULL);
-    if (rtp == NULL)
+    if ((rtp = bind_udp (self->address, port, &local_error)) == NULL ||
+        (rtcp = bind_udp (self->address, port + 1, &local_error)) == NULL) {
+      /* Not a taken port: no other port would do better. */
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES)) {
+        g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_FDS,
+                     _("No RTP port: %s"), local_error->message);
+        return FALSE;
+      }
+      g_clear_error (&local_error);
       continue;
-    rtcp = bind_udp (self->address, port + 1, NULL);
-    if (rtcp == NULL)
-      continue;
+    }
 
     g_debug ("allocated RTP ports %u/%u", port, port + 1);
     *out_rtp = g_steal_pointer (&rtp);

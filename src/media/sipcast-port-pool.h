@@ -22,7 +22,9 @@ SipcastPortPool *sipcast_port_pool_new (const char *address,
 
 /* Binds the next free pair, round-robin through the range so a port just
  * released is not reused at once (late packets of an old call).
- * SIPCAST_ERROR_NO_PORTS when every pair is taken. */
+ * SIPCAST_ERROR_NO_PORTS when every pair is taken, SIPCAST_ERROR_NO_FDS
+ * when the process is out of file descriptors (a socket cannot even be
+ * made, whatever the port). */
 gboolean sipcast_port_pool_allocate (SipcastPortPool *self,
                                      GSocket        **out_rtp,
                                      GSocket        **out_rtcp,

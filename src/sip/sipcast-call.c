@@ -201,7 +201,11 @@ set_status (SipcastCall       *self,
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, status, old);
 
   if (sipcast_call_status_is_final (status)) {
+    /* What the call holds goes when it ends, not when it is dropped
+     * ([calls] ended-call-ttl later); the media's ports go with the
+     * media session. */
     g_clear_handle_id (&self->no_answer_timeout_id, g_source_remove);
+    g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
     g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
     g_hash_table_remove_all (self->injected_streams);
     g_hash_table_remove_all (self->looping_sounds);

@@ -96,6 +96,8 @@ class GatewayTestCase(unittest.TestCase):
 
     sipcast_args = ()
     with_nginx = True
+    # (soft, hard) RLIMIT_NOFILE of the daemon, None: the test runner's
+    sipcast_nofile = None
 
     @classmethod
     def sipcast_config(cls):
@@ -107,7 +109,8 @@ class GatewayTestCase(unittest.TestCase):
         if cls.with_nginx:
             cls.nginx = harness.Nginx()
             cls.addClassCleanup(cls.nginx.close)
-        cls.sipcast = harness.Sipcast(cls.sipcast_args, cls.sipcast_config())
+        cls.sipcast = harness.Sipcast(cls.sipcast_args, cls.sipcast_config(),
+                                      nofile=cls.sipcast_nofile)
         cls.addClassCleanup(cls.sipcast.close)
 
     @classmethod

@@ -17,6 +17,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -117,6 +118,26 @@ def _free_udp_block(count):
             for sock in socks:
                 sock.close()
     raise RuntimeError("no block of %d free UDP ports" % count)
+
+
+def free_udp_range(count):
+    """An even UDP port p below the ephemeral range (where sipp's and
+    nginx's ports come from) such that p .. p+count-1 are all free."""
+    for _ in range(100):
+        base = random.randrange(20000, 30000 - count, 2)
+        socks = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                socks.append(sock)
+                sock.bind((LOOPBACK, port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no range of %d free UDP ports" % count)
 
 
 def free_udp_port_pair():
@@ -487,8 +508,9 @@ class Sipcast:
     SIP_LINE = re.compile(r"SIP listening on udp 127\.0\.0\.1:(\d+)")
     POLL_LINE = re.compile(r"POST /rest-api/call/find -> 200$")
 
-    def __init__(self, args=(), config=None):
-        """config: the text of a key-file configuration, if any."""
+    def __init__(self, args=(), config=None, nofile=None):
+        """config: the text of a key-file configuration, if any; nofile:
+        (soft, hard) RLIMIT_NOFILE to start it under, as `ulimit -n` would."""
         self.dir = _new_dir("sipcast-")
         self.log_path = self.dir / "sipcast.log"
         binary = Path(os.environ.get("SIPCAST_BIN", REPO / "build" / "src" / "sipcast"))
@@ -504,7 +526,11 @@ class Sipcast:
             conf.write_text(config)
             cmd.append("--config=%s" % conf)
         cmd.extend(args)
-        self.proc = _spawn(cmd, self.log_path, env=env)
+        limit = None
+        if nofile is not None:
+            def limit():
+                resource.setrlimit(resource.RLIMIT_NOFILE, nofile)
+        self.proc = _spawn(cmd, self.log_path, env=env, preexec_fn=limit)
 
         def ports():
             text = self.log_path.read_text(errors="replace")
@@ -559,6 +585,14 @@ class Sipcast:
         except ValueError:
             parsed = text
         return response.status, parsed, response.headers
+
+    def open_fds(self):
+        """How many file descriptors the daemon has open right now."""
+        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+
+    def threads(self):
+        """How many threads the daemon has right now."""
+        return len(os.listdir("/proc/%d/task" % self.proc.pid))
 
     def stop(self):
         """SIGTERM; fails unless sipcast exits 0 within 15 s (or

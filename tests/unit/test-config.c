@@ -80,6 +80,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpint (a->production, ==, b->production);
   g_assert_cmpstr (a->users_file, ==, b->users_file);
   g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
+  g_assert_cmpuint (a->rest_idle_timeout, ==, b->rest_idle_timeout);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
@@ -169,6 +170,7 @@ test_defaults (void)
   g_assert_false (config->production);
   g_assert_cmpstr (config->users_file, ==, users_file);
   g_assert_cmpuint (config->max_body_size, ==, 65536);
+  g_assert_cmpuint (config->rest_idle_timeout, ==, 60);
   g_assert_cmpstr (config->sip_address, ==, "127.0.0.1");
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
@@ -216,6 +218,7 @@ test_load_file (Fixture      *fixture,
     "production=true\n"
     "users-file=/etc/sipcast/users\n"
     "max-body-size=2048\n"
+    "idle-timeout=5\n"
     "\n"
     "[sip]\n"
     "address = 10.0.0.1\n"
@@ -257,6 +260,7 @@ test_load_file (Fixture      *fixture,
   g_assert_true (config->production);
   g_assert_cmpstr (config->users_file, ==, "/etc/sipcast/users");
   g_assert_cmpuint (config->max_body_size, ==, 2048);
+  g_assert_cmpuint (config->rest_idle_timeout, ==, 5);
   g_assert_cmpstr (config->sip_address, ==, "10.0.0.1");
   g_assert_cmpuint (config->sip_port, ==, 0);
   g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
@@ -355,6 +359,7 @@ test_bad_values (Fixture      *fixture,
     { "rest", "production", "yes please", "boolean" },
     { "rest", "address", "", "empty" },
     { "rest", "max-body-size", "10", "10" },
+    { "rest", "idle-timeout", "0", "idle-timeout" },
     { "sip", "port", "99999", "99999" },
     { "sip", "no-answer-timeout", "0", "no-answer-timeout" },
     { "sip", "transport", "sctp", "transport" },
@@ -732,6 +737,7 @@ test_to_string_round_trip (Fixture      *fixture,
   g_free (config->users_file);
   config->users_file = g_strdup ("/srv/sip cast/users#1;x\\new");
   config->max_body_size = 1 << 20;
+  config->rest_idle_timeout = 7;
   g_free (config->sip_address);
   config->sip_address = g_strdup ("::1");
   config->sip_port = 65535;
@@ -776,7 +782,7 @@ test_to_string_has_every_key (void)
   g_autoptr (GError) error = NULL;
   static const char *const keys[][2] = {
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
-    { "rest", "users-file" }, { "rest", "max-body-size" },
+    { "rest", "users-file" }, { "rest", "max-body-size" }, { "rest", "idle-timeout" },
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
