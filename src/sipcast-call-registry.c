@@ -9,12 +9,16 @@
 #include "sipcast-media-session.h"
 #include "sipcast-port-pool.h"
 #include "sipcast-route.h"
+#include "sipcast-throttle.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/url.h>
+#include <netdb.h>
 
 /*
  * Owns every call.  Live calls are indexed by id and by publish location
@@ -32,6 +36,12 @@
 
 /* Grace time for all calls to end on shutdown before we stop waiting. */
 #define SHUTDOWN_GRACE_S 8
+
+/* Wrong digest credentials a source address may send before each further
+ * attempt makes it wait (1 s, 2 s, … up to the maximum); meanwhile its
+ * INVITEs to routes with credentials get 403 unchecked. */
+#define AUTH_FREE_FAILURES 5
+#define AUTH_MAX_WAIT_S 60
 
 struct _SipcastCallRegistry {
   GObject parent_instance;
@@ -53,6 +63,8 @@ struct _SipcastCallRegistry {
   GBytes *nonce_key;
   /* The nonce counts callers have used, against replays. */
   SipcastDigestNonces *nonces;
+  /* Wrong credentials per source address, against guessing. */
+  SipcastThrottle *auth_failures;
   SipcastLocationUserFunc location_user;
   gpointer location_user_data;
 };
@@ -178,6 +190,7 @@ sipcast_call_registry_dispose (GObject *object)
   g_clear_object (&self->agent);
   g_clear_pointer (&self->nonce_key, g_bytes_unref);
   g_clear_pointer (&self->nonces, sipcast_digest_nonces_free);
+  g_clear_pointer (&self->auth_failures, sipcast_throttle_free);
 
   G_OBJECT_CLASS (sipcast_call_registry_parent_class)->dispose (object);
 }
@@ -196,16 +209,6 @@ sipcast_call_registry_init (SipcastCallRegistry *self)
   self->expiry = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   g_queue_init (&self->order);
   self->streams = sipcast_stream_registry_new ();
-}
-
-static GBytes *
-random_key (void)
-{
-  guint32 words[8];
-
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    words[i] = g_random_int ();
-  return g_bytes_new (words, sizeof words);
 }
 
 static gboolean incoming_invite_cb (SipcastSipAgent *agent,
@@ -227,8 +230,9 @@ sipcast_call_registry_new (const SipcastConfig *config,
   self->agent = g_object_ref (agent);
   self->ports = sipcast_port_pool_new (sipcast_sip_agent_get_address (agent),
                                        config->rtp_port_min, config->rtp_port_max);
-  self->nonce_key = random_key ();
+  self->nonce_key = sipcast_digest_key_new ();
   self->nonces = sipcast_digest_nonces_new ();
+  self->auth_failures = sipcast_throttle_new (AUTH_FREE_FAILURES, AUTH_MAX_WAIT_S);
   g_signal_connect (agent, "incoming-invite", G_CALLBACK (incoming_invite_cb), self);
   return self;
 }
@@ -349,12 +353,32 @@ find_credentials (const sip_t        *sip,
   return NULL;
 }
 
+/* The address the request being handled came from ("192.0.2.1"), or,
+ * should sofia-sip not say, the host its Via names. */
+static char *
+request_source (SipcastCallRegistry *self,
+                const sip_t         *sip)
+{
+  msg_t *msg = nua_current_request (sipcast_sip_agent_get_nua (self->agent));
+  su_addrinfo_t *ai = msg != NULL ? msg_addrinfo (msg) : NULL;
+  char host[NI_MAXHOST];
+
+  if (ai != NULL && ai->ai_addr != NULL && ai->ai_addrlen > 0 &&
+      getnameinfo (ai->ai_addr, (socklen_t) ai->ai_addrlen, host, sizeof host, NULL, 0,
+                   NI_NUMERICHOST) == 0)
+    return g_strdup (host);
+  if (sip->sip_via != NULL)
+    return g_strdup (sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host);
+  return g_strdup ("unknown");
+}
+
 /* TRUE when the caller may go on; otherwise @nh has been answered. */
 static gboolean
 authenticate (SipcastCallRegistry *self,
               const SipcastRoute  *route,
               nua_handle_t        *nh,
-              const sip_t         *sip)
+              const sip_t         *sip,
+              const char          *source)
 {
   const msg_auth_t *auth;
   SipcastDigestResult result = SIPCAST_DIGEST_STALE;
@@ -367,14 +391,35 @@ authenticate (SipcastCallRegistry *self,
 
   auth = find_credentials (sip, route);
   if (auth != NULL) {
+    su_home_t home[1] = { SU_HOME_INIT (home) };
+    char *request_uri = url_as_string (home, sip->sip_request->rq_url);
+    guint wait = sipcast_throttle_wait (self->auth_failures, source,
+                                        g_get_monotonic_time () / G_USEC_PER_SEC);
+
+    if (wait > 0) {
+      g_autofree char *why = g_strdup_printf ("%s sent wrong credentials too often, "
+                                              "%u s to wait", source, wait);
+
+      su_home_deinit (home);
+      refuse (nh, SIP_403_FORBIDDEN, why);
+      return FALSE;
+    }
     result = sipcast_digest_check ((const char *const *) auth->au_params,
                                    sip->sip_request->rq_method_name,
+                                   request_uri != NULL ? request_uri : "",
                                    route->user, route->password, route->realm,
                                    self->nonce_key, self->nonces, now);
-    if (result == SIPCAST_DIGEST_OK)
+    su_home_deinit (home);
+    if (result == SIPCAST_DIGEST_OK) {
+      sipcast_throttle_success (self->auth_failures, source);
       return TRUE;
+    }
     if (result == SIPCAST_DIGEST_WRONG) {
-      refuse (nh, SIP_403_FORBIDDEN, "wrong credentials");
+      g_autofree char *why = g_strdup_printf ("wrong credentials from %s", source);
+
+      sipcast_throttle_failure (self->auth_failures, source,
+                                g_get_monotonic_time () / G_USEC_PER_SEC);
+      refuse (nh, SIP_403_FORBIDDEN, why);
       return FALSE;
     }
   }
@@ -476,6 +521,7 @@ incoming_invite_cb (SipcastSipAgent *agent,
   g_autoptr (SipcastStream) stream = NULL;
   g_autoptr (SipcastCall) call = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *source = NULL;
 
   if (sip->sip_request == NULL || sip->sip_from == NULL || sip->sip_call_id == NULL) {
     refuse (nh, SIP_400_BAD_REQUEST, "incomplete INVITE");
@@ -504,7 +550,8 @@ incoming_invite_cb (SipcastSipAgent *agent,
     refuse (nh, (int) route->reject, phrase != NULL ? phrase : "Rejected", why);
     return TRUE;
   }
-  if (!authenticate (self, route, nh, sip))
+  source = request_source (self, sip);
+  if (!authenticate (self, route, nh, sip, source))
     return TRUE;
 
   params = incoming_params (route, sip, callee, caller);
