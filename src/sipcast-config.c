@@ -62,6 +62,10 @@ static const ConfigKey config_keys[] = {
     "Accounts for production mode (salted crypt(3) hashes)" },
   { "rest", "max-body-size", VALUE_SIZE, FIELD (max_body_size), 1024, 16 * 1024 * 1024,
     "Largest accepted request body in bytes; larger ones get 413" },
+  { "rest", "allowed-origins", VALUE_OPTIONAL_STRING, FIELD (allowed_origins), 0, 0,
+    "Browser origins (scheme://host:port, comma-separated) allowed besides the API's own" },
+  { "rest", "allowed-hosts", VALUE_OPTIONAL_STRING, FIELD (allowed_hosts), 0, 0,
+    "Host header names (comma-separated) accepted besides IP addresses and localhost" },
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
     "Address the SIP agent listens on (UDP, TCP and TLS)" },

@@ -19,6 +19,8 @@ typedef struct {
   gboolean production;            /* FALSE */
   char    *users_file;            /* g_get_user_config_dir()/sipcast/users */
   gsize    max_body_size;         /* 65536 bytes */
+  char    *allowed_origins;       /* browser origins besides our own, "a,b"; NULL */
+  char    *allowed_hosts;         /* Host names besides IP literals and localhost; NULL */
 
   /* [sip] */
   char    *sip_address;           /* "127.0.0.1" */

@@ -11,6 +11,7 @@
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
+#include "sipcast-rest-guard.h"
 #include "sipcast-types.h"
 
 /*
@@ -43,6 +44,8 @@ struct _SipcastRestServer {
   SipcastPushRegistry *pushes;
   SipcastUsers *users;          /* NULL: no authentication */
   char *sounds_dir;             /* where /call/inject_sound looks */
+  GStrv allowed_origins;        /* [rest] allowed-origins, split */
+  GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
 
   SoupServer *soup;
   gulong request_finished_id;
@@ -120,6 +123,12 @@ http_status_for_error (const GError *error)
   case SIPCAST_ERROR_PIPELINE:
   case SIPCAST_ERROR_INTERNAL:
     return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  case SIPCAST_ERROR_FORBIDDEN:
+    return SOUP_STATUS_FORBIDDEN;
+  case SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE:
+    return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+  case SIPCAST_ERROR_TOO_MANY_REQUESTS:
+    return 429;  /* Too Many Requests (RFC 6585), unnamed in libsoup */
   }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;
 }
@@ -259,6 +268,42 @@ respond_too_large (SipcastRestServer *self,
   respond_new_error (msg, SIPCAST_ERROR_TOO_LARGE, message);
 }
 
+/* Host and Origin (sipcast-rest-guard.h): FALSE after answering 403.
+ * Checked before the credentials, so a page elsewhere cannot even make us
+ * hash a password.  An allowed foreign origin gets the CORS header that
+ * lets its page read the answer. */
+static gboolean
+check_host_and_origin (SipcastRestServer *self,
+                       SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  g_autofree char *message = NULL;
+
+  if (!sipcast_rest_guard_host_allowed (host, (const char *const *) self->allowed_hosts)) {
+    message = g_strdup_printf (_("Host “%s” is not an address of this server; "
+                                 "add it to [rest] allowed-hosts"), host);
+  } else if (!sipcast_rest_guard_origin_allowed (origin, host,
+                                                 (const char *const *) self->allowed_origins)) {
+    message = g_strdup_printf (_("Requests from pages of %s are not allowed; "
+                                 "add it to [rest] allowed-origins"), origin);
+  }
+  if (message != NULL) {
+    g_message ("REST: refused %s %s: %s", soup_server_message_get_method (msg),
+               g_uri_get_path (soup_server_message_get_uri (msg)), message);
+    respond_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
+    return FALSE;
+  }
+  if (origin != NULL) {
+    SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+    soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
+    soup_message_headers_replace (response, "Vary", "Origin");
+  }
+  return TRUE;
+}
+
 static void
 on_early_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -268,6 +313,16 @@ on_early_request (SoupServer        *server,
 {
   SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+
+  if (!check_host_and_origin (self, msg)) {
+    discard_request_body (msg);
+    return;
+  }
+  /* A CORS preflight carries no credentials (Fetch standard): it is
+   * answered in on_request() for an allowed origin. */
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
+      soup_message_headers_get_one (headers, "Origin") != NULL)
+    return;
 
   if (!authorize (self, msg)) {
     discard_request_body (msg);
@@ -321,6 +376,22 @@ on_request (SoupServer        *server,
 
   /* The early handler normally did this already; this covers any request
    * that reached us without passing through it. */
+  if (!check_host_and_origin (self, msg))
+    return;
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                    "Origin") != NULL) {
+    SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+    /* The origin passed: tell its browser it may POST JSON with Basic
+     * credentials. */
+    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "POST");
+    soup_message_headers_replace (response, "Access-Control-Allow-Headers",
+                                  "Content-Type, Authorization");
+    soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
+    soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
   if (!authorize (self, msg))
     return;
 
@@ -351,8 +422,18 @@ on_request (SoupServer        *server,
     return;
   }
 
-  /* Content-Type is not checked: curl -d sends form encoding by default
-   * and the body is JSON either way. */
+  /* A browser POSTs to another site without asking first only as
+   * text/plain or a form; JSON it has to ask for (CORS preflight), which
+   * a foreign page is refused.  An empty body needs no type (SPEC.md). */
+  if (!sipcast_rest_guard_content_type_allowed (
+        soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL),
+        request_body->length)) {
+    respond_new_error (msg, SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                       _("The request body must be JSON, sent with "
+                         "Content-Type: application/json"));
+    return;
+  }
+
   bytes = soup_message_body_flatten (request_body);
   data = g_bytes_get_data (bytes, &length);
 
@@ -813,6 +894,8 @@ sipcast_rest_server_finalize (GObject *object)
 
   g_free (self->address);
   g_free (self->sounds_dir);
+  g_strfreev (self->allowed_origins);
+  g_strfreev (self->allowed_hosts);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
 }
@@ -853,6 +936,8 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->pushes = g_object_ref (pushes);
   self->users = users != NULL ? g_object_ref (users) : NULL;
   self->sounds_dir = g_strdup (config->sounds_dir);
+  self->allowed_origins = sipcast_rest_guard_split_list (config->allowed_origins);
+  self->allowed_hosts = sipcast_rest_guard_split_list (config->allowed_hosts);
 
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
 

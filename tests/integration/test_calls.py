@@ -11,6 +11,8 @@ runs them against build/src/sipcast (SIPCAST_BIN overrides it);
 SIPCAST_TEST_KEEP=1 keeps the run's files (logs, recordings) for a look.
 """
 
+import http.client
+import json
 import time
 import unittest
 
@@ -175,6 +177,66 @@ class RestApiTest(GatewayTestCase):
         braces = self.sipcast.rest("/call/find_all", raw="{}")
         self.assertIn(braces[0], (200, 404), braces)
         self.assertEqual(empty[:2], braces[:2])
+
+    def raw_post(self, method, body, headers):
+        """POST with exactly these headers (http.client adds Host and
+        Content-Length only)."""
+        conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
+        try:
+            conn.request("POST", "/rest-api" + method, body, headers)
+            response = conn.getresponse()
+            text = response.read().decode(errors="replace")
+        finally:
+            conn.close()
+        try:
+            return response.status, json.loads(text)
+        except ValueError:
+            return response.status, text
+
+    def test_cross_site_requests_are_refused(self):
+        # what a web page on another site can make a browser send to
+        # 127.0.0.1 without asking first: text/plain or form bodies, with
+        # its Origin; or anything, after pointing its own name at
+        # 127.0.0.1 (DNS rebinding)
+        self.addCleanup(self.hang_up, "xsite")
+        body = json.dumps({"callId": "xsite", "callee": "1000", "sipDomain": LOOPBACK,
+                           "sipPort": harness.free_port("udp")})
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x"):
+            with self.subTest(content_type=content_type):
+                status, answer = self.raw_post("/call/startup", body, {
+                    "Content-Type": content_type, "Origin": "http://evil.example"})
+                self.assertIn(status, (403, 415), answer)
+                status, answer = self.raw_post("/call/startup", body, {
+                    "Content-Type": content_type})
+                self.assert_error(answer, status, 415)
+        with self.subTest("no Content-Type"):
+            status, answer = self.raw_post("/call/startup", body, {})
+            self.assert_error(answer, status, 415)
+        with self.subTest("foreign Origin"):
+            status, answer, _ = self.sipcast.rest(
+                "/call/startup", raw=body, headers={"Origin": "http://evil.example"})
+            self.assert_error(answer, status, 403)
+            self.assertIn("allowed-origins", answer["message"])
+        with self.subTest("rebound Host"):
+            status, answer, _ = self.sipcast.rest(
+                "/call/find_all", {}, headers={"Host": "attacker.example:%d"
+                                               % self.sipcast.rest_port})
+            self.assert_error(answer, status, 403)
+            self.assertIn("allowed-hosts", answer["message"])
+        status, answer, _ = self.sipcast.rest("/call/find", {"callId": "xsite"})
+        self.assert_error(answer, status, 404)
+        # what the API's own pages, curl and sipcastctl send still works
+        own = "http://%s:%d" % (LOOPBACK, self.sipcast.rest_port)
+        status, answer, headers = self.sipcast.rest("/call/find_all", {},
+                                                    headers={"Origin": own})
+        self.assertIn(status, (200, 404), answer)
+        status, answer = self.raw_post("/call/find_all", "", {})
+        self.assertIn(status, (200, 404), answer)
+        status, answer, _ = self.sipcast.rest(
+            "/call/find_all", {}, headers={"Content-Type": "Application/JSON; charset=utf-8",
+                                           "Host": "localhost:%d" % self.sipcast.rest_port})
+        self.assertIn(status, (200, 404), answer)
 
     def test_body_too_large_is_413(self):
         raw = '{"callee": "%s"}' % ("1" * (2 * 1024 * 1024))

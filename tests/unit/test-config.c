@@ -80,6 +80,8 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpint (a->production, ==, b->production);
   g_assert_cmpstr (a->users_file, ==, b->users_file);
   g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
+  g_assert_cmpstr (a->allowed_origins, ==, b->allowed_origins);
+  g_assert_cmpstr (a->allowed_hosts, ==, b->allowed_hosts);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
@@ -777,6 +779,7 @@ test_to_string_has_every_key (void)
   static const char *const keys[][2] = {
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" },
+    { "rest", "allowed-origins" }, { "rest", "allowed-hosts" },
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
