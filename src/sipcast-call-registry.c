@@ -293,7 +293,9 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
 
   if (params->rtmp_url != NULL && *params->rtmp_url != '\0') {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, error);
-    if (target == NULL)
+    if (target == NULL ||
+        !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir,
+                                                      error))
       return NULL;
     other = g_hash_table_lookup (self->by_location, target->location);
     if (other != NULL) {
@@ -557,7 +559,9 @@ incoming_invite_cb (SipcastSipAgent *agent,
   params = incoming_params (route, sip, callee, caller);
   if (params->rtmp_url != NULL) {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, &error);
-    if (target == NULL) {
+    if (target == NULL ||
+        !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir,
+                                                      &error)) {
       refuse (nh, SIP_500_INTERNAL_SERVER_ERROR, error->message);
       return TRUE;
     }

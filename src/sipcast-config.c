@@ -115,6 +115,8 @@ static const ConfigKey config_keys[] = {
     "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
   { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
     "Directory /call/inject_sound takes file names from" },
+  { "media", "recordings-dir", VALUE_STRING, FIELD (recordings_dir), 0, 0,
+    "Directory file:// targets must lie in (created if missing; never overwritten, no symlinks)" },
 
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
@@ -478,6 +480,8 @@ sipcast_config_new_default (void)
   config->video_encoder_preset = g_strdup ("veryfast");
   config->video_bitrate = 1000;
   config->sounds_dir = g_strdup (SIPCAST_DATADIR "/sounds");
+  config->recordings_dir = g_build_filename (g_get_user_data_dir (), "sipcast", "recordings",
+                                             NULL);
 
   config->ended_call_ttl = 60;
 

@@ -56,6 +56,8 @@ typedef struct {
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
+  char    *recordings_dir;        /* where file:// targets may write;
+                                   * g_get_user_data_dir()/sipcast/recordings */
 
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */

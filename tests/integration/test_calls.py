@@ -114,6 +114,41 @@ class CallFlowTest(GatewayTestCase):
         self.assert_sipp_passed(sipp)
         self.assert_tone_flv(path, 2, 4.5)
 
+    def test_file_outside_recordings_dir_is_400(self):
+        # a file the daemon could write, but outside [media] recordings-dir
+        victim = harness.run_dir().parent / ("sipcast-victim-%d.conf" % self.sipcast.rest_port)
+        victim.write_text("precious\n")
+        self.addCleanup(victim.unlink)
+        self.addCleanup(self.hang_up, "outside")
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "outside", "callee": "1000", "sipDomain": LOOPBACK,
+            "sipPort": harness.free_port("udp"), "rtmpUrl": "file://%s" % victim})
+        self.assert_error(answer, status, 400)
+        self.assertIn("recordings-dir", answer["message"])
+        self.assertEqual(victim.read_text(), "precious\n")
+
+    def test_file_is_never_overwritten_nor_a_link_followed(self):
+        victim = harness.run_dir() / "other.txt"
+        victim.write_text("precious\n")
+        link = harness.run_dir() / "link.flv"
+        link.symlink_to(victim)
+        existing = harness.run_dir() / "existing.flv"
+        existing.write_text("old recording\n")
+        for name, path in (("overwrite-link", link), ("overwrite-file", existing)):
+            with self.subTest(path=path.name):
+                sipp = self.sipp("uas-answer-pcmu.xml")
+                self.start_call(name, sipp, rtmpUrl="file://%s" % path)
+                wait_status(self.sipcast, name, "ESTABLISHED", 10)
+                call = wait_for(lambda: (lambda c: c if c["rtmpStreamStatus"]
+                                         == "RTMP_CONNECTION_FAILED" else None)(self.find(name)),
+                                5, message=lambda: self.sipcast.log())
+                self.assertIn("exists already", call["rtmpStreamStatusInfo"], call)
+                self.terminate(name)
+                wait_status(self.sipcast, name, "FINISH", 10)
+                self.assert_sipp_passed(sipp)
+        self.assertEqual(victim.read_text(), "precious\n")
+        self.assertEqual(existing.read_text(), "old recording\n")
+
     def test_rtmp_url_query_is_kept(self):
         sipp = self.sipp("uas-answer-pcmu.xml")
         url = "rtmp://%s:%d/live?token=abc" % (LOOPBACK, self.nginx.port)

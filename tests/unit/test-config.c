@@ -106,6 +106,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpint (a->rtmp_audio_copy, ==, b->rtmp_audio_copy);
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
+  g_assert_cmpstr (a->recordings_dir, ==, b->recordings_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
@@ -789,6 +790,7 @@ test_to_string_has_every_key (void)
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
+    { "media", "recordings-dir" },
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
@@ -846,7 +848,7 @@ test_annotated_default_file (Fixture      *fixture,
   assert_config_equal (as_shipped, defaults);
 
   /* Switched on, every setting is a known key holding the default; the
-   * three whose default depends on the machine or the install prefix show
+   * four whose default depends on the machine or the install prefix show
    * an example instead. */
   uncommented = uncomment_settings (text);
   uncommented_path = write_file (fixture, "uncommented.conf", uncommented);
@@ -858,6 +860,8 @@ test_annotated_default_file (Fixture      *fixture,
   switched_on->user_agent = g_strdup (defaults->user_agent);
   g_free (switched_on->sounds_dir);
   switched_on->sounds_dir = g_strdup (defaults->sounds_dir);
+  g_free (switched_on->recordings_dir);
+  switched_on->recordings_dir = g_strdup (defaults->recordings_dir);
   assert_config_equal (switched_on, defaults);
 
   /* And it documents every key there is. */
