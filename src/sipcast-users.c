@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -21,7 +22,10 @@
  */
 
 #define DEFAULT_USER "admin"
-#define DEFAULT_PASSWORD "admin"
+/* What versions before issue 19 created: refused at start. */
+#define OLD_DEFAULT_PASSWORD "admin"
+/* Of the generated first password: 20 of 62 characters, 119 bits. */
+#define GENERATED_PASSWORD_LENGTH 20
 #define MAX_NAME_LENGTH 64
 
 #define FILE_HEADER \
@@ -207,14 +211,46 @@ write_file (const char *path,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
-static gboolean
-create_default_file (const char *path,
-                     GError    **error)
+/* A password from the kernel's CSPRNG, letters and digits only so that it
+ * survives copying from a log into a shell or a URL. */
+static char *
+generate_password (void)
 {
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  char *password = g_malloc (GENERATED_PASSWORD_LENGTH + 1);
+  guint i = 0;
+
+  while (i < GENERATED_PASSWORD_LENGTH) {
+    guint8 bytes[32];
+    ssize_t n = getrandom (bytes, sizeof bytes, 0);
+
+    if (n < 0 && errno != EINTR)
+      g_error ("getrandom: %s", g_strerror (errno));
+    /* Rejection sampling: 248 = 4 × 62, so every character is as likely. */
+    for (ssize_t j = 0; j < n && i < GENERATED_PASSWORD_LENGTH; j++) {
+      if (bytes[j] < 248)
+        password[i++] = alphabet[bytes[j] % 62];
+    }
+    explicit_bzero (bytes, sizeof bytes);
+  }
+  password[i] = '\0';
+  return password;
+}
+
+/* A new users file with the one account admin and a random password,
+ * which is logged (this once: only its hash is kept) and returned in
+ * @created_password when not NULL. */
+static gboolean
+create_default_file (const char  *path,
+                     char       **created_password,
+                     GError     **error)
+{
+  g_autofree char *password = generate_password ();
   g_autofree char *hash = NULL;
   g_autofree char *contents = NULL;
 
-  hash = sipcast_password_hash (DEFAULT_PASSWORD, error);
+  hash = sipcast_password_hash (password, error);
   if (hash == NULL)
     return FALSE;
 
@@ -222,9 +258,12 @@ create_default_file (const char *path,
   if (!write_file (path, contents, error))
     return FALSE;
 
-  g_message (_("Created users file %s with the default account %s/%s; "
-               "change it with “sipcastctl user passwd %s”"),
-             path, DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_USER);
+  g_message (_("Created users file %s with the account %s, password %s "
+               "(shown only this once; change it with “sipcastctl user passwd %s”)"),
+             path, DEFAULT_USER, password, DEFAULT_USER);
+  if (created_password != NULL)
+    *created_password = g_strdup (password);
+  explicit_bzero (password, strlen (password));
   return TRUE;
 }
 
@@ -285,8 +324,9 @@ sipcast_users_init (SipcastUsers *self)
 }
 
 SipcastUsers *
-sipcast_users_new (const char *path,
-                   GError    **error)
+sipcast_users_new (const char  *path,
+                   char       **created_password,
+                   GError     **error)
 {
   g_autoptr (SipcastUsers) self = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -309,7 +349,7 @@ sipcast_users_new (const char *path,
   if (contents == NULL &&
       g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
     g_clear_error (&local_error);
-    if (!create_default_file (path, error))
+    if (!create_default_file (path, created_password, error))
       return NULL;
     contents = read_file (path, &st, &local_error);
   }
@@ -325,6 +365,21 @@ sipcast_users_new (const char *path,
 
   if (g_hash_table_size (self->hashes) == 0)
     g_warning ("Users file %s has no accounts: every REST request will be refused", path);
+
+  /* A file made by an older sipcast still opens with admin/admin. */
+  {
+    const char *stored = g_hash_table_lookup (self->hashes, DEFAULT_USER);
+    g_autofree char *computed = stored != NULL ?
+                                crypt_with_setting (OLD_DEFAULT_PASSWORD, stored) : NULL;
+
+    if (computed != NULL && equal_constant_time (computed, stored)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("Users file %s: the account %s still has the password “%s”; "
+                     "set another one with “sipcastctl user passwd %s”"),
+                   path, DEFAULT_USER, OLD_DEFAULT_PASSWORD, DEFAULT_USER);
+      return NULL;
+    }
+  }
 
   return g_steal_pointer (&self);
 }

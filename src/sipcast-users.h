@@ -4,7 +4,9 @@
 /*
  * REST accounts for production mode: a users file of "name:crypt-hash"
  * lines (salted crypt(3) hashes, yescrypt or SHA-512), re-read when it
- * changes on disk, created with admin/admin when missing.  Credentials are
+ * changes on disk, created when missing with the account admin and a
+ * random password that is logged once.  There is no default password: a
+ * file whose admin still has the old default "admin" is refused.  Credentials are
  * checked in constant time with respect to the password and whether the
  * user exists.
  */
@@ -16,10 +18,15 @@ G_BEGIN_DECLS
 #define SIPCAST_TYPE_USERS (sipcast_users_get_type ())
 G_DECLARE_FINAL_TYPE (SipcastUsers, sipcast_users, SIPCAST, USERS, GObject)
 
-/* Loads @path, creating it (mode 0600, parent directories 0700) with the
- * default account admin/admin when it does not exist. */
-SipcastUsers *sipcast_users_new (const char *path,
-                                 GError    **error);
+/* Loads @path, creating it (mode 0600, parent directories 0700) when it
+ * does not exist, with the account admin and a new random password, which
+ * is logged and, when @created_password is not NULL, returned there (NULL
+ * when the file existed).  Errors: SIPCAST_ERROR_CONFIG when admin's
+ * password is "admin" (never start with a password everyone knows), file
+ * errors. */
+SipcastUsers *sipcast_users_new (const char  *path,
+                                 char       **created_password,
+                                 GError     **error);
 
 gboolean sipcast_users_check (SipcastUsers *self,
                               const char   *name,

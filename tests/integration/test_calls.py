@@ -13,6 +13,7 @@ SIPCAST_TEST_KEEP=1 keeps the run's files (logs, recordings) for a look.
 
 import http.client
 import json
+import re
 import time
 import unittest
 
@@ -393,7 +394,8 @@ class ShutdownTest(GatewayTestCase):
 
 
 class ProductionModeTest(GatewayTestCase):
-    """--production: HTTP Basic auth on every request, admin/admin by default."""
+    """--production: HTTP Basic auth on every request; the first start makes
+    the account admin with a random password, logged once."""
 
     sipcast_args = ("--production",)
     with_nginx = False
@@ -415,8 +417,17 @@ class ProductionModeTest(GatewayTestCase):
     def test_wrong_password_is_401(self):
         self.assert_unauthorized(("admin", "wrong"))
 
-    def test_admin_admin_is_accepted(self):
-        admin = ("admin", "admin")
+    def admin(self):
+        match = re.search(r"with the account admin, password (\w+) ", self.sipcast.log())
+        self.assertIsNotNone(match, self.sipcast.log())
+        return ("admin", match.group(1))
+
+    def test_admin_admin_is_401(self):
+        self.assert_unauthorized(("admin", "admin"))
+
+    def test_generated_password_is_accepted(self):
+        admin = self.admin()
+        self.assertEqual(len(admin[1]), 20)
         sipp = self.sipp("uas-busy.xml")
         self.start_call("prod", sipp, auth=admin)
         self.assert_sipp_passed(sipp)  # the call was placed: 486, ACK

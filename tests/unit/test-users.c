@@ -19,6 +19,7 @@
 typedef struct {
   char *dir;
   char *path;  /* inside a subdirectory that does not exist yet */
+  char *password;  /* admin's, as generated when the file was made */
 } Fixture;
 
 static void
@@ -45,6 +46,7 @@ fixture_tear_down (Fixture       *fixture,
   g_rmdir (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
+  g_free (fixture->password);
 }
 
 static void
@@ -59,7 +61,7 @@ test_created_with_default_account (Fixture       *fixture,
 
   g_assert_false (g_file_test (fixture->path, G_FILE_TEST_EXISTS));
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
   g_assert_nonnull (users);
 
@@ -68,13 +70,66 @@ test_created_with_default_account (Fixture       *fixture,
   g_assert_cmpint (g_stat (dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
 
-  /* The password is stored hashed, never as it was typed. */
+  /* A random password, not admin; stored hashed, never as it was. */
+  g_assert_nonnull (fixture->password);
+  g_assert_cmpuint (strlen (fixture->password), ==, 20);
   g_assert_true (g_file_get_contents (fixture->path, &contents, NULL, &error));
   g_assert_no_error (error);
   g_assert_nonnull (strstr (contents, "admin:$"));
-  g_assert_null (strstr (contents, "admin:admin"));
+  g_assert_null (strstr (contents, fixture->password));
 
-  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "admin", fixture->password));
+  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+}
+
+/* Each new file gets a password of its own; a file that exists is used as
+ * it is (no password made or told). */
+static void
+test_created_password_is_new_each_time (Fixture       *fixture,
+                                        gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) first = NULL;
+  g_autoptr (SipcastUsers) again = NULL;
+  g_autoptr (SipcastUsers) recreated = NULL;
+  g_autofree char *none = NULL;
+  g_autofree char *second = NULL;
+  g_autoptr (GError) error = NULL;
+
+  first = sipcast_users_new (fixture->path, &fixture->password, &error);
+  g_assert_no_error (error);
+  again = sipcast_users_new (fixture->path, &none, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+  g_assert_true (sipcast_users_check (again, "admin", fixture->password));
+
+  /* Deleted (a running daemon then lets nobody in, with a warning). */
+  g_assert_cmpint (g_unlink (fixture->path), ==, 0);
+
+  /* The next start makes a new file, with another random password. */
+  recreated = sipcast_users_new (fixture->path, &second, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  g_assert_cmpstr (second, !=, fixture->password);
+  g_assert_true (sipcast_users_check (recreated, "admin", second));
+  g_assert_false (sipcast_users_check (recreated, "admin", "admin"));
+}
+
+/* A users file from an older sipcast, still with admin/admin: no start. */
+static void
+test_old_default_refused (Fixture       *fixture,
+                          gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (sipcast_users_set_password (fixture->path, "admin", "admin", &error));
+  g_assert_no_error (error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
+  g_assert_null (users);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "sipcastctl user passwd admin"));
 }
 
 static void
@@ -84,7 +139,7 @@ test_check_wrong_password (Fixture       *fixture,
   g_autoptr (SipcastUsers) users = NULL;
   g_autoptr (GError) error = NULL;
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
 
   g_assert_false (sipcast_users_check (users, "admin", "Admin"));
@@ -100,7 +155,7 @@ test_check_unknown_user (Fixture       *fixture,
   g_autoptr (SipcastUsers) users = NULL;
   g_autoptr (GError) error = NULL;
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
 
   g_assert_false (sipcast_users_check (users, "root", "admin"));
@@ -118,15 +173,15 @@ test_set_password_then_check (Fixture       *fixture,
   g_autoptr (GError) error = NULL;
   GStatBuf st;
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
-  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "admin", fixture->password));
 
   /* What `sipcastctl user passwd admin` does while the daemon runs. */
   g_assert_true (sipcast_users_set_password (fixture->path, "admin", "s3cret:with colon", &error));
   g_assert_no_error (error);
 
-  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_false (sipcast_users_check (users, "admin", fixture->password));
   g_assert_true (sipcast_users_check (users, "admin", "s3cret:with colon"));
 
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
@@ -141,7 +196,7 @@ test_set_password_keeps_other_users (Fixture       *fixture,
   g_autoptr (GError) error = NULL;
   g_autofree char *contents = NULL;
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
 
   g_assert_true (sipcast_users_set_password (fixture->path, "op.one", "pw1", &error));
@@ -151,7 +206,7 @@ test_set_password_keeps_other_users (Fixture       *fixture,
   g_assert_true (sipcast_users_set_password (fixture->path, "op.one", "pw1b", &error));
   g_assert_no_error (error);
 
-  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "admin", fixture->password));
   g_assert_false (sipcast_users_check (users, "op.one", "pw1"));
   g_assert_true (sipcast_users_check (users, "op.one", "pw1b"));
   g_assert_true (sipcast_users_check (users, "op-two_2", "pw2"));
@@ -197,9 +252,9 @@ test_reload_on_external_change (Fixture       *fixture,
   g_autofree char *hash = NULL;
   g_autofree char *contents = NULL;
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
-  g_assert_true (sipcast_users_check (users, "admin", "admin"));
+  g_assert_true (sipcast_users_check (users, "admin", fixture->password));
 
   /* An operator replaces the file by hand (e.g. with mkpasswd output). */
   hash = sipcast_password_hash ("letmein", &error);
@@ -208,7 +263,7 @@ test_reload_on_external_change (Fixture       *fixture,
   g_assert_true (g_file_set_contents (fixture->path, contents, -1, &error));
   g_assert_no_error (error);
 
-  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_false (sipcast_users_check (users, "admin", fixture->password));
   g_assert_true (sipcast_users_check (users, "bob", "letmein"));
 }
 
@@ -229,11 +284,11 @@ test_reads_existing_file (Fixture       *fixture,
   contents = g_strdup_printf ("# accounts\r\n  carol:%s\r\n", hash);
   g_assert_true (g_file_set_contents (fixture->path, contents, -1, &error));
 
-  users = sipcast_users_new (fixture->path, &error);
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
   g_assert_no_error (error);
 
   /* An existing file is used as it is: no admin/admin added. */
-  g_assert_false (sipcast_users_check (users, "admin", "admin"));
+  g_assert_false (sipcast_users_check (users, "admin", fixture->password));
   g_assert_true (sipcast_users_check (users, "carol", "pw"));
 }
 
@@ -264,7 +319,9 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
-  ADD ("/users/created-with-default-account", test_created_with_default_account);
+  ADD ("/users/created-with-random-password", test_created_with_default_account);
+  ADD ("/users/created-password-is-new-each-time", test_created_password_is_new_each_time);
+  ADD ("/users/old-default-refused", test_old_default_refused);
   ADD ("/users/check/wrong-password", test_check_wrong_password);
   ADD ("/users/check/unknown-user", test_check_unknown_user);
   ADD ("/users/set-password/then-check", test_set_password_then_check);
