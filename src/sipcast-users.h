@@ -11,7 +11,7 @@
  * user exists.
  */
 
-#include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -28,9 +28,28 @@ SipcastUsers *sipcast_users_new (const char  *path,
                                  char       **created_password,
                                  GError     **error);
 
+/* Whether @name/@password are an account's, hashing in this thread
+ * (tens of milliseconds) unless they passed recently (see below). */
 gboolean sipcast_users_check (SipcastUsers *self,
                               const char   *name,
                               const char   *password);
+
+/* TRUE when @name/@password passed a check within the last 5 minutes
+ * and the file has not changed since: no hashing, cheap enough for the
+ * main loop.  FALSE says nothing either way. */
+gboolean sipcast_users_check_cached (SipcastUsers *self,
+                                     const char   *name,
+                                     const char   *password);
+
+/* sipcast_users_check() with the hashing in a thread of GTask's pool; the
+ * result comes back on the calling thread's main context. */
+void     sipcast_users_check_async  (SipcastUsers        *self,
+                                     const char          *name,
+                                     const char          *password,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+gboolean sipcast_users_check_finish (SipcastUsers        *self,
+                                     GAsyncResult        *result);
 
 /* Sets (or adds) @name's password in the file at @path, atomically. */
 gboolean sipcast_users_set_password (const char *path,

@@ -14,6 +14,7 @@ SIPCAST_TEST_KEEP=1 keeps the run's files (logs, recordings) for a look.
 import http.client
 import json
 import re
+import threading
 import time
 import unittest
 
@@ -424,6 +425,46 @@ class ProductionModeTest(GatewayTestCase):
 
     def test_admin_admin_is_401(self):
         self.assert_unauthorized(("admin", "admin"))
+
+    def test_zz_guessing_is_slowed_and_does_not_stall(self):
+        # named to run last: it leaves 127.0.0.1 throttled for a moment
+        admin = self.admin()
+        status, answer, _ = self.sipcast.rest("/call/find_all", {}, auth=admin)
+        self.assertIn(status, (200, 404), answer)
+        # garbage credentials from several clients at once, while a
+        # request with the (now remembered) right ones is timed: the
+        # hashing happens off the main loop, so it is not held up
+        results = []
+
+        def guess(i):
+            results.append(self.sipcast.rest("/call/find_all", {},
+                                             auth=("admin", "guess%d" % i))[0])
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+        for thread in threads:
+            thread.start()
+        start = time.monotonic()
+        status, answer, _ = self.sipcast.rest("/call/find_all", {}, auth=admin)
+        elapsed = time.monotonic() - start
+        for thread in threads:
+            thread.join()
+        self.assertIn(status, (200, 404), answer)
+        self.assertLess(elapsed, 0.25, "a valid request took %.3f s" % elapsed)
+        # a burst is not hashed all at once (429 beyond two at a time)
+        self.assertEqual(results.count(401) + results.count(429), 20, results)
+        self.assertGreaterEqual(results.count(429), 1, results)
+        # after 5 failures the client waits: 429 with Retry-After, and
+        # meanwhile not even the right password is looked at
+        for _ in range(6):
+            status, answer, headers = self.sipcast.rest("/call/find_all", {},
+                                                        auth=("admin", "wrong"))
+            if status == 429:
+                break
+        self.assert_error(answer, status, 429, headers)
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertIn("failed logins", answer["message"])
+        wait_for(lambda: self.sipcast.rest("/call/find_all", {}, auth=admin)[0] != 429,
+                 35, interval=0.5)
 
     def test_generated_password_is_accepted(self):
         admin = self.admin()

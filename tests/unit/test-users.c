@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "test-users"
 
+#include <crypt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -292,6 +294,143 @@ test_reads_existing_file (Fixture       *fixture,
   g_assert_true (sipcast_users_check (users, "carol", "pw"));
 }
 
+/* Writes a users file with bob's password "pw" hashed with SHA-512 at
+ * its lowest cost (mkpasswd -m sha-512 -R 1000): much cheaper than the
+ * library's default method. */
+static void
+write_cheap_file (Fixture *fixture)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autofree char *contents = NULL;
+  char *setting = crypt_gensalt_ra ("$6$", 1000, NULL, 0);
+  struct crypt_data data = { 0 };
+
+  g_assert_nonnull (setting);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  contents = g_strdup_printf ("bob:%s\n", crypt_r ("pw", setting, &data));
+  free (setting);
+  g_assert_true (g_file_set_contents (fixture->path, contents, -1, NULL));
+}
+
+static gint64
+median_check_time (SipcastUsers *users,
+                   const char   *name,
+                   const char   *password)
+{
+  gint64 times[9];
+
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++) {
+    gint64 start = g_get_monotonic_time ();
+
+    g_assert_false (sipcast_users_check (users, name, password));
+    times[i] = g_get_monotonic_time () - start;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (times); i++) {
+    for (guint j = i + 1; j < G_N_ELEMENTS (times); j++) {
+      if (times[j] < times[i]) {
+        gint64 t = times[i];
+
+        times[i] = times[j];
+        times[j] = t;
+      }
+    }
+  }
+  return times[G_N_ELEMENTS (times) / 2];
+}
+
+/* An unknown name is hashed like a known one: with the file's method and
+ * cost, so it takes as long as a wrong password (it took 15 times as long
+ * when every unknown name was hashed with the default method). */
+static void
+test_unknown_user_costs_the_same (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+  gint64 wrong_password;
+  gint64 unknown_user;
+
+  write_cheap_file (fixture);
+  users = sipcast_users_new (fixture->path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (sipcast_users_check (users, "bob", "pw"));
+
+  wrong_password = median_check_time (users, "bob", "wrong");
+  unknown_user = median_check_time (users, "mallory", "wrong");
+  g_test_message ("wrong password %" G_GINT64_FORMAT " us, unknown user %" G_GINT64_FORMAT " us",
+                  wrong_password, unknown_user);
+  g_assert_cmpint (unknown_user, <, 3 * wrong_password + 500);
+  g_assert_cmpint (wrong_password, <, 3 * unknown_user + 500);
+}
+
+/* Credentials that passed are taken without hashing until the file
+ * changes; wrong ones are never remembered. */
+static void
+test_verified_credentials_cached (Fixture       *fixture,
+                                  gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
+  g_assert_no_error (error);
+  g_assert_false (sipcast_users_check_cached (users, "admin", fixture->password));
+  g_assert_false (sipcast_users_check (users, "admin", "wrong"));
+  g_assert_false (sipcast_users_check_cached (users, "admin", "wrong"));
+  g_assert_true (sipcast_users_check (users, "admin", fixture->password));
+  g_assert_true (sipcast_users_check_cached (users, "admin", fixture->password));
+  g_assert_false (sipcast_users_check_cached (users, "admin", "wrong"));
+
+  /* `sipcastctl user passwd admin`: the old password is forgotten. */
+  g_assert_true (sipcast_users_set_password (fixture->path, "admin", "new one", &error));
+  g_assert_no_error (error);
+  g_assert_false (sipcast_users_check_cached (users, "admin", fixture->password));
+  g_assert_false (sipcast_users_check (users, "admin", fixture->password));
+  g_assert_true (sipcast_users_check (users, "admin", "new one"));
+}
+
+static void
+async_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  int *answer = user_data;
+
+  *answer = sipcast_users_check_finish (SIPCAST_USERS (source), result);
+}
+
+static int
+check_async (SipcastUsers *users,
+             const char   *name,
+             const char   *password)
+{
+  int answer = -1;
+
+  sipcast_users_check_async (users, name, password, async_done, &answer);
+  /* Never in the call itself: the caller's state is still being set up. */
+  g_assert_cmpint (answer, ==, -1);
+  while (answer == -1)
+    g_main_context_iteration (NULL, TRUE);
+  return answer;
+}
+
+/* The hashing in a thread; the answer, and the cache, back here. */
+static void
+test_check_async (Fixture       *fixture,
+                  gconstpointer  user_data)
+{
+  g_autoptr (SipcastUsers) users = NULL;
+  g_autoptr (GError) error = NULL;
+
+  users = sipcast_users_new (fixture->path, &fixture->password, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (check_async (users, "admin", "wrong"), ==, FALSE);
+  g_assert_cmpint (check_async (users, "nobody", fixture->password), ==, FALSE);
+  g_assert_cmpint (check_async (users, "admin", fixture->password), ==, TRUE);
+  g_assert_true (sipcast_users_check_cached (users, "admin", fixture->password));
+  g_assert_cmpint (check_async (users, "admin", fixture->password), ==, TRUE);
+}
+
 static void
 test_hash_is_salted (void)
 {
@@ -329,6 +468,9 @@ main (int   argc,
   ADD ("/users/set-password/rejects-bad-input", test_set_password_rejects_bad_input);
   ADD ("/users/reload-on-external-change", test_reload_on_external_change);
   ADD ("/users/reads-existing-file", test_reads_existing_file);
+  ADD ("/users/unknown-user-costs-the-same", test_unknown_user_costs_the_same);
+  ADD ("/users/verified-credentials-cached", test_verified_credentials_cached);
+  ADD ("/users/check-async", test_check_async);
   g_test_add_func ("/users/hash-is-salted", test_hash_is_salted);
 
 #undef ADD
