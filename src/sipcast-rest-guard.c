@@ -87,8 +87,9 @@ sipcast_rest_guard_origin_allowed (const char         *origin,
     lower[--len] = '\0';
   /* "null" (a sandboxed page, a file:// page) is foreign too. */
   if (host != NULL) {
-    own = g_ascii_strdown (host, -1);
-    own = g_strconcat ("http://", g_steal_pointer (&own), NULL);
+    g_autofree char *lower_host = g_ascii_strdown (host, -1);
+
+    own = g_strconcat ("http://", lower_host, NULL);
     if (g_str_equal (lower, own))
       return TRUE;
   }
