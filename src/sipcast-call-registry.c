@@ -43,6 +43,13 @@
 #define AUTH_FREE_FAILURES 5
 #define AUTH_MAX_WAIT_S 60
 
+/* Set on incoming calls: the route that took them and where the INVITE
+ * came from, for the limits below. */
+#define ROUTE_KEY "sipcast-route"
+#define SOURCE_KEY "sipcast-source"
+/* The id of an incoming call's first-RTP timeout, removed with the data. */
+#define FIRST_RTP_TIMER_KEY "sipcast-first-rtp-timer"
+
 struct _SipcastCallRegistry {
   GObject parent_instance;
 
@@ -153,6 +160,7 @@ call_state_changed_cb (SipcastCall       *call,
   /* Its stream ends with the call: subscribers get EOS, and the name is
    * free for a new call. */
   if (sipcast_call_status_is_final (status)) {
+    g_object_set_data (G_OBJECT (call), FIRST_RTP_TIMER_KEY, NULL);
     sipcast_stream_registry_remove (self->streams, stream);
     sipcast_stream_end (stream);
   }
@@ -435,6 +443,71 @@ authenticate (SipcastCallRegistry *self,
   return FALSE;
 }
 
+
+/* Whether @route and @source are below their limits of live incoming
+ * calls; else @nh was answered 503.  Each call costs RTP ports, a
+ * pipeline and perhaps a file: without limits anyone who can reach the
+ * SIP port with a route open to all could take every RTP port. */
+static gboolean
+check_incoming_limits (SipcastCallRegistry *self,
+                       const SipcastRoute  *route,
+                       const char          *source,
+                       nua_handle_t        *nh)
+{
+  guint on_route = 0;
+  guint from_source = 0;
+  g_autofree char *why = NULL;
+
+  for (GList *l = self->order.head; l != NULL; l = l->next) {
+    SipcastCall *call = l->data;
+
+    if (!sipcast_call_get_incoming (call) ||
+        sipcast_call_status_is_final (sipcast_call_get_status (call)))
+      continue;
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (call), ROUTE_KEY), route->name) == 0)
+      on_route++;
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (call), SOURCE_KEY), source) == 0)
+      from_source++;
+  }
+  if (route->max_calls != 0 && on_route >= route->max_calls)
+    why = g_strdup_printf ("route %s has its %u calls (max-calls)", route->name, on_route);
+  else if (self->config->max_incoming_per_source != 0 &&
+           from_source >= self->config->max_incoming_per_source)
+    why = g_strdup_printf ("%s has %u calls already (max-incoming-per-source)", source,
+                           from_source);
+  if (why == NULL)
+    return TRUE;
+  refuse (nh, SIP_503_SERVICE_UNAVAILABLE, why);
+  return FALSE;
+}
+
+/* An answered incoming call from which no audio has come: hung up.  The
+ * call is held by the source (destroyed when the call ends). */
+static gboolean
+first_rtp_timeout_cb (gpointer user_data)
+{
+  SipcastCall *call = SIPCAST_CALL (user_data);
+  SipcastCallStatus status = sipcast_call_get_status (call);
+
+  /* This source is being dispatched: forget its id, do not remove it. */
+  g_object_steal_data (G_OBJECT (call), FIRST_RTP_TIMER_KEY);
+  /* Not answered yet (ACK missing), on hold from the start, or ended:
+   * not this timer's business. */
+  if (status != SIPCAST_CALL_STATUS_ESTABLISHED ||
+      sipcast_stream_get_status (sipcast_call_get_stream (call)) != SIPCAST_STREAM_WAIT)
+    return G_SOURCE_REMOVE;
+  g_message ("call %s: no audio from the caller since the answer, hanging up",
+             sipcast_call_get_id (call));
+  sipcast_call_hangup_failed (call, "Failed by RTP activity");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_first_rtp_timer (gpointer id)
+{
+  g_source_remove (GPOINTER_TO_UINT (id));
+}
+
 /* The SIP answer to an error of sipcast_call_answer_incoming(). */
 static void
 refuse_for_error (nua_handle_t *nh,
@@ -556,6 +629,9 @@ incoming_invite_cb (SipcastSipAgent *agent,
   if (!authenticate (self, route, nh, sip, source))
     return TRUE;
 
+  if (!check_incoming_limits (self, route, source, nh))
+    return TRUE;
+
   params = incoming_params (route, sip, callee, caller);
   if (params->rtmp_url != NULL) {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, &error);
@@ -585,6 +661,18 @@ incoming_invite_cb (SipcastSipAgent *agent,
   }
   /* Answered and ringing, not ended: nothing the registry follows has
    * happened yet. */
+  g_object_set_data_full (G_OBJECT (call), ROUTE_KEY, g_strdup (route->name), g_free);
+  g_object_set_data_full (G_OBJECT (call), SOURCE_KEY, g_steal_pointer (&source), g_free);
+  if (self->config->first_rtp_timeout != 0) {
+    guint id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                   route->ring_time + self->config->first_rtp_timeout * 1000,
+                                   first_rtp_timeout_cb, g_object_ref (call), g_object_unref);
+
+    /* Removed when the call ends (call_state_changed_cb): the source
+     * holds the call. */
+    g_object_set_data_full (G_OBJECT (call), FIRST_RTP_TIMER_KEY, GUINT_TO_POINTER (id),
+                            remove_first_rtp_timer);
+  }
   add_call (self, call);
   g_message ("incoming call %s routed by %s", sipcast_call_get_id (call), route->name);
   return TRUE;

@@ -89,6 +89,8 @@ static const ConfigKey config_keys[] = {
     "PEM file of the CAs a TLS peer's certificate must be signed by" },
   { "sip", "tls-verify", VALUE_BOOLEAN, FIELD (tls_verify), 0, 0,
     "Refuse TLS peers whose certificate the CA file does not vouch for" },
+  { "sip", "max-incoming-per-source", VALUE_UINT, FIELD (max_incoming_per_source), 0, 100000,
+    "Live incoming calls one source address may have at once (503 beyond); 0 = no limit" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
@@ -98,6 +100,8 @@ static const ConfigKey config_keys[] = {
     "Seconds without RTP from the far end before the call is hung up; 0 = never" },
   { "rtp", "symmetric", VALUE_BOOLEAN, FIELD (symmetric_rtp), 0, 0,
     "Send RTP to the address the far end's RTP comes from, not the one its SDP names" },
+  { "rtp", "first-rtp-timeout", VALUE_UINT, FIELD (first_rtp_timeout), 0, 3600,
+    "Seconds an answered incoming call may go without the caller's audio before it is hung up; 0 = never" },
 
   { "media", "aac-rate", VALUE_AAC_RATE, FIELD (aac_rate), 0, 0,
     "Sample rate of the AAC audio published over RTMP, in Hz" },
@@ -464,12 +468,14 @@ sipcast_config_new_default (void)
   config->tls_certificate_dir = NULL;
   config->tls_ca_file = g_strdup ("/etc/ssl/certs/ca-certificates.crt");
   config->tls_verify = TRUE;
+  config->max_incoming_per_source = 10;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;
   config->jitterbuffer_latency = 80;
   config->rtp_timeout = 30;
   config->symmetric_rtp = TRUE;
+  config->first_rtp_timeout = 10;
 
   config->aac_rate = 44100;
   config->aac_channels = 1;

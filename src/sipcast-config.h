@@ -34,6 +34,7 @@ typedef struct {
   char    *tls_certificate_dir;   /* our agent.pem (certificate + key); NULL = none */
   char    *tls_ca_file;           /* CAs a TLS peer's certificate must chain to */
   gboolean tls_verify;            /* check the TLS peer's certificate; TRUE */
+  guint    max_incoming_per_source; /* live incoming calls from one address; 10, 0 = no limit */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */
@@ -43,6 +44,8 @@ typedef struct {
                                    * is hung up ("Failed by RTP activity"); 30, 0 = off */
   gboolean symmetric_rtp;         /* send RTP to where the far end's RTP comes from
                                    * (NAT latching); TRUE */
+  guint    first_rtp_timeout;     /* seconds an answered incoming call may go
+                                   * without the caller's audio; 10, 0 = off */
 
   /* [media] */
   guint    aac_rate;              /* 44100 */

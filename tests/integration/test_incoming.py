@@ -534,6 +534,61 @@ has-audio=false
         self.assertIn('WWW-Authenticate: Digest realm="sipcast-test"', sipp.messages())
 
 
+class IncomingLimitsTest(GatewayTestCase):
+    """Routes open to anyone: calls per route and per source address are
+    limited, and a caller that sends no RTP is hung up early."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        return """\
+[sip]
+max-incoming-per-source=3
+
+[rtp]
+first-rtp-timeout=2
+
+[route open]
+callee=open-*
+max-calls=2
+
+[route other]
+callee=other-*
+"""
+
+    def call(self, caller, callee, call_id):
+        caller.invite(callee, call_id)
+        return caller.final_response(call_id)
+
+    def test_limits_and_early_hang_up(self):
+        caller = RawCaller(self.sipcast.sip_port)  # sends no RTP at all
+        self.addCleanup(caller.close)
+        for call_id in ("lim-1", "lim-2"):
+            status, answer = self.call(caller, "open-" + call_id, call_id)
+            self.assertEqual(status, 200, answer)
+        # the route's own limit
+        status, answer = self.call(caller, "open-3", "lim-3")
+        self.assertEqual(status, 503, answer)
+        self.assertIn("max-calls", self.sipcast.log())
+        # another route, but the source's limit
+        status, answer = self.call(caller, "other-1", "lim-4")
+        self.assertEqual(status, 200, answer)
+        status, answer = self.call(caller, "other-2", "lim-5")
+        self.assertEqual(status, 503, answer)
+        self.assertIn("max-incoming-per-source", self.sipcast.log())
+        # no audio ever came: each is hung up within first-rtp-timeout
+        for call_id in ("lim-1", "lim-2", "lim-4"):
+            wait_status(self.sipcast, call_id, "FAILED", 6)
+            status, calls, _ = self.sipcast.rest("/call/find", {"callId": call_id})
+            self.assertEqual(calls[0]["statusInfo"], "Failed by RTP activity", calls)
+        # which frees the places
+        status, answer = self.call(caller, "open-6", "lim-6")
+        self.assertEqual(status, 200, answer)
+        self.terminate("lim-6")
+        wait_status(self.sipcast, "lim-6", "FINISH", 10)
+
+
 if __name__ == "__main__":
     import unittest
     unittest.main()

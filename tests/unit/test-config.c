@@ -80,6 +80,8 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpint (a->production, ==, b->production);
   g_assert_cmpstr (a->users_file, ==, b->users_file);
   g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
+  g_assert_cmpuint (a->max_incoming_per_source, ==, b->max_incoming_per_source);
+  g_assert_cmpuint (a->first_rtp_timeout, ==, b->first_rtp_timeout);
   g_assert_cmpstr (a->allowed_origins, ==, b->allowed_origins);
   g_assert_cmpstr (a->allowed_hosts, ==, b->allowed_hosts);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
@@ -784,9 +786,9 @@ test_to_string_has_every_key (void)
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
-    { "sip", "tls-ca-file" }, { "sip", "tls-verify" },
+    { "sip", "tls-ca-file" }, { "sip", "tls-verify" }, { "sip", "max-incoming-per-source" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
-    { "rtp", "timeout" }, { "rtp", "symmetric" },
+    { "rtp", "timeout" }, { "rtp", "symmetric" }, { "rtp", "first-rtp-timeout" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
