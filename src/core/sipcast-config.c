@@ -64,6 +64,10 @@ static const ConfigKey config_keys[] = {
     "Largest accepted request body in bytes; larger ones get 413" },
   { "rest", "idle-timeout", VALUE_UINT, FIELD (rest_idle_timeout), 1, 3600,
     "Seconds a connection may go without completing a request before it is closed" },
+  { "rest", "allowed-origins", VALUE_OPTIONAL_STRING, FIELD (allowed_origins), 0, 0,
+    "Browser origins (scheme://host:port, comma-separated) allowed besides the API's own" },
+  { "rest", "allowed-hosts", VALUE_OPTIONAL_STRING, FIELD (allowed_hosts), 0, 0,
+    "Host header names (comma-separated) accepted besides IP addresses and localhost" },
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
     "Address the SIP agent listens on (UDP, TCP and TLS)" },
@@ -87,6 +91,8 @@ static const ConfigKey config_keys[] = {
     "PEM file of the CAs a TLS peer's certificate must be signed by" },
   { "sip", "tls-verify", VALUE_BOOLEAN, FIELD (tls_verify), 0, 0,
     "Refuse TLS peers whose certificate the CA file does not vouch for" },
+  { "sip", "max-incoming-per-source", VALUE_UINT, FIELD (max_incoming_per_source), 0, 100000,
+    "Live incoming calls one source address may have at once (503 beyond); 0 = no limit" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
@@ -96,6 +102,8 @@ static const ConfigKey config_keys[] = {
     "Seconds without RTP from the far end before the call is hung up; 0 = never" },
   { "rtp", "symmetric", VALUE_BOOLEAN, FIELD (symmetric_rtp), 0, 0,
     "Send RTP to the address the far end's RTP comes from, not the one its SDP names" },
+  { "rtp", "first-rtp-timeout", VALUE_UINT, FIELD (first_rtp_timeout), 0, 3600,
+    "Seconds an answered incoming call may go without the caller's audio before it is hung up; 0 = never" },
 
   { "media", "aac-rate", VALUE_AAC_RATE, FIELD (aac_rate), 0, 0,
     "Sample rate of the AAC audio published over RTMP, in Hz" },
@@ -113,6 +121,8 @@ static const ConfigKey config_keys[] = {
     "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
   { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
     "Directory /call/inject_sound takes file names from" },
+  { "media", "recordings-dir", VALUE_STRING, FIELD (recordings_dir), 0, 0,
+    "Directory file:// targets must lie in (created if missing; never overwritten, no symlinks)" },
 
   { "calls", "ended-call-ttl", VALUE_UINT, FIELD (ended_call_ttl), 0, 86400,
     "Seconds an ended call (BUSY, FINISH, FAILED) stays findable" },
@@ -461,12 +471,14 @@ sipcast_config_new_default (void)
   config->tls_certificate_dir = NULL;
   config->tls_ca_file = g_strdup ("/etc/ssl/certs/ca-certificates.crt");
   config->tls_verify = TRUE;
+  config->max_incoming_per_source = 10;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;
   config->jitterbuffer_latency = 80;
   config->rtp_timeout = 30;
   config->symmetric_rtp = TRUE;
+  config->first_rtp_timeout = 10;
 
   config->aac_rate = 44100;
   config->aac_channels = 1;
@@ -477,6 +489,8 @@ sipcast_config_new_default (void)
   config->video_encoder_preset = g_strdup ("veryfast");
   config->video_bitrate = 1000;
   config->sounds_dir = g_strdup (SIPCAST_DATADIR "/sounds");
+  config->recordings_dir = g_build_filename (g_get_user_data_dir (), "sipcast", "recordings",
+                                             NULL);
 
   config->ended_call_ttl = 60;
 

@@ -20,6 +20,8 @@ typedef struct {
   char    *users_file;            /* g_get_user_config_dir()/sipcast/users */
   gsize    max_body_size;         /* 65536 bytes */
   guint    rest_idle_timeout;     /* seconds a connection has to complete a request; 60 */
+  char    *allowed_origins;       /* browser origins besides our own, "a,b"; NULL */
+  char    *allowed_hosts;         /* Host names besides IP literals and localhost; NULL */
 
   /* [sip] */
   char    *sip_address;           /* "127.0.0.1" */
@@ -33,6 +35,7 @@ typedef struct {
   char    *tls_certificate_dir;   /* our agent.pem (certificate + key); NULL = none */
   char    *tls_ca_file;           /* CAs a TLS peer's certificate must chain to */
   gboolean tls_verify;            /* check the TLS peer's certificate; TRUE */
+  guint    max_incoming_per_source; /* live incoming calls from one address; 10, 0 = no limit */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */
@@ -42,6 +45,8 @@ typedef struct {
                                    * is hung up ("Failed by RTP activity"); 30, 0 = off */
   gboolean symmetric_rtp;         /* send RTP to where the far end's RTP comes from
                                    * (NAT latching); TRUE */
+  guint    first_rtp_timeout;     /* seconds an answered incoming call may go
+                                   * without the caller's audio; 10, 0 = off */
 
   /* [media] */
   guint    aac_rate;              /* 44100 */
@@ -55,6 +60,8 @@ typedef struct {
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
+  char    *recordings_dir;        /* where file:// targets may write;
+                                   * g_get_user_data_dir()/sipcast/recordings */
 
   /* [calls] */
   guint    ended_call_ttl;        /* seconds an ended call stays findable; 60 */

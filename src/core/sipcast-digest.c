@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <sys/random.h>
+#include <errno.h>
 
 #include "sipcast-digest.h"
 
@@ -26,6 +28,42 @@ sipcast_digest_md5 (const char *first,
   }
   va_end (ap);
   return g_strdup (g_checksum_get_string (md5));
+}
+
+GBytes *
+sipcast_digest_key_new (void)
+{
+  guint8 bytes[32];
+  gsize got = 0;
+
+  /* The kernel's CSPRNG: whoever can predict the key can sign nonces of
+   * their own choosing.  getrandom() only fails while the pool is not
+   * initialised (early boot) or on a signal; it then waits. */
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
+
+    if (n > 0)
+      got += (gsize) n;
+    else if (n < 0 && errno != EINTR)
+      g_error ("getrandom: %s", g_strerror (errno));
+  }
+  return g_bytes_new (bytes, sizeof bytes);
+}
+
+/* Equality of two strings in time that depends only on their lengths,
+ * ASCII case-insensitively (hex digests come in either case): how much
+ * of a guessed response is right must not show in the time taken. */
+static gboolean
+equal_constant_time (const char *a,
+                     const char *b)
+{
+  gsize len_a = strlen (a);
+  gsize len_b = strlen (b);
+  guint8 diff = len_a != len_b;
+
+  for (gsize i = 0; i < len_a; i++)
+    diff |= (guint8) (g_ascii_tolower (a[i]) ^ g_ascii_tolower (b[i % MAX (len_b, 1)]));
+  return diff == 0;
 }
 
 static char *
@@ -139,7 +177,7 @@ nonce_is_fresh (GBytes     *key,
     return FALSE;
   signed_part = g_strndup (nonce, dot - nonce);
   signature = nonce_signature (key, signed_part);
-  if (!g_str_equal (signature, dot + 1))
+  if (!equal_constant_time (signature, dot + 1))
     return FALSE;
   dash = strchr (signed_part, '-');
   if (dash == NULL)
@@ -194,6 +232,7 @@ param_get (const char *const *params,
 SipcastDigestResult
 sipcast_digest_check (const char *const   *params,
                       const char          *method,
+                      const char          *request_uri,
                       const char          *user,
                       const char          *password,
                       const char          *realm,
@@ -219,6 +258,14 @@ sipcast_digest_check (const char *const   *params,
   if (username == NULL || their_realm == NULL || nonce == NULL || uri == NULL ||
       response == NULL)
     return SIPCAST_DIGEST_WRONG;
+  /* The response signs the uri parameter, not the request: credentials
+   * made for another Request-URI must not open this one. */
+  if (!g_str_equal (uri, request_uri))
+    return SIPCAST_DIGEST_WRONG;
+  /* Without qop (RFC 2069) there is no nonce count and no client nonce:
+   * nothing ties the credentials to one request, so none are taken. */
+  if (qop == NULL)
+    return SIPCAST_DIGEST_WRONG;
   if (algorithm != NULL && g_ascii_strcasecmp (algorithm, "MD5") != 0)
     return SIPCAST_DIGEST_WRONG;
   if (!g_str_equal (username, user) || !g_str_equal (their_realm, realm))
@@ -226,15 +273,12 @@ sipcast_digest_check (const char *const   *params,
 
   ha1 = sipcast_digest_md5 (user, realm, password, NULL);
   ha2 = sipcast_digest_md5 (method, uri, NULL);
-  if (qop == NULL) {
-    expected = sipcast_digest_md5 (ha1, nonce, ha2, NULL);
-  } else if (g_ascii_strcasecmp (qop, "auth") == 0 && nc != NULL && cnonce != NULL &&
-             g_ascii_string_to_unsigned (nc, 16, 1, G_MAXUINT32, &count, NULL)) {
+  if (g_ascii_strcasecmp (qop, "auth") == 0 && nc != NULL && cnonce != NULL &&
+      g_ascii_string_to_unsigned (nc, 16, 1, G_MAXUINT32, &count, NULL))
     expected = sipcast_digest_md5 (ha1, nonce, nc, cnonce, qop, ha2, NULL);
-  } else {
+  else
     return SIPCAST_DIGEST_WRONG;
-  }
-  if (g_ascii_strcasecmp (expected, response) != 0)
+  if (!equal_constant_time (expected, response))
     return SIPCAST_DIGEST_WRONG;
 
   /* The password is right; only now does the nonce's age matter, so a

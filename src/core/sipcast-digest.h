@@ -3,7 +3,8 @@
 
 /*
  * The server side of SIP digest authentication (RFC 2617 / RFC 3261
- * §22.4, MD5, qop "auth" or none), for routes that require credentials
+ * §22.4, MD5, qop "auth" only: RFC 2069 credentials without qop are
+ * refused), for routes that require credentials
  * from a caller.  Nonces are the time they were made, 64 random bits and
  * an HMAC of both under a key only this daemon knows, so any nonce we
  * issued can be checked for age without remembering it.  What is
@@ -37,6 +38,9 @@ guint                sipcast_digest_nonces_size (SipcastDigestNonces *nonces);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastDigestNonces, sipcast_digest_nonces_free)
 
+/* A new key to sign nonces with: 32 bytes from the kernel's CSPRNG. */
+GBytes *sipcast_digest_key_new (void);
+
 /* A new nonce for time @now (seconds), signed with @key. */
 char *sipcast_digest_nonce_new (GBytes *key,
                                 gint64  now);
@@ -48,12 +52,16 @@ char *sipcast_digest_challenge (const char *realm,
 
 /* Checks the parameters of an Authorization: Digest header (@params as
  * sofia-sip's msg_auth_t au_params: "username=\"alice\"", "nc=00000001",
- * …, NULL-terminated) for @method against @user/@password in @realm.
- * Credentials that pass are recorded in @seen: the same nonce is then
- * accepted again only with a higher nonce count (qop=auth), never without
- * one; a repeat is STALE, so a real client just retries on a new nonce. */
+ * …, NULL-terminated) for @method to @request_uri (as the request line
+ * has it: the uri parameter must be the same string) against
+ * @user/@password in @realm.  qop=auth with nc and cnonce is required.
+ * The response is compared in constant time.  Credentials that pass are
+ * recorded in @seen: the same nonce is then accepted again only with a
+ * higher nonce count; a repeat is STALE, so a real client just retries on
+ * a new nonce. */
 SipcastDigestResult sipcast_digest_check (const char *const   *params,
                                           const char          *method,
+                                          const char          *request_uri,
                                           const char          *user,
                                           const char          *password,
                                           const char          *realm,

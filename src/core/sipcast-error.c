@@ -35,6 +35,12 @@ sipcast_error_code_name (SipcastError code)
     return "pipeline";
   case SIPCAST_ERROR_INTERNAL:
     return "internal";
+  case SIPCAST_ERROR_FORBIDDEN:
+    return "forbidden";
+  case SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE:
+    return "unsupported_media_type";
+  case SIPCAST_ERROR_TOO_MANY_REQUESTS:
+    return "too_many_requests";
   }
   return "internal";
 }

@@ -27,6 +27,9 @@ typedef enum {
   SIPCAST_ERROR_NO_COMMON_CODEC,    /* offer/answer has no codec we take */
   SIPCAST_ERROR_PIPELINE,           /* a pipeline could not be built */
   SIPCAST_ERROR_INTERNAL,           /* 500 */
+  SIPCAST_ERROR_FORBIDDEN,          /* 403: foreign Origin or Host */
+  SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415: a body that is not application/json */
+  SIPCAST_ERROR_TOO_MANY_REQUESTS,  /* 429: too many failed logins from one address */
 } SipcastError;
 
 /* Stable machine-readable name of a code, for the "error" field. */

@@ -289,6 +289,79 @@ rtmp_target_new (const char *rtmp_url,
   return g_steal_pointer (&target);
 }
 
+/* The non-empty components of @path other than ".". */
+static GPtrArray *
+path_components (const char *path)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", -1);
+  GPtrArray *components = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; parts[i] != NULL; i++) {
+    if (*parts[i] != '\0' && !g_str_equal (parts[i], "."))
+      g_ptr_array_add (components, g_strdup (parts[i]));
+  }
+  return components;
+}
+
+char *
+sipcast_publish_target_relative_path (const char *dir,
+                                      const char *path)
+{
+  g_autoptr (GPtrArray) dir_parts = NULL;
+  g_autoptr (GPtrArray) path_parts = NULL;
+  g_autoptr (GString) relative = g_string_new (NULL);
+
+  g_return_val_if_fail (dir != NULL && path != NULL, NULL);
+
+  if (*dir != '/' || *path != '/')
+    return NULL;
+  dir_parts = path_components (dir);
+  path_parts = path_components (path);
+  for (guint i = 0; i < dir_parts->len; i++) {
+    if (g_str_equal (dir_parts->pdata[i], ".."))
+      return NULL;
+  }
+  if (path_parts->len <= dir_parts->len)
+    return NULL;
+  for (guint i = 0; i < path_parts->len; i++) {
+    const char *part = path_parts->pdata[i];
+
+    if (g_str_equal (part, ".."))
+      return NULL;
+    if (i < dir_parts->len) {
+      if (!g_str_equal (part, dir_parts->pdata[i]))
+        return NULL;
+      continue;
+    }
+    if (relative->len > 0)
+      g_string_append_c (relative, '/');
+    g_string_append (relative, part);
+  }
+  return g_string_free (g_steal_pointer (&relative), FALSE);
+}
+
+gboolean
+sipcast_publish_target_check_recordings_dir (const SipcastPublishTarget *target,
+                                             const char                 *recordings_dir,
+                                             GError                    **error)
+{
+  g_autofree char *relative = NULL;
+
+  g_return_val_if_fail (target != NULL, FALSE);
+
+  if (target->kind != SIPCAST_PUBLISH_FILE)
+    return TRUE;
+  if (recordings_dir != NULL)
+    relative = sipcast_publish_target_relative_path (recordings_dir, target->location);
+  if (relative == NULL) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("file://%s is not inside the recordings directory %s ([media] recordings-dir)"),
+                 target->location, recordings_dir != NULL ? recordings_dir : "(none)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 SipcastPublishTarget *
 sipcast_publish_target_new (const char *rtmp_url,
                             const char *rtmp_stream,

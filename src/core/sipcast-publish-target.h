@@ -38,6 +38,19 @@ SipcastPublishTarget *sipcast_publish_target_new (const char *rtmp_url,
                                                   GError    **error);
 void sipcast_publish_target_free (SipcastPublishTarget *target);
 
+/* For a FILE target: whether its path lies inside @recordings_dir ([media]
+ * recordings-dir), compared component by component (lexically: the file
+ * is opened without following symbolic links, see sipcast-flv-tail.h).
+ * Always TRUE for RTMP.  Errors: SIPCAST_ERROR_INVALID_ARGUMENT. */
+gboolean sipcast_publish_target_check_recordings_dir (const SipcastPublishTarget *target,
+                                                      const char                 *recordings_dir,
+                                                      GError                    **error);
+
+/* @path relative to @dir ("a/b.flv"), both absolute and free of "..";
+ * NULL when @path is not strictly inside @dir. */
+char *sipcast_publish_target_relative_path (const char *dir,
+                                            const char *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastPublishTarget, sipcast_publish_target_free)
 
 G_END_DECLS

@@ -23,7 +23,7 @@
 
 static const char *const route_keys[] = {
   "callee", "callee-regex", "rtmp-url", "rtmp-stream", "to-stream",
-  "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", NULL,
+  "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", "max-calls", NULL,
 };
 
 static const char *const variables[] = { "callee", "caller", "callId", "route" };
@@ -275,6 +275,7 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
   g_auto (GStrv) keys = NULL;
   g_autofree char *reject = NULL;
   g_autofree char *ring_time = NULL;
+  g_autofree char *max_calls = NULL;
 
   g_return_val_if_fail (key_file != NULL, NULL);
   g_return_val_if_fail (g_str_has_prefix (group, SIPCAST_ROUTE_GROUP_PREFIX), NULL);
@@ -284,6 +285,7 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
   route->ref_count = 1;
   route->name = g_strstrip (g_strdup (group + strlen (SIPCAST_ROUTE_GROUP_PREFIX)));
   route->has_audio = TRUE;
+  route->max_calls = SIPCAST_ROUTE_DEFAULT_MAX_CALLS;
 
   if (*route->name == '\0') {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -311,7 +313,8 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       !read_boolean (key_file, group, "has-audio", &route->has_audio, error) ||
       !read_boolean (key_file, group, "has-video", &route->has_video, error) ||
       !read_string (key_file, group, "reject", &reject, error) ||
-      !read_string (key_file, group, "ring-time", &ring_time, error)) {
+      !read_string (key_file, group, "ring-time", &ring_time, error) ||
+      !read_string (key_file, group, "max-calls", &max_calls, error)) {
     g_prefix_error (error, "[%s] ", group);
     return NULL;
   }
@@ -336,6 +339,16 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       return NULL;
     }
     route->ring_time = (guint) ms;
+  }
+  if (max_calls != NULL) {
+    guint64 n;
+
+    if (!g_ascii_string_to_unsigned (max_calls, 10, 0, 100000, &n, NULL)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("[%s] max-calls: “%s” is not a number 0-100000"), group, max_calls);
+      return NULL;
+    }
+    route->max_calls = (guint) n;
   }
   if (route->realm == NULL)
     route->realm = g_strdup (DEFAULT_REALM);
@@ -401,4 +414,5 @@ sipcast_route_to_key_file (const SipcastRoute *route,
   if (route->reject != 0)
     g_key_file_set_integer (key_file, group, "reject", (int) route->reject);
   g_key_file_set_integer (key_file, group, "ring-time", (int) route->ring_time);
+  g_key_file_set_integer (key_file, group, "max-calls", (int) route->max_calls);
 }

@@ -28,12 +28,19 @@ typedef struct {
   gboolean  has_video;       /* default FALSE */
   guint     reject;          /* 0, or the SIP status (400-699) to reject with */
   guint     ring_time;       /* ms between our 180 and our 200; default 0 */
+  guint     max_calls;       /* live calls it takes at once; default
+                              * SIPCAST_ROUTE_DEFAULT_MAX_CALLS, 0 = no limit */
 
   /* private */
   GPatternSpec *glob;
   GRegex       *regex;
   gint          ref_count;
 } SipcastRoute;
+
+/* A route takes this many live calls at once unless max-calls says: each
+ * costs RTP ports and a pipeline, and one without credentials is open to
+ * anyone. */
+#define SIPCAST_ROUTE_DEFAULT_MAX_CALLS 20
 
 /* The prefix of the key-file groups that hold routes: "route ". */
 #define SIPCAST_ROUTE_GROUP_PREFIX "route "

@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -18,10 +20,27 @@
  * every check first looks whether it changed on disk.  Hashes are crypt(3)
  * strings (libxcrypt picks its best method, yescrypt on Debian 12), so the
  * file can also be maintained with standard tools such as mkpasswd.
+ *
+ * One crypt(3) costs tens of milliseconds on purpose, which the main loop
+ * (SIP and REST alike) must not pay per request: credentials that passed
+ * are remembered (as an HMAC under a per-process key, never the password
+ * itself) until the file changes or CACHE_TTL_S passes, and the hashing
+ * itself runs in a GTask thread (sipcast_users_check_async()).  A name
+ * that is not in the file is hashed against a stored hash of the file (the
+ * same method and cost, so a wrong name costs what a wrong password does).
  */
 
+/* How long verified credentials are taken without hashing again, and how
+ * many are remembered (all are forgotten when full: a client that sends a
+ * new password each time gets no cheaper for it). */
+#define CACHE_TTL_S 300
+#define CACHE_MAX 256
+
 #define DEFAULT_USER "admin"
-#define DEFAULT_PASSWORD "admin"
+/* What versions before issue 19 created: refused at start. */
+#define OLD_DEFAULT_PASSWORD "admin"
+/* Of the generated first password: 20 of 62 characters, 119 bits. */
+#define GENERATED_PASSWORD_LENGTH 20
 #define MAX_NAME_LENGTH 64
 
 #define FILE_HEADER \
@@ -37,8 +56,13 @@ struct _SipcastUsers {
   gboolean loaded;      /* FALSE while the file is missing or unreadable */
 
   /* A real hash of a random password, crypted against for unknown names
-   * so that a check costs the same whether the user exists or not. */
+   * when the file has no account to stand in (see stand_in_hash()). */
   char *dummy_hash;
+
+  /* Verified credentials: HMAC (cache_key, name NUL password) → expiry
+   * (monotonic seconds).  Emptied whenever the file is read again. */
+  GHashTable *cache;
+  guint8 cache_key[32];
 };
 
 G_DEFINE_FINAL_TYPE (SipcastUsers, sipcast_users, G_TYPE_OBJECT)
@@ -207,14 +231,46 @@ write_file (const char *path,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
 }
 
-static gboolean
-create_default_file (const char *path,
-                     GError    **error)
+/* A password from the kernel's CSPRNG, letters and digits only so that it
+ * survives copying from a log into a shell or a URL. */
+static char *
+generate_password (void)
 {
+  static const char alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  char *password = g_malloc (GENERATED_PASSWORD_LENGTH + 1);
+  guint i = 0;
+
+  while (i < GENERATED_PASSWORD_LENGTH) {
+    guint8 bytes[32];
+    ssize_t n = getrandom (bytes, sizeof bytes, 0);
+
+    if (n < 0 && errno != EINTR)
+      g_error ("getrandom: %s", g_strerror (errno));
+    /* Rejection sampling: 248 = 4 × 62, so every character is as likely. */
+    for (ssize_t j = 0; j < n && i < GENERATED_PASSWORD_LENGTH; j++) {
+      if (bytes[j] < 248)
+        password[i++] = alphabet[bytes[j] % 62];
+    }
+    explicit_bzero (bytes, sizeof bytes);
+  }
+  password[i] = '\0';
+  return password;
+}
+
+/* A new users file with the one account admin and a random password,
+ * which is logged (this once: only its hash is kept) and returned in
+ * @created_password when not NULL. */
+static gboolean
+create_default_file (const char  *path,
+                     char       **created_password,
+                     GError     **error)
+{
+  g_autofree char *password = generate_password ();
   g_autofree char *hash = NULL;
   g_autofree char *contents = NULL;
 
-  hash = sipcast_password_hash (DEFAULT_PASSWORD, error);
+  hash = sipcast_password_hash (password, error);
   if (hash == NULL)
     return FALSE;
 
@@ -222,9 +278,12 @@ create_default_file (const char *path,
   if (!write_file (path, contents, error))
     return FALSE;
 
-  g_message (_("Created users file %s with the default account %s/%s; "
-               "change it with “sipcastctl user passwd %s”"),
-             path, DEFAULT_USER, DEFAULT_PASSWORD, DEFAULT_USER);
+  g_message (_("Created users file %s with the account %s, password %s "
+               "(shown only this once; change it with “sipcastctl user passwd %s”)"),
+             path, DEFAULT_USER, password, DEFAULT_USER);
+  if (created_password != NULL)
+    *created_password = g_strdup (password);
+  explicit_bzero (password, strlen (password));
   return TRUE;
 }
 
@@ -247,11 +306,13 @@ reload_if_changed (SipcastUsers *self)
     if (self->loaded)
       g_warning ("%s; refusing every login until it is readable", error->message);
     g_hash_table_remove_all (self->hashes);
+    g_hash_table_remove_all (self->cache);
     self->loaded = FALSE;
     return;
   }
 
   g_debug ("Reading users file %s", self->path);
+  g_hash_table_remove_all (self->cache);
   g_clear_pointer (&self->hashes, g_hash_table_unref);
   self->hashes = parse_users (self->path, contents);
   self->loaded_stat = st;
@@ -265,6 +326,8 @@ sipcast_users_finalize (GObject *object)
 
   g_free (self->path);
   g_clear_pointer (&self->hashes, g_hash_table_unref);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+  explicit_bzero (self->cache_key, sizeof self->cache_key);
   g_free (self->dummy_hash);
 
   G_OBJECT_CLASS (sipcast_users_parent_class)->finalize (object);
@@ -282,11 +345,15 @@ static void
 sipcast_users_init (SipcastUsers *self)
 {
   self->hashes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (getrandom (self->cache_key, sizeof self->cache_key, 0) != sizeof self->cache_key)
+    g_error ("getrandom: %s", g_strerror (errno));
 }
 
 SipcastUsers *
-sipcast_users_new (const char *path,
-                   GError    **error)
+sipcast_users_new (const char  *path,
+                   char       **created_password,
+                   GError     **error)
 {
   g_autoptr (SipcastUsers) self = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -309,7 +376,7 @@ sipcast_users_new (const char *path,
   if (contents == NULL &&
       g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
     g_clear_error (&local_error);
-    if (!create_default_file (path, error))
+    if (!create_default_file (path, created_password, error))
       return NULL;
     contents = read_file (path, &st, &local_error);
   }
@@ -326,7 +393,142 @@ sipcast_users_new (const char *path,
   if (g_hash_table_size (self->hashes) == 0)
     g_warning ("Users file %s has no accounts: every REST request will be refused", path);
 
+  /* A file made by an older sipcast still opens with admin/admin. */
+  {
+    const char *stored = g_hash_table_lookup (self->hashes, DEFAULT_USER);
+    g_autofree char *computed = stored != NULL ?
+                                crypt_with_setting (OLD_DEFAULT_PASSWORD, stored) : NULL;
+
+    if (computed != NULL && equal_constant_time (computed, stored)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("Users file %s: the account %s still has the password “%s”; "
+                     "set another one with “sipcastctl user passwd %s”"),
+                   path, DEFAULT_USER, OLD_DEFAULT_PASSWORD, DEFAULT_USER);
+      return NULL;
+    }
+  }
+
   return g_steal_pointer (&self);
+}
+
+/* The hash an unknown name is checked against: one of the file's own
+ * (its method and cost, so the time taken does not tell that the name is
+ * unknown), or the dummy when the file has none. */
+static const char *
+stand_in_hash (SipcastUsers *self)
+{
+  GHashTableIter iter;
+  gpointer hash;
+
+  g_hash_table_iter_init (&iter, self->hashes);
+  if (g_hash_table_iter_next (&iter, NULL, &hash))
+    return hash;
+  return self->dummy_hash;
+}
+
+static char *
+cache_key (SipcastUsers *self,
+           const char   *name,
+           const char   *password)
+{
+  g_autoptr (GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, self->cache_key,
+                                       sizeof self->cache_key);
+
+  g_hmac_update (hmac, (const guchar *) name, (gssize) strlen (name) + 1);
+  g_hmac_update (hmac, (const guchar *) password, -1);
+  return g_strdup (g_hmac_get_string (hmac));
+}
+
+gboolean
+sipcast_users_check_cached (SipcastUsers *self,
+                            const char   *name,
+                            const char   *password)
+{
+  g_autofree char *key = NULL;
+  gint64 *expiry;
+
+  g_return_val_if_fail (SIPCAST_IS_USERS (self), FALSE);
+
+  reload_if_changed (self);
+  if (!name_is_valid (name) || password == NULL)
+    return FALSE;
+  key = cache_key (self, name, password);
+  expiry = g_hash_table_lookup (self->cache, key);
+  if (expiry == NULL)
+    return FALSE;
+  if (*expiry < g_get_monotonic_time () / G_USEC_PER_SEC) {
+    g_hash_table_remove (self->cache, key);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Remembers that @name/@password passed against @stored, if @stored is
+ * still @name's hash (the file may have changed while it was hashed). */
+static void
+remember (SipcastUsers *self,
+          const char   *name,
+          const char   *password,
+          const char   *stored)
+{
+  gint64 *expiry;
+
+  reload_if_changed (self);
+  if (g_strcmp0 (g_hash_table_lookup (self->hashes, name), stored) != 0)
+    return;
+  if (g_hash_table_size (self->cache) >= CACHE_MAX)
+    g_hash_table_remove_all (self->cache);
+  expiry = g_new (gint64, 1);
+  *expiry = g_get_monotonic_time () / G_USEC_PER_SEC + CACHE_TTL_S;
+  g_hash_table_insert (self->cache, cache_key (self, name, password), expiry);
+}
+
+/* What a check needs, copied so that a thread can work on it. */
+typedef struct {
+  char *name;
+  char *password;
+  char *setting;   /* the stored hash, or the stand-in */
+  gboolean known;  /* setting is name's own */
+} Check;
+
+static void
+check_free (gpointer data)
+{
+  Check *check = data;
+
+  g_free (check->name);
+  if (check->password != NULL)
+    explicit_bzero (check->password, strlen (check->password));
+  g_free (check->password);
+  g_free (check->setting);
+  g_free (check);
+}
+
+static Check *
+check_new (SipcastUsers *self,
+           const char   *name,
+           const char   *password)
+{
+  Check *check = g_new0 (Check, 1);
+  const char *stored = NULL;
+
+  if (name_is_valid (name))
+    stored = g_hash_table_lookup (self->hashes, name);
+  check->name = g_strdup (name);
+  check->password = g_strdup (password != NULL ? password : "");
+  check->known = stored != NULL;
+  check->setting = g_strdup (stored != NULL ? stored : stand_in_hash (self));
+  return check;
+}
+
+/* The expensive part, done for unknown names too.  Any thread. */
+static gboolean
+check_run (const Check *check)
+{
+  g_autofree char *computed = crypt_with_setting (check->password, check->setting);
+  gboolean equal = computed != NULL && equal_constant_time (computed, check->setting);
+
+  return check->known && equal;
 }
 
 gboolean
@@ -334,25 +536,76 @@ sipcast_users_check (SipcastUsers *self,
                      const char   *name,
                      const char   *password)
 {
-  g_autofree char *computed = NULL;
-  const char *stored = NULL;
+  Check *check;
+  gboolean valid;
 
   g_return_val_if_fail (SIPCAST_IS_USERS (self), FALSE);
 
-  reload_if_changed (self);
+  if (sipcast_users_check_cached (self, name, password))
+    return TRUE;
+  check = check_new (self, name, password);
+  valid = check_run (check);
+  if (valid)
+    remember (self, check->name, check->password, check->setting);
+  check_free (check);
+  return valid;
+}
 
-  if (password == NULL)
-    password = "";
-  if (name_is_valid (name))
-    stored = g_hash_table_lookup (self->hashes, name);
+static void
+check_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  g_task_return_boolean (task, check_run (task_data));
+}
 
-  /* Do the expensive part in every case so a wrong name and a wrong
-   * password take the same time. */
-  computed = crypt_with_setting (password, stored != NULL ? stored : self->dummy_hash);
-  if (computed == NULL || stored == NULL)
-    return FALSE;
+static void
+check_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  SipcastUsers *self = SIPCAST_USERS (source);
+  g_autoptr (GTask) outer = user_data;
+  const Check *check = g_task_get_task_data (G_TASK (result));
+  gboolean valid = g_task_propagate_boolean (G_TASK (result), NULL);
 
-  return equal_constant_time (computed, stored);
+  if (valid)
+    remember (self, check->name, check->password, check->setting);
+  g_task_return_boolean (outer, valid);
+}
+
+void
+sipcast_users_check_async (SipcastUsers        *self,
+                           const char          *name,
+                           const char          *password,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr (GTask) outer = NULL;
+  g_autoptr (GTask) inner = NULL;
+
+  g_return_if_fail (SIPCAST_IS_USERS (self));
+
+  outer = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (outer, sipcast_users_check_async);
+  if (sipcast_users_check_cached (self, name, password)) {
+    g_task_return_boolean (outer, TRUE);
+    return;
+  }
+  /* The inner task's thread only sees its copies; the cache is updated
+   * back on this context, in check_done(). */
+  inner = g_task_new (self, NULL, check_done, g_steal_pointer (&outer));
+  g_task_set_task_data (inner, check_new (self, name, password), check_free);
+  g_task_run_in_thread (inner, check_thread);
+}
+
+gboolean
+sipcast_users_check_finish (SipcastUsers  *self,
+                            GAsyncResult  *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
 gboolean

@@ -9,12 +9,16 @@
 #include "sipcast-media-session.h"
 #include "sipcast-port-pool.h"
 #include "sipcast-route.h"
+#include "sipcast-throttle.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/url.h>
+#include <netdb.h>
 
 /*
  * Owns every call.  Live calls are indexed by id and by publish location
@@ -32,6 +36,19 @@
 
 /* Grace time for all calls to end on shutdown before we stop waiting. */
 #define SHUTDOWN_GRACE_S 8
+
+/* Wrong digest credentials a source address may send before each further
+ * attempt makes it wait (1 s, 2 s, … up to the maximum); meanwhile its
+ * INVITEs to routes with credentials get 403 unchecked. */
+#define AUTH_FREE_FAILURES 5
+#define AUTH_MAX_WAIT_S 60
+
+/* Set on incoming calls: the route that took them and where the INVITE
+ * came from, for the limits below. */
+#define ROUTE_KEY "sipcast-route"
+#define SOURCE_KEY "sipcast-source"
+/* The id of an incoming call's first-RTP timeout, removed with the data. */
+#define FIRST_RTP_TIMER_KEY "sipcast-first-rtp-timer"
 
 struct _SipcastCallRegistry {
   GObject parent_instance;
@@ -53,6 +70,8 @@ struct _SipcastCallRegistry {
   GBytes *nonce_key;
   /* The nonce counts callers have used, against replays. */
   SipcastDigestNonces *nonces;
+  /* Wrong credentials per source address, against guessing. */
+  SipcastThrottle *auth_failures;
   SipcastLocationUserFunc location_user;
   gpointer location_user_data;
 };
@@ -141,6 +160,7 @@ call_state_changed_cb (SipcastCall       *call,
   /* Its stream ends with the call: subscribers get EOS, and the name is
    * free for a new call. */
   if (sipcast_call_status_is_final (status)) {
+    g_object_set_data (G_OBJECT (call), FIRST_RTP_TIMER_KEY, NULL);
     sipcast_stream_registry_remove (self->streams, stream);
     sipcast_stream_end (stream);
   }
@@ -178,6 +198,7 @@ sipcast_call_registry_dispose (GObject *object)
   g_clear_object (&self->agent);
   g_clear_pointer (&self->nonce_key, g_bytes_unref);
   g_clear_pointer (&self->nonces, sipcast_digest_nonces_free);
+  g_clear_pointer (&self->auth_failures, sipcast_throttle_free);
 
   G_OBJECT_CLASS (sipcast_call_registry_parent_class)->dispose (object);
 }
@@ -196,16 +217,6 @@ sipcast_call_registry_init (SipcastCallRegistry *self)
   self->expiry = g_hash_table_new_full (NULL, NULL, NULL, remove_source);
   g_queue_init (&self->order);
   self->streams = sipcast_stream_registry_new ();
-}
-
-static GBytes *
-random_key (void)
-{
-  guint32 words[8];
-
-  for (guint i = 0; i < G_N_ELEMENTS (words); i++)
-    words[i] = g_random_int ();
-  return g_bytes_new (words, sizeof words);
 }
 
 static gboolean incoming_invite_cb (SipcastSipAgent *agent,
@@ -227,8 +238,9 @@ sipcast_call_registry_new (const SipcastConfig *config,
   self->agent = g_object_ref (agent);
   self->ports = sipcast_port_pool_new (sipcast_sip_agent_get_address (agent),
                                        config->rtp_port_min, config->rtp_port_max);
-  self->nonce_key = random_key ();
+  self->nonce_key = sipcast_digest_key_new ();
   self->nonces = sipcast_digest_nonces_new ();
+  self->auth_failures = sipcast_throttle_new (AUTH_FREE_FAILURES, AUTH_MAX_WAIT_S);
   g_signal_connect (agent, "incoming-invite", G_CALLBACK (incoming_invite_cb), self);
   return self;
 }
@@ -289,7 +301,9 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
 
   if (params->rtmp_url != NULL && *params->rtmp_url != '\0') {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, error);
-    if (target == NULL)
+    if (target == NULL ||
+        !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir,
+                                                      error))
       return NULL;
     other = g_hash_table_lookup (self->by_location, target->location);
     if (other != NULL) {
@@ -327,12 +341,32 @@ refuse (nua_handle_t *nh,
   nua_handle_destroy (nh);
 }
 
+/* The address the request being handled came from ("192.0.2.1"), or,
+ * should sofia-sip not say, the host its Via names. */
+static char *
+request_source (SipcastCallRegistry *self,
+                const sip_t         *sip)
+{
+  msg_t *msg = nua_current_request (sipcast_sip_agent_get_nua (self->agent));
+  su_addrinfo_t *ai = msg != NULL ? msg_addrinfo (msg) : NULL;
+  char host[NI_MAXHOST];
+
+  if (ai != NULL && ai->ai_addr != NULL && ai->ai_addrlen > 0 &&
+      getnameinfo (ai->ai_addr, (socklen_t) ai->ai_addrlen, host, sizeof host, NULL, 0,
+                   NI_NUMERICHOST) == 0)
+    return g_strdup (host);
+  if (sip->sip_via != NULL)
+    return g_strdup (sip->sip_via->v_received ? sip->sip_via->v_received : sip->sip_via->v_host);
+  return g_strdup ("unknown");
+}
+
 /* TRUE when the caller may go on; otherwise @nh has been answered. */
 static gboolean
 authenticate (SipcastCallRegistry *self,
               const SipcastRoute  *route,
               nua_handle_t        *nh,
-              const sip_t         *sip)
+              const sip_t         *sip,
+              const char          *source)
 {
   const msg_auth_t *auth;
   SipcastDigestResult result = SIPCAST_DIGEST_STALE;
@@ -345,14 +379,35 @@ authenticate (SipcastCallRegistry *self,
 
   auth = sipcast_digest_find_credentials (sip, route->realm);
   if (auth != NULL) {
+    su_home_t home[1] = { SU_HOME_INIT (home) };
+    char *request_uri = url_as_string (home, sip->sip_request->rq_url);
+    guint wait = sipcast_throttle_wait (self->auth_failures, source,
+                                        g_get_monotonic_time () / G_USEC_PER_SEC);
+
+    if (wait > 0) {
+      g_autofree char *why = g_strdup_printf ("%s sent wrong credentials too often, "
+                                              "%u s to wait", source, wait);
+
+      su_home_deinit (home);
+      refuse (nh, SIP_403_FORBIDDEN, why);
+      return FALSE;
+    }
     result = sipcast_digest_check ((const char *const *) auth->au_params,
                                    sip->sip_request->rq_method_name,
+                                   request_uri != NULL ? request_uri : "",
                                    route->user, route->password, route->realm,
                                    self->nonce_key, self->nonces, now);
-    if (result == SIPCAST_DIGEST_OK)
+    su_home_deinit (home);
+    if (result == SIPCAST_DIGEST_OK) {
+      sipcast_throttle_success (self->auth_failures, source);
       return TRUE;
+    }
     if (result == SIPCAST_DIGEST_WRONG) {
-      refuse (nh, SIP_403_FORBIDDEN, "wrong credentials");
+      g_autofree char *why = g_strdup_printf ("wrong credentials from %s", source);
+
+      sipcast_throttle_failure (self->auth_failures, source,
+                                g_get_monotonic_time () / G_USEC_PER_SEC);
+      refuse (nh, SIP_403_FORBIDDEN, why);
       return FALSE;
     }
   }
@@ -364,6 +419,71 @@ authenticate (SipcastCallRegistry *self,
   nua_respond (nh, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR (challenge), TAG_END ());
   nua_handle_destroy (nh);
   return FALSE;
+}
+
+
+/* Whether @route and @source are below their limits of live incoming
+ * calls; else @nh was answered 503.  Each call costs RTP ports, a
+ * pipeline and perhaps a file: without limits anyone who can reach the
+ * SIP port with a route open to all could take every RTP port. */
+static gboolean
+check_incoming_limits (SipcastCallRegistry *self,
+                       const SipcastRoute  *route,
+                       const char          *source,
+                       nua_handle_t        *nh)
+{
+  guint on_route = 0;
+  guint from_source = 0;
+  g_autofree char *why = NULL;
+
+  for (GList *l = self->order.head; l != NULL; l = l->next) {
+    SipcastCall *call = l->data;
+
+    if (!sipcast_call_get_incoming (call) ||
+        sipcast_call_status_is_final (sipcast_call_get_status (call)))
+      continue;
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (call), ROUTE_KEY), route->name) == 0)
+      on_route++;
+    if (g_strcmp0 (g_object_get_data (G_OBJECT (call), SOURCE_KEY), source) == 0)
+      from_source++;
+  }
+  if (route->max_calls != 0 && on_route >= route->max_calls)
+    why = g_strdup_printf ("route %s has its %u calls (max-calls)", route->name, on_route);
+  else if (self->config->max_incoming_per_source != 0 &&
+           from_source >= self->config->max_incoming_per_source)
+    why = g_strdup_printf ("%s has %u calls already (max-incoming-per-source)", source,
+                           from_source);
+  if (why == NULL)
+    return TRUE;
+  refuse (nh, SIP_503_SERVICE_UNAVAILABLE, why);
+  return FALSE;
+}
+
+/* An answered incoming call from which no audio has come: hung up.  The
+ * call is held by the source (destroyed when the call ends). */
+static gboolean
+first_rtp_timeout_cb (gpointer user_data)
+{
+  SipcastCall *call = SIPCAST_CALL (user_data);
+  SipcastCallStatus status = sipcast_call_get_status (call);
+
+  /* This source is being dispatched: forget its id, do not remove it. */
+  g_object_steal_data (G_OBJECT (call), FIRST_RTP_TIMER_KEY);
+  /* Not answered yet (ACK missing), on hold from the start, or ended:
+   * not this timer's business. */
+  if (status != SIPCAST_CALL_STATUS_ESTABLISHED ||
+      sipcast_stream_get_status (sipcast_call_get_stream (call)) != SIPCAST_STREAM_WAIT)
+    return G_SOURCE_REMOVE;
+  g_message ("call %s: no audio from the caller since the answer, hanging up",
+             sipcast_call_get_id (call));
+  sipcast_call_hangup_failed (call, "Failed by RTP activity");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+remove_first_rtp_timer (gpointer id)
+{
+  g_source_remove (GPOINTER_TO_UINT (id));
 }
 
 /* The SIP answer to an error of sipcast_call_answer_incoming(). */
@@ -455,6 +575,7 @@ incoming_invite_cb (SipcastSipAgent *agent,
   g_autoptr (SipcastStream) stream = NULL;
   g_autoptr (SipcastCall) call = NULL;
   g_autoptr (GError) error = NULL;
+  g_autofree char *source = NULL;
 
   if (sip->sip_request == NULL || sip->sip_from == NULL || sip->sip_call_id == NULL) {
     refuse (nh, SIP_400_BAD_REQUEST, "incomplete INVITE");
@@ -483,13 +604,19 @@ incoming_invite_cb (SipcastSipAgent *agent,
     refuse (nh, (int) route->reject, phrase != NULL ? phrase : "Rejected", why);
     return TRUE;
   }
-  if (!authenticate (self, route, nh, sip))
+  source = request_source (self, sip);
+  if (!authenticate (self, route, nh, sip, source))
+    return TRUE;
+
+  if (!check_incoming_limits (self, route, source, nh))
     return TRUE;
 
   params = incoming_params (route, sip, callee, caller);
   if (params->rtmp_url != NULL) {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, &error);
-    if (target == NULL) {
+    if (target == NULL ||
+        !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir,
+                                                      &error)) {
       refuse (nh, SIP_500_INTERNAL_SERVER_ERROR, error->message);
       return TRUE;
     }
@@ -513,6 +640,18 @@ incoming_invite_cb (SipcastSipAgent *agent,
   }
   /* Answered and ringing, not ended: nothing the registry follows has
    * happened yet. */
+  g_object_set_data_full (G_OBJECT (call), ROUTE_KEY, g_strdup (route->name), g_free);
+  g_object_set_data_full (G_OBJECT (call), SOURCE_KEY, g_steal_pointer (&source), g_free);
+  if (self->config->first_rtp_timeout != 0) {
+    guint id = g_timeout_add_full (G_PRIORITY_DEFAULT,
+                                   route->ring_time + self->config->first_rtp_timeout * 1000,
+                                   first_rtp_timeout_cb, g_object_ref (call), g_object_unref);
+
+    /* Removed when the call ends (call_state_changed_cb): the source
+     * holds the call. */
+    g_object_set_data_full (G_OBJECT (call), FIRST_RTP_TIMER_KEY, GUINT_TO_POINTER (id),
+                            remove_first_rtp_timer);
+  }
   add_call (self, call);
   g_message ("incoming call %s routed by %s", sipcast_call_get_id (call), route->name);
   return TRUE;

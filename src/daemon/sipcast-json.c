@@ -48,9 +48,22 @@ is_number_char (char c)
   return g_ascii_isdigit (c) || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E';
 }
 
+/* JSON's own whitespace (RFC 8259 §2), which is also all json-glib's
+ * scanner skips. */
+static gboolean
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* What json-glib lets through but we must not: nesting that would exhaust
- * the stack, and integers that would wrap.  A light scan of the tokens
- * outside string literals; everything else is left to json-glib. */
+ * the stack, and integers that would wrap.  The scan has to see the body
+ * exactly as json-glib's scanner will, or a string it does not know hides
+ * brackets from it: json-glib also reads '…' strings, // comments and
+ * slash-star comments.  So this scan knows strict JSON only (RFC 8259: "…" strings,
+ * numbers, words such as true, structural characters, JSON whitespace) and
+ * refuses every other character outside a string: no client sends them,
+ * and whatever passes is read the same way by both. */
 static gboolean
 check_structure (const char *data,
                  gsize       length,
@@ -96,8 +109,16 @@ check_structure (const char *data,
                      MAX_NESTING_DEPTH);
         return FALSE;
       }
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      depth--;
+    } else if (c == ']' || c == '}') {
+      if (depth > 0)
+        depth--;
+    } else if (c != ',' && c != ':' && !is_json_space (c) && !g_ascii_isalpha (c)) {
+      /* A quote, a comment, anything else json-glib might read as the
+       * start of something that hides what follows. */
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                   _("Malformed JSON: unexpected character at byte %" G_GSIZE_FORMAT),
+                   i);
+      return FALSE;
     }
     i++;
   }

@@ -174,7 +174,8 @@ sipcast_push_registry_start_push (SipcastPushRegistry *self,
   /* What is wrong with the request itself comes before what is wrong
    * with the state of the daemon. */
   target = sipcast_publish_target_new (rtmp_url, rtmp_stream, error);
-  if (target == NULL)
+  if (target == NULL ||
+      !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir, error))
     return NULL;
 
   stream = sipcast_stream_registry_lookup (sipcast_call_registry_get_streams (self->calls),

@@ -12,6 +12,9 @@
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
+#include "sipcast-rest-guard.h"
+#include "sipcast-throttle.h"
+#include "sipcast-users.h"
 #include "sipcast-types.h"
 
 /*
@@ -30,6 +33,15 @@
 /* Set on a message once its credentials were accepted, so the handler
  * proper does not pay for a second crypt(3). */
 #define AUTHORIZED_KEY "sipcast-authorized"
+/* Failed logins a client address may make before each further one makes
+ * it wait 1 s, 2 s, … up to the maximum (429 meanwhile). */
+#define AUTH_FREE_FAILURES 5
+#define AUTH_MAX_WAIT_S 30
+/* Passwords of one client address being hashed at once; more get 429
+ * (a burst would otherwise all be hashed before the first failure
+ * counts, and keep the thread pool busy). */
+#define AUTH_MAX_PENDING 2
+
 /* Set when a body without Content-Length grew past the limit. */
 #define TOO_LARGE_KEY "sipcast-body-too-large"
 
@@ -45,6 +57,10 @@ struct _SipcastRestServer {
   SipcastPushRegistry *pushes;
   SipcastUsers *users;          /* NULL: no authentication */
   char *sounds_dir;             /* where /call/inject_sound looks */
+  GStrv allowed_origins;        /* [rest] allowed-origins, split */
+  GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
+  SipcastThrottle *auth_failures; /* failed logins per client address */
+  GHashTable *auth_pending;     /* client address → passwords being hashed */
 
   SoupServer *soup;
   /* Accepts the connections and keeps their lifetime in hand (libsoup
@@ -126,6 +142,12 @@ http_status_for_error (const GError *error)
   case SIPCAST_ERROR_PIPELINE:
   case SIPCAST_ERROR_INTERNAL:
     return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+  case SIPCAST_ERROR_FORBIDDEN:
+    return SOUP_STATUS_FORBIDDEN;
+  case SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE:
+    return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+  case SIPCAST_ERROR_TOO_MANY_REQUESTS:
+    return 429;  /* Too Many Requests (RFC 6585), unnamed in libsoup */
   }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;
 }
@@ -183,9 +205,11 @@ discard_request_body (SoupServerMessage *msg)
   soup_message_body_truncate (body);
 }
 
+/* The name and password of a Basic Authorization header, or FALSE. */
 static gboolean
-credentials_are_valid (SipcastRestServer *self,
-                       SoupServerMessage *msg)
+parse_credentials (SoupServerMessage  *msg,
+                   char              **name_out,
+                   char              **password_out)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const char *header = soup_message_headers_get_one (headers, "Authorization");
@@ -193,7 +217,6 @@ credentials_are_valid (SipcastRestServer *self,
   g_autofree char *credentials = NULL;
   gsize decoded_len = 0;
   char *colon;
-  gboolean valid;
 
   if (header == NULL || g_ascii_strncasecmp (header, "Basic ", 6) != 0)
     return FALSE;
@@ -208,31 +231,187 @@ credentials_are_valid (SipcastRestServer *self,
 
   /* RFC 7617: the user name cannot contain a colon, the password can. */
   colon = strchr (credentials, ':');
-  if (colon == NULL)
-    return FALSE;
-  *colon = '\0';
-
-  valid = sipcast_users_check (self->users, credentials, colon + 1);
-  explicit_bzero (colon + 1, strlen (colon + 1));
-  return valid;
+  if (colon != NULL) {
+    *name_out = g_strndup (credentials, colon - credentials);
+    *password_out = g_strdup (colon + 1);
+  }
+  explicit_bzero (credentials, strlen (credentials));
+  return colon != NULL;
 }
 
-/* In production mode, FALSE after answering 401. */
-static gboolean
-authorize (SipcastRestServer *self,
-           SoupServerMessage *msg)
+static void
+clear_password (char *password)
 {
+  if (password != NULL)
+    explicit_bzero (password, strlen (password));
+  g_free (password);
+}
+
+static const char *
+client_of (SoupServerMessage *msg)
+{
+  const char *host = soup_server_message_get_remote_host (msg);
+
+  return host != NULL ? host : "unknown";
+}
+
+static void
+respond_unauthorized (SoupServerMessage *msg)
+{
+  respond_new_error (msg, SIPCAST_ERROR_UNAUTHORIZED, _("Authentication required"));
+}
+
+/* FALSE after answering 429 when @msg's client failed too often lately:
+ * its credentials are not even hashed meanwhile. */
+static gboolean
+check_not_throttled (SipcastRestServer *self,
+                     SoupServerMessage *msg)
+{
+  guint wait = sipcast_throttle_wait (self->auth_failures, client_of (msg),
+                                      g_get_monotonic_time () / G_USEC_PER_SEC);
+  g_autofree char *message = NULL;
+  g_autofree char *retry = NULL;
+
+  if (wait == 0 &&
+      GPOINTER_TO_UINT (g_hash_table_lookup (self->auth_pending, client_of (msg))) <
+      AUTH_MAX_PENDING)
+    return TRUE;
+  if (wait == 0) {
+    wait = 1;
+    message = g_strdup_printf (_("Too many logins at once from %s: try again in %u s"),
+                               client_of (msg), wait);
+  } else {
+    message = g_strdup_printf (_("Too many failed logins from %s: try again in %u s"),
+                               client_of (msg), wait);
+  }
+  retry = g_strdup_printf ("%u", wait);
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Retry-After", retry);
+  respond_new_error (msg, SIPCAST_ERROR_TOO_MANY_REQUESTS, message);
+  return FALSE;
+}
+
+/* In production mode, before the body is read: FALSE after answering
+ * (401 without credentials, 429 for a throttled client).  Credentials
+ * that passed lately are accepted here; others are left to
+ * with_authorization(), which hashes them off the main loop. */
+static gboolean
+authorize_early (SipcastRestServer *self,
+                 SoupServerMessage *msg)
+{
+  g_autofree char *name = NULL;
+  char *password = NULL;
+  gboolean cached;
+
   if (self->users == NULL || g_object_get_data (G_OBJECT (msg), AUTHORIZED_KEY) != NULL)
     return TRUE;
-
-  if (credentials_are_valid (self, msg)) {
+  if (!parse_credentials (msg, &name, &password)) {
+    respond_unauthorized (msg);
+    return FALSE;
+  }
+  cached = sipcast_users_check_cached (self->users, name, password);
+  clear_password (password);
+  if (cached) {
     g_object_set_data (G_OBJECT (msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
     return TRUE;
   }
+  return check_not_throttled (self, msg);
+}
 
-  respond_new_error (msg, SIPCAST_ERROR_UNAUTHORIZED,
-                     _("Authentication required"));
-  return FALSE;
+/* What runs once a request is authorized. */
+typedef void (*AuthorizedFunc) (SipcastRestServer *self,
+                                SoupServerMessage *msg,
+                                const char        *path);
+
+typedef struct {
+  SipcastRestServer *self;    /* owned */
+  SoupServerMessage *msg;     /* owned; paused meanwhile */
+  char *path;
+  char *client;
+  AuthorizedFunc next;
+} PendingAuth;
+
+static void
+pending_auth_free (PendingAuth *pending)
+{
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (pending->self->auth_pending,
+                                                   pending->client));
+
+  if (n <= 1)
+    g_hash_table_remove (pending->self->auth_pending, pending->client);
+  else
+    g_hash_table_insert (pending->self->auth_pending, g_strdup (pending->client),
+                         GUINT_TO_POINTER (n - 1));
+  g_object_unref (pending->self);
+  g_object_unref (pending->msg);
+  g_free (pending->path);
+  g_free (pending->client);
+  g_free (pending);
+}
+
+static void
+auth_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  PendingAuth *pending = user_data;
+  SipcastRestServer *self = pending->self;
+  gboolean valid = sipcast_users_check_finish (SIPCAST_USERS (source), result);
+
+  if (valid) {
+    sipcast_throttle_success (self->auth_failures, pending->client);
+    g_object_set_data (G_OBJECT (pending->msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
+    pending->next (self, pending->msg, pending->path);
+  } else {
+    sipcast_throttle_failure (self->auth_failures, pending->client,
+                              g_get_monotonic_time () / G_USEC_PER_SEC);
+    respond_unauthorized (pending->msg);
+  }
+  soup_server_message_unpause (pending->msg);
+  pending_auth_free (pending);
+}
+
+/* Runs @next for @msg once it is authorized.  A password is hashed in a
+ * thread (sipcast_users_check_async()) with the message paused: tens of
+ * milliseconds per attempt on the main loop, which also runs SIP, let a
+ * few clients sending garbage stall everything.  Failures are counted
+ * per client address (SipcastThrottle): after AUTH_FREE_FAILURES the
+ * client waits, and gets 429, before its next attempt is looked at. */
+static void
+with_authorization (SipcastRestServer *self,
+                    SoupServerMessage *msg,
+                    const char        *path,
+                    AuthorizedFunc     next)
+{
+  g_autofree char *name = NULL;
+  char *password = NULL;
+  PendingAuth *pending;
+
+  if (self->users == NULL || g_object_get_data (G_OBJECT (msg), AUTHORIZED_KEY) != NULL) {
+    next (self, msg, path);
+    return;
+  }
+  if (!parse_credentials (msg, &name, &password)) {
+    respond_unauthorized (msg);
+    return;
+  }
+  if (!check_not_throttled (self, msg)) {
+    clear_password (password);
+    return;
+  }
+
+  pending = g_new0 (PendingAuth, 1);
+  pending->self = g_object_ref (self);
+  pending->msg = g_object_ref (msg);
+  pending->path = g_strdup (path);
+  pending->client = g_strdup (client_of (msg));
+  pending->next = next;
+  g_hash_table_insert (self->auth_pending, g_strdup (pending->client),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
+                         self->auth_pending, pending->client)) + 1));
+  soup_server_message_pause (msg);
+  sipcast_users_check_async (self->users, name, password, auth_done, pending);
+  clear_password (password);
 }
 
 static void
@@ -265,6 +444,42 @@ respond_too_large (SipcastRestServer *self,
   respond_new_error (msg, SIPCAST_ERROR_TOO_LARGE, message);
 }
 
+/* Host and Origin (sipcast-rest-guard.h): FALSE after answering 403.
+ * Checked before the credentials, so a page elsewhere cannot even make us
+ * hash a password.  An allowed foreign origin gets the CORS header that
+ * lets its page read the answer. */
+static gboolean
+check_host_and_origin (SipcastRestServer *self,
+                       SoupServerMessage *msg)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *host = soup_message_headers_get_one (headers, "Host");
+  const char *origin = soup_message_headers_get_one (headers, "Origin");
+  g_autofree char *message = NULL;
+
+  if (!sipcast_rest_guard_host_allowed (host, (const char *const *) self->allowed_hosts)) {
+    message = g_strdup_printf (_("Host “%s” is not an address of this server; "
+                                 "add it to [rest] allowed-hosts"), host);
+  } else if (!sipcast_rest_guard_origin_allowed (origin, host,
+                                                 (const char *const *) self->allowed_origins)) {
+    message = g_strdup_printf (_("Requests from pages of %s are not allowed; "
+                                 "add it to [rest] allowed-origins"), origin);
+  }
+  if (message != NULL) {
+    g_message ("REST: refused %s %s: %s", soup_server_message_get_method (msg),
+               g_uri_get_path (soup_server_message_get_uri (msg)), message);
+    respond_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
+    return FALSE;
+  }
+  if (origin != NULL) {
+    SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+    soup_message_headers_replace (response, "Access-Control-Allow-Origin", origin);
+    soup_message_headers_replace (response, "Vary", "Origin");
+  }
+  return TRUE;
+}
+
 static void
 on_early_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -275,7 +490,17 @@ on_early_request (SoupServer        *server,
   SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
-  if (!authorize (self, msg)) {
+  if (!check_host_and_origin (self, msg)) {
+    discard_request_body (msg);
+    return;
+  }
+  /* A CORS preflight carries no credentials (Fetch standard): it is
+   * answered in on_request() for an allowed origin. */
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
+      soup_message_headers_get_one (headers, "Origin") != NULL)
+    return;
+
+  if (!authorize_early (self, msg)) {
     discard_request_body (msg);
     return;
   }
@@ -308,14 +533,12 @@ find_route (const char *path)
   return NULL;
 }
 
+/* /rest-api/METHOD, authorized. */
 static void
-on_request (SoupServer        *server,
-            SoupServerMessage *msg,
-            const char        *path,
-            GHashTable        *query,
-            gpointer           user_data)
+handle_method (SipcastRestServer *self,
+               SoupServerMessage *msg,
+               const char        *path)
 {
-  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
   SoupMessageBody *request_body;
   RouteHandler handler;
   g_autoptr (GBytes) bytes = NULL;
@@ -324,11 +547,6 @@ on_request (SoupServer        *server,
   g_autoptr (GError) error = NULL;
   const char *data;
   gsize length;
-
-  /* The early handler normally did this already; this covers any request
-   * that reached us without passing through it. */
-  if (!authorize (self, msg))
-    return;
 
   handler = find_route (path);
   if (handler == NULL) {
@@ -357,8 +575,18 @@ on_request (SoupServer        *server,
     return;
   }
 
-  /* Content-Type is not checked: curl -d sends form encoding by default
-   * and the body is JSON either way. */
+  /* A browser POSTs to another site without asking first only as
+   * text/plain or a form; JSON it has to ask for (CORS preflight), which
+   * a foreign page is refused.  An empty body needs no type (SPEC.md). */
+  if (!sipcast_rest_guard_content_type_allowed (
+        soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL),
+        request_body->length)) {
+    respond_new_error (msg, SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE,
+                       _("The request body must be JSON, sent with "
+                         "Content-Type: application/json"));
+    return;
+  }
+
   bytes = soup_message_body_flatten (request_body);
   data = g_bytes_get_data (bytes, &length);
 
@@ -374,6 +602,46 @@ on_request (SoupServer        *server,
   respond_json (msg, SOUP_STATUS_OK, json_to_string (reply, FALSE));
 }
 
+static void
+on_request (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+
+  /* The early handler normally did this already; this covers any request
+   * that reached us without passing through it. */
+  if (!check_host_and_origin (self, msg))
+    return;
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                    "Origin") != NULL) {
+    SoupMessageHeaders *response = soup_server_message_get_response_headers (msg);
+
+    /* The origin passed: tell its browser it may POST JSON with Basic
+     * credentials. */
+    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "POST");
+    soup_message_headers_replace (response, "Access-Control-Allow-Headers",
+                                  "Content-Type, Authorization");
+    soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
+    soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  with_authorization (self, msg, path, handle_method);
+}
+
+static void
+answer_not_found (SipcastRestServer *self,
+                  SoupServerMessage *msg,
+                  const char        *path)
+{
+  g_autofree char *message = g_strdup_printf (_("Not found: %s"), path);
+
+  respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+}
+
 /* Paths outside /rest-api: only here so that they, too, are behind
  * authentication and answer in JSON. */
 static void
@@ -383,14 +651,7 @@ on_other_request (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
-  g_autofree char *message = NULL;
-
-  if (!authorize (self, msg))
-    return;
-
-  message = g_strdup_printf (_("Not found: %s"), path);
-  respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+  with_authorization (SIPCAST_REST_SERVER (user_data), msg, path, answer_not_found);
 }
 
 static void
@@ -821,6 +1082,10 @@ sipcast_rest_server_finalize (GObject *object)
 
   g_free (self->address);
   g_free (self->sounds_dir);
+  g_strfreev (self->allowed_origins);
+  g_strfreev (self->allowed_hosts);
+  sipcast_throttle_free (self->auth_failures);
+  g_hash_table_unref (self->auth_pending);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
 }
@@ -862,6 +1127,10 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->pushes = g_object_ref (pushes);
   self->users = users != NULL ? g_object_ref (users) : NULL;
   self->sounds_dir = g_strdup (config->sounds_dir);
+  self->allowed_origins = sipcast_rest_guard_split_list (config->allowed_origins);
+  self->allowed_hosts = sipcast_rest_guard_split_list (config->allowed_hosts);
+  self->auth_failures = sipcast_throttle_new (AUTH_FREE_FAILURES, AUTH_MAX_WAIT_S);
+  self->auth_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
 

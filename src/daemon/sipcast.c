@@ -215,7 +215,7 @@ main (int   argc,
                                                 daemon.pushes);
 
   if (daemon.config->production) {
-    daemon.users = sipcast_users_new (daemon.config->users_file, &error);
+    daemon.users = sipcast_users_new (daemon.config->users_file, NULL, &error);
     if (daemon.users == NULL)
       goto fail;
     g_message ("production mode: REST requests need HTTP Basic auth (users in %s)",

@@ -8,7 +8,11 @@
 #include "sipcast-pipelines.h"
 #include "sipcast-types.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
 #include <gst/video/video.h>
 
 /*
@@ -51,6 +55,7 @@ struct _SipcastFlvTail {
   /* Set at construction, then only read. */
   SipcastPublishKind kind;
   char *location;
+  char *recordings_dir;      /* FILE: [media] recordings-dir */
   char *description;         /* flv-rtmp.pipeline or flv-file.pipeline, expanded */
   GstPad *audio_pad;         /* ghost sink pads, owned by the element; NULL if absent */
   GstPad *video_pad;
@@ -66,6 +71,7 @@ struct _SipcastFlvTail {
    * against from whatever thread posts them. */
   GMutex lock;
   GstElement *flv;           /* owned; NULL between attempts */
+  int fd;                    /* FILE: the recording fdsink writes, or -1 */
   guint attempt;             /* number of the current or last attempt */
   gboolean attempt_failed;   /* its failure is already on its way */
   char *attempt_error;       /* the first error it posted */
@@ -202,6 +208,74 @@ drop_attempt (SipcastFlvTail *self)
   gst_element_set_state (flv, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self), flv);
   gst_object_unref (flv);
+  /* fdsink never closes what it was given; it is stopped now. */
+  if (self->fd >= 0) {
+    close (self->fd);
+    self->fd = -1;
+  }
+}
+
+/* Opens @path, inside @dir, for a new recording: every directory below
+ * @dir is opened with O_NOFOLLOW (a symbolic link there could lead
+ * anywhere), and the file is created with O_EXCL (which follows no link
+ * either and never truncates what exists).  @dir itself is the
+ * operator's and is created when missing.  Returns the descriptor or -1
+ * with @error set to a reason that names @path. */
+static int
+open_recording (const char  *dir,
+                const char  *path,
+                GError     **error)
+{
+  g_autofree char *relative = sipcast_publish_target_relative_path (dir, path);
+  g_auto (GStrv) parts = NULL;
+  int dir_fd;
+  int fd;
+  guint n;
+
+  if (relative == NULL) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 "%s: not inside the recordings directory %s", path, dir);
+    return -1;
+  }
+  if (g_mkdir_with_parents (dir, 0750) != 0 ||
+      (dir_fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 "%s: cannot open the recordings directory %s: %s", path, dir,
+                 g_strerror (saved));
+    return -1;
+  }
+
+  parts = g_strsplit (relative, "/", -1);
+  n = g_strv_length (parts);
+  for (guint i = 0; i + 1 < n; i++) {
+    int next = openat (dir_fd, parts[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int saved = errno;
+
+    close (dir_fd);
+    if (next < 0) {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                   "%s: cannot open %s: %s", path, parts[i],
+                   saved == ELOOP || saved == ENOTDIR ?
+                   "not a directory (symbolic links are not followed)" : g_strerror (saved));
+      return -1;
+    }
+    dir_fd = next;
+  }
+
+  fd = openat (dir_fd, parts[n - 1],
+               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    int saved = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved),
+                 "%s: %s", path,
+                 saved == EEXIST ? "the file exists already (a recording never overwrites one)" :
+                 g_strerror (saved));
+  }
+  close (dir_fd);
+  return fd;
 }
 
 /* Ghosts the muxer's request pad @name on @flv and points our pad at it. */
@@ -264,7 +338,18 @@ start_attempt (SipcastFlvTail *self)
   gst_object_set_name (GST_OBJECT (flv), "flv");
   /* Added to a running pipeline: an asynchronous sink would make the whole
    * pipeline lose its state until this one prerolls. */
-  g_object_set (sink, "location", self->location, "async", FALSE, NULL);
+  g_object_set (sink, "async", FALSE, NULL);
+  if (self->kind == SIPCAST_PUBLISH_FILE) {
+    g_assert (self->fd < 0);
+    self->fd = open_recording (self->recordings_dir, self->location, &error);
+    if (self->fd < 0) {
+      attempt_failed (self, attempt, error->message);
+      return;
+    }
+    g_object_set (sink, "fd", self->fd, NULL);
+  } else {
+    g_object_set (sink, "location", self->location, NULL);
+  }
   sink_pad = gst_element_get_static_pad (sink, "sink");
   g_object_set_data_full (G_OBJECT (sink_pad), "sipcast-n-seen", g_new0 (guint, 1), g_free);
   gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_BUFFER, first_write_probe, sink, NULL);
@@ -621,6 +706,10 @@ sipcast_flv_tail_dispose (GObject *object)
   g_mutex_lock (&self->lock);
   gst_clear_object (&self->flv);
   g_mutex_unlock (&self->lock);
+  if (self->fd >= 0) {
+    close (self->fd);
+    self->fd = -1;
+  }
 
   G_OBJECT_CLASS (sipcast_flv_tail_parent_class)->dispose (object);
 }
@@ -631,6 +720,7 @@ sipcast_flv_tail_finalize (GObject *object)
   SipcastFlvTail *self = SIPCAST_FLV_TAIL (object);
 
   g_free (self->location);
+  g_free (self->recordings_dir);
   g_free (self->description);
   g_free (self->attempt_error);
   g_main_context_unref (self->context);
@@ -700,6 +790,7 @@ static void
 sipcast_flv_tail_init (SipcastFlvTail *self)
 {
   g_mutex_init (&self->lock);
+  self->fd = -1;
   self->retry_budget = 30;
   self->status = SIPCAST_RTMP_STATUS_WAIT;
 }
@@ -729,6 +820,7 @@ sipcast_flv_tail_new (const SipcastConfig        *config,
   gst_object_ref_sink (self);
   self->kind = target->kind;
   self->location = g_strdup (target->location);
+  self->recordings_dir = g_strdup (config->recordings_dir);
   self->description = g_steal_pointer (&description);
   self->context = g_main_context_ref_thread_default ();
   self->retry_budget = config->rtmp_retry_budget;

@@ -7,6 +7,7 @@
 #include "sipcast-flv-tail.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 /*
  * Each kind is one file of pipelines/, and what --print-pipeline prints is
@@ -179,6 +180,13 @@ sipcast_media_chain_dump_graph (GstElement *pipeline,
   if (pipeline == NULL)
     return;
 
+  /* @name is a Call-ID or a stream name, chosen by the far end or a REST
+   * client: a '/' in it would put the file anywhere a directory named
+   * "sipcast-…" leads to.  Only what is safe in one file name is kept. */
   file = g_strdup_printf ("sipcast-%s-%s", name, suffix);
+  for (char *p = file; *p != '\0'; p++) {
+    if (!g_ascii_isalnum (*p) && strchr ("._~+-@", *p) == NULL)
+      *p = '_';
+  }
   GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
 }

@@ -44,7 +44,9 @@ const char *sipcast_media_chain_for_codec (const SipcastCodec *codec,
                                            gboolean            copy);
 
 /* Writes @pipeline's graph to GST_DEBUG_DUMP_DOT_DIR (when set) as
- * sipcast-@name-@suffix.dot; nothing when @pipeline is NULL. */
+ * sipcast-@name-@suffix.dot, every character other than letters, digits
+ * and ". _ ~ + - @" replaced by '_' (so the file stays in that directory
+ * whatever the Call-ID); nothing when @pipeline is NULL. */
 void sipcast_media_chain_dump_graph (GstElement *pipeline,
                                      const char *name,
                                      const char *suffix);

@@ -51,6 +51,11 @@ gboolean sipcast_call_answer_incoming (SipcastCall         *self,
 /* CANCEL before the answer, BYE after; nothing once ended. */
 void     sipcast_call_hangup (SipcastCall *self);
 
+/* sipcast_call_hangup(), the call ending FAILED with @status_info (as
+ * when the far end's RTP stops); nothing once it has ended. */
+void     sipcast_call_hangup_failed (SipcastCall *self,
+                                     const char  *status_info);
+
 /* Sends @digits to the far end as RFC 2833 events or SIP INFOs.
  * SIPCAST_ERROR_INVALID_ARGUMENT for a bad digit, SIPCAST_ERROR_CONFLICT
  * when the call is not established or takes no telephone-events. */

@@ -466,17 +466,24 @@ video_moved (SipcastCall           *self,
          g_strcmp0 (video->address, current->address) != 0;
 }
 
-static void
-media_rtp_timeout_cb (SipcastMediaSession *media,
-                      gpointer             user_data)
+void
+sipcast_call_hangup_failed (SipcastCall *self,
+                            const char  *status_info)
 {
-  SipcastCall *self = SIPCAST_CALL (user_data);
+  g_return_if_fail (SIPCAST_IS_CALL (self));
 
   if (sipcast_call_status_is_final (self->status))
     return;
   g_free (self->pending_failure);
-  self->pending_failure = g_strdup ("Failed by RTP activity");
+  self->pending_failure = g_strdup (status_info);
   sipcast_call_hangup (self);
+}
+
+static void
+media_rtp_timeout_cb (SipcastMediaSession *media,
+                      gpointer             user_data)
+{
+  sipcast_call_hangup_failed (SIPCAST_CALL (user_data), "Failed by RTP activity");
 }
 
 /* The far end sent a DTMF digit (RFC 4733). */

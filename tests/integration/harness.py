@@ -521,6 +521,10 @@ class Sipcast:
         rtp_min = random.randrange(20000, 30000, 2)
         cmd = [binary, "--rest-port=0", "--sip-port=0",
                "--rtp-ports=%d-%d" % (rtp_min, rtp_min + 199), "-v"]
+        # file:// recordings must lie in [media] recordings-dir: the tests
+        # record into the run's directory (a repeated group is merged)
+        if config is None or "recordings-dir" not in config:
+            config = (config or "") + "\n[media]\nrecordings-dir=%s\n" % run_dir()
         if config is not None:
             conf = self.dir / "sipcast.conf"
             conf.write_text(config)

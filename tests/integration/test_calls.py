@@ -11,6 +11,10 @@ runs them against build/src/sipcast (SIPCAST_BIN overrides it);
 SIPCAST_TEST_KEEP=1 keeps the run's files (logs, recordings) for a look.
 """
 
+import http.client
+import json
+import re
+import threading
 import time
 import unittest
 
@@ -112,6 +116,41 @@ class CallFlowTest(GatewayTestCase):
         self.assert_sipp_passed(sipp)
         self.assert_tone_flv(path, 2, 4.5)
 
+    def test_file_outside_recordings_dir_is_400(self):
+        # a file the daemon could write, but outside [media] recordings-dir
+        victim = harness.run_dir().parent / ("sipcast-victim-%d.conf" % self.sipcast.rest_port)
+        victim.write_text("precious\n")
+        self.addCleanup(victim.unlink)
+        self.addCleanup(self.hang_up, "outside")
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "outside", "callee": "1000", "sipDomain": LOOPBACK,
+            "sipPort": harness.free_port("udp"), "rtmpUrl": "file://%s" % victim})
+        self.assert_error(answer, status, 400)
+        self.assertIn("recordings-dir", answer["message"])
+        self.assertEqual(victim.read_text(), "precious\n")
+
+    def test_file_is_never_overwritten_nor_a_link_followed(self):
+        victim = harness.run_dir() / "other.txt"
+        victim.write_text("precious\n")
+        link = harness.run_dir() / "link.flv"
+        link.symlink_to(victim)
+        existing = harness.run_dir() / "existing.flv"
+        existing.write_text("old recording\n")
+        for name, path in (("overwrite-link", link), ("overwrite-file", existing)):
+            with self.subTest(path=path.name):
+                sipp = self.sipp("uas-answer-pcmu.xml")
+                self.start_call(name, sipp, rtmpUrl="file://%s" % path)
+                wait_status(self.sipcast, name, "ESTABLISHED", 10)
+                call = wait_for(lambda: (lambda c: c if c["rtmpStreamStatus"]
+                                         == "RTMP_CONNECTION_FAILED" else None)(self.find(name)),
+                                5, message=lambda: self.sipcast.log())
+                self.assertIn("exists already", call["rtmpStreamStatusInfo"], call)
+                self.terminate(name)
+                wait_status(self.sipcast, name, "FINISH", 10)
+                self.assert_sipp_passed(sipp)
+        self.assertEqual(victim.read_text(), "precious\n")
+        self.assertEqual(existing.read_text(), "old recording\n")
+
     def test_rtmp_url_query_is_kept(self):
         sipp = self.sipp("uas-answer-pcmu.xml")
         url = "rtmp://%s:%d/live?token=abc" % (LOOPBACK, self.nginx.port)
@@ -175,6 +214,66 @@ class RestApiTest(GatewayTestCase):
         braces = self.sipcast.rest("/call/find_all", raw="{}")
         self.assertIn(braces[0], (200, 404), braces)
         self.assertEqual(empty[:2], braces[:2])
+
+    def raw_post(self, method, body, headers):
+        """POST with exactly these headers (http.client adds Host and
+        Content-Length only)."""
+        conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
+        try:
+            conn.request("POST", "/rest-api" + method, body, headers)
+            response = conn.getresponse()
+            text = response.read().decode(errors="replace")
+        finally:
+            conn.close()
+        try:
+            return response.status, json.loads(text)
+        except ValueError:
+            return response.status, text
+
+    def test_cross_site_requests_are_refused(self):
+        # what a web page on another site can make a browser send to
+        # 127.0.0.1 without asking first: text/plain or form bodies, with
+        # its Origin; or anything, after pointing its own name at
+        # 127.0.0.1 (DNS rebinding)
+        self.addCleanup(self.hang_up, "xsite")
+        body = json.dumps({"callId": "xsite", "callee": "1000", "sipDomain": LOOPBACK,
+                           "sipPort": harness.free_port("udp")})
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x"):
+            with self.subTest(content_type=content_type):
+                status, answer = self.raw_post("/call/startup", body, {
+                    "Content-Type": content_type, "Origin": "http://evil.example"})
+                self.assertIn(status, (403, 415), answer)
+                status, answer = self.raw_post("/call/startup", body, {
+                    "Content-Type": content_type})
+                self.assert_error(answer, status, 415)
+        with self.subTest("no Content-Type"):
+            status, answer = self.raw_post("/call/startup", body, {})
+            self.assert_error(answer, status, 415)
+        with self.subTest("foreign Origin"):
+            status, answer, _ = self.sipcast.rest(
+                "/call/startup", raw=body, headers={"Origin": "http://evil.example"})
+            self.assert_error(answer, status, 403)
+            self.assertIn("allowed-origins", answer["message"])
+        with self.subTest("rebound Host"):
+            status, answer, _ = self.sipcast.rest(
+                "/call/find_all", {}, headers={"Host": "attacker.example:%d"
+                                               % self.sipcast.rest_port})
+            self.assert_error(answer, status, 403)
+            self.assertIn("allowed-hosts", answer["message"])
+        status, answer, _ = self.sipcast.rest("/call/find", {"callId": "xsite"})
+        self.assert_error(answer, status, 404)
+        # what the API's own pages, curl and sipcastctl send still works
+        own = "http://%s:%d" % (LOOPBACK, self.sipcast.rest_port)
+        status, answer, headers = self.sipcast.rest("/call/find_all", {},
+                                                    headers={"Origin": own})
+        self.assertIn(status, (200, 404), answer)
+        status, answer = self.raw_post("/call/find_all", "", {})
+        self.assertIn(status, (200, 404), answer)
+        status, answer, _ = self.sipcast.rest(
+            "/call/find_all", {}, headers={"Content-Type": "Application/JSON; charset=utf-8",
+                                           "Host": "localhost:%d" % self.sipcast.rest_port})
+        self.assertIn(status, (200, 404), answer)
 
     def test_body_too_large_is_413(self):
         raw = '{"callee": "%s"}' % ("1" * (2 * 1024 * 1024))
@@ -296,7 +395,8 @@ class ShutdownTest(GatewayTestCase):
 
 
 class ProductionModeTest(GatewayTestCase):
-    """--production: HTTP Basic auth on every request, admin/admin by default."""
+    """--production: HTTP Basic auth on every request; the first start makes
+    the account admin with a random password, logged once."""
 
     sipcast_args = ("--production",)
     with_nginx = False
@@ -318,8 +418,57 @@ class ProductionModeTest(GatewayTestCase):
     def test_wrong_password_is_401(self):
         self.assert_unauthorized(("admin", "wrong"))
 
-    def test_admin_admin_is_accepted(self):
-        admin = ("admin", "admin")
+    def admin(self):
+        match = re.search(r"with the account admin, password (\w+) ", self.sipcast.log())
+        self.assertIsNotNone(match, self.sipcast.log())
+        return ("admin", match.group(1))
+
+    def test_admin_admin_is_401(self):
+        self.assert_unauthorized(("admin", "admin"))
+
+    def test_zz_guessing_is_slowed_and_does_not_stall(self):
+        # named to run last: it leaves 127.0.0.1 throttled for a moment
+        admin = self.admin()
+        status, answer, _ = self.sipcast.rest("/call/find_all", {}, auth=admin)
+        self.assertIn(status, (200, 404), answer)
+        # garbage credentials from several clients at once, while a
+        # request with the (now remembered) right ones is timed: the
+        # hashing happens off the main loop, so it is not held up
+        results = []
+
+        def guess(i):
+            results.append(self.sipcast.rest("/call/find_all", {},
+                                             auth=("admin", "guess%d" % i))[0])
+
+        threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+        for thread in threads:
+            thread.start()
+        start = time.monotonic()
+        status, answer, _ = self.sipcast.rest("/call/find_all", {}, auth=admin)
+        elapsed = time.monotonic() - start
+        for thread in threads:
+            thread.join()
+        self.assertIn(status, (200, 404), answer)
+        self.assertLess(elapsed, 0.25, "a valid request took %.3f s" % elapsed)
+        # a burst is not hashed all at once (429 beyond two at a time)
+        self.assertEqual(results.count(401) + results.count(429), 20, results)
+        self.assertGreaterEqual(results.count(429), 1, results)
+        # after 5 failures the client waits: 429 with Retry-After, and
+        # meanwhile not even the right password is looked at
+        for _ in range(6):
+            status, answer, headers = self.sipcast.rest("/call/find_all", {},
+                                                        auth=("admin", "wrong"))
+            if status == 429:
+                break
+        self.assert_error(answer, status, 429, headers)
+        self.assertGreaterEqual(int(headers["Retry-After"]), 1)
+        self.assertIn("failed logins", answer["message"])
+        wait_for(lambda: self.sipcast.rest("/call/find_all", {}, auth=admin)[0] != 429,
+                 35, interval=0.5)
+
+    def test_generated_password_is_accepted(self):
+        admin = self.admin()
+        self.assertEqual(len(admin[1]), 20)
         sipp = self.sipp("uas-busy.xml")
         self.start_call("prod", sipp, auth=admin)
         self.assert_sipp_passed(sipp)  # the call was placed: 486, ACK

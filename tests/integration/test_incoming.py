@@ -430,7 +430,10 @@ has-audio=false
         self.assert_sipp_passed(listener)
 
     def test_credentials(self):
-        sipp = self.caller("uac-auth-call.xml", "vault7", "-au", "alice", "-ap", "s3cret")
+        # sipp signs sip:HOST:PORT unless told the Request-URI, which
+        # sipcast requires (real phones sign the Request-URI)
+        sipp = self.caller("uac-auth-call.xml", "vault7", "-au", "alice", "-ap", "s3cret",
+                           "-auth_uri", "vault7@%s:%d" % (LOOPBACK, self.sipcast.sip_port))
         call = self.find_by_callee("vault7")
         wait_status(self.sipcast, call["callId"], "ESTABLISHED", 10)
         self.assertEqual(call["rtmpStream"], "vault7-from-caller1", call)
@@ -444,7 +447,8 @@ has-audio=false
         self.assertNotIn("SIP/2.0 403", messages)
 
     def test_wrong_password_is_403(self):
-        sipp = self.caller("uac-auth-call.xml", "secure", "-au", "alice", "-ap", "wrong")
+        sipp = self.caller("uac-auth-call.xml", "secure", "-au", "alice", "-ap", "wrong",
+                           "-auth_uri", "secure@%s:%d" % (LOOPBACK, self.sipcast.sip_port))
         self.assert_sipp_passed(sipp)  # the 403 ends its scenario
         messages = sipp.messages()
         self.assertIn("SIP/2.0 401", messages)
@@ -482,9 +486,107 @@ has-audio=false
         self.terminate(call["callId"])
         wait_status(self.sipcast, call["callId"], "FINISH", 10)
 
+    def digest(self, nonce, uri, password="s3cret"):
+        response = md5(md5("alice", "sipcast-test", password), nonce, "00000001", "c0ffee",
+                       "auth", md5("INVITE", uri))
+        return ('Digest username="alice", realm="sipcast-test", nonce="%s", uri="%s", '
+                'response="%s", algorithm=MD5, qop=auth, nc=00000001, cnonce="c0ffee"'
+                % (nonce, uri, response))
+
+    def test_wrong_uri_and_guesses_are_refused(self):
+        # named to run last in this class: it leaves 127.0.0.1 throttled
+        # until its final, right, credentials clear it
+        caller = RawCaller(self.sipcast.sip_port)
+        self.addCleanup(caller.close)
+        caller.invite("vault4", "guess-0")
+        status, challenge = caller.final_response("guess-0")
+        self.assertEqual(status, 401, challenge)
+        nonce = re.search(r'nonce="([^"]+)"', caller.header(challenge, "WWW-Authenticate")).group(1)
+        uri = "sip:vault4@%s:%d" % (LOOPBACK, self.sipcast.sip_port)
+        # right password, but signed for another Request-URI
+        other = "sip:vault5@%s:%d" % (LOOPBACK, self.sipcast.sip_port)
+        caller.invite("vault4", "guess-1", self.digest(nonce, other))
+        status, answer = caller.final_response("guess-1")
+        self.assertEqual(status, 403, answer)
+        # guesses: five more wrong passwords, then the right one is not
+        # even looked at for a second
+        for i in range(2, 7):
+            caller.invite("vault4", "guess-%d" % i, self.digest(nonce, uri, "guess%d" % i))
+            status, answer = caller.final_response("guess-%d" % i)
+            self.assertEqual(status, 403, answer)
+        right = self.digest(nonce, uri)
+        caller.invite("vault4", "guess-7", right)
+        status, answer = caller.final_response("guess-7")
+        self.assertEqual(status, 403, answer)
+        self.assertIn("wrong credentials too often", self.sipcast.log())
+        self.assert_no_call("vault4")
+        time.sleep(1.5)
+        caller.invite("vault4", "guess-8", right)
+        status, answer = caller.final_response("guess-8")
+        self.assertEqual(status, 200, answer)
+        call = self.find_by_callee("vault4")
+        wait_status(self.sipcast, call["callId"], "ESTABLISHED", 10)
+        self.terminate(call["callId"])
+        wait_status(self.sipcast, call["callId"], "FINISH", 10)
+
     def test_challenge_unanswered_is_no_call(self):
         sipp = self.refused_with("secure", 401)
         self.assertIn('WWW-Authenticate: Digest realm="sipcast-test"', sipp.messages())
+
+
+class IncomingLimitsTest(GatewayTestCase):
+    """Routes open to anyone: calls per route and per source address are
+    limited, and a caller that sends no RTP is hung up early."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        return """\
+[sip]
+max-incoming-per-source=3
+
+[rtp]
+first-rtp-timeout=2
+
+[route open]
+callee=open-*
+max-calls=2
+
+[route other]
+callee=other-*
+"""
+
+    def call(self, caller, callee, call_id):
+        caller.invite(callee, call_id)
+        return caller.final_response(call_id)
+
+    def test_limits_and_early_hang_up(self):
+        caller = RawCaller(self.sipcast.sip_port)  # sends no RTP at all
+        self.addCleanup(caller.close)
+        for call_id in ("lim-1", "lim-2"):
+            status, answer = self.call(caller, "open-" + call_id, call_id)
+            self.assertEqual(status, 200, answer)
+        # the route's own limit
+        status, answer = self.call(caller, "open-3", "lim-3")
+        self.assertEqual(status, 503, answer)
+        self.assertIn("max-calls", self.sipcast.log())
+        # another route, but the source's limit
+        status, answer = self.call(caller, "other-1", "lim-4")
+        self.assertEqual(status, 200, answer)
+        status, answer = self.call(caller, "other-2", "lim-5")
+        self.assertEqual(status, 503, answer)
+        self.assertIn("max-incoming-per-source", self.sipcast.log())
+        # no audio ever came: each is hung up within first-rtp-timeout
+        for call_id in ("lim-1", "lim-2", "lim-4"):
+            wait_status(self.sipcast, call_id, "FAILED", 6)
+            status, calls, _ = self.sipcast.rest("/call/find", {"callId": call_id})
+            self.assertEqual(calls[0]["statusInfo"], "Failed by RTP activity", calls)
+        # which frees the places
+        status, answer = self.call(caller, "open-6", "lim-6")
+        self.assertEqual(status, 200, answer)
+        self.terminate("lim-6")
+        wait_status(self.sipcast, "lim-6", "FINISH", 10)
 
 
 if __name__ == "__main__":

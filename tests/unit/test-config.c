@@ -81,6 +81,10 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->users_file, ==, b->users_file);
   g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
   g_assert_cmpuint (a->rest_idle_timeout, ==, b->rest_idle_timeout);
+  g_assert_cmpuint (a->max_incoming_per_source, ==, b->max_incoming_per_source);
+  g_assert_cmpuint (a->first_rtp_timeout, ==, b->first_rtp_timeout);
+  g_assert_cmpstr (a->allowed_origins, ==, b->allowed_origins);
+  g_assert_cmpstr (a->allowed_hosts, ==, b->allowed_hosts);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
@@ -105,6 +109,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpint (a->rtmp_audio_copy, ==, b->rtmp_audio_copy);
   g_assert_cmpuint (a->video_bitrate, ==, b->video_bitrate);
   g_assert_cmpstr (a->sounds_dir, ==, b->sounds_dir);
+  g_assert_cmpstr (a->recordings_dir, ==, b->recordings_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
@@ -783,15 +788,17 @@ test_to_string_has_every_key (void)
   static const char *const keys[][2] = {
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" }, { "rest", "idle-timeout" },
+    { "rest", "allowed-origins" }, { "rest", "allowed-hosts" },
     { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
-    { "sip", "tls-ca-file" }, { "sip", "tls-verify" },
+    { "sip", "tls-ca-file" }, { "sip", "tls-verify" }, { "sip", "max-incoming-per-source" },
     { "rtp", "ports" }, { "rtp", "jitterbuffer-latency" },
-    { "rtp", "timeout" }, { "rtp", "symmetric" },
+    { "rtp", "timeout" }, { "rtp", "symmetric" }, { "rtp", "first-rtp-timeout" },
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
+    { "media", "recordings-dir" },
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
@@ -849,7 +856,7 @@ test_annotated_default_file (Fixture      *fixture,
   assert_config_equal (as_shipped, defaults);
 
   /* Switched on, every setting is a known key holding the default; the
-   * three whose default depends on the machine or the install prefix show
+   * four whose default depends on the machine or the install prefix show
    * an example instead. */
   uncommented = uncomment_settings (text);
   uncommented_path = write_file (fixture, "uncommented.conf", uncommented);
@@ -861,6 +868,8 @@ test_annotated_default_file (Fixture      *fixture,
   switched_on->user_agent = g_strdup (defaults->user_agent);
   g_free (switched_on->sounds_dir);
   switched_on->sounds_dir = g_strdup (defaults->sounds_dir);
+  g_free (switched_on->recordings_dir);
+  switched_on->recordings_dir = g_strdup (defaults->recordings_dir);
   assert_config_equal (switched_on, defaults);
 
   /* And it documents every key there is. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "test-digest"
 
+#include <string.h>
+
 #include <glib.h>
 
 #include "sipcast-digest.h"
@@ -34,10 +36,10 @@ test_rfc2617_example (void)
   g_autoptr (GBytes) key = test_key ();
   g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
 
-  g_assert_cmpint (sipcast_digest_check (params, "GET", "Mufasa", "Circle Of Life",
+  g_assert_cmpint (sipcast_digest_check (params, "GET", "/dir/index.html", "Mufasa", "Circle Of Life",
                                          "testrealm@host.com", key, seen, 1000), ==,
                    SIPCAST_DIGEST_STALE);
-  g_assert_cmpint (sipcast_digest_check (params, "GET", "Mufasa", "Circle of life",
+  g_assert_cmpint (sipcast_digest_check (params, "GET", "/dir/index.html", "Mufasa", "Circle of life",
                                          "testrealm@host.com", key, seen, 1000), ==,
                    SIPCAST_DIGEST_WRONG);
   /* Neither was accepted, so nothing is remembered. */
@@ -98,7 +100,8 @@ check_once (const char *const *params,
 {
   g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
 
-  return sipcast_digest_check (params, method, "alice", "s3cret", "sipcast", key, seen, now);
+  return sipcast_digest_check (params, method, "sip:studio@127.0.0.1", "alice", "s3cret",
+                               "sipcast", key, seen, now);
 }
 
 static void
@@ -114,7 +117,9 @@ test_our_nonce (void)
 #define CHECK(params, now) check_once ((const char *const *) (params), "INVITE", key, (now))
 
   g_assert_cmpint (CHECK (right, 5000), ==, SIPCAST_DIGEST_OK);
-  g_assert_cmpint (CHECK (right_no_qop, 5010), ==, SIPCAST_DIGEST_OK);
+  /* RFC 2069 credentials (no qop, so no nonce count and no cnonce) are
+   * refused, even with the right password. */
+  g_assert_cmpint (CHECK (right_no_qop, 5010), ==, SIPCAST_DIGEST_WRONG);
   g_assert_cmpint (CHECK (wrong, 5000), ==, SIPCAST_DIGEST_WRONG);
   g_assert_cmpint (CHECK (other_user, 5000), ==, SIPCAST_DIGEST_WRONG);
   /* Old, or from the future: stale. */
@@ -146,11 +151,12 @@ test_replay (void)
   g_auto (GStrv) first = client_params_counted (nonce, "alice", "s3cret", TRUE, 1);
   g_auto (GStrv) second = client_params_counted (nonce, "alice", "s3cret", TRUE, 2);
   g_auto (GStrv) fifth = client_params_counted (nonce, "alice", "s3cret", TRUE, 5);
-  g_auto (GStrv) no_qop = client_params (later_nonce, "alice", "s3cret", FALSE);
+  g_auto (GStrv) later = client_params (later_nonce, "alice", "s3cret", TRUE);
   g_auto (GStrv) wrong = client_params_counted (nonce, "alice", "secret", TRUE, 9);
 
 #define CHECK(params, now) \
-  sipcast_digest_check ((const char *const *) (params), "INVITE", "alice", "s3cret", \
+  sipcast_digest_check ((const char *const *) (params), "INVITE", "sip:studio@127.0.0.1", \
+                        "alice", "s3cret", \
                         "sipcast", key, seen, (now))
 
   /* Two challenges in the same second get nonces of their own. */
@@ -168,13 +174,12 @@ test_replay (void)
   g_assert_cmpint (CHECK (fifth, 5005), ==, SIPCAST_DIGEST_STALE);
   /* A wrong password stays wrong, and is not recorded. */
   g_assert_cmpint (CHECK (wrong, 5006), ==, SIPCAST_DIGEST_WRONG);
-  /* Without a count a nonce is good once. */
-  g_assert_cmpint (CHECK (no_qop, 5201), ==, SIPCAST_DIGEST_OK);
-  g_assert_cmpint (CHECK (no_qop, 5202), ==, SIPCAST_DIGEST_STALE);
+  g_assert_cmpint (CHECK (later, 5201), ==, SIPCAST_DIGEST_OK);
+  g_assert_cmpint (CHECK (later, 5202), ==, SIPCAST_DIGEST_STALE);
   g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 2);
   /* Once the first nonce has expired the table forgets it; the later one
    * is still remembered (and this is a replay of it). */
-  g_assert_cmpint (CHECK (no_qop, 5001 + SIPCAST_DIGEST_NONCE_LIFETIME), ==,
+  g_assert_cmpint (CHECK (later, 5001 + SIPCAST_DIGEST_NONCE_LIFETIME), ==,
                    SIPCAST_DIGEST_STALE);
   g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 1);
 #undef CHECK
@@ -197,14 +202,84 @@ test_malformed (void)
     "response=\"00\"", "qop=auth", NULL,
   };
 
-  g_assert_cmpint (sipcast_digest_check (missing_response, "INVITE", "alice", "p", "sipcast",
+  g_assert_cmpint (sipcast_digest_check (missing_response, "INVITE", "sip:a@b", "alice", "p", "sipcast",
                                          key, seen, 1), ==, SIPCAST_DIGEST_WRONG);
-  g_assert_cmpint (sipcast_digest_check (sha, "INVITE", "alice", "p", "sipcast", key, seen, 1), ==,
+  g_assert_cmpint (sipcast_digest_check (sha, "INVITE", "sip:a@b", "alice", "p", "sipcast", key, seen, 1), ==,
                    SIPCAST_DIGEST_WRONG);
-  g_assert_cmpint (sipcast_digest_check (qop_without_nc, "INVITE", "alice", "p", "sipcast",
+  g_assert_cmpint (sipcast_digest_check (qop_without_nc, "INVITE", "sip:a@b", "alice", "p", "sipcast",
                                          key, seen, 1), ==, SIPCAST_DIGEST_WRONG);
-  g_assert_cmpint (sipcast_digest_check (NULL, "INVITE", "alice", "p", "sipcast", key, seen, 1), ==,
+  g_assert_cmpint (sipcast_digest_check (NULL, "INVITE", "sip:a@b", "alice", "p", "sipcast", key, seen, 1), ==,
                    SIPCAST_DIGEST_WRONG);
+}
+
+/* Credentials made for one Request-URI do not open another: the response
+ * signs the uri parameter, which must be the request's. */
+static void
+test_uri_must_match (void)
+{
+  g_autoptr (GBytes) key = test_key ();
+  g_autofree char *nonce = sipcast_digest_nonce_new (key, 5000);
+  g_auto (GStrv) params = client_params (nonce, "alice", "s3cret", TRUE);
+
+#define CHECK(uri) \
+  sipcast_digest_check ((const char *const *) params, "INVITE", (uri), "alice", "s3cret", \
+                        "sipcast", key, seen, 5000)
+  {
+    g_autoptr (SipcastDigestNonces) seen = sipcast_digest_nonces_new ();
+
+    g_assert_cmpint (CHECK ("sip:vault@127.0.0.1"), ==, SIPCAST_DIGEST_WRONG);
+    g_assert_cmpint (CHECK ("sip:studio@127.0.0.1:5070"), ==, SIPCAST_DIGEST_WRONG);
+    g_assert_cmpuint (sipcast_digest_nonces_size (seen), ==, 0);
+    g_assert_cmpint (CHECK ("sip:studio@127.0.0.1"), ==, SIPCAST_DIGEST_OK);
+  }
+#undef CHECK
+}
+
+/* A wrong response is wrong whatever its case or length; the right one
+ * passes in either case (hex digits). */
+static void
+test_response_compare (void)
+{
+  g_autoptr (GBytes) key = test_key ();
+  g_autofree char *nonce = sipcast_digest_nonce_new (key, 5000);
+  g_auto (GStrv) params = client_params (nonce, "alice", "s3cret", TRUE);
+
+  for (guint i = 0; params[i] != NULL; i++) {
+    if (g_str_has_prefix (params[i], "response=\"")) {
+      g_autofree char *right = g_strdup (params[i]);
+      g_autofree char *upper = g_ascii_strup (params[i] + strlen ("response=\""), -1);
+
+      g_free (params[i]);
+      params[i] = g_strdup_printf ("response=\"%s", upper);
+      g_assert_cmpint (check_once ((const char *const *) params, "INVITE", key, 5000), ==,
+                       SIPCAST_DIGEST_OK);
+      /* One hex digit short, one too many, one wrong. */
+      params[i][strlen (params[i]) - 2] = '"';
+      params[i][strlen (params[i]) - 1] = '\0';
+      g_assert_cmpint (check_once ((const char *const *) params, "INVITE", key, 5000), ==,
+                       SIPCAST_DIGEST_WRONG);
+      g_free (params[i]);
+      params[i] = g_strdup_printf ("%.*s0\"", (int) strlen (right) - 1, right);
+      g_assert_cmpint (check_once ((const char *const *) params, "INVITE", key, 5000), ==,
+                       SIPCAST_DIGEST_WRONG);
+      g_free (params[i]);
+      params[i] = g_strdup (right);
+      params[i][strlen ("response=\"")] = params[i][strlen ("response=\"")] == '0' ? '1' : '0';
+      g_assert_cmpint (check_once ((const char *const *) params, "INVITE", key, 5000), ==,
+                       SIPCAST_DIGEST_WRONG);
+    }
+  }
+}
+
+/* Keys come from the kernel's random source: two are never the same. */
+static void
+test_key_new (void)
+{
+  g_autoptr (GBytes) a = sipcast_digest_key_new ();
+  g_autoptr (GBytes) b = sipcast_digest_key_new ();
+
+  g_assert_cmpuint (g_bytes_get_size (a), ==, 32);
+  g_assert_false (g_bytes_equal (a, b));
 }
 
 static void
@@ -303,6 +378,9 @@ main (int argc, char **argv)
   g_test_add_func ("/digest/challenge", test_challenge);
   g_test_add_func ("/digest/find-credentials", test_find_credentials);
   g_test_add_func ("/digest/auth-string", test_auth_string);
+  g_test_add_func ("/digest/uri-must-match", test_uri_must_match);
+  g_test_add_func ("/digest/response-compare", test_response_compare);
+  g_test_add_func ("/digest/key-new", test_key_new);
 
   return g_test_run ();
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "test-flv-tail"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -29,6 +30,7 @@
                   "68ee3c80"
 
 typedef struct {
+  const char *recordings_dir;  /* set before fixture_setup() for file:// */
   SipcastConfig *config;
   GstBus *bus;
   GstElement *tail;
@@ -47,6 +49,10 @@ fixture_setup (Fixture       *fixture,
   g_autoptr (GError) error = NULL;
 
   fixture->config = sipcast_config_new_default ();
+  if (fixture->recordings_dir != NULL) {
+    g_free (fixture->config->recordings_dir);
+    fixture->config->recordings_dir = g_strdup (fixture->recordings_dir);
+  }
   target = sipcast_publish_target_new (url, stream, &error);
   g_assert_no_error (error);
   fixture->tail = sipcast_flv_tail_new (fixture->config, target,
@@ -187,6 +193,7 @@ test_unwritable_file (void)
   g_autofree char *url = g_strdup_printf ("file://%s/missing/x.flv", dir);
   GstMessage *message;
 
+  fixture.recordings_dir = dir;
   fixture_setup (&fixture, url, NULL, "audio", AAC_CAPS, 30);
   message = wait_for_message (&fixture, SIPCAST_FLV_TAIL_MSG_STATUS, 2000, TRUE);
   assert_status (message, SIPCAST_RTMP_STATUS_CONNECTION_FAILED, "/missing/x.flv");
@@ -235,6 +242,7 @@ test_key_frame_first (void)
   gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
   GstMessage *message;
 
+  fixture.recordings_dir = dir;
   fixture_setup (&fixture, url, NULL, "video", H264_CAPS, 30);
 
   /* The attempt starts by asking upstream for a key frame with headers. */
@@ -282,6 +290,124 @@ test_key_frame_first (void)
   g_rmdir (dir);
 }
 
+/* A recording of @url (in recordings directory @dir) fails at once with
+ * @reason_part, and writes nothing. */
+static void
+assert_recording_refused (const char *dir,
+                          const char *url,
+                          const char *reason_part)
+{
+  Fixture fixture = { 0 };
+  GstMessage *message;
+
+  fixture.recordings_dir = dir;
+  fixture_setup (&fixture, url, NULL, "audio", AAC_CAPS, 30);
+  message = wait_for_message (&fixture, SIPCAST_FLV_TAIL_MSG_STATUS, 2000, TRUE);
+  assert_status (message, SIPCAST_RTMP_STATUS_CONNECTION_FAILED, reason_part);
+  gst_message_unref (message);
+  fixture_teardown (&fixture);
+}
+
+static void
+assert_file_holds (const char *path,
+                   const char *expected)
+{
+  g_autofree char *text = NULL;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* An existing file, a symbolic link to one, a symbolic link to another
+ * directory, a path outside the recordings directory: never written. */
+static void
+test_file_never_overwritten (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("sipcast-tail-XXXXXX", NULL);
+  g_autofree char *elsewhere = g_dir_make_tmp ("sipcast-elsewhere-XXXXXX", NULL);
+  g_autofree char *rec = g_build_filename (dir, "rec", NULL);
+  g_autofree char *existing = g_build_filename (rec, "existing.flv", NULL);
+  g_autofree char *victim = g_build_filename (elsewhere, "important.conf", NULL);
+  g_autofree char *link = g_build_filename (rec, "link.flv", NULL);
+  g_autofree char *dir_link = g_build_filename (rec, "sub", NULL);
+  g_autofree char *url = NULL;
+  g_autoptr (GDir) listing = NULL;
+
+  g_assert_cmpint (g_mkdir (rec, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (existing, "precious", -1, NULL));
+  g_assert_true (g_file_set_contents (victim, "precious", -1, NULL));
+  g_assert_cmpint (symlink (victim, link), ==, 0);
+  g_assert_cmpint (symlink (elsewhere, dir_link), ==, 0);
+
+  url = g_strdup_printf ("file://%s", existing);
+  assert_recording_refused (rec, url, "exists already");
+  assert_file_holds (existing, "precious");
+  g_free (url);
+
+  url = g_strdup_printf ("file://%s", link);
+  assert_recording_refused (rec, url, "exists already");
+  assert_file_holds (victim, "precious");
+  g_free (url);
+
+  url = g_strdup_printf ("file://%s/important.conf", dir_link);
+  assert_recording_refused (rec, url, "symbolic links are not followed");
+  assert_file_holds (victim, "precious");
+  g_free (url);
+
+  url = g_strdup_printf ("file://%s/new.flv", dir_link);
+  assert_recording_refused (rec, url, "symbolic links are not followed");
+  g_free (url);
+
+  url = g_strdup_printf ("file://%s", victim);
+  assert_recording_refused (rec, url, "not inside the recordings directory");
+  assert_file_holds (victim, "precious");
+
+  /* Nothing new appeared anywhere. */
+  listing = g_dir_open (elsewhere, 0, NULL);
+  g_assert_cmpstr (g_dir_read_name (listing), ==, "important.conf");
+  g_assert_null (g_dir_read_name (listing));
+
+  g_unlink (link);
+  g_unlink (dir_link);
+  g_unlink (existing);
+  g_unlink (victim);
+  g_rmdir (rec);
+  g_rmdir (dir);
+  g_rmdir (elsewhere);
+}
+
+/* The recordings directory is made when missing; the file in it is new,
+ * private to its group, and a complete FLV. */
+static void
+test_file_recorded (void)
+{
+  Fixture fixture = { 0 };
+  g_autofree char *dir = g_dir_make_tmp ("sipcast-tail-XXXXXX", NULL);
+  g_autofree char *rec = g_build_filename (dir, "made", "rec", NULL);
+  g_autofree char *path = g_build_filename (rec, "a.flv", NULL);
+  g_autofree char *url = g_strdup_printf ("file://%s", path);
+  g_autofree char *made = g_build_filename (dir, "made", NULL);
+  GStatBuf st;
+  GstMessage *message;
+
+  fixture.recordings_dir = rec;
+  fixture_setup (&fixture, url, NULL, "audio", AAC_CAPS, 30);
+  message = wait_for_message (&fixture, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE, 2000, TRUE);
+  gst_message_unref (message);
+  gst_harness_push_event (fixture.harness, gst_event_new_eos ());
+  message = wait_for_message (&fixture, SIPCAST_FLV_TAIL_MSG_EOS, 2000, FALSE);
+  gst_message_unref (message);
+  fixture_teardown (&fixture);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 0777, ==, 0640);
+  g_assert_cmpint (st.st_size, >, 13);
+  g_unlink (path);
+  g_rmdir (rec);
+  g_rmdir (made);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -292,6 +418,8 @@ main (int   argc,
   g_test_add_func ("/flv-tail/refused-then-failed", test_refused_then_failed);
   g_test_add_func ("/flv-tail/unwritable-file", test_unwritable_file);
   g_test_add_func ("/flv-tail/key-frame-first", test_key_frame_first);
+  g_test_add_func ("/flv-tail/file-never-overwritten", test_file_never_overwritten);
+  g_test_add_func ("/flv-tail/file-recorded", test_file_recorded);
 
   return g_test_run ();
 }

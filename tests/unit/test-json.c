@@ -88,6 +88,224 @@ test_body_malformed (void)
   }
 }
 
+/* json-glib reads more than JSON: '…' strings and comments, in which a
+ * '"' must not make the nesting check lose track. */
+static void
+test_body_hidden_nesting (void)
+{
+  const char *prefixes[] = {
+    "{'k\"': ", "{\"a\": /* \" */ ", "{\"a\": // \"\n ", "{'a': '\\'\"', \"b\": ",
+    "{\"a\": # \"\n ",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (prefixes); i++) {
+    g_autoptr (GString) deep = g_string_new (prefixes[i]);
+
+    for (guint j = 0; j < 150000; j++)
+      g_string_append_c (deep, '[');
+    assert_body_rejected (deep->str, deep->len);
+  }
+
+  /* The same shapes, shallow, as a client writes them: plain JSON still
+   * passes and the extensions are refused with 400, not crashed on. */
+  assert_body_rejected ("{'callee': '1'}", -1);
+  assert_body_rejected ("{\"callee\": \"1\" /* x */}", -1);
+  {
+    g_autoptr (JsonObject) obj = parse ("{\"callee\": \"it's /* not */ a // comment\"}");
+
+    g_assert_cmpstr (json_object_get_string_member (obj, "callee"), ==,
+                     "it's /* not */ a // comment");
+  }
+}
+
+/* --- a fuzz of the nesting check against json-glib's own scanner --- */
+
+static guint
+node_depth (JsonNode *node)
+{
+  guint deepest = 0;
+
+  if (JSON_NODE_HOLDS_ARRAY (node)) {
+    JsonArray *array = json_node_get_array (node);
+
+    for (guint i = 0; i < json_array_get_length (array); i++)
+      deepest = MAX (deepest, node_depth (json_array_get_element (array, i)));
+    return deepest + 1;
+  }
+  if (JSON_NODE_HOLDS_OBJECT (node)) {
+    g_autoptr (GList) members = json_object_get_values (json_node_get_object (node));
+
+    for (GList *l = members; l != NULL; l = l->next)
+      deepest = MAX (deepest, node_depth (l->data));
+    return deepest + 1;
+  }
+  return 0;
+}
+
+/* Text that may hide structure from a scanner that does not know it. */
+static const char tricky[] = "[]{}\"\"\"'',: \\";
+
+/* Up to five characters of tricky[] that the context allows: @quote
+ * inside a string is escaped when it is '"', left out when it is '\''
+ * (json-glib has no escapes in '…'), and a comment holds no '*' or '/'. */
+static void
+append_tricky (GString *out,
+               char     quote)
+{
+  guint n = g_test_rand_int_range (0, 6);
+
+  for (guint i = 0; i < n; i++) {
+    char c = tricky[g_test_rand_int_range (0, sizeof tricky - 1)];
+
+    if (quote == '\'' && (c == '\'' || c == '\\'))
+      continue;
+    if (quote == '"' && (c == '"' || c == '\\'))
+      g_string_append_c (out, '\\');
+    g_string_append_c (out, c);
+  }
+}
+
+/* Whitespace, or a comment full of brackets and quotes. */
+static void
+append_gap (GString *out)
+{
+  switch (g_test_rand_int_range (0, 4)) {
+  case 0:
+    g_string_append (out, "/*");
+    append_tricky (out, 0);
+    g_string_append (out, "*/");
+    break;
+  case 1:
+    g_string_append (out, " \n\t");
+    break;
+  default:
+    break;
+  }
+}
+
+static void
+append_string (GString *out)
+{
+  char quote = g_test_rand_bit () ? '"' : '\'';
+
+  g_string_append_c (out, quote);
+  append_tricky (out, quote);
+  g_string_append_c (out, quote);
+}
+
+/* A document json-glib parses: JSON and its extensions, @depth deep. */
+static void
+append_value (GString *out,
+              guint    depth)
+{
+  guint n;
+
+  append_gap (out);
+  if (depth == 0) {
+    switch (g_test_rand_int_range (0, 4)) {
+    case 0:
+      append_string (out);
+      break;
+    case 1:
+      g_string_append_printf (out, "%d", g_test_rand_int_range (-1000, 1000));
+      break;
+    case 2:
+      g_string_append (out, g_test_rand_bit () ? "true" : "null");
+      break;
+    default:
+      g_string_append (out, "[]");
+      break;
+    }
+    append_gap (out);
+    return;
+  }
+
+  n = g_test_rand_int_range (1, 3);
+  if (g_test_rand_bit ()) {
+    g_string_append_c (out, '[');
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_value (out, i == 0 ? depth - 1 : (guint) g_test_rand_int_range (0, (gint32) MIN (depth, 3)));
+    }
+    g_string_append_c (out, ']');
+  } else {
+    g_string_append_c (out, '{');
+    for (guint i = 0; i < n; i++) {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_gap (out);
+      append_string (out);
+      append_gap (out);
+      g_string_append_c (out, ':');
+      append_value (out, i == 0 ? depth - 1 : (guint) g_test_rand_int_range (0, (gint32) MIN (depth, 3)));
+    }
+    g_string_append_c (out, '}');
+  }
+  append_gap (out);
+}
+
+/* Whatever the body, the parser returns (never crashes), and what it
+ * accepts is never nested deeper than the check allows. */
+static void
+check_fuzz_body (const char *body,
+                 gsize       length)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) obj = sipcast_json_parse_body (body, length, &error);
+
+  if (obj == NULL) {
+    g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT);
+    return;
+  }
+  {
+    g_autoptr (JsonNode) root = json_node_init_object (json_node_alloc (), obj);
+
+    if (node_depth (root) > 32)
+      g_error ("accepted %u levels: %.*s", node_depth (root), (int) MIN (length, 300), body);
+  }
+}
+
+static void
+test_body_fuzz (void)
+{
+  guint accepted = 0;
+
+  for (guint round = 0; round < 3000; round++) {
+    g_autoptr (GString) doc = g_string_new (NULL);
+    g_autofree char *mutated = NULL;
+    gsize cut;
+
+    /* An object whose first member's value is up to 48 deep. */
+    g_string_append_c (doc, '{');
+    append_string (doc);
+    g_string_append_c (doc, ':');
+    append_value (doc, g_test_rand_int_range (0, 49));
+    g_string_append_c (doc, '}');
+    check_fuzz_body (doc->str, doc->len);
+    if (sipcast_json_parse_body (doc->str, doc->len, NULL) != NULL)
+      accepted++;
+
+    /* Cut short, with one byte changed to anything ASCII. */
+    cut = g_test_rand_int_range (0, (gint32) doc->len + 1);
+    mutated = g_strndup (doc->str, cut);
+    if (cut > 0)
+      mutated[g_test_rand_int_range (0, (gint32) cut)] = (char) g_test_rand_int_range (1, 128);
+    check_fuzz_body (mutated, cut);
+
+    /* And now and then a stack's worth of brackets behind that. */
+    if (round % 300 == 0) {
+      g_autoptr (GString) deep = g_string_new_len (mutated, cut);
+
+      for (guint j = 0; j < 150000; j++)
+        g_string_append_c (deep, g_test_rand_bit () ? '[' : '{');
+      check_fuzz_body (deep->str, deep->len);
+    }
+  }
+  /* The generator makes plain JSON too: some bodies must pass. */
+  g_assert_cmpuint (accepted, >, 0);
+}
+
 static void
 test_body_not_object (void)
 {
@@ -793,6 +1011,8 @@ main (int   argc,
   g_test_add_func ("/json/body/not-object", test_body_not_object);
   g_test_add_func ("/json/body/invalid-utf8", test_body_invalid_utf8);
   g_test_add_func ("/json/body/deep-nesting", test_body_deep_nesting);
+  g_test_add_func ("/json/body/hidden-nesting", test_body_hidden_nesting);
+  g_test_add_func ("/json/body/fuzz", test_body_fuzz);
   g_test_add_func ("/json/body/big-integers", test_body_big_integers);
   g_test_add_func ("/json/body/huge-number", test_body_huge_number);
 

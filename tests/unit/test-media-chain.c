@@ -4,6 +4,7 @@
 #include "sipcast-error.h"
 #include "sipcast-media-chain.h"
 
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
 
@@ -113,10 +114,58 @@ test_launch_line (void)
   g_assert_true (g_str_has_suffix (aac, "! flvmux ! filesink location=out.flv"));
 }
 
+/* A graph named after a Call-ID (the far end's choice) stays in
+ * GST_DEBUG_DUMP_DOT_DIR whatever that Call-ID holds. */
+static void
+test_dump_graph_stays_in_dir (void)
+{
+  const char *dir = g_getenv ("GST_DEBUG_DUMP_DOT_DIR");
+  g_autoptr (GstElement) pipeline = gst_pipeline_new (NULL);
+  g_autofree char *parent = g_path_get_dirname (dir);
+  g_autofree char *escaped = g_build_filename (parent, "x-start.dot", NULL);
+  g_autofree char *decoy = g_build_filename (dir, "sipcast-a", NULL);
+  g_autofree char *inside = g_build_filename (dir, "sipcast-a_.._.._x-start.dot", NULL);
+  g_autoptr (GDir) listing = NULL;
+  const char *entry;
+  guint n_files = 0;
+
+  /* Any directory whose name the prefix can complete lets a '/' in the
+   * name climb out through it. */
+  g_assert_cmpint (g_mkdir (decoy, 0700), ==, 0);
+  gst_object_ref_sink (pipeline);
+  sipcast_media_chain_dump_graph (pipeline, "a/../../x", "start");
+  sipcast_media_chain_dump_graph (pipeline, "a/b\\c\n d", "error");
+
+  g_assert_false (g_file_test (escaped, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (inside, G_FILE_TEST_IS_REGULAR));
+  listing = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (listing);
+  while ((entry = g_dir_read_name (listing)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, entry, NULL);
+
+    if (g_str_equal (entry, "sipcast-a"))
+      continue;
+    g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+    g_assert_null (strpbrk (entry, "/\\\n "));
+    g_assert_true (g_str_has_prefix (entry, "sipcast-"));
+    g_remove (path);
+    n_files++;
+  }
+  g_assert_cmpuint (n_files, ==, 2);
+  g_rmdir (decoy);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *dot_dir = g_dir_make_tmp ("sipcast-dot-XXXXXX", NULL);
+  g_autofree char *dot_subdir = g_build_filename (dot_dir, "dots", NULL);
+  int ret;
+
+  /* Read by gst_init(). */
+  g_mkdir (dot_subdir, 0700);
+  g_setenv ("GST_DEBUG_DUMP_DOT_DIR", dot_subdir, TRUE);
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
 
@@ -124,6 +173,10 @@ main (int   argc,
   g_test_add_func ("/media-chain/unknown-kind", test_unknown_kind);
   g_test_add_func ("/media-chain/codecs-have-chains", test_codecs_have_chains);
   g_test_add_func ("/media-chain/launch-line", test_launch_line);
+  g_test_add_func ("/media-chain/dump-graph-stays-in-dir", test_dump_graph_stays_in_dir);
 
-  return g_test_run ();
+  ret = g_test_run ();
+  g_rmdir (dot_subdir);
+  g_rmdir (dot_dir);
+  return ret;
 }

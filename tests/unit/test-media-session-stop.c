@@ -29,6 +29,7 @@ typedef struct {
   SipcastConfig *config;
   GSocket *rtp;              /* the session's */
   GSocket *rtcp;
+  guint rtp_port;            /* of rtp, kept: the session closes it when it finishes */
   GSocket *far_end;          /* where the test's RTP comes from */
   GSocket *silent_server;    /* takes TCP connections, never answers */
   SipcastMediaSession *session;
@@ -69,7 +70,7 @@ send_rtp_cb (gpointer user_data)
 {
   Fixture *fixture = user_data;
   g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (loopback, local_port (fixture->rtp));
+  g_autoptr (GSocketAddress) to = g_inet_socket_address_new (loopback, fixture->rtp_port);
   guint8 packet[12 + 160];
 
   memset (packet + 12, 0xd5, 160);
@@ -119,6 +120,7 @@ fixture_setup (Fixture       *fixture,
 
   fixture->config = sipcast_config_new_default ();
   fixture->rtp = bound_socket (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
+  fixture->rtp_port = local_port (fixture->rtp);
   fixture->rtcp = bound_socket (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
   fixture->far_end = bound_socket (G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP);
   /* The kernel completes the handshake of a listening socket's backlog:
@@ -128,6 +130,8 @@ fixture_setup (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->dir = g_dir_make_tmp ("test-media-session-XXXXXX", &error);
   g_assert_no_error (error);
+  g_free (fixture->config->recordings_dir);
+  fixture->config->recordings_dir = g_strdup (fixture->dir);
 
   fixture->session = sipcast_media_session_new (fixture->config, "test", fixture->rtp,
                                                 fixture->rtcp);

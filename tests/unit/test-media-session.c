@@ -217,6 +217,8 @@ test_pcmu_with_dtmf (void)
                          "a=sendrecv\r\n", port_of (far_end));
   answer = sipcast_sdp_parse_answer (sdp, &error);
   g_assert_no_error (error);
+  g_free (config->recordings_dir);
+  config->recordings_dir = g_strdup (dir);
   target = sipcast_publish_target_new (url, NULL, &error);
   g_assert_no_error (error);
 

@@ -171,6 +171,49 @@ test_file (void)
   g_assert_cmpstr (localhost->location, ==, "/var/x.flv");
 }
 
+/* file:// targets must lie in the recordings directory. */
+static void
+test_file_recordings_dir (void)
+{
+  static const struct {
+    const char *dir;
+    const char *path;
+    const char *relative;  /* NULL: outside */
+  } cases[] = {
+    { "/srv/rec", "/srv/rec/a.flv", "a.flv" },
+    { "/srv/rec/", "/srv/rec//sub/./a.flv", "sub/a.flv" },
+    { "/srv//rec", "/srv/rec/a.flv", "a.flv" },
+    { "/", "/a.flv", "a.flv" },
+    { "/srv/rec", "/srv/rec", NULL },
+    { "/srv/rec", "/srv/rec/", NULL },
+    { "/srv/rec", "/srv/recordings/a.flv", NULL },
+    { "/srv/rec", "/srv/a.flv", NULL },
+    { "/srv/rec", "/etc/important.conf", NULL },
+    { "/srv/rec", "/srv/rec/../a.flv", NULL },
+    { "/srv/rec/..", "/srv/a.flv", NULL },
+    { "srv/rec", "srv/rec/a.flv", NULL },
+  };
+  g_autoptr (SipcastPublishTarget) inside = target_ok ("file:///srv/rec/day%201/a.flv", NULL);
+  g_autoptr (SipcastPublishTarget) outside = target_ok ("file:///etc/important.conf", NULL);
+  g_autoptr (SipcastPublishTarget) rtmp = target_ok ("rtmp://h/live", "s");
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *relative = sipcast_publish_target_relative_path (cases[i].dir,
+                                                                      cases[i].path);
+
+    g_assert_cmpstr (relative, ==, cases[i].relative);
+  }
+
+  g_assert_true (sipcast_publish_target_check_recordings_dir (inside, "/srv/rec", &error));
+  g_assert_no_error (error);
+  g_assert_true (sipcast_publish_target_check_recordings_dir (rtmp, "/srv/rec", &error));
+  g_assert_no_error (error);
+  g_assert_false (sipcast_publish_target_check_recordings_dir (outside, "/srv/rec", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "recordings-dir"));
+}
+
 static void
 test_file_invalid (void)
 {
@@ -252,6 +295,7 @@ main (int argc, char **argv)
   g_test_add_func ("/publish-target/error/bad-port", test_bad_port);
   g_test_add_func ("/publish-target/error/missing-parts", test_missing_parts);
   g_test_add_func ("/publish-target/error/bad-stream", test_bad_stream);
+  g_test_add_func ("/publish-target/file/recordings-dir", test_file_recordings_dir);
 
   return g_test_run ();
 }

@@ -46,6 +46,7 @@ test_glob (void)
   g_assert_false (route->has_video);
   g_assert_cmpuint (route->reject, ==, 0);
   g_assert_cmpuint (route->ring_time, ==, 0);
+  g_assert_cmpuint (route->max_calls, ==, SIPCAST_ROUTE_DEFAULT_MAX_CALLS);
   g_assert_null (route->user);
   g_assert_cmpstr (route->realm, ==, "sipcast");
 }
@@ -156,6 +157,7 @@ test_errors (void)
     { "[route x]\ncallee=\n", "empty" },
     { "[route x]\ncallee=*\nring-time=60001\n", "ring-time" },
     { "[route x]\ncallee=*\nring-time=-1\n", "ring-time" },
+    { "[route x]\ncallee=*\nmax-calls=many\n", "max-calls" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -177,7 +179,7 @@ test_to_key_file_round_trip (void)
   g_autoptr (SipcastRoute) route = load ("[route r]\ncallee-regex=a|b\nrtmp-url=rtmp://h/live/\n"
                                          "rtmp-stream=in-${callee}\nto-stream=${callId}\n"
                                          "user=u\npassword=p\nhas-video=true\n"
-                                         "ring-time=1500\n",
+                                         "ring-time=1500\nmax-calls=7\n",
                                          "route r", &error);
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
   g_autoptr (SipcastRoute) again = NULL;
@@ -194,6 +196,7 @@ test_to_key_file_round_trip (void)
   g_assert_cmpstr (again->password, ==, "p");
   g_assert_true (again->has_video);
   g_assert_cmpuint (again->ring_time, ==, 1500);
+  g_assert_cmpuint (again->max_calls, ==, 7);
 }
 
 int

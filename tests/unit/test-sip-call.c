@@ -42,8 +42,9 @@ make_config (const char *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *text = g_strdup_printf ("[sip]\naddress=127.0.0.1\nport=%u\n"
                                            "no-answer-timeout=5\n"
-                                           "[rtp]\nports=42000-42999\n%s",
-                                           sip_port, extra);
+                                           "[rtp]\nports=42000-42999\n"
+                                           "[media]\nrecordings-dir=%s\n%s",
+                                           sip_port, dir, extra);
 
   g_assert_true (g_file_set_contents (path, text, -1, &error));
   g_assert_true (sipcast_config_load_file (config, path, &error));
