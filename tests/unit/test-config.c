@@ -81,6 +81,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->users_file, ==, b->users_file);
   g_assert_cmpuint (a->max_body_size, ==, b->max_body_size);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
+  g_assert_cmpstr (a->sip_public_address, ==, b->sip_public_address);
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
   g_assert_cmpuint (a->no_answer_timeout, ==, b->no_answer_timeout);
@@ -170,6 +171,7 @@ test_defaults (void)
   g_assert_cmpstr (config->users_file, ==, users_file);
   g_assert_cmpuint (config->max_body_size, ==, 65536);
   g_assert_cmpstr (config->sip_address, ==, "127.0.0.1");
+  g_assert_null (config->sip_public_address);
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
   g_assert_cmpuint (config->no_answer_timeout, ==, 60);
@@ -219,6 +221,7 @@ test_load_file (Fixture      *fixture,
     "\n"
     "[sip]\n"
     "address = 10.0.0.1\n"
+    "public-address = 203.0.113.7\n"
     "port=0\n"
     "user-agent=Acme Gateway 2.0\n"
     "no-answer-timeout=30\n"
@@ -258,6 +261,7 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpstr (config->users_file, ==, "/etc/sipcast/users");
   g_assert_cmpuint (config->max_body_size, ==, 2048);
   g_assert_cmpstr (config->sip_address, ==, "10.0.0.1");
+  g_assert_cmpstr (config->sip_public_address, ==, "203.0.113.7");
   g_assert_cmpuint (config->sip_port, ==, 0);
   g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
   g_assert_cmpuint (config->no_answer_timeout, ==, 30);
@@ -777,7 +781,8 @@ test_to_string_has_every_key (void)
   static const char *const keys[][2] = {
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" },
-    { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
+    { "sip", "address" }, { "sip", "public-address" }, { "sip", "port" },
+    { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
     { "sip", "tls-ca-file" }, { "sip", "tls-verify" },
