@@ -342,6 +342,13 @@ remove_tls_dir (const char *dir)
   g_rmdir (dir);
 }
 
+/* The host part of a SIP URI: an IPv6 address in brackets. */
+static char *
+contact_host (const char *address)
+{
+  return strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address) : g_strdup (address);
+}
+
 /* One try at creating the stack on @port (and @tls_port, 0 for none). */
 static nua_t *
 create_nua (SipcastSipAgent     *self,
@@ -350,9 +357,9 @@ create_nua (SipcastSipAgent     *self,
             guint                tls_port,
             const char          *tls_dir)
 {
-  g_autofree char *url = g_strdup_printf ("sip:%s:%u", config->sip_address, port);
-  g_autofree char *sips_url = tls_port != 0 ?
-                              g_strdup_printf ("sips:%s:%u", config->sip_address, tls_port) :
+  g_autofree char *host = contact_host (config->sip_address);
+  g_autofree char *url = g_strdup_printf ("sip:%s:%u", host, port);
+  g_autofree char *sips_url = tls_port != 0 ? g_strdup_printf ("sips:%s:%u", host, tls_port) :
                               NULL;
   /* Out-going: the peer's certificate must chain to the CA file and name
    * the host we connected to. */
@@ -466,13 +473,6 @@ sipcast_sip_agent_new (const SipcastConfig *config,
     g_message ("SIP listening on tls %s:%u", self->address, self->tls_port);
 
   return g_steal_pointer (&self);
-}
-
-/* The host part of our Contact: an IPv6 address in brackets. */
-static char *
-contact_host (const char *address)
-{
-  return strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address) : g_strdup (address);
 }
 
 /* The address a peer at @peer reaches us at: the configured public
