@@ -508,6 +508,29 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class PublicAddressTest(GatewayTestCase):
+    """[sip] public-address (sipcast behind NAT) is the host of its
+    Contact and the address of its SDP."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[sip]\npublic-address=127.0.0.2\n[route any]\ncallee=*\nto-stream=${callee}\n"
+
+    def test_contact_and_sdp_name_the_public_address(self):
+        caller = RawCaller(self.sipcast.sip_port)
+        self.addCleanup(caller.close)
+        caller.invite("pub-a", "public-address")
+        self.addCleanup(self.hang_up, "public-address")
+        status, response = caller.final_response("public-address")
+        self.assertEqual(status, 200, response)
+        self.assertEqual(caller.header(response, "Contact"),
+                         "<sip:pub-a@127.0.0.2:%d>" % self.sipcast.sip_port, response)
+        self.assertIn("\r\nc=IN IP4 127.0.0.2\r\n", response)
+        wait_status(self.sipcast, "public-address", "ESTABLISHED", 10)
+
+
 class Ipv6Sipcast(harness.Sipcast):
     SIP_LINE = re.compile(r"SIP listening on udp ::1:(\d+)")
 
