@@ -501,6 +501,7 @@ reachable_address (SipcastSipAgent *self,
     g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
 }
 
+/* @user is written as it is: it must be a valid SIP user part. */
 static char *
 format_contact (SipcastSipAgent *self,
                 const char      *user,
@@ -510,19 +511,17 @@ format_contact (SipcastSipAgent *self,
 {
   g_autofree char *address = reachable_address (self, peer);
   g_autofree char *host = contact_host (address);
-  g_autofree char *escaped = NULL;
 
   if (user == NULL || *user == '\0')
     user = "sipcast";
-  escaped = g_uri_escape_string (user, "!$&'()*+,;=:~-_.", FALSE);
   if (g_strcmp0 (transport, "tls") == 0 && self->tls_port != 0) {
     if (sips)
-      return g_strdup_printf ("<sips:%s@%s:%u>", escaped, host, self->tls_port);
-    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", escaped, host, self->tls_port);
+      return g_strdup_printf ("<sips:%s@%s:%u>", user, host, self->tls_port);
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", user, host, self->tls_port);
   }
   if (g_strcmp0 (transport, "tcp") == 0)
-    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", escaped, host, self->port);
-  return g_strdup_printf ("<sip:%s@%s:%u>", escaped, host, self->port);
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, host, self->port);
+  return g_strdup_printf ("<sip:%s@%s:%u>", user, host, self->port);
 }
 
 char *
@@ -531,18 +530,23 @@ sipcast_sip_agent_contact (SipcastSipAgent *self,
                            const char      *transport,
                            gboolean         sips)
 {
+  g_autofree char *escaped = NULL;
+
   g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+  g_return_val_if_fail (user != NULL, NULL);
 
   /* sofia-sip would pick one of its transports' contacts by itself, and
    * not always the one the request leaves on (a sips: one for UDP once
    * TLS listens too): say it. */
-  return format_contact (self, user, transport, sips, NULL);
+  /* RFC 3261 §25.1: user = unreserved / escaped / user-unreserved. */
+  escaped = g_uri_escape_string (user, "!*'()&=+$,;?/", FALSE);
+  return format_contact (self, escaped, transport, sips, NULL);
 }
 
 /* "udp", "tcp" or "tls": what @request came over.  The socket tells UDP
  * from a stream; TLS from TCP is what the sender's Via says it used. */
 static const char *
-request_transport (const sip_t    *request,
+request_transport (const sip_t         *request,
                    const su_addrinfo_t *ai)
 {
   const char *via = request->sip_via != NULL ? request->sip_via->v_protocol : NULL;
@@ -578,6 +582,7 @@ sipcast_sip_agent_contact_for_request (SipcastSipAgent *self,
     ai = msg_addrinfo (msg);
   if (ai != NULL && ai->ai_addr != NULL)
     peer = g_socket_address_new_from_native (ai->ai_addr, ai->ai_addrlen);
+  /* The Request-URI's user as it came: sofia-sip parsed it as one. */
   uri = request->sip_request->rq_url;
   return format_contact (self, uri->url_user, request_transport (request, ai),
                          uri->url_type == url_sips, peer);

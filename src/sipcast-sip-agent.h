@@ -33,7 +33,8 @@ nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
 char       *sipcast_sip_agent_warning (const char *text);
 /* Our Contact, "<sip:USER@HOST:PORT;transport=tcp>", for requests sent
  * over @transport ("udp", "tcp", "tls"): the port of that transport, the
- * public address if configured, else the SIP address.  @sips (over TLS
+ * public address if configured, else the SIP address; @user (a
+ * sipLogin) %-escaped where a SIP user part needs it.  @sips (over TLS
  * only): a sips: URI, as a dialog with a sips: Request-URI needs. */
 char       *sipcast_sip_agent_contact (SipcastSipAgent *self,
                                        const char      *user,
