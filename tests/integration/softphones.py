@@ -14,6 +14,7 @@ import os
 import queue
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import threading
@@ -31,8 +32,8 @@ def _ip(*args):
 class LoopbackInterface:
     """A veth pair, one end holding ADDRESS/32 (a 127.0.0.0/8 address).
 
-    Raises unittest.SkipTest-worthy OSError (with the reason) when the
-    environment cannot create it: not root, no veth support."""
+    Raises OSError, saying why, when the environment cannot make one (not
+    root, no veth support): the tests that need it are skipped then."""
 
     def __init__(self):
         if shutil.which("ip") is None:
@@ -173,7 +174,7 @@ sip_cafile %(ca)s
             self.sock.close()
         except OSError:
             pass
-        harness._end(self.proc, 15, 5)
+        harness._end(self.proc, signal.SIGTERM, 5)
 
 
 class Linphonec:
@@ -254,4 +255,4 @@ realm=%(realm)s
                 self.proc.wait(5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        harness._end(self.proc, 9, 5)
+        harness._end(self.proc, signal.SIGKILL, 5)
