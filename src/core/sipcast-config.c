@@ -71,6 +71,8 @@ static const ConfigKey config_keys[] = {
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
     "Address the SIP agent listens on (UDP, TCP and TLS)" },
+  { "sip", "public-address", VALUE_OPTIONAL_STRING, FIELD (sip_public_address), 0, 0,
+    "Address peers reach sipcast at (NAT), put in Contact and SDP; empty: the SIP address" },
   { "sip", "port", VALUE_UINT, FIELD (sip_port), 0, 65535,
     "SIP port; 0 picks a free port and logs it" },
   { "sip", "user-agent", VALUE_STRING, FIELD (user_agent), 0, 0,

@@ -25,6 +25,7 @@ typedef struct {
 
   /* [sip] */
   char    *sip_address;           /* "127.0.0.1" */
+  char    *sip_public_address;    /* what peers reach us at behind NAT; NULL = sip_address */
   guint    sip_port;              /* 5060; 0 = pick a free port */
   char    *user_agent;            /* "sipcast/VERSION" */
   guint    no_answer_timeout;     /* seconds before an unanswered INVITE is cancelled; 60 */

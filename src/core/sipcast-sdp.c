@@ -1013,6 +1013,29 @@ sipcast_sdp_media_is_hold (const SipcastSdpMedia *media)
          g_strcmp0 (media->address, "0.0.0.0") == 0;
 }
 
+gboolean
+sipcast_sdp_media_check_family (const SipcastSdpMedia *media,
+                                const char            *local_address,
+                                GError               **error)
+{
+  gboolean remote_v6, local_v6;
+
+  g_return_val_if_fail (media != NULL && media->address != NULL, FALSE);
+  g_return_val_if_fail (local_address != NULL, FALSE);
+
+  if (g_str_equal (media->address, "0.0.0.0") || g_str_equal (media->address, "::"))
+    return TRUE;
+  remote_v6 = g_str_equal (address_type (media->address), "IP6");
+  local_v6 = g_str_equal (address_type (local_address), "IP6");
+  if (remote_v6 == local_v6)
+    return TRUE;
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+               "Media on %s (c=IN %s %s) but sipcast's RTP is on %s (%s)",
+               remote_v6 ? "IPv6" : "IPv4", address_type (media->address), media->address,
+               local_v6 ? "IPv6" : "IPv4", local_address);
+  return FALSE;
+}
+
 SipcastSdpDirection
 sipcast_sdp_media_answer_direction (const SipcastSdpMedia *media,
                                     gboolean               we_send)

@@ -168,6 +168,16 @@ SipcastSdpAnswer   *sipcast_sdp_parse_reoffer (const char                *sdp,
  * call: sendonly or inactive (RFC 3264 §8.4), or RFC 2543's c=0.0.0.0. */
 gboolean            sipcast_sdp_media_is_hold (const SipcastSdpMedia *media);
 
+/* Whether our RTP, whose sockets are bound to @local_address, can reach
+ * @media's connection address: the same address family (an IPv4 socket
+ * cannot send to c=IN IP6).  A hold address (0.0.0.0, ::) is never sent
+ * to and always passes.
+ *
+ * Errors: SIPCAST_ERROR_SDP, saying which family the far end wants. */
+gboolean            sipcast_sdp_media_check_family (const SipcastSdpMedia *media,
+                                                    const char            *local_address,
+                                                    GError               **error);
+
 /* The direction we answer the far end's @media with (RFC 3264 §6.1):
  * recvonly to sendonly, sendonly to recvonly, inactive to inactive and to
  * c=0.0.0.0; sendrecv, or recvonly when @we_send is FALSE (hasAudio=false). */

@@ -492,10 +492,15 @@ refuse_for_error (nua_handle_t *nh,
                   const GError *error)
 {
   if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP) ||
-      g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC))
-    refuse (nh, SIP_488_NOT_ACCEPTABLE, error->message);
-  else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS) ||
-           g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_FDS))
+      g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC)) {
+    /* The caller's user sees why in the Warning (RFC 3261 §20.43). */
+    g_autofree char *warning = sipcast_sip_agent_warning (error->message);
+
+    g_message ("refusing incoming call: 488 Not Acceptable Here (%s)", error->message);
+    nua_respond (nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
+    nua_handle_destroy (nh);
+  } else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS) ||
+             g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_FDS))
     refuse (nh, SIP_503_SERVICE_UNAVAILABLE, error->message);
   else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT))
     refuse (nh, SIP_486_BUSY_HERE, error->message);

@@ -114,6 +114,10 @@ struct _SipcastCall {
   gboolean answer_in_ack;
   /* The ACK of our 200 to the INVITE came: later ACKs are re-INVITEs'. */
   gboolean answer_acked;
+  /* Our Contact in the dialog, for the transport and address the INVITE
+   * came over; nua keeps it for the dialog's later requests and
+   * answers. */
+  char *incoming_contact;
   /* Ringing: the 200 goes out when this fires (route ring-time), and
    * the media starts then, for the offer kept until then. */
   guint ring_timeout_id;
@@ -588,6 +592,11 @@ follow_remote_sdp (SipcastCall       *self,
 {
   g_autoptr (SipcastSdpAnswer) owned = answer;
 
+  if (!sipcast_sdp_media_check_family (answer->audio, self->config->sip_address, error) ||
+      (answer->video != NULL &&
+       !sipcast_sdp_media_check_family (answer->video, self->config->sip_address, error)))
+    return FALSE;
+
   if (self->media_answer == NULL) {
     set_audio_codec (self, answer->audio->codec);
     if (!sipcast_media_session_start (self->media, answer->audio, answer->video, self->target,
@@ -866,7 +875,7 @@ set_local_answer (SipcastCall           *self,
                   GError               **error)
 {
   SipcastSdpReinviteAnswerParams params = {
-    .address = sipcast_sip_agent_get_address (self->agent),
+    .address = sipcast_sip_agent_get_media_address (self->agent),
     .session_version = self->sdp_version,
     .audio_port = sipcast_media_session_get_rtp_port (self->media),
     .audio_direction = direction,
@@ -1036,8 +1045,11 @@ handle_reinvite (SipcastCall *self,
       !set_local_answer (self, text, offer->audio,
                          sipcast_sdp_media_answer_direction (offer->audio, self->params->has_audio),
                          offer->video, &error)) {
+    g_autofree char *warning = NULL;
+
     g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
-    nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, TAG_END ());
+    warning = sipcast_sip_agent_warning (error->message);
+    nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
     return;
   }
 
@@ -1093,6 +1105,7 @@ sipcast_call_finalize (GObject *object)
   g_free (self->video_codec);
   g_free (self->local_sdp);
   g_free (self->request_uri);
+  g_free (self->incoming_contact);
   g_clear_pointer (&self->addresses, sipcast_sip_addresses_free);
   g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
   g_free (self->pending_failure);
@@ -1314,6 +1327,12 @@ sipcast_call_start (SipcastCall         *self,
                                          sipcast_sip_agent_get_address (agent), error);
   if (addresses == NULL)
     return FALSE;
+  if (g_strcmp0 (addresses->transport, "tls") == 0 && !sipcast_sip_agent_has_tls (agent)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                         _("SIP over TLS is off: it needs a certificate of sipcast's own "
+                           "([sip] tls-certificate-dir with agent.pem)"));
+    return FALSE;
+  }
   if (self->params->sip_register_required && addresses->registrar == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
                          _("sipRegisterRequired needs the sipDomain to register in"));
@@ -1329,13 +1348,14 @@ sipcast_call_start (SipcastCall         *self,
   /* The config loader has validated the names, so this cannot fail. */
   audio_codecs = sipcast_codec_list_ordered (SIPCAST_MEDIA_AUDIO,
                                              (const char *const *) config->audio_codecs, NULL);
-  write_offer (self, sipcast_sip_agent_get_address (agent), audio_codecs);
+  write_offer (self, sipcast_sip_agent_get_media_address (agent), audio_codecs);
 
   self->request_uri = g_strdup (addresses->request_uri);
   self->over_tls = g_strcmp0 (addresses->transport, "tls") == 0;
   self->no_answer_timeout = config->no_answer_timeout;
   self->agent = g_object_ref (agent);
-  contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport);
+  contact = sipcast_sip_agent_contact (agent, self->caller, addresses->transport,
+                                       g_ascii_strncasecmp (addresses->request_uri, "sips:", 5) == 0);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (agent), SIPCAST_EVENT_TARGET (self),
                          SIPTAG_TO_STR (addresses->request_uri),
                          SIPTAG_FROM_STR (addresses->from),
@@ -1459,6 +1479,7 @@ send_incoming_ok (SipcastCall *self)
 {
   self->answered = TRUE;
   nua_respond (self->nh, SIP_200_OK,
+               SIPTAG_CONTACT_STR (self->incoming_contact),
                SIPTAG_CONTENT_TYPE_STR ("application/sdp"),
                SIPTAG_PAYLOAD_STR (self->local_sdp),
                TAG_END ());
@@ -1540,6 +1561,12 @@ sipcast_call_answer_incoming (SipcastCall         *self,
                            "No common codecs");
       return FALSE;
     }
+    /* Refused now (488), not when the media fails to start (a 500, or
+     * after ringing). */
+    if (!sipcast_sdp_media_check_family (offer->audio->chosen, config->sip_address, error) ||
+        (offer->video != NULL &&
+         !sipcast_sdp_media_check_family (offer->video->chosen, config->sip_address, error)))
+      return FALSE;
   }
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, error))
@@ -1554,7 +1581,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     /* Video as an outgoing call offers it, when the route publishes. */
     if (self->target != NULL)
       allocate_video (self, ports);
-    write_offer (self, sipcast_sip_agent_get_address (agent), audio_codecs);
+    write_offer (self, sipcast_sip_agent_get_media_address (agent), audio_codecs);
     self->answer_in_ack = TRUE;
     answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
     answer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
@@ -1565,7 +1592,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     answer.audio_direction = sipcast_sdp_answer_direction (audio->direction,
                                                            self->params->has_audio);
     audio->direction = sipcast_sdp_direction_reverse (answer.audio_direction);
-    answer.address = sipcast_sip_agent_get_address (agent);
+    answer.address = sipcast_sip_agent_get_media_address (agent);
     answer.session_id = (guint64) g_get_real_time ();
     answer.session_version = ++self->sdp_version;
     answer.audio_port = sipcast_media_session_get_rtp_port (self->media);
@@ -1589,12 +1616,16 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   self->agent = g_object_ref (agent);
   self->nh = nh;
   nua_handle_bind (nh, SIPCAST_EVENT_TARGET (self));
+  /* nua would pick a Contact from its transports, not necessarily the
+   * one this INVITE came over (a sips: one for a UDP caller): the far
+   * end sends its ACK and every later request there. */
+  self->incoming_contact = sipcast_sip_agent_contact_for_request (agent, sip);
 
   g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
              answer.video_port != 0 ? ", video" : "",
              self->answer_in_ack ? ", offering in the 200" : "");
-  nua_respond (nh, SIP_180_RINGING, TAG_END ());
+  nua_respond (nh, SIP_180_RINGING, SIPTAG_CONTACT_STR (self->incoming_contact), TAG_END ());
   set_status (self, SIPCAST_CALL_STATUS_RING, 180, NULL);
   if (ring_time_ms > 0)
     self->ring_timeout_id = g_timeout_add (ring_time_ms, ring_timeout_cb, self);

@@ -294,7 +294,7 @@ sipcast_registration_start (SipcastRegistration  *self,
 
   /* The handle's magic is the registration, as an event target: the
    * agent hands it the handle's events. */
-  contact = sipcast_sip_agent_contact (self->agent, self->login, self->transport);
+  contact = sipcast_sip_agent_contact (self->agent, self->login, self->transport, FALSE);
   self->nh = nua_handle (sipcast_sip_agent_get_nua (self->agent),
                          (nua_hmagic_t *) self,
                          SIPTAG_TO_STR (self->aor),

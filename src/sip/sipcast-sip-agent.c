@@ -11,12 +11,14 @@
 #include <sofia-sip/nta_tag.h>
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/msg_header.h>
+#include <sofia-sip/msg_addr.h>
 
 #include <glib/gi18n.h>
 #include <sofia-sip/su_glib.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_tag.h>
+#include <sofia-sip/sip_protos.h>
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_log.h>
 
@@ -38,6 +40,7 @@ struct _SipcastSipAgent {
   GSource *root_source;
   nua_t *nua;
   char *address;
+  char *public_address;  /* [sip] public-address, NULL: none */
   guint port;
   guint tls_port;   /* 0: no TLS transport */
 
@@ -183,6 +186,7 @@ sipcast_sip_agent_finalize (GObject *object)
   SipcastSipAgent *self = SIPCAST_SIP_AGENT (object);
 
   g_free (self->address);
+  g_free (self->public_address);
   su_home_deinit (self->home);
   su_deinit ();
 
@@ -279,15 +283,19 @@ sipcast_sip_agent_init (SipcastSipAgent *self)
 /* sofia-sip reads its TLS files from one directory: agent.pem (our
  * certificate and key) and cafile.pem (the CAs peers are checked
  * against).  The configuration names them separately, so they are linked
- * into a private directory for as long as nua_create() reads them. */
+ * into a private directory for as long as nua_create() reads them.
+ * @has_certificate: whether agent.pem is there, i.e. whether we have
+ * anything to show a TLS peer that connects to us. */
 static char *
 make_tls_dir (const SipcastConfig *config,
+              gboolean            *has_certificate,
               GError             **error)
 {
   g_autofree char *dir = g_dir_make_tmp ("sipcast-tls-XXXXXX", error);
   g_autofree char *ca_file = NULL;
   g_autofree char *ca_link = NULL;
 
+  *has_certificate = FALSE;
   if (dir == NULL)
     return NULL;
 
@@ -305,10 +313,12 @@ make_tls_dir (const SipcastConfig *config,
     g_autofree char *cert = g_build_filename (cert_dir, "agent.pem", NULL);
     g_autofree char *cert_link = g_build_filename (dir, "agent.pem", NULL);
 
-    if (!g_file_test (cert, G_FILE_TEST_EXISTS))
-      g_warning ("TLS: no certificate %s, sipcast has none to show", cert);
+    if (g_access (cert, R_OK) != 0)
+      g_warning ("TLS: cannot read the certificate %s: %s", cert, g_strerror (errno));
     else if (symlink (cert, cert_link) != 0)
       g_warning ("TLS: %s: %s", cert_link, g_strerror (errno));
+    else
+      *has_certificate = TRUE;
   }
   return g_steal_pointer (&dir);
 }
@@ -324,6 +334,13 @@ remove_tls_dir (const char *dir)
   g_rmdir (dir);
 }
 
+/* The host part of a SIP URI: an IPv6 address in brackets. */
+static char *
+contact_host (const char *address)
+{
+  return strchr (address, ':') != NULL ? g_strdup_printf ("[%s]", address) : g_strdup (address);
+}
+
 /* One try at creating the stack on @port (and @tls_port, 0 for none). */
 static nua_t *
 create_nua (SipcastSipAgent     *self,
@@ -332,9 +349,9 @@ create_nua (SipcastSipAgent     *self,
             guint                tls_port,
             const char          *tls_dir)
 {
-  g_autofree char *url = g_strdup_printf ("sip:%s:%u", config->sip_address, port);
-  g_autofree char *sips_url = tls_port != 0 ?
-                              g_strdup_printf ("sips:%s:%u", config->sip_address, tls_port) :
+  g_autofree char *host = contact_host (config->sip_address);
+  g_autofree char *url = g_strdup_printf ("sip:%s:%u", host, port);
+  g_autofree char *sips_url = tls_port != 0 ? g_strdup_printf ("sips:%s:%u", host, tls_port) :
                               NULL;
   /* Out-going: the peer's certificate must chain to the CA file and name
    * the host we connected to. */
@@ -375,12 +392,14 @@ sipcast_sip_agent_new (const SipcastConfig *config,
   g_autoptr (SipcastSipAgent) self = g_object_new (SIPCAST_TYPE_SIP_AGENT, NULL);
   g_autoptr (GError) tls_error = NULL;
   g_autofree char *tls_dir = NULL;
+  gboolean has_certificate = FALSE;
   /* With port 0 another process may take the port between our probe and
    * nua's bind, or already hold the one after it that TLS takes; a few
    * attempts make both irrelevant. */
   guint attempts = config->sip_port == 0 ? 5 : 1;
 
   self->address = g_strdup (config->sip_address);
+  self->public_address = g_strdup (config->sip_public_address);
 
   self->root = su_glib_root_create (NULL);
   if (self->root == NULL) {
@@ -394,9 +413,18 @@ sipcast_sip_agent_new (const SipcastConfig *config,
   self->root_source = g_source_ref (su_glib_root_gsource (self->root));
   g_source_attach (self->root_source, NULL);
 
-  tls_dir = make_tls_dir (config, &tls_error);
-  if (tls_dir == NULL)
+  /* sofia-sip's TLS transport always listens (nua offers no client-only
+   * one), and a listener without a certificate fails every handshake
+   * while peers that learn of it try it: no certificate, no TLS. */
+  tls_dir = make_tls_dir (config, &has_certificate, &tls_error);
+  if (tls_dir == NULL) {
     g_warning ("TLS disabled: %s", tls_error->message);
+  } else if (!has_certificate) {
+    g_message ("TLS off: no certificate of sipcast's own ([sip] tls-certificate-dir "
+               "with agent.pem)");
+    remove_tls_dir (tls_dir);
+    g_clear_pointer (&tls_dir, g_free);
+  }
 
   for (guint i = 0; i < attempts && self->nua == NULL; i++) {
     self->port = config->sip_port;
@@ -439,21 +467,132 @@ sipcast_sip_agent_new (const SipcastConfig *config,
   return g_steal_pointer (&self);
 }
 
+/* The address a peer at @peer reaches us at: the configured public
+ * address, else the one we listen on, else (listening on all of them)
+ * the one the kernel would send from toward @peer. */
+static char *
+reachable_address (SipcastSipAgent *self,
+                   GSocketAddress  *peer)
+{
+  g_autoptr (GInetAddress) listening = g_inet_address_new_from_string (self->address);
+  g_autoptr (GSocket) probe = NULL;
+  g_autoptr (GSocketAddress) local = NULL;
+
+  if (self->public_address != NULL)
+    return g_strdup (self->public_address);
+  if (listening == NULL || !g_inet_address_get_is_any (listening) || peer == NULL)
+    return g_strdup (self->address);
+  /* Connecting a UDP socket sends nothing; it only picks the route. */
+  probe = g_socket_new (g_socket_address_get_family (peer), G_SOCKET_TYPE_DATAGRAM,
+                        G_SOCKET_PROTOCOL_UDP, NULL);
+  if (probe != NULL && g_socket_connect (probe, peer, NULL, NULL))
+    local = g_socket_get_local_address (probe, NULL);
+  if (local == NULL)
+    return g_strdup (self->address);
+  return g_inet_address_to_string (
+    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (local)));
+}
+
+/* @user is written as it is: it must be a valid SIP user part. */
+static char *
+format_contact (SipcastSipAgent *self,
+                const char      *user,
+                const char      *transport,
+                gboolean         sips,
+                GSocketAddress  *peer)
+{
+  g_autofree char *address = reachable_address (self, peer);
+  g_autofree char *host = contact_host (address);
+
+  if (user == NULL || *user == '\0')
+    user = "sipcast";
+  if (g_strcmp0 (transport, "tls") == 0 && self->tls_port != 0) {
+    if (sips)
+      return g_strdup_printf ("<sips:%s@%s:%u>", user, host, self->tls_port);
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", user, host, self->tls_port);
+  }
+  if (g_strcmp0 (transport, "tcp") == 0)
+    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, host, self->port);
+  return g_strdup_printf ("<sip:%s@%s:%u>", user, host, self->port);
+}
+
 char *
 sipcast_sip_agent_contact (SipcastSipAgent *self,
                            const char      *user,
-                           const char      *transport)
+                           const char      *transport,
+                           gboolean         sips)
 {
+  g_autofree char *escaped = NULL;
+
   g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+  g_return_val_if_fail (user != NULL, NULL);
 
   /* sofia-sip would pick one of its transports' contacts by itself, and
    * not always the one the request leaves on (a sips: one for UDP once
    * TLS listens too): say it. */
-  if (g_strcmp0 (transport, "tls") == 0 && self->tls_port != 0)
-    return g_strdup_printf ("<sip:%s@%s:%u;transport=tls>", user, self->address, self->tls_port);
-  if (g_strcmp0 (transport, "tcp") == 0)
-    return g_strdup_printf ("<sip:%s@%s:%u;transport=tcp>", user, self->address, self->port);
-  return g_strdup_printf ("<sip:%s@%s:%u>", user, self->address, self->port);
+  /* RFC 3261 §25.1: user = unreserved / escaped / user-unreserved. */
+  escaped = g_uri_escape_string (user, "!*'()&=+$,;?/", FALSE);
+  return format_contact (self, escaped, transport, sips, NULL);
+}
+
+/* "udp", "tcp" or "tls": what @request came over.  The socket tells UDP
+ * from a stream; TLS from TCP is what the sender's Via says it used. */
+static const char *
+request_transport (const sip_t         *request,
+                   const su_addrinfo_t *ai)
+{
+  const char *via = request->sip_via != NULL ? request->sip_via->v_protocol : NULL;
+
+  if (ai != NULL && ai->ai_protocol == IPPROTO_UDP)
+    return "udp";
+  if (via != NULL && g_str_has_suffix (via, "/TLS"))
+    return "tls";
+  if (ai != NULL && ai->ai_protocol == IPPROTO_TCP)
+    return "tcp";
+  /* No socket information: trust the Via for all three. */
+  if (via != NULL && g_str_has_suffix (via, "/TCP"))
+    return "tcp";
+  return "udp";
+}
+
+char *
+sipcast_sip_agent_contact_for_request (SipcastSipAgent *self,
+                                       const sip_t     *request)
+{
+  msg_t *msg;
+  const su_addrinfo_t *ai = NULL;
+  g_autoptr (GSocketAddress) peer = NULL;
+  const url_t *uri;
+
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+  g_return_val_if_fail (request != NULL && request->sip_request != NULL, NULL);
+
+  /* The request being delivered: its socket's protocol and the peer's
+   * address. */
+  msg = nua_current_request (self->nua);
+  if (msg != NULL && sip_object (msg) == request)
+    ai = msg_addrinfo (msg);
+  if (ai != NULL && ai->ai_addr != NULL)
+    peer = g_socket_address_new_from_native (ai->ai_addr, ai->ai_addrlen);
+  /* The Request-URI's user as it came: sofia-sip parsed it as one. */
+  uri = request->sip_request->rq_url;
+  return format_contact (self, uri->url_user, request_transport (request, ai),
+                         uri->url_type == url_sips, peer);
+}
+
+char *
+sipcast_sip_agent_warning (const char *text)
+{
+  GString *warning = g_string_new ("399 sipcast \"");
+
+  /* A quoted-string: no raw quotes, backslashes or line breaks. */
+  for (const char *p = text; *p != '\0'; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_c (warning, '\\');
+    g_string_append_c (warning, *p == '\r' || *p == '\n' ? ' ' : *p);
+  }
+  g_string_append_c (warning, '"');
+  return g_string_free (warning, FALSE);
 }
 
 nua_t *
@@ -468,6 +607,20 @@ sipcast_sip_agent_get_address (SipcastSipAgent *self)
 {
   g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
   return self->address;
+}
+
+gboolean
+sipcast_sip_agent_has_tls (SipcastSipAgent *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), FALSE);
+  return self->tls_port != 0;
+}
+
+const char *
+sipcast_sip_agent_get_media_address (SipcastSipAgent *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), NULL);
+  return self->public_address != NULL ? self->public_address : self->address;
 }
 
 

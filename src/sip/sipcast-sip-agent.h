@@ -20,18 +20,38 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (SipcastSipAgent, sipcast_sip_agent, SIPCAST, SIP_AGENT, GObject)
 
 /* Binds the SIP sockets (UDP and TCP on the SIP port, TLS on the TLS
- * port when its CA file is readable) and logs "SIP listening on udp
- * ADDR:PORT" for each. */
+ * port when its CA file is readable and tls-certificate-dir has our
+ * agent.pem to show peers) and logs "SIP listening on udp ADDR:PORT" for
+ * each. */
 SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
-/* Our Contact for requests sent over @transport ("udp", "tcp", "tls"). */
+/* A Warning header value (RFC 3261 §20.43) carrying @text, the reason
+ * of a refusal: "399 sipcast \"TEXT\"". */
+char       *sipcast_sip_agent_warning (const char *text);
+/* Our Contact, "<sip:USER@HOST:PORT;transport=tcp>", for requests sent
+ * over @transport ("udp", "tcp", "tls"): the port of that transport, the
+ * public address if configured, else the SIP address; @user (a
+ * sipLogin) %-escaped where a SIP user part needs it.  @sips (over TLS
+ * only): a sips: URI, as a dialog with a sips: Request-URI needs. */
 char       *sipcast_sip_agent_contact (SipcastSipAgent *self,
                                        const char      *user,
-                                       const char      *transport);
-/* Address of the SIP socket (also the RTP address in offers). */
+                                       const char      *transport,
+                                       gboolean         sips);
+/* Our Contact for the dialog @request (an INVITE being delivered by nua
+ * right now) starts: the transport it came over, the address it reached
+ * (public address, else SIP address, else, listening on all addresses,
+ * ours toward the sender), its Request-URI's user, sips: only when the
+ * Request-URI is sips:. */
+char       *sipcast_sip_agent_contact_for_request (SipcastSipAgent *self,
+                                                   const sip_t     *request);
+/* Address of the SIP socket (also where RTP sockets are bound). */
 const char *sipcast_sip_agent_get_address (SipcastSipAgent *self);
+/* Whether there is a TLS transport (listening, with our certificate). */
+gboolean    sipcast_sip_agent_has_tls (SipcastSipAgent *self);
+/* The address our SDP names: the public address, else the SIP address. */
+const char *sipcast_sip_agent_get_media_address (SipcastSipAgent *self);
 /* What sofia-sip last said about a refused TLS peer ("unable to get local
  * issuer certificate", "Peer Subject Mismatch"...) if it said it at or
  * after @since (g_get_monotonic_time ()), else NULL.  sofia-sip ends the

@@ -35,7 +35,7 @@ class ToneSender:
     """Sends a 440 Hz PCMA tone as RTP, 20 ms packets, from a socket of
     the test's (e.g. an RtpSink's), to sipcast's RTP port."""
 
-    def __init__(self, sock, port):
+    def __init__(self, sock, port, host=LOOPBACK):
         import math
         import warnings
         with warnings.catch_warnings():
@@ -46,6 +46,7 @@ class ToneSender:
         self.payload = audioop.lin2alaw(samples, 2)
         self.sock = sock
         self.port = port
+        self.host = host
         self.running = True
         self.sent = 0
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -57,7 +58,7 @@ class ToneSender:
         while self.running:
             header = struct.pack("!BBHII", 0x80, PCMA_PT, seq & 0xFFFF, ts & 0xFFFFFFFF, ssrc)
             try:
-                self.sock.sendto(header + self.payload, (LOOPBACK, self.port))
+                self.sock.sendto(header + self.payload, (self.host, self.port))
             except OSError:
                 return
             self.sent += 1

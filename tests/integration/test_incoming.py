@@ -10,11 +10,14 @@ the harness's nginx-rtmp with ffprobe.
 import hashlib
 import queue
 import re
+import socket
 import time
+import unittest
 
 import harness
 from gateway import BOOLEAN_KEYS, CALL_KEYS, GatewayTestCase, RtpSink, UdpListener
 from harness import LOOPBACK, wait_for, wait_status
+from test_dialog import ToneSender
 
 PCMA_PT = 8
 G729_PT = 18  # not a codec sipcast speaks
@@ -57,13 +60,14 @@ class RawCaller(UdpListener):
                   for name in ("Via", "From", "To", "Call-ID", "CSeq")]
         return "\n".join(lines + ["Content-Length: 0", "", ""])
 
-    def invite(self, callee, call_id, authorization=None):
-        """Sends an INVITE (PCMA, from caller1) to callee."""
+    def invite(self, callee, call_id, authorization=None, media_ip=LOOPBACK):
+        """Sends an INVITE (PCMA on media_ip, from caller1) to callee."""
         self.sequence += 1
         uri = "sip:%s@%s:%d" % (callee, LOOPBACK, self.sip_port)
-        sdp = ("v=0\no=raw 1 1 IN IP4 {ip}\ns=-\nc=IN IP4 {ip}\nt=0 0\n"
+        sdp = ("v=0\no=raw 1 1 IN {family} {ip}\ns=-\nc=IN {family} {ip}\nt=0 0\n"
                "m=audio {port} RTP/AVP 8\na=rtpmap:8 PCMA/8000\na=sendrecv\n").format(
-                   ip=LOOPBACK, port=harness.free_udp_port_pair())
+                   family="IP6" if ":" in media_ip else "IP4", ip=media_ip,
+                   port=harness.free_udp_port_pair())
         lines = ["INVITE %s SIP/2.0" % uri,
                  "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-raw-%d" % (LOOPBACK, self.port, self.sequence),
                  "From: <sip:caller1@%s:%d>;tag=raw-%d" % (LOOPBACK, self.port, self.sequence),
@@ -406,6 +410,18 @@ has-audio=false
     def test_no_common_codec_is_488(self):
         self.refused_with("studio-c", 488, codec=G729_PT)
 
+    def test_offer_on_ipv6_is_488_with_a_warning(self):
+        # RTP on 127.0.0.1 cannot reach c=IN IP6: refused at once, and why
+        caller = RawCaller(self.sipcast.sip_port)
+        self.addCleanup(caller.close)
+        caller.invite("studio-v6", "v6-offer", media_ip="::1")
+        status, response = caller.final_response("v6-offer")
+        self.assertEqual(status, 488, response)
+        self.assertRegex(caller.header(response, "Warning") or "",
+                         r'^399 \S+ "Media on IPv6 \(c=IN IP6 ::1\) but sipcast\'s RTP '
+                         r'is on IPv4 \(127\.0\.0\.1\)"$', response)
+        self.assert_no_call("studio-v6")
+
     def test_target_in_use_is_486(self):
         first = self.caller("uac-call.xml", "fixed-1")
         call_id = self.find_by_callee("fixed-1")["callId"]
@@ -592,3 +608,124 @@ callee=other-*
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class PublicAddressTest(GatewayTestCase):
+    """[sip] public-address (sipcast behind NAT) is the host of its
+    Contact and the address of its SDP."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[sip]\npublic-address=127.0.0.2\n[route any]\ncallee=*\nto-stream=${callee}\n"
+
+    def test_contact_and_sdp_name_the_public_address(self):
+        caller = RawCaller(self.sipcast.sip_port)
+        self.addCleanup(caller.close)
+        caller.invite("pub-a", "public-address")
+        self.addCleanup(self.hang_up, "public-address")
+        status, response = caller.final_response("public-address")
+        self.assertEqual(status, 200, response)
+        self.assertEqual(caller.header(response, "Contact"),
+                         "<sip:pub-a@127.0.0.2:%d>" % self.sipcast.sip_port, response)
+        self.assertIn("\r\nc=IN IP4 127.0.0.2\r\n", response)
+        wait_status(self.sipcast, "public-address", "ESTABLISHED", 10)
+
+
+class Ipv6Sipcast(harness.Sipcast):
+    SIP_LINE = re.compile(r"SIP listening on udp ::1:(\d+)")
+
+
+class Ipv6IncomingTest(GatewayTestCase):
+    """sipcast on ::1: SIP, its Contact, SDP and RTP all on IPv6; an offer
+    on IPv4, which its RTP sockets cannot reach, gets 488 and why."""
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+                probe.bind(("::1", 0))
+        except OSError as error:
+            raise unittest.SkipTest("no IPv6 loopback (::1): %s" % error)
+        cls.nginx = harness.Nginx()
+        cls.addClassCleanup(cls.nginx.close)
+        cls.sipcast = Ipv6Sipcast(("--sip-address=::1",), """\
+[route v6]
+callee=v6-*
+rtmp-url=%s
+rtmp-stream=${callee}
+""" % cls.nginx.url)
+        cls.addClassCleanup(cls.sipcast.close)
+
+    def setUp(self):
+        self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.sock.bind(("::1", 0))
+        self.sock.settimeout(5)
+        self.addCleanup(self.sock.close)
+        self.port = self.sock.getsockname()[1]
+        self.rtp = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.rtp.bind(("::1", 0))
+        self.addCleanup(self.rtp.close)
+
+    def send(self, lines, body=""):
+        text = "\r\n".join(lines + ["Content-Length: %d" % len(body), "", body])
+        self.sock.sendto(text.encode(), ("::1", self.sipcast.sip_port))
+
+    def request(self, method, uri, callee, call_id, cseq, to_tag="", body=""):
+        self.send(["%s %s SIP/2.0" % (method, uri),
+                   "Via: SIP/2.0/UDP [::1]:%d;branch=z9hG4bK-v6-%s-%d" % (self.port, method, cseq),
+                   "From: <sip:caller6@[::1]:%d>;tag=v6" % self.port,
+                   "To: <sip:%s@[::1]:%d>%s" % (callee, self.sipcast.sip_port, to_tag),
+                   "Call-ID: %s" % call_id, "CSeq: %d %s" % (cseq, method),
+                   "Contact: <sip:caller6@[::1]:%d>" % self.port, "Max-Forwards: 70"]
+                  + (["Content-Type: application/sdp"] if body else []), body)
+
+    def final_response(self, call_id):
+        while True:
+            message = self.sock.recv(65536).decode()
+            status = int(message.split()[1]) if message.startswith("SIP/2.0 ") else 0
+            if status >= 200 and RawCaller.header(message, "Call-ID") == call_id:
+                return status, message
+
+    def invite(self, callee, call_id, family, address):
+        sdp = ("v=0\r\no=caller6 1 1 IN {f} {a}\r\ns=-\r\nc=IN {f} {a}\r\nt=0 0\r\n"
+               "m=audio {port} RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n").format(
+                   f=family, a=address, port=self.rtp.getsockname()[1])
+        uri = "sip:%s@[::1]:%d" % (callee, self.sipcast.sip_port)
+        self.request("INVITE", uri, callee, call_id, 1, body=sdp)
+        return self.final_response(call_id)
+
+    def test_call_over_ipv6(self):
+        status, response = self.invite("v6-a", "v6-call", "IP6", "::1")
+        self.assertEqual(status, 200, response)
+        contact = RawCaller.header(response, "Contact")
+        self.assertEqual(contact, "<sip:v6-a@[::1]:%d>" % self.sipcast.sip_port, response)
+        media = re.search(r"c=IN IP6 ::1\r\n(?:.*\r\n)*?m=audio (\d+) ", response)
+        self.assertIsNotNone(media, response)
+        to_tag = re.search(r";tag=[^;>\s]+", RawCaller.header(response, "To")).group(0)
+        # the ACK and the BYE go where the Contact says
+        target = contact.strip("<>")
+        self.request("ACK", target, "v6-a", "v6-call", 1, to_tag)
+        wait_status(self.sipcast, "v6-call", "ESTABLISHED", 10)
+        tone = ToneSender(self.rtp, int(media.group(1)), host="::1")
+        self.addCleanup(tone.stop)
+        self.wait_publishing("v6-call")
+        time.sleep(1.5)
+        tone.stop()
+        self.request("BYE", target, "v6-a", "v6-call", 2, to_tag)
+        self.assertEqual(self.final_response("v6-call")[0], 200)
+        wait_status(self.sipcast, "v6-call", "FINISH", 10)
+        self.assert_tone_flv(self.nginx.recorded("v6-a"), 0.5, 30)
+
+    def test_ipv4_offer_is_488_with_a_warning(self):
+        status, response = self.invite("v6-b", "v4-offer", "IP4", LOOPBACK)
+        self.assertEqual(status, 488, response)
+        self.assertRegex(RawCaller.header(response, "Warning") or "",
+                         r'^399 \S+ "Media on IPv4 \(c=IN IP4 127\.0\.0\.1\) but '
+                         r'sipcast\'s RTP is on IPv6 \(::1\)"$', response)
+        self.send(["ACK sip:v6-b@[::1]:%d SIP/2.0" % self.sipcast.sip_port,
+                   RawCaller.header(response, "Via") and "Via: " + RawCaller.header(response, "Via"),
+                   "From: " + RawCaller.header(response, "From"),
+                   "To: " + RawCaller.header(response, "To"),
+                   "Call-ID: v4-offer", "CSeq: 1 ACK", "Max-Forwards: 70"])

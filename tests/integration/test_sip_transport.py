@@ -6,6 +6,7 @@ peer's certificate checked or not).
 """
 
 import re
+import socket
 import time
 
 import harness
@@ -223,3 +224,29 @@ class TlsUnverifiedTest(TlsTestCase):
 
     def test_any_certificate(self):
         self.assert_tls_call_works("tlsany", self.peer(self.other_cert))
+
+
+class TlsWithoutCertificateTest(TransportTestCase):
+    """No certificate of sipcast's own: it takes no TLS connections (each
+    handshake would fail, and a peer told of the port would try it) and
+    says so; a call that needs TLS is refused at /call/startup."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        ca = make_ca(harness._new_dir("tls-none-"), "ca")
+        return "[sip]\ntls-ca-file=%s\n" % ca[0]
+
+    def test_does_not_listen_on_tls(self):
+        self.assertNotRegex(self.sipcast.log(), r"SIP listening on tls")
+        self.assertRegex(self.sipcast.log(), r"TLS off: no certificate of sipcast's own")
+        with socket.socket() as sock:
+            self.assertNotEqual(sock.connect_ex((LOOPBACK, self.sipcast.sip_port + 1)), 0)
+
+    def test_tls_call_is_refused(self):
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "tlsnone", "callee": "1000", "sipDomain": "example.invalid",
+            "sipOutboundProxy": "%s:5061;transport=tls" % LOOPBACK})
+        self.assert_error(answer, status, 400)
+        self.assertIn("tls-certificate-dir", answer["message"])

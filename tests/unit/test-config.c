@@ -86,6 +86,7 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->allowed_origins, ==, b->allowed_origins);
   g_assert_cmpstr (a->allowed_hosts, ==, b->allowed_hosts);
   g_assert_cmpstr (a->sip_address, ==, b->sip_address);
+  g_assert_cmpstr (a->sip_public_address, ==, b->sip_public_address);
   g_assert_cmpuint (a->sip_port, ==, b->sip_port);
   g_assert_cmpstr (a->user_agent, ==, b->user_agent);
   g_assert_cmpuint (a->no_answer_timeout, ==, b->no_answer_timeout);
@@ -177,6 +178,7 @@ test_defaults (void)
   g_assert_cmpuint (config->max_body_size, ==, 65536);
   g_assert_cmpuint (config->rest_idle_timeout, ==, 60);
   g_assert_cmpstr (config->sip_address, ==, "127.0.0.1");
+  g_assert_null (config->sip_public_address);
   g_assert_cmpuint (config->sip_port, ==, 5060);
   g_assert_cmpstr (config->user_agent, ==, "sipcast/" PACKAGE_VERSION);
   g_assert_cmpuint (config->no_answer_timeout, ==, 60);
@@ -227,6 +229,7 @@ test_load_file (Fixture      *fixture,
     "\n"
     "[sip]\n"
     "address = 10.0.0.1\n"
+    "public-address = 203.0.113.7\n"
     "port=0\n"
     "user-agent=Acme Gateway 2.0\n"
     "no-answer-timeout=30\n"
@@ -267,6 +270,7 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->max_body_size, ==, 2048);
   g_assert_cmpuint (config->rest_idle_timeout, ==, 5);
   g_assert_cmpstr (config->sip_address, ==, "10.0.0.1");
+  g_assert_cmpstr (config->sip_public_address, ==, "203.0.113.7");
   g_assert_cmpuint (config->sip_port, ==, 0);
   g_assert_cmpstr (config->user_agent, ==, "Acme Gateway 2.0");
   g_assert_cmpuint (config->no_answer_timeout, ==, 30);
@@ -789,7 +793,8 @@ test_to_string_has_every_key (void)
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" }, { "rest", "idle-timeout" },
     { "rest", "allowed-origins" }, { "rest", "allowed-hosts" },
-    { "sip", "address" }, { "sip", "port" }, { "sip", "user-agent" },
+    { "sip", "address" }, { "sip", "public-address" }, { "sip", "port" },
+    { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
     { "sip", "register-expires" }, { "sip", "tls-port" }, { "sip", "tls-certificate-dir" },
     { "sip", "tls-ca-file" }, { "sip", "tls-verify" }, { "sip", "max-incoming-per-source" },

@@ -1605,11 +1605,39 @@ test_same_description (void)
   g_assert_false (sipcast_sdp_same_description (a, NULL));
 }
 
+/* c=IN IP6 to an IPv4 daemon (or the reverse) is refused with the
+ * reason; the same family and hold addresses pass. */
+static void
+test_media_family (void)
+{
+  SipcastSdpMedia media = { 0 };
+  g_autoptr (GError) error = NULL;
+
+  media.address = (char *) "::1";
+  g_assert_false (sipcast_sdp_media_check_family (&media, "127.0.0.1", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+  g_assert_nonnull (strstr (error->message, "IPv6 (c=IN IP6 ::1)"));
+  g_clear_error (&error);
+  g_assert_true (sipcast_sdp_media_check_family (&media, "::1", &error));
+  g_assert_no_error (error);
+
+  media.address = (char *) "192.0.2.1";
+  g_assert_true (sipcast_sdp_media_check_family (&media, "127.0.0.1", &error));
+  g_assert_false (sipcast_sdp_media_check_family (&media, "::", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+  g_clear_error (&error);
+
+  media.address = (char *) "0.0.0.0";
+  g_assert_true (sipcast_sdp_media_check_family (&media, "::1", &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add_func ("/sdp/media-family", test_media_family);
   g_test_add_func ("/sdp/offer/sendrecv", test_offer_send_recv);
   g_test_add_func ("/sdp/offer/recvonly", test_offer_recv_only);
   g_test_add_func ("/sdp/offer/line-endings", test_offer_line_endings);

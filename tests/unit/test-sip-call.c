@@ -83,7 +83,7 @@ fixture_setup (Fixture       *fixture,
   }
 
   /* "<sip:x@127.0.0.1:PORT>": the port B picked. */
-  contact = sipcast_sip_agent_contact (fixture->agent[1], "x", "udp");
+  contact = sipcast_sip_agent_contact (fixture->agent[1], "x", "udp", FALSE);
   fixture->b_port = (guint) g_ascii_strtoull (strrchr (contact, ':') + 1, NULL, 10);
   g_assert_cmpuint (fixture->b_port, >, 0);
 }
