@@ -101,22 +101,28 @@ def free_port(kind="tcp"):
         return sock.getsockname()[1]
 
 
+def _udp_block_free(base, count):
+    """Whether UDP ports base .. base+count-1 can all be bound now."""
+    socks = []
+    try:
+        for port in range(base, base + count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(sock)
+            sock.bind((LOOPBACK, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        for sock in socks:
+            sock.close()
+
+
 def _free_udp_block(count):
     """An even UDP port p such that p .. p+count-1 are all free."""
     for _ in range(100):
         base = free_port("udp") & ~1
-        socks = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((LOOPBACK, port))
+        if _udp_block_free(base, count):
             return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
     raise RuntimeError("no block of %d free UDP ports" % count)
 
 
@@ -125,18 +131,8 @@ def free_udp_range(count):
     nginx's ports come from) such that p .. p+count-1 are all free."""
     for _ in range(100):
         base = random.randrange(20000, 30000 - count, 2)
-        socks = []
-        try:
-            for port in range(base, base + count):
-                sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                socks.append(sock)
-                sock.bind((LOOPBACK, port))
+        if _udp_block_free(base, count):
             return base
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
     raise RuntimeError("no range of %d free UDP ports" % count)
 
 

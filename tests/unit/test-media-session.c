@@ -12,6 +12,7 @@
 #include "sipcast-media-session.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-sdp.h"
+#include "flv-tags.h"
 
 /*
  * A media session on its own, fed from a test capture: the RTP packets of
@@ -160,29 +161,6 @@ wait_for_flag (const gboolean *flag)
   while (!*flag && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   return *flag;
-}
-
-/* How many audio tags the FLV file at @path has; -1 when it is not FLV. */
-static int
-count_flv_audio_tags (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize length = 0;
-  gsize offset = 9 + 4;   /* header, then PreviousTagSize0 */
-  int audio = 0;
-
-  if (!g_file_get_contents (path, &data, &length, NULL) || length < offset ||
-      memcmp (data, "FLV", 3) != 0)
-    return -1;
-  while (offset + 11 <= length) {
-    const guchar *tag = (const guchar *) data + offset;
-    gsize size = ((gsize) tag[1] << 16) | ((gsize) tag[2] << 8) | tag[3];
-
-    if (tag[0] == 8)
-      audio++;
-    offset += 11 + size + 4;
-  }
-  return audio;
 }
 
 static void

@@ -11,6 +11,7 @@
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
 #include "sipcast-sip-agent.h"
+#include "flv-tags.h"
 
 /*
  * Two sipcasts in one process, without sipp or nginx: A calls B over
@@ -201,29 +202,6 @@ never (SipcastCall *call,
        gpointer     data)
 {
   return FALSE;
-}
-
-/* How many audio tags the FLV file at @path has; -1 when it is not FLV. */
-static int
-count_flv_audio_tags (const char *path)
-{
-  g_autofree char *data = NULL;
-  gsize length = 0;
-  gsize offset = 9 + 4;   /* header, then PreviousTagSize0 */
-  int audio = 0;
-
-  if (!g_file_get_contents (path, &data, &length, NULL) || length < offset ||
-      memcmp (data, "FLV", 3) != 0)
-    return -1;
-  while (offset + 11 <= length) {
-    const guchar *tag = (const guchar *) data + offset;
-    gsize size = ((gsize) tag[1] << 16) | ((gsize) tag[2] << 8) | tag[3];
-
-    if (tag[0] == 8)
-      audio++;
-    offset += 11 + size + 4;
-  }
-  return audio;
 }
 
 /* A calls sip:@user@127.0.0.1:B's port. */
