@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "gstsipcastmixer.h"
+#include "gstsipcastmixer-private.h"
 
 /**
  * SECTION:element-sipcastmixer
@@ -59,27 +60,8 @@
 GST_DEBUG_CATEGORY_STATIC (sipcast_mixer_debug);
 #define GST_CAT_DEFAULT sipcast_mixer_debug
 
-#define DEFAULT_PAD_VOLUME 1.0
-#define DEFAULT_PAD_MUTE FALSE
-#define MAX_PAD_VOLUME 10.0
-
-/* The volume is applied in fixed point: 1.0 is 1 << VOLUME_SHIFT. With
- * 10.0 as the maximum, |sample| * volume_fixed stays below 2^31. */
-#define VOLUME_SHIFT 12
-#define VOLUME_UNITY (1 << VOLUME_SHIFT)
-
 #define DEFAULT_FORCE_LIVE TRUE
 #define DEFAULT_EOS_WHEN_IDLE TRUE
-
-enum {
-  PROP_PAD_0,
-  PROP_PAD_VOLUME,
-  PROP_PAD_MUTE,
-  PROP_PAD_EMIT_SIGNALS,
-  N_PAD_PROPS
-};
-
-static GParamSpec *pad_props[N_PAD_PROPS];
 
 enum {
   PROP_0,
@@ -93,19 +75,6 @@ enum {
 };
 
 static GParamSpec *props[N_PROPS];
-
-struct _SipcastMixerPad {
-  GstAudioAggregatorConvertPad parent_instance;
-
-  /* Protected by the pad's object lock: set from the application thread,
-   * read from the aggregator's streaming thread. */
-  gdouble volume;
-  gint32 volume_fixed;
-  gboolean mute;
-};
-
-G_DEFINE_FINAL_TYPE (SipcastMixerPad, sipcast_mixer_pad,
-                     GST_TYPE_AUDIO_AGGREGATOR_CONVERT_PAD)
 
 struct _SipcastMixer {
   GstAudioAggregator parent_instance;
@@ -161,185 +130,6 @@ static GstStaticPadTemplate sink_template =
                            GST_STATIC_CAPS (GST_AUDIO_CAPS_MAKE (GST_AUDIO_FORMATS_ALL)
                                             ", layout = (string) interleaved"));
 
-/* --- Inherited properties --------------------------------------------- */
-
-/* Some properties of GstAggregator and GstAggregatorPad are described
- * there in terms that are vague or wrong for this element (no unit, the
- * wrong unit, or a default this element does not have). A subclass may
- * install a property of the same name, which then hides the inherited
- * one (GObject also drops the inherited one from the construct
- * properties); these copy the inherited one's type, range and flags with
- * our description, and hand its value to the class that owns it. */
-static GParamSpec *
-reword_inherited (gpointer     parent_class,
-                  const gchar *name,
-                  const gchar *nick,
-                  const gchar *blurb)
-{
-  GParamSpec *inherited = g_object_class_find_property (G_OBJECT_CLASS (parent_class), name);
-  GParamFlags flags;
-
-  g_assert (inherited != NULL);
-  flags = (inherited->flags & ~G_PARAM_STATIC_STRINGS) | G_PARAM_STATIC_STRINGS;
-
-  if (G_IS_PARAM_SPEC_BOOLEAN (inherited)) {
-    return g_param_spec_boolean (name, nick, blurb,
-                                 G_PARAM_SPEC_BOOLEAN (inherited)->default_value, flags);
-  } else if (G_IS_PARAM_SPEC_UINT64 (inherited)) {
-    GParamSpecUInt64 *u = G_PARAM_SPEC_UINT64 (inherited);
-
-    return g_param_spec_uint64 (name, nick, blurb, u->minimum, u->maximum, u->default_value,
-                                flags);
-  } else if (G_IS_PARAM_SPEC_ENUM (inherited)) {
-    return g_param_spec_enum (name, nick, blurb, G_PARAM_SPEC_VALUE_TYPE (inherited),
-                              G_PARAM_SPEC_ENUM (inherited)->default_value, flags);
-  } else if (GST_IS_PARAM_SPEC_FRACTION (inherited)) {
-    GstParamSpecFraction *f = GST_PARAM_SPEC_FRACTION (inherited);
-
-    return gst_param_spec_fraction (name, nick, blurb, f->min_num, f->min_den,
-                                    f->max_num, f->max_den, f->def_num, f->def_den, flags);
-  }
-  g_assert_not_reached ();
-  return NULL;
-}
-
-/* The inherited property @pspec hides and the class that implements it. */
-static GParamSpec *
-find_inherited (gpointer       parent_class,
-                GParamSpec    *pspec,
-                GObjectClass **owner)
-{
-  GParamSpec *inherited = g_object_class_find_property (G_OBJECT_CLASS (parent_class),
-                                                        pspec->name);
-
-  *owner = g_type_class_peek (inherited->owner_type);
-  return inherited;
-}
-
-static void
-set_inherited (GObject      *object,
-               gpointer      parent_class,
-               GParamSpec   *pspec,
-               const GValue *value)
-{
-  GObjectClass *owner;
-  GParamSpec *inherited = find_inherited (parent_class, pspec, &owner);
-
-  owner->set_property (object, inherited->param_id, value, inherited);
-}
-
-static void
-get_inherited (GObject    *object,
-               gpointer    parent_class,
-               GParamSpec *pspec,
-               GValue     *value)
-{
-  GObjectClass *owner;
-  GParamSpec *inherited = find_inherited (parent_class, pspec, &owner);
-
-  owner->get_property (object, inherited->param_id, value, inherited);
-}
-
-/* --- SipcastMixerPad -------------------------------------------------- */
-
-static void
-sipcast_mixer_pad_get_property (GObject    *object,
-                                guint       prop_id,
-                                GValue     *value,
-                                GParamSpec *pspec)
-{
-  SipcastMixerPad *pad = SIPCAST_MIXER_PAD (object);
-
-  switch (prop_id) {
-  case PROP_PAD_VOLUME:
-    GST_OBJECT_LOCK (pad);
-    g_value_set_double (value, pad->volume);
-    GST_OBJECT_UNLOCK (pad);
-    break;
-  case PROP_PAD_MUTE:
-    GST_OBJECT_LOCK (pad);
-    g_value_set_boolean (value, pad->mute);
-    GST_OBJECT_UNLOCK (pad);
-    break;
-  case PROP_PAD_EMIT_SIGNALS:
-    get_inherited (object, sipcast_mixer_pad_parent_class, pspec, value);
-    break;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    break;
-  }
-}
-
-static void
-sipcast_mixer_pad_set_property (GObject      *object,
-                                guint         prop_id,
-                                const GValue *value,
-                                GParamSpec   *pspec)
-{
-  SipcastMixerPad *pad = SIPCAST_MIXER_PAD (object);
-
-  switch (prop_id) {
-  case PROP_PAD_VOLUME:
-    GST_OBJECT_LOCK (pad);
-    pad->volume = g_value_get_double (value);
-    pad->volume_fixed = (gint32) (pad->volume * VOLUME_UNITY + 0.5);
-    GST_OBJECT_UNLOCK (pad);
-    break;
-  case PROP_PAD_MUTE:
-    GST_OBJECT_LOCK (pad);
-    pad->mute = g_value_get_boolean (value);
-    GST_OBJECT_UNLOCK (pad);
-    break;
-  case PROP_PAD_EMIT_SIGNALS:
-    set_inherited (object, sipcast_mixer_pad_parent_class, pspec, value);
-    break;
-  default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    break;
-  }
-}
-
-static void
-sipcast_mixer_pad_class_init (SipcastMixerPadClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->get_property = sipcast_mixer_pad_get_property;
-  object_class->set_property = sipcast_mixer_pad_set_property;
-
-  /* Controllable, so a GstController can fade a source in or out; the
-   * base class syncs the values once per output buffer. */
-  pad_props[PROP_PAD_VOLUME] =
-    g_param_spec_double ("volume", "Volume",
-                         "Gain applied to this source, as a linear factor of its "
-                         "amplitude: 1.0 leaves it unchanged, 0.5 is -6 dB, 0.0 "
-                         "silences it",
-                         0.0, MAX_PAD_VOLUME, DEFAULT_PAD_VOLUME,
-                         G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE |
-                         G_PARAM_STATIC_STRINGS);
-  pad_props[PROP_PAD_MUTE] =
-    g_param_spec_boolean ("mute", "Mute",
-                          "Leave this source out of the mix (its data is still "
-                          "consumed, so it stays in time)",
-                          DEFAULT_PAD_MUTE,
-                          G_PARAM_READWRITE | GST_PARAM_CONTROLLABLE |
-                          G_PARAM_STATIC_STRINGS);
-  pad_props[PROP_PAD_EMIT_SIGNALS] =
-    reword_inherited (sipcast_mixer_pad_parent_class, "emit-signals", "Emit signals",
-                      "Emit the pad's buffer-consumed signal each time one of this "
-                      "source's buffers has been used up: mixed, or dropped as too "
-                      "late");
-  g_object_class_install_properties (object_class, N_PAD_PROPS, pad_props);
-}
-
-static void
-sipcast_mixer_pad_init (SipcastMixerPad *pad)
-{
-  pad->volume = DEFAULT_PAD_VOLUME;
-  pad->volume_fixed = VOLUME_UNITY;
-  pad->mute = DEFAULT_PAD_MUTE;
-}
-
 /* --- SipcastMixer ----------------------------------------------------- */
 
 static void
@@ -387,10 +177,7 @@ sipcast_mixer_aggregate_one_buffer (GstAudioAggregator    *aagg,
   gint bpf;
   gint channels;
 
-  GST_OBJECT_LOCK (pad);
-  mute = pad->mute;
-  volume_fixed = pad->volume_fixed;
-  GST_OBJECT_UNLOCK (pad);
+  sipcast_mixer_pad_get_gain (pad, &mute, &volume_fixed);
 
   if (mute || volume_fixed == 0) {
     GST_LOG_OBJECT (pad, "muted, skipping %u frames", num_frames);
@@ -912,7 +699,7 @@ sipcast_mixer_get_property (GObject    *object,
   case PROP_START_TIME:
   case PROP_START_TIME_SELECTION:
   case PROP_OUTPUT_BUFFER_DURATION_FRACTION:
-    get_inherited (object, sipcast_mixer_parent_class, pspec, value);
+    sipcast_get_inherited (object, sipcast_mixer_parent_class, pspec, value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -946,7 +733,7 @@ sipcast_mixer_set_property (GObject      *object,
   case PROP_START_TIME:
   case PROP_START_TIME_SELECTION:
   case PROP_OUTPUT_BUFFER_DURATION_FRACTION:
-    set_inherited (object, sipcast_mixer_parent_class, pspec, value);
+    sipcast_set_inherited (object, sipcast_mixer_parent_class, pspec, value);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1003,24 +790,24 @@ sipcast_mixer_class_init (SipcastMixerClass *klass)
                           G_PARAM_READWRITE | GST_PARAM_MUTABLE_PLAYING |
                           G_PARAM_STATIC_STRINGS);
   props[PROP_EMIT_SIGNALS] =
-    reword_inherited (sipcast_mixer_parent_class, "emit-signals", "Emit signals",
-                      "Emit the samples-selected signal each time the samples of the "
-                      "next output buffer have been chosen, before they are mixed");
+    sipcast_reword_inherited (sipcast_mixer_parent_class, "emit-signals", "Emit signals",
+                          "Emit the samples-selected signal each time the samples of the "
+                          "next output buffer have been chosen, before they are mixed");
   props[PROP_START_TIME] =
-    reword_inherited (sipcast_mixer_parent_class, "start-time", "Start time",
-                      "Timestamp of the first output buffer, in nanoseconds, used when "
-                      "start-time-selection=set");
+    sipcast_reword_inherited (sipcast_mixer_parent_class, "start-time", "Start time",
+                          "Timestamp of the first output buffer, in nanoseconds, used when "
+                          "start-time-selection=set");
   props[PROP_START_TIME_SELECTION] =
-    reword_inherited (sipcast_mixer_parent_class, "start-time-selection",
-                      "Start time selection",
-                      "Where output timestamps start: zero, the running time of the "
-                      "first input buffer (first), or start-time (set)");
+    sipcast_reword_inherited (sipcast_mixer_parent_class, "start-time-selection",
+                          "Start time selection",
+                          "Where output timestamps start: zero, the running time of the "
+                          "first input buffer (first), or start-time (set)");
   props[PROP_OUTPUT_BUFFER_DURATION_FRACTION] =
-    reword_inherited (sipcast_mixer_parent_class, "output-buffer-duration-fraction",
-                      "Output buffer duration fraction",
-                      "Duration of each output buffer in seconds, as a fraction (1/50: "
-                      "20 ms): output-buffer-duration for durations that are not a whole "
-                      "number of nanoseconds");
+    sipcast_reword_inherited (sipcast_mixer_parent_class, "output-buffer-duration-fraction",
+                          "Output buffer duration fraction",
+                          "Duration of each output buffer in seconds, as a fraction (1/50: "
+                          "20 ms): output-buffer-duration for durations that are not a whole "
+                          "number of nanoseconds");
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /* A convert pad as source pad lets the output format follow a
