@@ -9,13 +9,22 @@ reports totals and per-call figures.  Also reports call set-up time from
 sipcast's own log (REST request → 200 OK → first FLV data accepted).
 
     python3 tests/bench/bench.py --calls 10 50 100 --seconds 20
+    python3 tests/bench/bench.py --profile copy --calls 100 --baseline 10
+
+With --baseline N, N ffmpeg processes (one per call, the set-up sipcast
+replaces: PCMA RTP → AAC → the same nginx) run during the same window and
+the table gives their CPU per call beside sipcast's, and the ratio.
+Results (text and JSON, with the machine's description) are kept in
+tests/bench/results/.
 
 Everything runs on 127.0.0.1 and stops by itself.  Not part of the test
 suite: figures go to the README's performance table.
 """
 
 import argparse
+import json
 import os
+import platform
 import re
 import signal
 import struct
@@ -27,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import harness  # noqa: E402
+import baseline  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -107,7 +117,29 @@ def log_times(log_text, call_id):
             stamp("RTMP_STREAM_WAIT → RTMP_STREAM_ACTIVE"))
 
 
-def run(n_calls, seconds, workdir):
+def switches(pid):
+    """Voluntary and involuntary context switches of every thread so far."""
+    total = 0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            status = Path("/proc/%d/task/%s/status" % (pid, tid)).read_text()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in status.splitlines()
+                     if "ctxt_switches" in line)
+    return total
+
+
+def machine():
+    model = next((line.split(":", 1)[1].strip()
+                  for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    return {"cpu": model, "cores": os.cpu_count(), "kernel": platform.release(),
+            "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+                                / 2 ** 30, 1)}
+
+
+def run(n_calls, seconds, workdir, profile="aac", n_baseline=0):
     # measure set-up against a server that accepts at once
     harness.PUBLISH_DELAY = 0
     nginx = harness.Nginx()
@@ -123,7 +155,10 @@ def run(n_calls, seconds, workdir):
          "-m", str(n_calls), "-nostdin", "-timeout", "%ds" % (seconds + 120)],
         cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
-    sipcast = harness.Sipcast(args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * n_calls + 100)])
+    sipcast = harness.Sipcast(args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * n_calls + 100)],
+                              config="[media]\nrtmp-audio=%s\n" % (
+                                  "copy" if profile == "copy" else "aac"))
+    legs = None
     try:
         idle_rss = proc_rss_kb(sipcast.proc.pid)
         t0 = time.monotonic()
@@ -140,15 +175,24 @@ def run(n_calls, seconds, workdir):
         harness.wait_for(all_active, 60 + n_calls / 5,
                          message=lambda: "not all calls became active\n" + sipcast.log())
         ramp = time.monotonic() - t0
-        time.sleep(2)
+        if n_baseline:
+            legs = baseline.FfmpegLegs(n_baseline, nginx.url, pcap, workdir,
+                                       copy=profile == "copy")
+        time.sleep(3)
 
         pid = sipcast.proc.pid
         threads0 = thread_samples(pid)
+        switches0 = switches(pid)
+        legs_cpu0 = legs.cpu_seconds() if legs else 0
         cpu0, wall0 = proc_cpu_seconds(pid), time.monotonic()
         time.sleep(seconds)
         cpu1, wall1 = proc_cpu_seconds(pid), time.monotonic()
+        legs_cpu1 = legs.cpu_seconds() if legs else 0
+        switches1 = switches(pid)
         threads1 = thread_samples(pid)
         rss, threads = proc_rss_kb(pid), proc_threads(pid)
+        status, body, _ = sipcast.rest("/call/find_all")
+        failed = n_calls - sum(c["rtmpStreamStatus"] == "RTMP_STREAM_ACTIVE" for c in body)
 
         log = sipcast.log_path.read_text(errors="replace")
         setups = []
@@ -159,8 +203,17 @@ def run(n_calls, seconds, workdir):
                                (active - invite).total_seconds() * 1000))
         setups.sort(key=lambda s: s[1])
         cpu_pct = 100 * (cpu1 - cpu0) / (wall1 - wall0)
+        ffmpeg_per_call = (100 * (legs_cpu1 - legs_cpu0) / (wall1 - wall0) / n_baseline
+                           if legs else None)
         return {
+            "profile": profile,
             "calls": n_calls,
+            "failed": failed,
+            "switches_per_s_per_call": (switches1 - switches0) / (wall1 - wall0) / n_calls,
+            "ffmpeg_legs": n_baseline,
+            "ffmpeg_legs_alive": legs.alive() if legs else 0,
+            "ffmpeg_cpu_per_call": ffmpeg_per_call,
+            "ffmpeg_rss_per_call_mib": legs.rss_kb() / 1024 / n_baseline if legs else None,
             "cpu_pct": cpu_pct,
             "cpu_per_call": cpu_pct / n_calls,
             "rss_mib": rss / 1024,
@@ -172,6 +225,8 @@ def run(n_calls, seconds, workdir):
             "thread_profile": thread_profile(threads0, threads1, wall1 - wall0, n_calls),
         }
     finally:
+        if legs:
+            legs.close()
         sipcast.stop()
         sipp.send_signal(signal.SIGTERM)
         sipp.wait(10)
@@ -182,24 +237,47 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, nargs="+", default=[10, 50, 100])
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--profile", choices=["aac", "copy"], default="aac",
+                        help="aac: the default AAC publish; copy: rtmp-audio=copy (G.711 "
+                             "into FLV, no decoding or encoding)")
+    parser.add_argument("--baseline", type=int, default=0, metavar="N",
+                        help="run N ffmpeg-per-call legs doing the same job in the same window")
     parser.add_argument("--threads", action="store_true",
                         help="also print the CPU and context switches per call of each kind of thread")
     args = parser.parse_args()
-    print("| calls | CPU (% of one core) | per call | RSS (MiB) | per call (MiB) "
-          "| threads | set-up: 200 OK / RTMP active (median ms) |")
-    print("|---|---|---|---|---|---|---|")
+    header = ("| profile | calls | failed | CPU (% of one core) | per call | ffmpeg per call "
+              "| ratio | switches/s per call | RSS (MiB) | per call (MiB) | threads "
+              "| set-up: 200 OK / RTMP active (median ms) |")
+    lines = [header, "|" + "---|" * (header.count("|") - 1)]
+    print("\n".join(lines), flush=True)
+    results = []
     for n in args.calls:
-        r = run(n, args.seconds, harness._new_dir("bench-"))
-        print("| %d | %.1f | %.2f | %.1f | %.2f | %d | %.0f / %.0f |" % (
-            r["calls"], r["cpu_pct"], r["cpu_per_call"], r["rss_mib"],
-            r["rss_per_call_mib"], r["threads"], r["answer_ms_median"] or -1,
-            r["active_ms_median"] or -1), flush=True)
+        r = run(n, args.seconds, harness._new_dir("bench-"), args.profile, args.baseline)
+        results.append(r)
+        ffmpeg = r["ffmpeg_cpu_per_call"]
+        line = "| %s | %d | %d | %.1f | %.2f | %s | %s | %.0f | %.1f | %.2f | %d | %.0f / %.0f |" % (
+            r["profile"], r["calls"], r["failed"], r["cpu_pct"], r["cpu_per_call"],
+            "%.2f" % ffmpeg if ffmpeg is not None else "-",
+            "%.2f" % (r["cpu_per_call"] / ffmpeg) if ffmpeg else "-",
+            r["switches_per_s_per_call"], r["rss_mib"], r["rss_per_call_mib"], r["threads"],
+            r["answer_ms_median"] or -1, r["active_ms_median"] or -1)
+        lines.append(line)
+        print(line, flush=True)
         if args.threads:
             print("\n| %d calls: thread | count | CPU per call (%%) | switches/s per call |\n"
                   "|---|---|---|---|" % n)
-            for kind, count, cpu, switches in r["thread_profile"]:
-                print("| %s | %d | %.3f | %.1f |" % (kind, count, cpu, switches))
+            for kind, count, cpu, sw in r["thread_profile"]:
+                print("| %s | %d | %.3f | %.1f |" % (kind, count, cpu, sw))
             print(flush=True)
+    results_dir = Path(__file__).resolve().parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = results_dir / ("%s-%s" % (stamp, args.profile))
+    (base.with_suffix(".json")).write_text(json.dumps(
+        {"machine": machine(), "args": vars(args), "results": results}, indent=2) + "\n")
+    (base.with_suffix(".md")).write_text(
+        "%s\n\n%s\n" % (json.dumps(machine()), "\n".join(lines)))
+    print("results: %s.{json,md}" % base)
 
 
 if __name__ == "__main__":
