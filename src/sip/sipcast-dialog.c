@@ -256,6 +256,8 @@ handle_invite_response (SipcastDialog *self,
 {
   g_autofree char *sdp = body_of (sip);
 
+  if (status < 100)
+    return;
   if (status < 200) {
     g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, status, sdp);
     return;
