@@ -64,7 +64,9 @@ G_DECLARE_FINAL_TYPE (SipcastDialog, sipcast_dialog, SIPCAST, DIALOG, GObject)
  *  "refreshed" (status, sdp)    a 2xx to a re-INVITE of ours or of nua's
  *                               (session refresh)
  *  "terminated" (how, status, phrase, answered)  the dialog is over;
- *                               @answered: it had been answered (a 2xx)
+ *                               @answered: it had been answered (a 2xx).
+ *                               Not after "failed" or sipcast_dialog_refuse(),
+ *                               which end it (TERMINATED) themselves
  */
 
 /* A dialog of our own: nothing is sent before sipcast_dialog_invite().
