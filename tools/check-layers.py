@@ -4,8 +4,9 @@
 
 Fails when a file of a layer includes a header of a layer above it, when
 modules include each other in a circle (a module is sipcast-NAME.c with
-its sipcast-NAME.h and sipcast-NAME-private.h), or when a source file sits
-outside the layer folders.  The meson build already refuses an upward
+its sipcast-NAME.h, sipcast-NAME-private.h and sipcast-NAME-internal.h,
+the last shared by the files of one object split in several), or when a
+source file sits outside the layer folders.  The meson build already refuses an upward
 include (each layer's library sees only the folders below it); this also
 catches one between headers that no .c of the lower layer happens to
 include yet, and cycles inside a layer.
@@ -31,7 +32,10 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.MULTILINE)
 
 def module_of(filename):
     name = os.path.splitext(filename)[0]
-    return name[:-len('-private')] if name.endswith('-private') else name
+    for suffix in ('-private', '-internal'):
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
 
 
 def read_tree(src):

@@ -4,8 +4,8 @@
 /*
  * The parts of SipcastCall that only the call registry and the REST
  * server use: starting the call on the network, answering an incoming
- * one, and hanging it up.  The SIP agent feeds it nua events through
- * SipcastEventTarget.
+ * one, and hanging it up.  Its SipcastDialog gets the nua events (through
+ * SipcastEventTarget) and tells the call in signals.
  */
 
 #include "sipcast-call.h"

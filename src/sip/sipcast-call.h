@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * One SIP call and everything it owns: the request parameters, its nua
- * handle, its media session, and the two status machines a client sees.
+ * One SIP call and everything it owns: the request parameters, its SIP
+ * dialog, its media session, and the two status machines a client sees.
  */
 
 #include <glib-object.h>
