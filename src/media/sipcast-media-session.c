@@ -215,9 +215,6 @@ struct _SipcastMediaSession {
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
 
-static GstElement *add_element (GstBin *bin, const char *factory, const char *name,
-                                GError **error);
-
 /* @reason: why (a failed attempt), or NULL to keep the last one; it is
  * cleared when the stream becomes active. */
 static void
@@ -572,20 +569,6 @@ bus_cb (GstBus     *bus,
   return self->bus_watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-/* The RTP clock rate of the telephone-event we offer (sipcast-codec.c):
- * the only one a far end can have answered. */
-static guint
-telephone_event_rate (void)
-{
-  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-
-  for (guint i = 0; codecs[i] != NULL; i++) {
-    if (sipcast_codec_is_telephone_event (codecs[i]))
-      return codecs[i]->clock_rate;
-  }
-  g_return_val_if_reached (8000);
-}
-
 static GstCaps *
 caps_for_pt (SipcastMediaSession *self,
              guint                session,
@@ -640,7 +623,7 @@ caps_for_pt (SipcastMediaSession *self,
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) telephone_event_rate (),
+                                "clock-rate", G_TYPE_INT, (int) sipcast_media_chain_telephone_event_rate (),
                                 "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                 NULL);
   }
@@ -1112,21 +1095,6 @@ add_chain (SipcastMediaSession  *self,
   return chain;
 }
 
-static gboolean
-link_or_fail (GstElement  *src,
-              const char  *src_pad,
-              GstElement  *sink,
-              const char  *sink_pad,
-              GError     **error)
-{
-  if (!gst_element_link_pads (src, src_pad, sink, sink_pad)) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                 _("Could not link %s to %s"), GST_OBJECT_NAME (src), GST_OBJECT_NAME (sink));
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* The audio side from RTP to the tail: the codec's chain, then AAC; or
  * with rtmp-audio=copy for G.711, the RTP payload as it is (plus a decoder
  * into a fakesink when a named stream wants the audio).  Not published:
@@ -1160,20 +1128,20 @@ build_audio_branch (SipcastMediaSession  *self,
     g_autoptr (GstPad) fakesink = NULL;
 
     if (self->stream == NULL)
-      return link_or_fail (chain, "src", self->tail, "audio", error);
+      return sipcast_media_chain_link (chain, "src", self->tail, "audio", error);
 
     /* The named stream takes raw audio. */
-    if ((tee = add_element (GST_BIN (self->pipeline), "tee", "audio_tee", error)) == NULL ||
-        (decoder = add_element (GST_BIN (self->pipeline), codec->decoder, "audio_decoder",
+    if ((tee = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "tee", "audio_tee", error)) == NULL ||
+        (decoder = sipcast_media_chain_add_element (GST_BIN (self->pipeline), codec->decoder, "audio_decoder",
                                 error)) == NULL)
       return FALSE;
     fakesink = add_fakesink (self);
     decoder_src = gst_element_get_static_pad (decoder, "src");
     gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                        stream_probe, g_object_ref (self->stream), g_object_unref);
-    return link_or_fail (chain, "src", tee, NULL, error) &&
-           link_or_fail (tee, "src_%u", self->tail, "audio", error) &&
-           link_or_fail (tee, "src_%u", decoder, NULL, error) &&
+    return sipcast_media_chain_link (chain, "src", tee, NULL, error) &&
+           sipcast_media_chain_link (tee, "src_%u", self->tail, "audio", error) &&
+           sipcast_media_chain_link (tee, "src_%u", decoder, NULL, error) &&
            gst_pad_link (decoder_src, fakesink) == GST_PAD_LINK_OK;
   }
 
@@ -1189,8 +1157,8 @@ build_audio_branch (SipcastMediaSession  *self,
 
   aac = add_chain (self, "audio-aac", "audio_aac", error);
   return aac != NULL &&
-         link_or_fail (chain, "src", aac, "sink", error) &&
-         link_or_fail (aac, "src", self->tail, "audio", error);
+         sipcast_media_chain_link (chain, "src", aac, "sink", error) &&
+         sipcast_media_chain_link (aac, "src", self->tail, "audio", error);
 }
 
 /* The video side from RTP to the tail (published calls only). */
@@ -1220,7 +1188,7 @@ build_video_branch (SipcastMediaSession  *self,
                        last, g_free);
     gst_object_unref (encoder);
   }
-  return link_or_fail (chain, "src", self->tail, "video", error);
+  return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
 }
 
 /* No video came: the tail's video pad goes (flvmux then writes the audio
@@ -1261,24 +1229,6 @@ build_tail (SipcastMediaSession        *self,
   return sipcast_flv_tail_new (self->config, target, audio, video, error);
 }
 
-/* A new element from @factory, named after its role, added to @bin. */
-static GstElement *
-add_element (GstBin      *bin,
-             const char  *factory,
-             const char  *name,
-             GError     **error)
-{
-  GstElement *element = gst_element_factory_make (factory, name);
-
-  if (element == NULL) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
-                 _("GStreamer element “%s” is missing"), factory);
-    return NULL;
-  }
-  gst_bin_add (bin, element);
-  return element;
-}
-
 /* 20 ms packets of payload type @pt. */
 static void
 set_payloader (GstElement *payloader,
@@ -1306,7 +1256,7 @@ build_send_path (SipcastMediaSession   *self,
   g_autoptr (GstPad) send_src = NULL;
   g_autoptr (GstPad) pad = NULL;
 
-  if ((mixer = add_element (bin, "sipcastmixer", "tx_mixer", error)) == NULL)
+  if ((mixer = sipcast_media_chain_add_element (bin, "sipcastmixer", "tx_mixer", error)) == NULL)
     return FALSE;
   /* One mixer cycle per packet: fewer wake-ups than the 10 ms default. */
   g_object_set (mixer, "output-buffer-duration", (guint64) 20 * GST_MSECOND, NULL);
@@ -1320,9 +1270,9 @@ build_send_path (SipcastMediaSession   *self,
   g_object_set (raw_caps, "caps", caps, NULL);
   gst_bin_add (bin, raw_caps);
 
-  if ((encoder = add_element (bin, codec->encoder, "tx_encoder", error)) == NULL)
+  if ((encoder = sipcast_media_chain_add_element (bin, codec->encoder, "tx_encoder", error)) == NULL)
     return FALSE;
-  if ((payloader = add_element (bin, codec->payloader, "tx_payloader", error)) == NULL)
+  if ((payloader = sipcast_media_chain_add_element (bin, codec->payloader, "tx_payloader", error)) == NULL)
     return FALSE;
   set_payloader (payloader, audio->payload_type);
 
@@ -1339,9 +1289,9 @@ build_send_path (SipcastMediaSession   *self,
     g_autoptr (GstPad) mux_sink = NULL;
     g_autoptr (GstPad) dtmf_src = NULL;
 
-    if ((rtpmux = add_element (bin, "rtpdtmfmux", "tx_rtpmux", error)) == NULL)
+    if ((rtpmux = sipcast_media_chain_add_element (bin, "rtpdtmfmux", "tx_rtpmux", error)) == NULL)
       return FALSE;
-    if ((dtmf = add_element (bin, "rtpdtmfsrc", "tx_dtmf", error)) == NULL)
+    if ((dtmf = sipcast_media_chain_add_element (bin, "rtpdtmfsrc", "tx_dtmf", error)) == NULL)
       return FALSE;
     /* At the rate we offered telephone-event at (the far end answers with
      * that), even next to 48 kHz Opus; the end packet is sent three times
@@ -1350,7 +1300,7 @@ build_send_path (SipcastMediaSession   *self,
     dtmf_caps = gst_element_factory_make ("capsfilter", "tx_dtmf_caps");
     te_caps = gst_caps_new_simple ("application/x-rtp",
                                    "media", G_TYPE_STRING, "audio",
-                                   "clock-rate", G_TYPE_INT, (int) telephone_event_rate (),
+                                   "clock-rate", G_TYPE_INT, (int) sipcast_media_chain_telephone_event_rate (),
                                    "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                    "payload", G_TYPE_INT, audio->telephone_event_pt, NULL);
     g_object_set (dtmf_caps, "caps", te_caps, NULL);
@@ -1555,9 +1505,9 @@ add_rtp_session (SipcastMediaSession  *self,
   GstElement *rtp_src, *rtcp_src, *rtcp_sink;
   GstBin *bin = GST_BIN (self->pipeline);
 
-  if ((rtp_src = add_element (bin, "udpsrc", rtp_name, error)) == NULL ||
-      (rtcp_src = add_element (bin, "udpsrc", rtcp_name, error)) == NULL ||
-      (rtcp_sink = add_element (bin, "udpsink", sink_name, error)) == NULL)
+  if ((rtp_src = sipcast_media_chain_add_element (bin, "udpsrc", rtp_name, error)) == NULL ||
+      (rtcp_src = sipcast_media_chain_add_element (bin, "udpsrc", rtcp_name, error)) == NULL ||
+      (rtcp_sink = sipcast_media_chain_add_element (bin, "udpsink", sink_name, error)) == NULL)
     return FALSE;
 
   g_object_set (rtp_src, "socket", rtp, "close-socket", FALSE, NULL);
@@ -1571,9 +1521,9 @@ add_rtp_session (SipcastMediaSession  *self,
                 "host", address, "port", (int) rtcp_port,
                 "sync", FALSE, "async", FALSE, NULL);
 
-  return link_or_fail (rtp_src, "src", self->rtpbin, rtp_pad, error) &&
-         link_or_fail (rtcp_src, "src", self->rtpbin, rtcp_in, error) &&
-         link_or_fail (self->rtpbin, rtcp_out, rtcp_sink, "sink", error);
+  return sipcast_media_chain_link (rtp_src, "src", self->rtpbin, rtp_pad, error) &&
+         sipcast_media_chain_link (rtcp_src, "src", self->rtpbin, rtcp_in, error) &&
+         sipcast_media_chain_link (self->rtpbin, rtcp_out, rtcp_sink, "sink", error);
 }
 
 gboolean
@@ -1623,7 +1573,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   pipeline_name = g_strdup_printf ("call-%s", self->name);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (pipeline_name));
 
-  self->rtpbin = add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
+  self->rtpbin = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
   if (self->rtpbin == NULL)
     goto fail;
   /* Each SSRC costs a jitter buffer with a thread of its own: anyone who
