@@ -9,6 +9,7 @@
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-media-line.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -137,18 +138,13 @@ source_free (gpointer data)
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-typedef struct _Remote Remote;
-static void remote_free (Remote *remote);
-
 struct _SipcastMediaSession {
   GObject parent_instance;
 
   const SipcastConfig *config;
   char *name;
-  GSocket *rtp_socket;
-  GSocket *rtcp_socket;
-  GSocket *video_rtp_socket;   /* NULL: no video line offered */
-  GSocket *video_rtcp_socket;
+  SipcastMediaLine *audio_line;
+  SipcastMediaLine *video_line;  /* NULL: no video line offered */
 
   GstElement *pipeline;
   GstElement *rtpbin;
@@ -207,10 +203,6 @@ struct _SipcastMediaSession {
   gboolean finished;
   SipcastRtmpStatus rtmp_status;
   char *rtmp_status_info;    /* why the RTMP stream is not active, or NULL */
-
-  /* Following the far end once started (sipcast_media_session_follow_remote):
-   * where our RTP goes, hold, RTP inactivity.  NULL before. */
-  Remote *remote;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastMediaSession, sipcast_media_session, G_TYPE_OBJECT)
@@ -270,6 +262,9 @@ teardown_pipeline (SipcastMediaSession *self)
     self->rtpbin = NULL;
     self->tail = NULL;
   }
+  sipcast_media_line_detach (self->audio_line);
+  if (self->video_line != NULL)
+    sipcast_media_line_detach (self->video_line);
   g_clear_handle_id (&self->video_wait_id, g_source_remove);
   g_mutex_lock (&self->audio_lock);
   audio_entry = g_steal_pointer (&self->audio_entry);
@@ -287,16 +282,20 @@ teardown_pipeline (SipcastMediaSession *self)
 static void
 release_sockets (SipcastMediaSession *self)
 {
-  GSocket **sockets[] = {
-    &self->rtp_socket, &self->rtcp_socket, &self->video_rtp_socket, &self->video_rtcp_socket,
-  };
+  sipcast_media_line_release (self->audio_line);
+  if (self->video_line != NULL)
+    sipcast_media_line_release (self->video_line);
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (sockets); i++) {
-    if (*sockets[i] != NULL) {
-      g_socket_close (*sockets[i], NULL);
-      g_clear_object (sockets[i]);
-    }
-  }
+/* From here on the session only winds down: its lines no longer follow
+ * the far end nor report silence. */
+static void
+set_stopping (SipcastMediaSession *self)
+{
+  self->stopping = TRUE;
+  sipcast_media_line_stop (self->audio_line);
+  if (self->video_line != NULL)
+    sipcast_media_line_stop (self->video_line);
 }
 
 static void
@@ -349,10 +348,28 @@ fail (SipcastMediaSession *self,
                      reason);
   }
   /* The pipeline is unusable after an error; what remains is to report. */
-  self->stopping = TRUE;
+  set_stopping (self);
   teardown_pipeline (self);
   g_signal_emit (self, signals[SIGNAL_ERROR], 0, reason);
   finish (self);
+}
+
+/* The audio line's silence is the call's. */
+static void
+rtp_timeout_cb (SipcastMediaSession *self,
+                SipcastMediaLine    *line)
+{
+  g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
+}
+
+/* The pipeline's element called @name (a new reference), or NULL. */
+static GstElement *
+pipeline_element (SipcastMediaSession *self,
+                  const char          *name)
+{
+  if (self->pipeline == NULL)
+    return NULL;
+  return gst_bin_get_by_name (GST_BIN (self->pipeline), name);
 }
 
 static GstClockTime
@@ -1240,7 +1257,7 @@ set_payloader (GstElement *payloader,
 }
 
 /* mixer → encoder → payloader (→ rtpmux with the DTMF events) → rtpbin
- * send session 0 → udpsink on the RTP socket.  Elements are added to the
+ * send session 0 → the audio line's rtp_sink.  Elements are added to the
  * pipeline as they are made (add_element) so a failure leaves nothing
  * dangling. */
 static gboolean
@@ -1250,10 +1267,9 @@ build_send_path (SipcastMediaSession   *self,
 {
   const SipcastCodec *codec = audio->codec;
   GstBin *bin = GST_BIN (self->pipeline);
-  GstElement *mixer, *raw_caps, *encoder, *payloader, *rtp_sink, *last;
+  GstElement *mixer, *raw_caps, *encoder, *payloader, *last;
   g_autoptr (GstCaps) caps = NULL;
   g_autoptr (GstPad) send_sink = NULL;
-  g_autoptr (GstPad) send_src = NULL;
   g_autoptr (GstPad) pad = NULL;
 
   if ((mixer = sipcast_media_chain_add_element (bin, "sipcastmixer", "tx_mixer", error)) == NULL)
@@ -1322,18 +1338,7 @@ build_send_path (SipcastMediaSession   *self,
                  _("Could not link the RTP send path"));
     return FALSE;
   }
-
-  rtp_sink = gst_element_factory_make ("udpsink", "rtp_sink");
-  /* Symmetric RTP: we send from the port we receive on.  The mixer is
-   * live and paces itself, so the sink need not wait on the clock. */
-  g_object_set (rtp_sink, "socket", self->rtp_socket, "close-socket", FALSE,
-                "host", audio->address, "port", (int) audio->port,
-                "sync", FALSE, "async", FALSE, NULL);
-  gst_bin_add (bin, rtp_sink);
-  send_src = gst_element_get_static_pad (self->rtpbin, "send_rtp_src_0");
-  gst_clear_object (&pad);
-  pad = gst_element_get_static_pad (rtp_sink, "sink");
-  gst_pad_link (send_src, pad);
+  sipcast_media_line_add_sender (self->audio_line, audio->address, audio->port);
 
   self->tx_mixer = mixer;
   return TRUE;
@@ -1345,10 +1350,8 @@ sipcast_media_session_dispose (GObject *object)
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (object);
 
   teardown_pipeline (self);
-  g_clear_object (&self->rtp_socket);
-  g_clear_object (&self->rtcp_socket);
-  g_clear_object (&self->video_rtp_socket);
-  g_clear_object (&self->video_rtcp_socket);
+  g_clear_object (&self->audio_line);
+  g_clear_object (&self->video_line);
   g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->dispose (object);
@@ -1363,7 +1366,6 @@ sipcast_media_session_finalize (GObject *object)
   g_free (self->encoding_name);
   g_free (self->video_profile_level_id);
   g_free (self->rtmp_status_info);
-  g_clear_pointer (&self->remote, remote_free);
   g_string_free (self->dtmf_received, TRUE);
   g_string_free (self->dtmf_pending, TRUE);
   g_hash_table_unref (self->sources);
@@ -1461,8 +1463,9 @@ sipcast_media_session_new (const SipcastConfig *config,
   self = g_object_new (SIPCAST_TYPE_MEDIA_SESSION, NULL);
   self->config = config;
   self->name = g_strdup (name);
-  self->rtp_socket = g_object_ref (rtp);
-  self->rtcp_socket = g_object_ref (rtcp);
+  self->audio_line = sipcast_media_line_new (config, name, SIPCAST_MEDIA_AUDIO, rtp, rtcp);
+  g_signal_connect_object (self->audio_line, "rtp-timeout", G_CALLBACK (rtp_timeout_cb), self,
+                           G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -1470,60 +1473,8 @@ sipcast_media_session_new (const SipcastConfig *config,
 guint
 sipcast_media_session_get_rtp_port (SipcastMediaSession *self)
 {
-  g_autoptr (GSocketAddress) address = NULL;
-
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), 0);
-
-  /* NULL once finished: the port went back. */
-  if (self->rtp_socket == NULL)
-    return 0;
-  address = g_socket_get_local_address (self->rtp_socket, NULL);
-  if (address == NULL)
-    return 0;
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-}
-
-/* udpsrc on @rtp and @rtcp into rtpbin session @session, its RTCP out to
- * @address:@rtcp_port from @rtcp (symmetric, so NATed far ends and strict
- * ones see reports from where they send theirs). */
-static gboolean
-add_rtp_session (SipcastMediaSession  *self,
-                 guint                 session,
-                 GSocket              *rtp,
-                 GSocket              *rtcp,
-                 const char           *address,
-                 guint                 rtcp_port,
-                 GError              **error)
-{
-  const char *prefix = session == 0 ? "" : "video_";
-  g_autofree char *rtp_name = g_strconcat (prefix, "rtp_src", NULL);
-  g_autofree char *rtcp_name = g_strconcat (prefix, "rtcp_src", NULL);
-  g_autofree char *sink_name = g_strconcat (prefix, "rtcp_sink", NULL);
-  g_autofree char *rtp_pad = g_strdup_printf ("recv_rtp_sink_%u", session);
-  g_autofree char *rtcp_in = g_strdup_printf ("recv_rtcp_sink_%u", session);
-  g_autofree char *rtcp_out = g_strdup_printf ("send_rtcp_src_%u", session);
-  GstElement *rtp_src, *rtcp_src, *rtcp_sink;
-  GstBin *bin = GST_BIN (self->pipeline);
-
-  if ((rtp_src = sipcast_media_chain_add_element (bin, "udpsrc", rtp_name, error)) == NULL ||
-      (rtcp_src = sipcast_media_chain_add_element (bin, "udpsrc", rtcp_name, error)) == NULL ||
-      (rtcp_sink = sipcast_media_chain_add_element (bin, "udpsink", sink_name, error)) == NULL)
-    return FALSE;
-
-  g_object_set (rtp_src, "socket", rtp, "close-socket", FALSE, NULL);
-  /* The call's silence is the audio's: udpsrc reports it itself (see
-   * follow_remote); set before PLAYING, as its wait picks a new value up
-   * only per packet. */
-  if (session == 0)
-    g_object_set (rtp_src, "timeout", (guint64) self->config->rtp_timeout * GST_SECOND, NULL);
-  g_object_set (rtcp_src, "socket", rtcp, "close-socket", FALSE, NULL);
-  g_object_set (rtcp_sink, "socket", rtcp, "close-socket", FALSE,
-                "host", address, "port", (int) rtcp_port,
-                "sync", FALSE, "async", FALSE, NULL);
-
-  return sipcast_media_chain_link (rtp_src, "src", self->rtpbin, rtp_pad, error) &&
-         sipcast_media_chain_link (rtcp_src, "src", self->rtpbin, rtcp_in, error) &&
-         sipcast_media_chain_link (self->rtpbin, rtcp_out, rtcp_sink, "sink", error);
+  return sipcast_media_line_get_port (self->audio_line);
 }
 
 gboolean
@@ -1545,7 +1496,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
 
   /* Video is received only to be published, and only on the sockets the
    * offer named. */
-  if (target == NULL || self->video_rtp_socket == NULL)
+  if (target == NULL || self->video_line == NULL)
     video = NULL;
   if (audio == NULL && video == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
@@ -1598,8 +1549,8 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   }
 
   if (audio != NULL) {
-    if (!add_rtp_session (self, 0, self->rtp_socket, self->rtcp_socket,
-                          audio->address, audio->rtcp_port, error) ||
+    if (!sipcast_media_line_add (self->audio_line, self->pipeline, self->rtpbin,
+                                 audio->address, audio->rtcp_port, error) ||
         !build_audio_branch (self, error))
       goto fail;
     /* A far end that only sends (sendonly/inactive) gets nothing back. */
@@ -1612,8 +1563,8 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   if (video != NULL) {
     g_autoptr (GstElement) rtp_session = NULL;
 
-    if (!add_rtp_session (self, 1, self->video_rtp_socket, self->video_rtcp_socket,
-                          video->address, video->rtcp_port, error) ||
+    if (!sipcast_media_line_add (self->video_line, self->pipeline, self->rtpbin,
+                                 video->address, video->rtcp_port, error) ||
         !build_video_branch (self, error))
       goto fail;
     self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
@@ -1702,7 +1653,7 @@ sipcast_media_session_stop (SipcastMediaSession *self)
 
   if (self->stopping)
     return;
-  self->stopping = TRUE;
+  set_stopping (self);
 
   if (self->pipeline == NULL || !self->publishing) {
     finish (self);
@@ -1968,23 +1919,19 @@ sipcast_media_session_set_video_sockets (SipcastMediaSession *self,
   g_return_if_fail (G_IS_SOCKET (rtp) && G_IS_SOCKET (rtcp));
   g_return_if_fail (self->pipeline == NULL);
 
-  g_set_object (&self->video_rtp_socket, rtp);
-  g_set_object (&self->video_rtcp_socket, rtcp);
+  g_clear_object (&self->video_line);
+  self->video_line = sipcast_media_line_new (self->config, self->name, SIPCAST_MEDIA_VIDEO,
+                                             rtp, rtcp);
 }
 
 guint
 sipcast_media_session_get_video_rtp_port (SipcastMediaSession *self)
 {
-  g_autoptr (GSocketAddress) address = NULL;
-
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), 0);
 
-  if (self->video_rtp_socket == NULL)
+  if (self->video_line == NULL)
     return 0;
-  address = g_socket_get_local_address (self->video_rtp_socket, NULL);
-  if (address == NULL)
-    return 0;
-  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  return sipcast_media_line_get_port (self->video_line);
 }
 
 const char *
@@ -2022,308 +1969,33 @@ sipcast_media_session_get_rtmp_status_info (SipcastMediaSession *self)
   return self->rtmp_status_info;
 }
 
-/* ---- following the far end: where RTP goes, hold, RTP inactivity ----
- *
- * After start the far end may move (a re-INVITE with another port or
- * address, a 200 whose SDP differs from the early one), hold the call,
- * stop sending, or send from another address than its SDP names (NAT).
- * RTP in is watched by one probe on rtp_src's pad (streaming thread),
- * silence by udpsrc's own "timeout" (a GstUDPSrcTimeout element message,
- * caught synchronously and handed to the main context): no timer per call.
- */
-
-struct _Remote {
-  GMutex lock;          /* the fields up to pt_to: the RTP probe reads them */
-  char *address;        /* where our RTP and RTCP go now */
-  guint port;
-  guint rtcp_port;
-  gboolean latch;       /* the next packet's source becomes the destination */
-  char *stale_address;  /* ...unless it comes from here: where the far end */
-  guint stale_port;     /* sent from before it moved (it may not move its sending side) */
-  int pt_from;          /* incoming payload type renumbered to pt_to, or -1 */
-  int pt_to;
-
-  /* main context only */
-  gboolean watching;    /* "rtp-timeout" is reported */
-  gboolean held;
-  gint64 watch_since;   /* g_get_monotonic_time () of watching/resuming */
-  gulong hold_probe;    /* on rtp_sink's sink pad while held */
-};
-
-/* What a latched source is handed to the main context with. */
-typedef struct {
-  SipcastMediaSession *session;  /* owned */
-  char *address;
-  guint port;
-} Latch;
-
-static void
-remote_free (Remote *remote)
-{
-  g_mutex_clear (&remote->lock);
-  g_free (remote->address);
-  g_free (remote->stale_address);
-  g_free (remote);
-}
-
-static void
-latch_free (gpointer data)
-{
-  Latch *latch = data;
-
-  g_object_unref (latch->session);
-  g_free (latch->address);
-  g_free (latch);
-}
-
-/* The pipeline's element called @name (a new reference), or NULL. */
-static GstElement *
-pipeline_element (SipcastMediaSession *self,
-                  const char          *name)
-{
-  if (self->pipeline == NULL)
-    return NULL;
-  return gst_bin_get_by_name (GST_BIN (self->pipeline), name);
-}
-
-/* Main context: our RTP (and RTCP, port + 1 unless a=rtcp said) go to
- * @address. */
-static void
-set_destination (SipcastMediaSession *self,
-                 const char          *address,
-                 guint                port,
-                 guint                rtcp_port)
-{
-  g_autoptr (GstElement) rtp_sink = pipeline_element (self, "rtp_sink");
-  g_autoptr (GstElement) rtcp_sink = pipeline_element (self, "rtcp_sink");
-
-  /* udpsink swaps its one client under its own lock: safe while playing. */
-  if (rtp_sink != NULL)
-    g_object_set (rtp_sink, "host", address, "port", (int) port, NULL);
-  if (rtcp_sink != NULL)
-    g_object_set (rtcp_sink, "host", address, "port", (int) rtcp_port, NULL);
-
-  g_mutex_lock (&self->remote->lock);
-  g_free (self->remote->address);
-  self->remote->address = g_strdup (address);
-  self->remote->port = port;
-  self->remote->rtcp_port = rtcp_port;
-  g_mutex_unlock (&self->remote->lock);
-}
-
-static gboolean
-latch_cb (gpointer data)
-{
-  Latch *latch = data;
-  SipcastMediaSession *self = latch->session;
-  g_autofree char *from = NULL;
-
-  if (self->pipeline == NULL || self->stopping)
-    return G_SOURCE_REMOVE;
-
-  g_mutex_lock (&self->remote->lock);
-  from = g_strdup_printf ("%s:%u", self->remote->address, self->remote->port);
-  g_mutex_unlock (&self->remote->lock);
-  g_message ("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
-             "sending there (symmetric RTP)", self->name, latch->address, latch->port, from);
-  /* RTCP follows to the port next to it, as a NAT maps it most often. */
-  set_destination (self, latch->address, latch->port, latch->port + 1);
-  return G_SOURCE_REMOVE;
-}
-
-/* rtp_src's streaming thread, every packet: the first one after (re)arming
- * tells where the far end really sends from; a payload type the far end
- * renumbered in a re-INVITE is put back to what rtpbin was set up for. */
-static GstPadProbeReturn
-rtp_in_probe (GstPad          *pad,
-              GstPadProbeInfo *info,
-              gpointer         user_data)
-{
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
-  Remote *remote = self->remote;
-  GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-  Latch *latch = NULL;
-
-  g_mutex_lock (&remote->lock);
-
-  if (remote->latch) {
-    GstNetAddressMeta *meta = gst_buffer_get_net_address_meta (buffer);
-
-    if (meta != NULL && G_IS_INET_SOCKET_ADDRESS (meta->addr)) {
-      GInetSocketAddress *from = G_INET_SOCKET_ADDRESS (meta->addr);
-      g_autofree char *address = g_inet_address_to_string (g_inet_socket_address_get_address (from));
-      guint port = g_inet_socket_address_get_port (from);
-
-      /* A packet still from where the far end sent before it moved says
-       * nothing about the move: wait for one from elsewhere. */
-      if (port != remote->stale_port || g_strcmp0 (address, remote->stale_address) != 0)
-        remote->latch = FALSE;
-      if (!remote->latch &&
-          (port != remote->port || g_strcmp0 (address, remote->address) != 0)) {
-        latch = g_new0 (Latch, 1);
-        latch->session = g_object_ref (self);
-        latch->address = g_steal_pointer (&address);
-        latch->port = port;
-      }
-    }
-  }
-
-  /* rtpsession takes a known SSRC from a new address for a collision and
-   * drops it: a far end whose stream moves (a re-INVITE, a NAT rebinding)
-   * would go silent.  Where packets come from was decided above. */
-  if (gst_buffer_get_net_address_meta (buffer) != NULL) {
-    buffer = gst_buffer_make_writable (buffer);
-    gst_buffer_remove_meta (buffer, (GstMeta *) gst_buffer_get_net_address_meta (buffer));
-    GST_PAD_PROBE_INFO_DATA (info) = buffer;
-  }
-
-  if (remote->pt_from >= 0) {
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    int pt = -1;
-
-    if (gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp)) {
-      pt = gst_rtp_buffer_get_payload_type (&rtp);
-      gst_rtp_buffer_unmap (&rtp);
-    }
-    if (pt == remote->pt_from) {
-      buffer = gst_buffer_make_writable (buffer);
-      if (gst_rtp_buffer_map (buffer, GST_MAP_WRITE, &rtp)) {
-        gst_rtp_buffer_set_payload_type (&rtp, (guint8) remote->pt_to);
-        gst_rtp_buffer_unmap (&rtp);
-      }
-      GST_PAD_PROBE_INFO_DATA (info) = buffer;
-    }
-  }
-
-  g_mutex_unlock (&remote->lock);
-
-  if (latch != NULL)
-    g_idle_add_full (G_PRIORITY_DEFAULT, latch_cb, latch, latch_free);
-  return GST_PAD_PROBE_OK;
-}
-
-static gboolean
-rtp_timeout_cb (gpointer user_data)
-{
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
-  gint64 watched;
-
-  if (self->pipeline == NULL || self->stopping || self->remote == NULL ||
-      !self->remote->watching || self->remote->held)
-    return G_SOURCE_REMOVE;
-
-  /* udpsrc counts from its last packet or last report, which may lie
-   * before the watch began (ringing, hold): only a whole silent period
-   * while watched counts; the next report comes one period later. */
-  watched = g_get_monotonic_time () - self->remote->watch_since;
-  if (watched + 200 * G_TIME_SPAN_MILLISECOND < (gint64) self->config->rtp_timeout * G_TIME_SPAN_SECOND)
-    return G_SOURCE_REMOVE;
-
-  g_message ("%s: no RTP from the far end for %u s", self->name, self->config->rtp_timeout);
-  g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
-  return G_SOURCE_REMOVE;
-}
-
-/* The posting thread (rtp_src's): hand udpsrc's silence report to the
- * main context. */
-static void
-sync_element_cb (GstBus     *bus,
-                 GstMessage *message,
-                 gpointer    user_data)
-{
-  const GstStructure *s = gst_message_get_structure (message);
-
-  if (s == NULL || !gst_structure_has_name (s, "GstUDPSrcTimeout") ||
-      g_strcmp0 (GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), "rtp_src") != 0)
-    return;
-  g_idle_add_full (G_PRIORITY_DEFAULT, rtp_timeout_cb, g_object_ref (user_data),
-                   g_object_unref);
-}
-
-static GstPadProbeReturn
-drop_probe (GstPad          *pad,
-            GstPadProbeInfo *info,
-            gpointer         user_data)
-{
-  return GST_PAD_PROBE_DROP;
-}
+/* ---- following the far end: the audio line's (sipcast-media-line.h) ---- */
 
 void
 sipcast_media_session_follow_remote (SipcastMediaSession   *self,
                                      const SipcastSdpMedia *audio)
 {
-  g_autoptr (GstElement) rtp_src = NULL;
-  g_autoptr (GstPad) pad = NULL;
-  g_autoptr (GstBus) bus = NULL;
-
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
   g_return_if_fail (audio != NULL);
-  g_return_if_fail (self->remote == NULL);
 
   if (self->pipeline == NULL)
     return;
-
-  self->remote = g_new0 (Remote, 1);
-  g_mutex_init (&self->remote->lock);
-  self->remote->address = g_strdup (audio->address);
-  self->remote->port = audio->port;
-  self->remote->rtcp_port = audio->rtcp_port;
-  self->remote->latch = self->config->symmetric_rtp;
-  self->remote->pt_from = -1;
-
-  rtp_src = pipeline_element (self, "rtp_src");
-  pad = gst_element_get_static_pad (rtp_src, "src");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, rtp_in_probe, self, NULL);
-
-  /* The bus watch sees messages only once the main loop gets to them, and
-   * is another helper's; the sync emission sees udpsrc's report at once.
-   * Both go with the pipeline. */
-  bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
-  gst_bus_enable_sync_message_emission (bus);
-  g_signal_connect (bus, "sync-message::element", G_CALLBACK (sync_element_cb), self);
+  sipcast_media_line_follow (self->audio_line, audio->address, audio->port, audio->rtcp_port);
 }
 
 void
 sipcast_media_session_watch_rtp (SipcastMediaSession *self)
 {
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
-
-  if (self->remote == NULL || self->remote->watching || self->config->rtp_timeout == 0)
-    return;
-  self->remote->watching = TRUE;
-  self->remote->watch_since = g_get_monotonic_time ();
+  sipcast_media_line_watch (self->audio_line);
 }
 
 void
 sipcast_media_session_set_held (SipcastMediaSession *self,
                                 gboolean             held)
 {
-  g_autoptr (GstElement) rtp_sink = NULL;
-  g_autoptr (GstPad) pad = NULL;
-
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
-
-  if (self->remote == NULL || self->remote->held == held)
-    return;
-  self->remote->held = held;
-  /* A held far end sends nothing, legitimately: silence counts again
-   * from the resume on. */
-  self->remote->watch_since = g_get_monotonic_time ();
-
-  rtp_sink = pipeline_element (self, "rtp_sink");
-  if (rtp_sink == NULL)
-    return;
-  pad = gst_element_get_static_pad (rtp_sink, "sink");
-  if (held) {
-    /* We answered recvonly or inactive: nothing goes out but RTCP. */
-    self->remote->hold_probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
-                                                  GST_PAD_PROBE_TYPE_BUFFER_LIST,
-                                                  drop_probe, NULL, NULL);
-  } else if (self->remote->hold_probe != 0) {
-    gst_pad_remove_probe (pad, self->remote->hold_probe);
-    self->remote->hold_probe = 0;
-  }
-  g_debug ("%s: %s", self->name, held ? "held: sending stopped" : "resumed");
+  sipcast_media_line_set_held (self->audio_line, held);
 }
 
 /* ---- a codec change the far end asks for in a re-INVITE ----
@@ -2554,12 +2226,12 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                      GError               **error)
 {
   g_autoptr (GstElement) payloader = NULL;
-  gboolean moved, changed;
+  gboolean changed;
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (audio != NULL && audio->codec != NULL, FALSE);
 
-  if (self->remote == NULL || self->pipeline == NULL) {
+  if (!sipcast_media_line_is_followed (self->audio_line) || self->pipeline == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFLICT,
                          _("The media session is not running"));
     return FALSE;
@@ -2570,14 +2242,12 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
   if (changed && !change_audio_codec (self, audio, error))
     return FALSE;
 
-  g_mutex_lock (&self->remote->lock);
-  moved = audio->port != self->remote->port || audio->rtcp_port != self->remote->rtcp_port ||
-          g_strcmp0 (audio->address, self->remote->address) != 0;
   /* rtpbin stays set up for the first payload type; the far end's new
    * number is mapped back to it on the way in. */
-  self->remote->pt_from = audio->payload_type != self->payload_type ? (int) audio->payload_type : -1;
-  self->remote->pt_to = (int) self->payload_type;
-  g_mutex_unlock (&self->remote->lock);
+  sipcast_media_line_map_payload_type (self->audio_line,
+                                       audio->payload_type != self->payload_type ?
+                                       (int) audio->payload_type : -1,
+                                       self->payload_type);
 
   /* (A new codec's payloader is made with the new number.) */
   payloader = changed ? NULL : pipeline_element (self, "tx_payloader");
@@ -2592,19 +2262,9 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
     }
   }
 
-  if (moved) {
+  if (sipcast_media_line_move (self->audio_line, audio->address, audio->port, audio->rtcp_port))
     g_message ("%s: the far end moved its media to %s:%u", self->name, audio->address,
                audio->port);
-    /* A NATed far end that moved sends from a new mapping too: the first
-     * packet from anywhere but where it sent from so far tells. */
-    g_mutex_lock (&self->remote->lock);
-    g_free (self->remote->stale_address);
-    self->remote->stale_address = g_strdup (self->remote->address);
-    self->remote->stale_port = self->remote->port;
-    self->remote->latch = self->config->symmetric_rtp;
-    g_mutex_unlock (&self->remote->lock);
-    set_destination (self, audio->address, audio->port, audio->rtcp_port);
-  }
   return TRUE;
 }
 
@@ -2613,10 +2273,6 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
                                            const SipcastSdpMedia *video,
                                            GError               **error)
 {
-  g_autoptr (GstElement) rtcp_sink = NULL;
-  g_autofree char *host = NULL;
-  int port = 0;
-
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (video != NULL && video->codec != NULL, FALSE);
 
@@ -2637,14 +2293,8 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
 
   /* We send no video RTP: only our receiver reports (and key frame
    * requests) follow the far end to its new place. */
-  rtcp_sink = pipeline_element (self, "video_rtcp_sink");
-  if (rtcp_sink == NULL)
-    return TRUE;
-  g_object_get (rtcp_sink, "host", &host, "port", &port, NULL);
-  if (g_strcmp0 (host, video->address) != 0 || (guint) port != video->rtcp_port) {
+  if (sipcast_media_line_move (self->video_line, video->address, video->port, video->rtcp_port))
     g_message ("%s: the far end moved its video to %s:%u", self->name, video->address,
                video->port);
-    g_object_set (rtcp_sink, "host", video->address, "port", (int) video->rtcp_port, NULL);
-  }
   return TRUE;
 }
