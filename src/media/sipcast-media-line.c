@@ -414,6 +414,17 @@ sipcast_media_line_add (SipcastMediaLine  *self,
       !sipcast_media_chain_link (rtpbin, rtcp_out, rtcp_sink, "sink", error))
     return FALSE;
 
+  if (self->kind == SIPCAST_MEDIA_VIDEO) {
+    g_autoptr (GstElement) rtp_session = NULL;
+
+    /* AVPF (RFC 4585) for the video session: a key frame request goes out
+     * at once as early RTCP, not with the next regular report seconds
+     * later. */
+    g_signal_emit_by_name (rtpbin, "get-session", session, &rtp_session);
+    if (rtp_session != NULL)
+      gst_util_set_object_arg (G_OBJECT (rtp_session), "rtp-profile", "avpf");
+  }
+
   self->pipeline = gst_object_ref (pipeline);
   self->rtpbin = gst_object_ref (rtpbin);
   self->rtp_src = gst_object_ref (rtp_src);

@@ -5,46 +5,38 @@
 #include "sipcast-media-session.h"
 #include "sipcast-media-session-private.h"
 #include "sipcast-enums.h"
-#include "sipcast-dtmf.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-media-line.h"
+#include "sipcast-media-receiver.h"
 #include "sipcast-media-sender.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
-#include <gst/net/gstnetaddressmeta.h>
-#include <gst/rtp/gstrtpbuffer.h>
-#include <gst/video/video.h>
-#include <stdio.h>
-#include <string.h>
 
 /*
- * Pipeline layout (element names are their roles, so GST_DEBUG output and
- * DOT graphs read like this comment):
+ * The session owns the pipeline, its bus watch and rtpbin, and the parts
+ * it builds them from, as gst-rtsp-server's rtsp-media owns its streams
+ * (the parts never call the session: it connects to their signals):
  *
- *   rtp_src (udpsrc) ──▶ rtpbin ──pad-added──▶ [audio chain] ▶ [audio-aac] ▶ [tail bin]
- *   rtcp_src (udpsrc) ─▶ rtpbin ──send_rtcp_src──▶ rtcp_sink (udpsink)
- *   video_rtp_src ─────▶ rtpbin ──pad-added──▶ [video chain] ──────────▶ [tail bin]
- *   video_rtcp_src ────▶ rtpbin ──send_rtcp_src_1──▶ video_rtcp_sink
- *   tx_mixer ▶ encoder ▶ payloader ▶ tx_rtpmux ▶ rtpbin ──▶ rtp_sink (udpsink)
- *                            tx_dtmf (rtpdtmfsrc) ─┘
+ *   audio line (rtp_src, rtcp_src ▶ rtpbin session 0 ▶ rtcp_sink, rtp_sink)
+ *   video line (video_rtp_src, video_rtcp_src ▶ rtpbin session 1 ▶ video_rtcp_sink)
+ *       sipcast-media-line.c: sockets, symmetric RTP, hold, silence
+ *   rtpbin ──pad-added──▶ audio_chain ▶ audio_aac ▶ tail; video_chain ▶ tail
+ *       sipcast-media-receiver.c: chains, digits received, video size
+ *   tx_mixer ▶ tx_encoder ▶ tx_payloader ▶ tx_rtpmux ▶ rtpbin ▶ rtp_sink
+ *       sipcast-media-sender.c: what the far end hears, DTMF, sources
+ *   tail (sipcast-flv-tail.c): flvmux ▶ rtmp2sink or filesink
  *
- * The send side runs from the answer on, so the far end hears silence
- * (the mixer with no source) rather than nothing; RTP leaves from the
- * socket RTP arrives on (symmetric RTP).
- * rtpbin session 0 is the audio, session 1 the video (only when the answer
- * accepted video), on sockets of their own.  The chains are parsed from
- * pipelines/ (sipcast-media-chain.h) when the pipeline is built, so
- * pad-added only links: the audio chain of the codec (RTP → raw audio,
- * then audio-aac; or with [media] rtmp-audio=copy, G.711 as it is), the
- * video chain (H.264 passed through, VP8 → H.264), and the FLV tail
- * (sipcast-flv-tail.h).  A call that is not published decodes its audio
- * into a fakesink (for its named stream) and gets no video elements.  Streaming threads never touch session state: they post
- * application messages that the bus watch handles on the main context
- * (but pad-added and request-pt-map read the audio codec under
- * audio_lock, as a re-INVITE may change it: change_audio_codec).
+ * Element names are their roles, so GST_DEBUG output and DOT graphs read
+ * like this comment.  rtpbin session 0 is the audio, session 1 the video
+ * (only when the answer accepted video), on sockets of their own.
+ * Streaming threads never touch session state: they post application
+ * messages that the bus watch here hands to the part they came from, on
+ * the main context.  The session turns the tail's messages into the
+ * RTMP status and bus errors into "error", and ends the stream with an
+ * EOS through the chains.
  */
 
 /* How long the muxer gets to finish the FLV before the pipeline is torn
@@ -74,27 +66,6 @@ enum {
   N_SIGNALS
 };
 
-#define MSG_DTMF "sipcast-dtmf-received"
-#define MSG_VIDEO_CAPS "sipcast-video-caps"
-#define MSG_EOS_FAILED "sipcast-eos-failed"
-
-/* A VP8 call's H.264 gets a key frame at least this often, so a player
- * joining late waits at most that long. */
-#define KEY_FRAME_INTERVAL (2 * GST_SECOND)
-
-/* How long after the start a far end that accepted video has to send some
- * before the stream goes out without it: flvmux writes nothing until every
- * one of its pads knows its codec. */
-#define VIDEO_WAIT_MS 2000
-
-/* Whether the video chain was linked to rtpbin or given up on; decided
- * once, by whichever of pad-added and the wait comes first. */
-enum {
-  VIDEO_WAITING,
-  VIDEO_LINKED,
-  VIDEO_DROPPED,
-};
-
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
@@ -109,49 +80,15 @@ struct _SipcastMediaSession {
   GstElement *pipeline;
   GstElement *rtpbin;
   GstElement *tail;          /* the FLV tail bin, or NULL when not published */
-  /* Where rtpbin's pad of the negotiated payload is linked to: the sink
-   * pad of the audio / video chain (NULL when there is none).  Set before
-   * PLAYING, read by pad-added. */
-  GstPad *audio_entry;
-  /* A codec change the far end asked for (update_remote): the new codec's
-   * chain, linked in place of audio_entry's once its payload type arrives
-   * (pad-added); the previous codec and payload type stay mapped until
-   * then.  audio_lock guards these and the negotiated audio fields below
-   * against pad-added and request-pt-map. */
-  GstPad *audio_pending;
-  const SipcastCodec *prev_audio_codec;
-  guint prev_payload_type;
-  gboolean audio_copy;       /* the audio chain puts G.711 into FLV as it is */
-  guint audio_chains;        /* chains made so far, for their names */
-  GMutex audio_lock;
-  GstPad *video_entry;
-  GstPad *video_exit;        /* the video chain's src pad, for key frame requests */
-  int video_state;           /* VIDEO_WAITING, atomic */
-  guint video_wait_id;
   guint bus_watch_id;
   guint stop_timeout_id;
 
-  /* Negotiated receive side, copied from the answer. */
-  guint payload_type;
-  guint clock_rate;
-  char *encoding_name;
-  const SipcastCodec *audio_codec;
-  int telephone_event_pt;
-  /* Negotiated video, copied from the answer (codec NULL: no video). */
-  const SipcastCodec *video_codec;
-  guint video_payload_type;
-  gboolean video_pli;
-  gboolean video_fir;
-  char *video_profile_level_id;
-  int video_width;
-  int video_height;
-
+  /* From rtpbin to the tail: made at start (NULL before), kept after the
+   * pipeline for what it received (digits, video size). */
+  SipcastMediaReceiver *receiver;
   /* The send direction, while the pipeline runs (NULL when the far end
    * hears nothing from us). */
   SipcastMediaSender *sender;
-  GString *dtmf_received;    /* digits the far end sent, in order */
-
-  SipcastStream *stream;     /* where the decoded audio is also handed */
 
   gboolean publishing;       /* the tail writes to RTMP or a file */
   gboolean stopping;
@@ -201,9 +138,6 @@ dump_graph (SipcastMediaSession *self,
 static void
 teardown_pipeline (SipcastMediaSession *self)
 {
-  g_autoptr (GstPad) audio_entry = NULL;
-  g_autoptr (GstPad) audio_pending = NULL;
-
   g_clear_handle_id (&self->stop_timeout_id, g_source_remove);
   if (self->sender != NULL) {
     sipcast_media_sender_stop (self->sender);
@@ -220,13 +154,8 @@ teardown_pipeline (SipcastMediaSession *self)
   sipcast_media_line_detach (self->audio_line);
   if (self->video_line != NULL)
     sipcast_media_line_detach (self->video_line);
-  g_clear_handle_id (&self->video_wait_id, g_source_remove);
-  g_mutex_lock (&self->audio_lock);
-  audio_entry = g_steal_pointer (&self->audio_entry);
-  audio_pending = g_steal_pointer (&self->audio_pending);
-  g_mutex_unlock (&self->audio_lock);
-  gst_clear_object (&self->video_entry);
-  gst_clear_object (&self->video_exit);
+  if (self->receiver != NULL)
+    sipcast_media_receiver_detach (self->receiver);
 }
 
 /* The media is over: its ports go back to the pool now, not when the
@@ -317,6 +246,22 @@ rtp_timeout_cb (SipcastMediaSession *self,
   g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
 }
 
+/* What the receiver found in the media is the session's news. */
+static void
+dtmf_received_cb (SipcastMediaSession  *self,
+                  const char           *digit,
+                  SipcastMediaReceiver *receiver)
+{
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit);
+}
+
+static void
+video_size_changed_cb (SipcastMediaSession  *self,
+                       SipcastMediaReceiver *receiver)
+{
+  g_signal_emit (self, signals[SIGNAL_VIDEO_SIZE], 0);
+}
+
 /* The send side's sources are the session's. */
 static void
 source_ended_cb (SipcastMediaSession *self,
@@ -325,45 +270,6 @@ source_ended_cb (SipcastMediaSession *self,
                  SipcastMediaSender  *sender)
 {
   g_signal_emit (self, signals[SIGNAL_SOURCE_ENDED], 0, id, end);
-}
-
-/* Asks the far end for a key frame (RTCP FIR or PLI, as its SDP allows:
- * rtpsession turns the upstream force-key-unit event into one) or, for
- * VP8, the H.264 encoder for one: a player that just connected can
- * start decoding at once. */
-static void
-request_key_frame (SipcastMediaSession *self)
-{
-  if (self->video_exit == NULL)
-    return;
-  g_debug ("%s: asking for a key frame", self->name);
-  gst_pad_send_event (self->video_exit,
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                   TRUE, 0));
-}
-
-/* Main context: what the streaming threads found in the media. */
-static void
-handle_media_message (SipcastMediaSession *self,
-                      const GstStructure  *s)
-{
-  if (gst_structure_has_name (s, MSG_DTMF)) {
-    const char *digit = gst_structure_get_string (s, "digit");
-
-    g_string_append (self->dtmf_received, digit);
-    g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit);
-  } else if (gst_structure_has_name (s, MSG_VIDEO_CAPS)) {
-    int width = 0, height = 0;
-
-    gst_structure_get_int (s, "width", &width);
-    gst_structure_get_int (s, "height", &height);
-    if (width == self->video_width && height == self->video_height)
-      return;
-    g_message ("%s: video %dx%d", self->name, width, height);
-    self->video_width = width;
-    self->video_height = height;
-    g_signal_emit (self, signals[SIGNAL_VIDEO_SIZE], 0);
-  }
 }
 
 static gboolean
@@ -381,7 +287,7 @@ bus_cb (GstBus     *bus,
 
     if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_FIRST_WRITE)) {
       set_rtmp_status (self, SIPCAST_RTMP_STATUS_ACTIVE, NULL);
-      request_key_frame (self);
+      sipcast_media_receiver_request_key_frame (self->receiver);
       dump_graph (self, "active");
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_STATUS)) {
       int status = SIPCAST_RTMP_STATUS_WAIT;
@@ -396,13 +302,14 @@ bus_cb (GstBus     *bus,
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
       finish (self);
-    } else if (gst_structure_has_name (s, MSG_EOS_FAILED) && self->stopping) {
+    } else if (gst_structure_has_name (s, SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED) &&
+               self->stopping) {
       /* The chains took no EOS: the FLV cannot be completed. */
       finish (self);
     } else if (self->sender != NULL && sipcast_media_sender_handle_message (self->sender, s)) {
       /* A source ended. */
     } else {
-      handle_media_message (self, s);
+      sipcast_media_receiver_handle_message (self->receiver, s);
     }
     break;
   }
@@ -469,656 +376,6 @@ bus_cb (GstBus     *bus,
   return self->bus_watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
-static GstCaps *
-caps_for_pt (SipcastMediaSession *self,
-             guint                session,
-             guint                pt)
-{
-  const SipcastCodec *codec;
-  int telephone_event_pt;
-
-  if (session == 1) {
-    GstCaps *caps;
-
-    if (self->video_codec == NULL || pt != self->video_payload_type)
-      return NULL;
-    caps = gst_caps_new_simple ("application/x-rtp",
-                                "media", G_TYPE_STRING, "video",
-                                "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) self->video_codec->clock_rate,
-                                "encoding-name", G_TYPE_STRING, self->video_codec->encoding_name,
-                                NULL);
-    if (self->video_profile_level_id != NULL)
-      gst_caps_set_simple (caps, "profile-level-id", G_TYPE_STRING,
-                           self->video_profile_level_id, NULL);
-    if (self->video_codec->packetization_mode >= 0) {
-      g_autofree char *mode = g_strdup_printf ("%d", self->video_codec->packetization_mode);
-
-      gst_caps_set_simple (caps, "packetization-mode", G_TYPE_STRING, mode, NULL);
-    }
-    /* rtpsession sends a key frame request only in the form the far end
-     * listed (a present field counts, whatever its value): FIR when the
-     * request wants all headers and FIR is there, else PLI. */
-    if (self->video_pli)
-      gst_caps_set_simple (caps, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, NULL);
-    if (self->video_fir)
-      gst_caps_set_simple (caps, "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
-    return caps;
-  }
-  g_mutex_lock (&self->audio_lock);
-  codec = self->audio_codec != NULL && pt == self->payload_type ? self->audio_codec :
-          self->prev_audio_codec != NULL && pt == self->prev_payload_type ? self->prev_audio_codec :
-          NULL;
-  telephone_event_pt = self->telephone_event_pt;
-  g_mutex_unlock (&self->audio_lock);
-  if (codec != NULL) {
-    return gst_caps_new_simple ("application/x-rtp",
-                                "media", G_TYPE_STRING, "audio",
-                                "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) codec->clock_rate,
-                                "encoding-name", G_TYPE_STRING, codec->encoding_name,
-                                NULL);
-  }
-  if ((int) pt == telephone_event_pt) {
-    return gst_caps_new_simple ("application/x-rtp",
-                                "media", G_TYPE_STRING, "audio",
-                                "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) sipcast_media_chain_telephone_event_rate (),
-                                "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
-                                NULL);
-  }
-  return NULL;
-}
-
-static GstCaps *
-request_pt_map_cb (GstElement *rtpbin,
-                   guint       session,
-                   guint       pt,
-                   gpointer    user_data)
-{
-  return caps_for_pt (SIPCAST_MEDIA_SESSION (user_data), session, pt);
-}
-
-/* On the decoder's streaming thread: the named stream gets the decoded
- * audio and its format.  The stream object outlives the pipeline (the
- * session holds a reference until dispose, after teardown). */
-static GstPadProbeReturn
-stream_probe (GstPad          *pad,
-              GstPadProbeInfo *info,
-              gpointer         user_data)
-{
-  SipcastStream *stream = SIPCAST_STREAM (user_data);
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    sipcast_stream_push (stream, GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
-    GstCaps *caps;
-
-    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    sipcast_stream_set_caps (stream, caps);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* RFC 4733 §2.3: the DTMF events 0-15. */
-static const char dtmf_digits[] = "0123456789*#ABCD";
-
-/* What the telephone-event probe remembers between packets of its one
- * streaming thread. */
-typedef struct {
-  guint32 last_timestamp;
-  gboolean seen;
-} DtmfProbe;
-
-/* On the streaming thread of the telephone-event payload: one digit per
- * event, that is per RTP timestamp (the start packet, its updates and the
- * three end packets all carry the event's start time, RFC 4733 §2.5),
- * posted for the main context. */
-static GstPadProbeReturn
-dtmf_probe (GstPad          *pad,
-            GstPadProbeInfo *info,
-            gpointer         user_data)
-{
-  DtmfProbe *probe = user_data;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstElement *parent;
-  guint32 timestamp;
-  guint8 event = 0xff;
-
-  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
-    return GST_PAD_PROBE_OK;
-  timestamp = gst_rtp_buffer_get_timestamp (&rtp);
-  if (gst_rtp_buffer_get_payload_len (&rtp) >= 4)
-    event = ((const guint8 *) gst_rtp_buffer_get_payload (&rtp))[0];
-  gst_rtp_buffer_unmap (&rtp);
-
-  if (event >= strlen (dtmf_digits) || (probe->seen && timestamp == probe->last_timestamp))
-    return GST_PAD_PROBE_OK;
-  probe->seen = TRUE;
-  probe->last_timestamp = timestamp;
-
-  parent = gst_pad_get_parent_element (pad);
-  if (parent != NULL) {
-    char digit[2] = { dtmf_digits[event], '\0' };
-
-    gst_element_post_message (parent,
-        gst_message_new_application (GST_OBJECT (parent),
-                                     gst_structure_new (MSG_DTMF, "digit", G_TYPE_STRING,
-                                                        digit, NULL)));
-    gst_object_unref (parent);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the video chain's streaming thread: the size of the video as it goes
- * to FLV, at the start and whenever it changes. */
-static GstPadProbeReturn
-video_caps_probe (GstPad          *pad,
-                  GstPadProbeInfo *info,
-                  gpointer         user_data)
-{
-  GstElement *pipeline = GST_ELEMENT (user_data);
-  GstCaps *caps;
-  const GstStructure *s;
-  int width = 0, height = 0;
-
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-  s = gst_caps_get_structure (caps, 0);
-  if (gst_structure_get_int (s, "width", &width) && gst_structure_get_int (s, "height", &height))
-    gst_element_post_message (pipeline,
-        gst_message_new_application (GST_OBJECT (pipeline),
-                                     gst_structure_new (MSG_VIDEO_CAPS,
-                                                        "width", G_TYPE_INT, width,
-                                                        "height", G_TYPE_INT, height,
-                                                        NULL)));
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the H.264 encoder's streaming thread (VP8 calls): a key frame at
- * least every KEY_FRAME_INTERVAL of stream time.  @user_data holds the
- * running time of the last one asked for. */
-static GstPadProbeReturn
-key_frame_interval_probe (GstPad          *pad,
-                          GstPadProbeInfo *info,
-                          gpointer         user_data)
-{
-  GstClockTime *last = user_data;
-  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
-
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    return GST_PAD_PROBE_OK;
-  if (GST_CLOCK_TIME_IS_VALID (*last) && pts < *last + KEY_FRAME_INTERVAL)
-    return GST_PAD_PROBE_OK;
-  /* The first frame is a key frame anyway: start counting there. */
-  if (GST_CLOCK_TIME_IS_VALID (*last))
-    gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit (
-                                 pts, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
-  *last = pts;
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the thread of whoever asks (flvmux, when it starts): a chain whose
- * RTP has not arrived yet has no upstream to ask, and a muxer that gets no
- * answer from one pad runs as if nothing were live, waiting for a buffer
- * on every pad.  A far end that never sends the video it accepted (or
- * stops sending it) would then hold back the audio.  So an unlinked chain
- * answers for the rtpbin it will be linked to: live, with the jitter
- * buffer's latency; once linked, rtpbin answers. */
-static GstPadProbeReturn
-live_latency_probe (GstPad          *pad,
-                    GstPadProbeInfo *info,
-                    gpointer         user_data)
-{
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
-  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  /* @pad is the ghost pad's internal pad; the ghost pad is its parent. */
-  GstPad *ghost = GST_PAD (GST_OBJECT_PARENT (pad));
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || ghost == NULL || gst_pad_is_linked (ghost))
-    return GST_PAD_PROBE_OK;
-  gst_query_set_latency (query, TRUE, self->config->jitterbuffer_latency * GST_MSECOND,
-                         GST_CLOCK_TIME_NONE);
-  return GST_PAD_PROBE_HANDLED;
-}
-
-/* A fakesink in the pipeline, for RTP (or audio) nobody publishes. */
-static GstPad *
-add_fakesink (SipcastMediaSession *self)
-{
-  GstElement *fakesink = gst_element_factory_make ("fakesink", NULL);
-
-  g_object_set (fakesink, "async", FALSE, "sync", FALSE, NULL);
-  gst_bin_add (GST_BIN (self->pipeline), fakesink);
-  gst_element_sync_state_with_parent (fakesink);
-  return gst_element_get_static_pad (fakesink, "sink");
-}
-
-/* The fakesink an rtpbin pad was linked to, kept on that pad. */
-#define PAD_FAKESINK "sipcast-fakesink"
-
-/* Links rtpbin's @pad to a new fakesink, which goes with @pad
- * (pad_removed_cb); the fakesink's sink pad is returned. */
-static GstPad *
-link_to_fakesink (SipcastMediaSession *self,
-                  GstPad              *pad)
-{
-  GstPad *sinkpad = add_fakesink (self);
-
-  g_object_set_data_full (G_OBJECT (pad), PAD_FAKESINK, gst_pad_get_parent_element (sinkpad),
-                          gst_object_unref);
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s to a fakesink", self->name, GST_OBJECT_NAME (pad));
-  return sinkpad;
-}
-
-/* Main context: a fakesink whose rtpbin pad is gone. */
-static gboolean
-remove_fakesink_cb (gpointer data)
-{
-  GstElement *fakesink = data;
-  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (fakesink));
-
-  /* Without a parent, the pipeline went first and took it along. */
-  if (bin != NULL) {
-    gst_element_set_locked_state (fakesink, TRUE);
-    gst_element_set_state (fakesink, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (bin), fakesink);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-/* The thread rtpbin removes a stream in (a timed-out SSRC: "autoremove"):
- * what we linked to its pad goes too.  The chains are not ours to remove:
- * their pad waits for the next SSRC. */
-static void
-pad_removed_cb (GstElement *rtpbin,
-                GstPad     *pad,
-                gpointer    user_data)
-{
-  GstElement *fakesink = g_object_steal_data (G_OBJECT (pad), PAD_FAKESINK);
-
-  if (fakesink == NULL)
-    return;
-  g_debug ("%s: %s removed", SIPCAST_MEDIA_SESSION (user_data)->name, GST_OBJECT_NAME (pad));
-  g_idle_add_full (G_PRIORITY_DEFAULT, remove_fakesink_cb, fakesink, gst_object_unref);
-}
-
-/* A codec change under way on a streaming thread: the chain of the new
- * codec takes the place of the old one in front of audio-aac (or the
- * fakesink of a call not published). */
-typedef struct {
-  SipcastMediaSession *session;  /* owned */
-  GstElement *old_chain;         /* owned */
-  GstElement *new_chain;         /* owned */
-  gulong block_id;               /* holds the new chain's output until it is linked */
-  gint done;                     /* atomic: audio_switch() ran */
-} AudioSwitch;
-
-static void
-audio_switch_free (gpointer data)
-{
-  AudioSwitch *sw = data;
-
-  g_object_unref (sw->session);
-  gst_object_unref (sw->old_chain);
-  gst_object_unref (sw->new_chain);
-  g_free (sw);
-}
-
-static GstPadProbeReturn
-hold_probe (GstPad          *pad,
-            GstPadProbeInfo *info,
-            gpointer         user_data)
-{
-  return GST_PAD_PROBE_OK;
-}
-
-/* Main context: the old chain (@data, an AudioSwitch whose new_chain is
- * unused), unlinked on both sides, goes. */
-static gboolean
-remove_old_chain_cb (gpointer data)
-{
-  AudioSwitch *old = data;
-  SipcastMediaSession *self = old->session;
-
-  if (self->pipeline != NULL &&
-      GST_OBJECT_PARENT (old->old_chain) == GST_OBJECT (self->pipeline)) {
-    gst_element_set_locked_state (old->old_chain, TRUE);
-    gst_element_set_state (old->old_chain, GST_STATE_NULL);
-    gst_bin_remove (GST_BIN (self->pipeline), old->old_chain);
-    g_debug ("%s: %s removed", self->name, GST_OBJECT_NAME (old->old_chain));
-  }
-  return G_SOURCE_REMOVE;
-}
-
-/* While nothing flows into the old chain (it has no queue, so nothing
- * flows in it either): its output goes to the new chain, what rtpbin
- * still had for it to a fakesink. */
-static void
-audio_switch (AudioSwitch *sw,
-              GstPad      *upstream)
-{
-  SipcastMediaSession *self = sw->session;
-  AudioSwitch *old = g_new0 (AudioSwitch, 1);
-  g_autoptr (GstPad) old_sink = gst_element_get_static_pad (sw->old_chain, "sink");
-  g_autoptr (GstPad) old_src = gst_element_get_static_pad (sw->old_chain, "src");
-  g_autoptr (GstPad) new_src = gst_element_get_static_pad (sw->new_chain, "src");
-  g_autoptr (GstPad) out = gst_pad_get_peer (old_src);
-
-  if (out != NULL) {
-    gst_pad_unlink (old_src, out);
-    if (gst_pad_link (new_src, out) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
-  }
-  if (upstream != NULL) {
-    g_autoptr (GstPad) fakesink = NULL;
-
-    gst_pad_unlink (upstream, old_sink);
-    fakesink = link_to_fakesink (self, upstream);
-  }
-  gst_pad_remove_probe (new_src, sw->block_id);
-  g_atomic_int_set (&sw->done, 1);
-  g_debug ("%s: audio now through %s", self->name, GST_OBJECT_NAME (sw->new_chain));
-
-  old->session = g_object_ref (self);
-  old->old_chain = gst_object_ref (sw->old_chain);
-  old->new_chain = gst_object_ref (sw->new_chain);
-  g_idle_add_full (G_PRIORITY_DEFAULT, remove_old_chain_cb, old, audio_switch_free);
-}
-
-static GstPadProbeReturn
-audio_switch_probe (GstPad          *pad,
-                    GstPadProbeInfo *info,
-                    gpointer         user_data)
-{
-  audio_switch (user_data, pad);
-  return GST_PAD_PROBE_REMOVE;
-}
-
-/* Main context: a switch whose old pad went before it was ever idle.
- * Nothing flows into the old chain any more, so it is made here (unless
- * the pipeline went too). */
-static gboolean
-late_audio_switch_cb (gpointer data)
-{
-  AudioSwitch *sw = data;
-  SipcastMediaSession *self = sw->session;
-
-  if (self->pipeline != NULL &&
-      GST_OBJECT_PARENT (sw->new_chain) == GST_OBJECT (self->pipeline)) {
-    g_debug ("%s: the old payload's pad went first: switching now", self->name);
-    audio_switch (sw, NULL);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-/* Any thread: the idle probe on the old payload's pad is gone, called or
- * not.  rtpbin may remove that pad before it is ever idle (its SSRC timed
- * out); the switch must still happen, or the block keeps the new chain's
- * output held for the rest of the call. */
-static void
-audio_switch_release (gpointer data)
-{
-  AudioSwitch *sw = data;
-
-  if (g_atomic_int_get (&sw->done)) {
-    audio_switch_free (sw);
-    return;
-  }
-  g_idle_add_full (G_PRIORITY_DEFAULT, late_audio_switch_cb, sw, audio_switch_free);
-}
-
-/* Streaming thread: the new codec's payload type arrived on @pad. */
-static void
-start_audio_switch (SipcastMediaSession *self,
-                    GstPad              *pad,
-                    GstPad              *old_entry,
-                    GstPad              *new_entry)
-{
-  AudioSwitch *sw = g_new0 (AudioSwitch, 1);
-  g_autoptr (GstPad) new_src = NULL;
-  g_autoptr (GstPad) upstream = NULL;
-
-  sw->session = g_object_ref (self);
-  sw->old_chain = gst_pad_get_parent_element (old_entry);
-  sw->new_chain = gst_pad_get_parent_element (new_entry);
-  new_src = gst_element_get_static_pad (sw->new_chain, "src");
-  sw->block_id = gst_pad_add_probe (new_src, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-                                    GST_PAD_PROBE_TYPE_BUFFER_LIST, hold_probe, NULL, NULL);
-  if (gst_pad_link (pad, new_entry) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
-
-  /* The old payload's pad may be pushing on another thread (another
-   * SSRC): the switch waits for it to be idle; on this one it is. */
-  upstream = gst_pad_get_peer (old_entry);
-  if (upstream != NULL) {
-    gst_pad_add_probe (upstream, GST_PAD_PROBE_TYPE_IDLE, audio_switch_probe, sw,
-                       audio_switch_release);
-  } else {
-    audio_switch (sw, NULL);
-    audio_switch_free (sw);
-  }
-}
-
-/* Runs on a streaming thread: only links (and for payloads we do not
- * publish, adds a fakesink), which is what pad-added is for; no session
- * state but what was set before PLAYING (or under audio_lock) is read. */
-static void
-pad_added_cb (GstElement *rtpbin,
-              GstPad     *pad,
-              gpointer    user_data)
-{
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
-  g_autofree char *pad_name = gst_pad_get_name (pad);
-  guint session, ssrc, pt;
-  GstPad *entry = NULL;
-  int telephone_event_pt = -1;
-  g_autoptr (GstPad) sinkpad = NULL;
-
-  if (sscanf (pad_name, "recv_rtp_src_%u_%u_%u", &session, &ssrc, &pt) != 3)
-    return;
-
-  g_debug ("%s: RTP session %u from SSRC %08x, payload type %u", self->name, session, ssrc, pt);
-
-  if (session == 0) {
-    g_autoptr (GstPad) old_entry = NULL;
-    g_autoptr (GstPad) new_entry = NULL;
-
-    g_mutex_lock (&self->audio_lock);
-    if (self->audio_codec != NULL && pt == self->payload_type && self->audio_pending != NULL) {
-      old_entry = g_steal_pointer (&self->audio_entry);
-      self->audio_entry = gst_object_ref (self->audio_pending);
-      new_entry = g_steal_pointer (&self->audio_pending);
-      self->prev_audio_codec = NULL;
-    } else if (self->audio_codec != NULL && pt == self->payload_type) {
-      entry = self->audio_entry;
-    }
-    telephone_event_pt = self->telephone_event_pt;
-    g_mutex_unlock (&self->audio_lock);
-    if (new_entry != NULL) {
-      start_audio_switch (self, pad, old_entry, new_entry);
-      return;
-    }
-  } else if (session == 1 && self->video_codec != NULL && pt == self->video_payload_type &&
-           g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_LINKED))
-    entry = self->video_entry;  /* only ever cleared once VIDEO_DROPPED */
-
-  /* A second SSRC with the same payload (a far end restarting its
-   * stream) cannot be linked to the same chain; it is dropped. */
-  if (entry != NULL && !gst_pad_is_linked (entry)) {
-    if (gst_pad_link (pad, entry) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, pad_name);
-    return;
-  }
-
-  sinkpad = link_to_fakesink (self, pad);
-  /* Probed after linking, before the first buffer: the pad's thread is
-   * in this very callback. */
-  if (session == 0 && (int) pt == telephone_event_pt)
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
-                       g_new0 (DtmfProbe, 1), g_free);
-}
-
-/* On the internal side of the chain's ghost sink pad (the pad rtpbin's
- * is linked to): queries from inside the chain reach it even while the
- * ghost pad has no peer, where they would fail without a probe seeing
- * them. */
-static void
-add_live_latency_probe (SipcastMediaSession *self,
-                        GstElement          *chain)
-{
-  g_autoptr (GstPad) ghost = gst_element_get_static_pad (chain, "sink");
-  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
-
-  gst_pad_add_probe (GST_PAD (internal), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe,
-                     self, NULL);
-}
-
-/* Adds the chain of pipelines/@kind.pipeline to the pipeline; NULL (with
- * @error set) when it does not parse. */
-static GstElement *
-add_chain (SipcastMediaSession  *self,
-           const char           *kind,
-           const char           *name,
-           GError              **error)
-{
-  GstElement *chain = sipcast_media_chain_new (kind, self->config, error);
-
-  if (chain == NULL)
-    return NULL;
-  gst_element_set_name (chain, name);
-  gst_bin_add (GST_BIN (self->pipeline), chain);
-  /* The bin holds it now; ours was the only other reference. */
-  gst_object_unref (chain);
-  return chain;
-}
-
-/* The audio side from RTP to the tail: the codec's chain, then AAC; or
- * with rtmp-audio=copy for G.711, the RTP payload as it is (plus a decoder
- * into a fakesink when a named stream wants the audio).  Not published:
- * decoded for the named stream only. */
-static gboolean
-build_audio_branch (SipcastMediaSession  *self,
-                    GError              **error)
-{
-  const SipcastCodec *codec = self->audio_codec;
-  gboolean copy = self->tail != NULL && self->config->rtmp_audio_copy &&
-                  codec->copy_pipeline != NULL;
-  GstElement *chain, *aac;
-  g_autoptr (GstPad) chain_src = NULL;
-
-  if (self->tail != NULL && self->config->rtmp_audio_copy && !copy)
-    g_message ("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC",
-               self->name, codec->encoding_name);
-
-  self->audio_copy = copy;
-  chain = add_chain (self, sipcast_media_chain_for_codec (codec, copy), "audio_chain", error);
-  if (chain == NULL)
-    return FALSE;
-  self->audio_entry = gst_element_get_static_pad (chain, "sink");
-  chain_src = gst_element_get_static_pad (chain, "src");
-  if (self->tail != NULL)
-    add_live_latency_probe (self, chain);
-
-  if (copy) {
-    GstElement *tee, *decoder;
-    g_autoptr (GstPad) decoder_src = NULL;
-    g_autoptr (GstPad) fakesink = NULL;
-
-    if (self->stream == NULL)
-      return sipcast_media_chain_link (chain, "src", self->tail, "audio", error);
-
-    /* The named stream takes raw audio. */
-    if ((tee = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "tee", "audio_tee", error)) == NULL ||
-        (decoder = sipcast_media_chain_add_element (GST_BIN (self->pipeline), codec->decoder, "audio_decoder",
-                                error)) == NULL)
-      return FALSE;
-    fakesink = add_fakesink (self);
-    decoder_src = gst_element_get_static_pad (decoder, "src");
-    gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
-    return sipcast_media_chain_link (chain, "src", tee, NULL, error) &&
-           sipcast_media_chain_link (tee, "src_%u", self->tail, "audio", error) &&
-           sipcast_media_chain_link (tee, "src_%u", decoder, NULL, error) &&
-           gst_pad_link (decoder_src, fakesink) == GST_PAD_LINK_OK;
-  }
-
-  if (self->stream != NULL)
-    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
-
-  if (self->tail == NULL) {
-    g_autoptr (GstPad) fakesink = add_fakesink (self);
-
-    return gst_pad_link (chain_src, fakesink) == GST_PAD_LINK_OK;
-  }
-
-  aac = add_chain (self, "audio-aac", "audio_aac", error);
-  return aac != NULL &&
-         sipcast_media_chain_link (chain, "src", aac, "sink", error) &&
-         sipcast_media_chain_link (aac, "src", self->tail, "audio", error);
-}
-
-/* The video side from RTP to the tail (published calls only). */
-static gboolean
-build_video_branch (SipcastMediaSession  *self,
-                    GError              **error)
-{
-  GstElement *chain, *encoder;
-
-  chain = add_chain (self, sipcast_media_chain_for_codec (self->video_codec, FALSE),
-                     "video_chain", error);
-  if (chain == NULL)
-    return FALSE;
-  self->video_entry = gst_element_get_static_pad (chain, "sink");
-  self->video_exit = gst_element_get_static_pad (chain, "src");
-  add_live_latency_probe (self, chain);
-  gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     video_caps_probe, self->pipeline, NULL);
-
-  encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
-  if (encoder != NULL) {
-    g_autoptr (GstPad) encoder_sink = gst_element_get_static_pad (encoder, "sink");
-    GstClockTime *last = g_new (GstClockTime, 1);
-
-    *last = GST_CLOCK_TIME_NONE;
-    gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER, key_frame_interval_probe,
-                       last, g_free);
-    gst_object_unref (encoder);
-  }
-  return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
-}
-
-/* No video came: the tail's video pad goes (flvmux then writes the audio
- * alone), and the video chain with it. */
-static gboolean
-video_wait_cb (gpointer user_data)
-{
-  SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
-  g_autoptr (GstPad) ghost = NULL;
-  g_autoptr (GstElement) chain = NULL;
-
-  self->video_wait_id = 0;
-  if (!g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_DROPPED))
-    return G_SOURCE_REMOVE;
-
-  g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
-  ghost = gst_element_get_static_pad (self->tail, "video");
-  chain = gst_pad_get_parent_element (self->video_exit);
-
-  gst_pad_unlink (self->video_exit, ghost);
-  sipcast_flv_tail_remove_video (self->tail);
-
-  gst_element_set_locked_state (chain, TRUE);
-  gst_element_set_state (chain, GST_STATE_NULL);
-  gst_bin_remove (GST_BIN (self->pipeline), chain);
-  gst_clear_object (&self->video_entry);
-  gst_clear_object (&self->video_exit);
-  return G_SOURCE_REMOVE;
-}
-
 static GstElement *
 build_tail (SipcastMediaSession        *self,
             const SipcastPublishTarget *target,
@@ -1137,7 +394,7 @@ sipcast_media_session_dispose (GObject *object)
   teardown_pipeline (self);
   g_clear_object (&self->audio_line);
   g_clear_object (&self->video_line);
-  g_clear_object (&self->stream);
+  g_clear_object (&self->receiver);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->dispose (object);
 }
@@ -1148,11 +405,7 @@ sipcast_media_session_finalize (GObject *object)
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (object);
 
   g_free (self->name);
-  g_free (self->encoding_name);
-  g_free (self->video_profile_level_id);
   g_free (self->rtmp_status_info);
-  g_string_free (self->dtmf_received, TRUE);
-  g_mutex_clear (&self->audio_lock);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -1225,9 +478,7 @@ sipcast_media_session_class_init (SipcastMediaSessionClass *klass)
 static void
 sipcast_media_session_init (SipcastMediaSession *self)
 {
-  self->telephone_event_pt = -1;
-  g_mutex_init (&self->audio_lock);
-  self->dtmf_received = g_string_new (NULL);
+
 }
 
 SipcastMediaSession *
@@ -1285,22 +536,13 @@ sipcast_media_session_start (SipcastMediaSession        *self,
     return FALSE;
   }
 
-  if (audio != NULL) {
-    self->audio_codec = audio->codec;
-    self->payload_type = audio->payload_type;
-    self->clock_rate = audio->codec->clock_rate;
-    self->encoding_name = g_strdup (audio->codec->encoding_name);
-    self->telephone_event_pt = audio->telephone_event_pt;
-  }
-  if (video != NULL) {
-    self->video_codec = video->codec;
-    self->video_payload_type = video->payload_type;
-    self->video_pli = video->has_pli;
-    self->video_fir = video->has_fir;
-    self->video_profile_level_id = g_strdup (video->profile_level_id);
-  }
+  g_clear_object (&self->receiver);
+  self->receiver = sipcast_media_receiver_new (self->config, self->name, audio, video, stream);
+  g_signal_connect_object (self->receiver, "dtmf-received", G_CALLBACK (dtmf_received_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->receiver, "video-size-changed",
+                           G_CALLBACK (video_size_changed_cb), self, G_CONNECT_SWAPPED);
   self->publishing = target != NULL;
-  g_set_object (&self->stream, stream);
 
   pipeline_name = g_strdup_printf ("call-%s", self->name);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (pipeline_name));
@@ -1314,10 +556,6 @@ sipcast_media_session_start (SipcastMediaSession        *self,
    * a far end that restarts its stream under a new SSRC. */
   g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
                 "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
-  g_signal_connect_object (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb),
-                           self, 0);
-  g_signal_connect_object (self->rtpbin, "pad-added", G_CALLBACK (pad_added_cb), self, 0);
-  g_signal_connect_object (self->rtpbin, "pad-removed", G_CALLBACK (pad_removed_cb), self, 0);
 
   if (self->publishing) {
     self->tail = build_tail (self, target, audio != NULL, video != NULL, error);
@@ -1328,11 +566,12 @@ sipcast_media_session_start (SipcastMediaSession        *self,
     /* The pipeline holds it now. */
     gst_object_unref (self->tail);
   }
+  sipcast_media_receiver_attach (self->receiver, self->pipeline, self->rtpbin, self->tail);
 
   if (audio != NULL) {
     if (!sipcast_media_line_add (self->audio_line, self->pipeline, self->rtpbin,
                                  audio->address, audio->rtcp_port, error) ||
-        !build_audio_branch (self, error))
+        !sipcast_media_receiver_build_audio (self->receiver, error))
       goto fail;
     /* A far end that only sends (sendonly/inactive) gets nothing back. */
     if (audio->codec->encoder != NULL && audio->port != 0 &&
@@ -1347,21 +586,11 @@ sipcast_media_session_start (SipcastMediaSession        *self,
     }
   }
 
-  if (video != NULL) {
-    g_autoptr (GstElement) rtp_session = NULL;
-
-    if (!sipcast_media_line_add (self->video_line, self->pipeline, self->rtpbin,
-                                 video->address, video->rtcp_port, error) ||
-        !build_video_branch (self, error))
-      goto fail;
-    self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
-    /* AVPF (RFC 4585) for the video session: a key frame request goes out
-     * at once as early RTCP, not with the next regular report seconds
-     * later. */
-    g_signal_emit_by_name (self->rtpbin, "get-session", 1, &rtp_session);
-    if (rtp_session != NULL)
-      gst_util_set_object_arg (G_OBJECT (rtp_session), "rtp-profile", "avpf");
-  }
+  if (video != NULL &&
+      (!sipcast_media_line_add (self->video_line, self->pipeline, self->rtpbin,
+                                video->address, video->rtcp_port, error) ||
+       !sipcast_media_receiver_build_video (self->receiver, error)))
+    goto fail;
 
   bus = gst_pipeline_get_bus (GST_PIPELINE (self->pipeline));
   self->bus_watch_id = gst_bus_add_watch (bus, bus_cb, self);
@@ -1393,49 +622,9 @@ fail:
   return FALSE;
 }
 
-/* The chain entries an EOS goes into when the session stops. */
-typedef struct {
-  GstPad *audio;  /* owned, nullable */
-  GstPad *video;  /* owned, nullable */
-} EosTargets;
-
-static void
-eos_targets_free (gpointer data)
-{
-  EosTargets *targets = data;
-
-  gst_clear_object (&targets->audio);
-  gst_clear_object (&targets->video);
-  g_free (targets);
-}
-
-/* A thread of GStreamer's pool: a serialized event waits for the stream
- * lock of the pad it is sent into, which the streaming thread holds for
- * as long as it is stuck downstream (in the muxer, behind a sink waiting
- * on its server).  The main context must never wait there.  A chain that
- * takes no EOS is reported to the bus watch. */
-static void
-send_eos_cb (GstElement *pipeline,
-             gpointer    user_data)
-{
-  EosTargets *targets = user_data;
-  gboolean ok = TRUE;
-
-  if (targets->audio != NULL)
-    ok = gst_pad_send_event (targets->audio, gst_event_new_eos ());
-  if (ok && targets->video != NULL)
-    ok = gst_pad_send_event (targets->video, gst_event_new_eos ());
-  if (!ok)
-    gst_element_post_message (pipeline,
-        gst_message_new_application (GST_OBJECT (pipeline),
-                                     gst_structure_new_empty (MSG_EOS_FAILED)));
-}
-
 void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
-  EosTargets *targets;
-
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
 
   if (self->stopping)
@@ -1450,19 +639,8 @@ sipcast_media_session_stop (SipcastMediaSession *self)
   /* Armed first: whatever the EOS meets on its way, the stream ends
    * within the grace period. */
   self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
-  /* The video chain stays for the EOS, whether its RTP came or not. */
-  g_clear_handle_id (&self->video_wait_id, g_source_remove);
   sipcast_flv_tail_prepare_eos (self->tail);
-
-  /* EOS into the chains, not into the sources: it must reach the muxer
-   * even when the far end never sent a packet (then rtpbin has no src pad
-   * to carry it), and it drains the encoders on its way. */
-  targets = g_new0 (EosTargets, 1);
-  g_mutex_lock (&self->audio_lock);
-  targets->audio = self->audio_entry != NULL ? gst_object_ref (self->audio_entry) : NULL;
-  g_mutex_unlock (&self->audio_lock);
-  targets->video = self->video_entry != NULL ? gst_object_ref (self->video_entry) : NULL;
-  gst_element_call_async (self->pipeline, send_eos_cb, targets, eos_targets_free);
+  sipcast_media_receiver_send_eos (self->receiver);
 }
 
 gboolean
@@ -1562,7 +740,10 @@ const char *
 sipcast_media_session_get_dtmf_received (SipcastMediaSession *self)
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), NULL);
-  return self->dtmf_received->str;
+
+  if (self->receiver == NULL)
+    return "";
+  return sipcast_media_receiver_get_dtmf_received (self->receiver);
 }
 
 gboolean
@@ -1572,18 +753,15 @@ sipcast_media_session_get_video_size (SipcastMediaSession *self,
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
 
-  if (self->video_width <= 0 || self->video_height <= 0)
-    return FALSE;
-  *width = self->video_width;
-  *height = self->video_height;
-  return TRUE;
+  return self->receiver != NULL &&
+         sipcast_media_receiver_get_video_size (self->receiver, width, height);
 }
 
 gboolean
 sipcast_media_session_has_video (SipcastMediaSession *self)
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
-  return self->video_codec != NULL;
+  return self->receiver != NULL && sipcast_media_receiver_has_video (self->receiver);
 }
 
 const char *
@@ -1624,85 +802,17 @@ sipcast_media_session_set_held (SipcastMediaSession *self,
 
 /* ---- a codec change the far end asks for in a re-INVITE ----
  *
- * Receive side: the new codec's chain is added next to the old one and
- * rtpbin's payload map cleared; when the new payload type's pad appears
- * (pad_added_cb), the new chain takes the old one's place in front of
- * audio-aac, and the old one goes.  audio-aac, the tail and the RTMP
- * connection stay: audioconvert/audioresample take the new rate.  Send
- * side: the encoder and payloader are swapped behind a blocked tx_caps,
- * with a resampler when the new codec wants another rate than the
- * mixer's; SSRC, sequence and timestamps go on where they were. */
+ * The receiver makes the new codec's chain, which takes the old one's
+ * place once its RTP arrives; the sender swaps its encoder and
+ * payloader.  The tail and the RTMP connection stay. */
 
-/* The far end's @audio is another codec than the one the session runs. */
 static gboolean
 change_audio_codec (SipcastMediaSession   *self,
                     const SipcastSdpMedia *audio,
                     GError               **error)
 {
-  const SipcastCodec *codec = audio->codec;
-  g_autofree char *name = NULL;
-  GstElement *chain;
-  GstPad *entry;
-  gboolean has_entry, pending;
-
-  /* FLV announces its audio codec once, in the stream's first tag: G.711
-   * copied as it is cannot turn into another G.711 or AAC midway. */
-  if (self->audio_copy) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                 _("Changing the codec from %s/%u to %s/%u is not supported with rtmp-audio=copy"),
-                 self->encoding_name, self->clock_rate, codec->encoding_name, codec->clock_rate);
+  if (!sipcast_media_receiver_change_audio_codec (self->receiver, audio, error))
     return FALSE;
-  }
-  /* pad-added swaps these on a streaming thread.  Only it clears
-   * audio_pending, so a change found free stays free until set below. */
-  g_mutex_lock (&self->audio_lock);
-  has_entry = self->audio_entry != NULL;
-  pending = self->audio_pending != NULL;
-  g_mutex_unlock (&self->audio_lock);
-  if (!has_entry) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                         _("The call has no audio to change the codec of"));
-    return FALSE;
-  }
-  if (pending) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                 _("The change to %s is still waiting for the far end's RTP"),
-                 self->encoding_name);
-    return FALSE;
-  }
-
-  name = g_strdup_printf ("audio_chain_%u", ++self->audio_chains);
-  chain = add_chain (self, sipcast_media_chain_for_codec (codec, FALSE), name, error);
-  if (chain == NULL)
-    return FALSE;
-  if (self->tail != NULL)
-    add_live_latency_probe (self, chain);
-  if (self->stream != NULL) {
-    g_autoptr (GstPad) chain_src = gst_element_get_static_pad (chain, "src");
-
-    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
-  }
-  gst_element_sync_state_with_parent (chain);
-  entry = gst_element_get_static_pad (chain, "sink");
-
-  g_message ("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)",
-             self->name, self->encoding_name, self->clock_rate, self->payload_type,
-             codec->encoding_name, codec->clock_rate, audio->payload_type);
-  g_mutex_lock (&self->audio_lock);
-  self->prev_audio_codec = self->audio_codec;
-  self->prev_payload_type = self->payload_type;
-  self->audio_codec = codec;
-  self->payload_type = audio->payload_type;
-  self->clock_rate = codec->clock_rate;
-  g_free (self->encoding_name);
-  self->encoding_name = g_strdup (codec->encoding_name);
-  if (audio->telephone_event_pt >= 0)
-    self->telephone_event_pt = audio->telephone_event_pt;
-  self->audio_pending = entry;
-  g_mutex_unlock (&self->audio_lock);
-  g_signal_emit_by_name (self->rtpbin, "clear-pt-map");
-
   if (self->sender != NULL)
     sipcast_media_sender_change_codec (self->sender, audio);
   return TRUE;
@@ -1714,6 +824,7 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
                                      GError               **error)
 {
   gboolean changed;
+  guint payload_type;
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (audio != NULL && audio->codec != NULL, FALSE);
@@ -1725,16 +836,17 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
   }
 
   /* Another codec needs another depayloader, decoder and encoder. */
-  changed = audio->codec != self->audio_codec;
+  changed = audio->codec != sipcast_media_receiver_get_audio_codec (self->receiver);
   if (changed && !change_audio_codec (self, audio, error))
     return FALSE;
 
   /* rtpbin stays set up for the first payload type; the far end's new
    * number is mapped back to it on the way in. */
+  payload_type = sipcast_media_receiver_get_payload_type (self->receiver);
   sipcast_media_line_map_payload_type (self->audio_line,
-                                       audio->payload_type != self->payload_type ?
+                                       audio->payload_type != payload_type ?
                                        (int) audio->payload_type : -1,
-                                       self->payload_type);
+                                       payload_type);
 
   /* (A new codec's payloader is made with the new number.) */
   if (!changed && self->sender != NULL)
@@ -1754,20 +866,10 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (video != NULL && video->codec != NULL, FALSE);
 
-  if (self->video_codec == NULL)
+  if (self->receiver == NULL || !sipcast_media_receiver_has_video (self->receiver))
     return TRUE;
-  if (video->codec != self->video_codec) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
-                 _("Changing the video codec from %s to %s during a call is not supported"),
-                 self->video_codec->encoding_name, video->codec->encoding_name);
+  if (!sipcast_media_receiver_follow_video (self->receiver, video, error))
     return FALSE;
-  }
-
-  /* rtpbin has mapped the first number to its caps and depayloader;
-   * a renumbered video payload type is not followed. */
-  if (video->payload_type != self->video_payload_type)
-    g_message ("%s: the far end now numbers %s %u, still receiving only %u", self->name,
-               video->codec->encoding_name, video->payload_type, self->video_payload_type);
 
   /* We send no video RTP: only our receiver reports (and key frame
    * requests) follow the far end to its new place. */
