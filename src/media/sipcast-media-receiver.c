@@ -6,12 +6,11 @@
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-media-probes.h"
 
 #include <glib/gi18n.h>
-#include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 #include <stdio.h>
-#include <string.h>
 
 /*
  * From rtpbin to the tail (element names are their roles):
@@ -32,13 +31,6 @@
  * request-pt-map read the audio codec under audio_lock, as a re-INVITE
  * may change it: change_audio_codec).
  */
-
-#define MSG_DTMF "sipcast-dtmf-received"
-#define MSG_VIDEO_CAPS "sipcast-video-caps"
-
-/* A VP8 call's H.264 gets a key frame at least this often, so a player
- * joining late waits at most that long. */
-#define KEY_FRAME_INTERVAL (2 * GST_SECOND)
 
 /* How long after the start a far end that accepted video has to send some
  * before the stream goes out without it: flvmux writes nothing until every
@@ -113,21 +105,6 @@ struct _SipcastMediaReceiver {
 
 G_DEFINE_FINAL_TYPE (SipcastMediaReceiver, sipcast_media_receiver, G_TYPE_OBJECT)
 
-/* Asks the far end for a key frame (RTCP FIR or PLI, as its SDP allows:
- * rtpsession turns the upstream force-key-unit event into one) or, for
- * VP8, the H.264 encoder for one: a player that just connected can
- * start decoding at once. */
-static void
-request_key_frame (SipcastMediaReceiver *self)
-{
-  if (self->video_exit == NULL)
-    return;
-  g_debug ("%s: asking for a key frame", self->name);
-  gst_pad_send_event (self->video_exit,
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                   TRUE, 0));
-}
-
 static GstCaps *
 caps_for_pt (SipcastMediaReceiver *self,
               guint                session,
@@ -196,150 +173,6 @@ request_pt_map_cb (GstElement *rtpbin,
                    gpointer    user_data)
 {
   return caps_for_pt (SIPCAST_MEDIA_RECEIVER (user_data), session, pt);
-}
-
-/* On the decoder's streaming thread: the named stream gets the decoded
- * audio and its format.  The stream object outlives the pipeline (the
- * session holds a reference until dispose, after teardown). */
-static GstPadProbeReturn
-stream_probe (GstPad          *pad,
-              GstPadProbeInfo *info,
-              gpointer         user_data)
-{
-  SipcastStream *stream = SIPCAST_STREAM (user_data);
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    sipcast_stream_push (stream, GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
-    GstCaps *caps;
-
-    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    sipcast_stream_set_caps (stream, caps);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* RFC 4733 §2.3: the DTMF events 0-15. */
-static const char dtmf_digits[] = "0123456789*#ABCD";
-
-/* What the telephone-event probe remembers between packets of its one
- * streaming thread. */
-typedef struct {
-  guint32 last_timestamp;
-  gboolean seen;
-} DtmfProbe;
-
-/* On the streaming thread of the telephone-event payload: one digit per
- * event, that is per RTP timestamp (the start packet, its updates and the
- * three end packets all carry the event's start time, RFC 4733 §2.5),
- * posted for the main context. */
-static GstPadProbeReturn
-dtmf_probe (GstPad          *pad,
-            GstPadProbeInfo *info,
-            gpointer         user_data)
-{
-  DtmfProbe *probe = user_data;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  GstElement *parent;
-  guint32 timestamp;
-  guint8 event = 0xff;
-
-  if (!gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ, &rtp))
-    return GST_PAD_PROBE_OK;
-  timestamp = gst_rtp_buffer_get_timestamp (&rtp);
-  if (gst_rtp_buffer_get_payload_len (&rtp) >= 4)
-    event = ((const guint8 *) gst_rtp_buffer_get_payload (&rtp))[0];
-  gst_rtp_buffer_unmap (&rtp);
-
-  if (event >= strlen (dtmf_digits) || (probe->seen && timestamp == probe->last_timestamp))
-    return GST_PAD_PROBE_OK;
-  probe->seen = TRUE;
-  probe->last_timestamp = timestamp;
-
-  parent = gst_pad_get_parent_element (pad);
-  if (parent != NULL) {
-    char digit[2] = { dtmf_digits[event], '\0' };
-
-    gst_element_post_message (parent,
-        gst_message_new_application (GST_OBJECT (parent),
-                                     gst_structure_new (MSG_DTMF, "digit", G_TYPE_STRING,
-                                                        digit, NULL)));
-    gst_object_unref (parent);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the video chain's streaming thread: the size of the video as it goes
- * to FLV, at the start and whenever it changes. */
-static GstPadProbeReturn
-video_caps_probe (GstPad          *pad,
-                  GstPadProbeInfo *info,
-                  gpointer         user_data)
-{
-  GstElement *pipeline = GST_ELEMENT (user_data);
-  GstCaps *caps;
-  const GstStructure *s;
-  int width = 0, height = 0;
-
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-  s = gst_caps_get_structure (caps, 0);
-  if (gst_structure_get_int (s, "width", &width) && gst_structure_get_int (s, "height", &height))
-    gst_element_post_message (pipeline,
-        gst_message_new_application (GST_OBJECT (pipeline),
-                                     gst_structure_new (MSG_VIDEO_CAPS,
-                                                        "width", G_TYPE_INT, width,
-                                                        "height", G_TYPE_INT, height,
-                                                        NULL)));
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the H.264 encoder's streaming thread (VP8 calls): a key frame at
- * least every KEY_FRAME_INTERVAL of stream time.  @user_data holds the
- * running time of the last one asked for. */
-static GstPadProbeReturn
-key_frame_interval_probe (GstPad          *pad,
-                          GstPadProbeInfo *info,
-                          gpointer         user_data)
-{
-  GstClockTime *last = user_data;
-  GstClockTime pts = GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info));
-
-  if (!GST_CLOCK_TIME_IS_VALID (pts))
-    return GST_PAD_PROBE_OK;
-  if (GST_CLOCK_TIME_IS_VALID (*last) && pts < *last + KEY_FRAME_INTERVAL)
-    return GST_PAD_PROBE_OK;
-  /* The first frame is a key frame anyway: start counting there. */
-  if (GST_CLOCK_TIME_IS_VALID (*last))
-    gst_pad_send_event (pad, gst_video_event_new_downstream_force_key_unit (
-                                 pts, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE, TRUE, 0));
-  *last = pts;
-  return GST_PAD_PROBE_OK;
-}
-
-/* On the thread of whoever asks (flvmux, when it starts): a chain whose
- * RTP has not arrived yet has no upstream to ask, and a muxer that gets no
- * answer from one pad runs as if nothing were live, waiting for a buffer
- * on every pad.  A far end that never sends the video it accepted (or
- * stops sending it) would then hold back the audio.  So an unlinked chain
- * answers for the rtpbin it will be linked to: live, with the jitter
- * buffer's latency; once linked, rtpbin answers. */
-static GstPadProbeReturn
-live_latency_probe (GstPad          *pad,
-                    GstPadProbeInfo *info,
-                    gpointer         user_data)
-{
-  SipcastMediaReceiver *self = SIPCAST_MEDIA_RECEIVER (user_data);
-  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  /* @pad is the ghost pad's internal pad; the ghost pad is its parent. */
-  GstPad *ghost = GST_PAD (GST_OBJECT_PARENT (pad));
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_LATENCY || ghost == NULL || gst_pad_is_linked (ghost))
-    return GST_PAD_PROBE_OK;
-  gst_query_set_latency (query, TRUE, self->config->jitterbuffer_latency * GST_MSECOND,
-                         GST_CLOCK_TIME_NONE);
-  return GST_PAD_PROBE_HANDLED;
 }
 
 /* A fakesink in the pipeline, for RTP (or audio) nobody publishes. */
@@ -562,7 +395,7 @@ start_audio_switch (SipcastMediaReceiver *self,
 }
 
 /* Runs on a streaming thread: only links (and for payloads we do not
- * publish, adds a fakesink), which is what pad-added is for; no session
+ * publish, adds a fakesink), which is what pad-added is for; no receiver
  * state but what was set before PLAYING (or under audio_lock) is read. */
 static void
 pad_added_cb (GstElement *rtpbin,
@@ -616,23 +449,7 @@ pad_added_cb (GstElement *rtpbin,
   /* Probed after linking, before the first buffer: the pad's thread is
    * in this very callback. */
   if (session == 0 && (int) pt == telephone_event_pt)
-    gst_pad_add_probe (sinkpad, GST_PAD_PROBE_TYPE_BUFFER, dtmf_probe,
-                       g_new0 (DtmfProbe, 1), g_free);
-}
-
-/* On the internal side of the chain's ghost sink pad (the pad rtpbin's
- * is linked to): queries from inside the chain reach it even while the
- * ghost pad has no peer, where they would fail without a probe seeing
- * them. */
-static void
-add_live_latency_probe (SipcastMediaReceiver *self,
-                         GstElement          *chain)
-{
-  g_autoptr (GstPad) ghost = gst_element_get_static_pad (chain, "sink");
-  g_autoptr (GstProxyPad) internal = gst_proxy_pad_get_internal (GST_PROXY_PAD (ghost));
-
-  gst_pad_add_probe (GST_PAD (internal), GST_PAD_PROBE_TYPE_QUERY_UPSTREAM, live_latency_probe,
-                     self, NULL);
+    sipcast_media_probes_add_dtmf (sinkpad);
 }
 
 /* Adds the chain of pipelines/@kind.pipeline to the pipeline; NULL (with
@@ -679,7 +496,7 @@ build_audio_branch (SipcastMediaReceiver *self,
   self->audio_entry = gst_element_get_static_pad (chain, "sink");
   chain_src = gst_element_get_static_pad (chain, "src");
   if (self->tail != NULL)
-    add_live_latency_probe (self, chain);
+    sipcast_media_probes_add_live_latency (chain, self->config->jitterbuffer_latency);
 
   if (copy) {
     GstElement *tee, *decoder;
@@ -696,8 +513,7 @@ build_audio_branch (SipcastMediaReceiver *self,
       return FALSE;
     fakesink = add_fakesink (self);
     decoder_src = gst_element_get_static_pad (decoder, "src");
-    gst_pad_add_probe (decoder_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
+    sipcast_media_probes_add_stream (decoder_src, self->stream);
     return sipcast_media_chain_link (chain, "src", tee, NULL, error) &&
            sipcast_media_chain_link (tee, "src_%u", self->tail, "audio", error) &&
            sipcast_media_chain_link (tee, "src_%u", decoder, NULL, error) &&
@@ -705,8 +521,7 @@ build_audio_branch (SipcastMediaReceiver *self,
   }
 
   if (self->stream != NULL)
-    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
+    sipcast_media_probes_add_stream (chain_src, self->stream);
 
   if (self->tail == NULL) {
     g_autoptr (GstPad) fakesink = add_fakesink (self);
@@ -725,7 +540,7 @@ static gboolean
 build_video_branch (SipcastMediaReceiver *self,
                     GError              **error)
 {
-  GstElement *chain, *encoder;
+  GstElement *chain;
 
   chain = add_chain (self, sipcast_media_chain_for_codec (self->video_codec, FALSE),
                      "video_chain", error);
@@ -733,20 +548,9 @@ build_video_branch (SipcastMediaReceiver *self,
     return FALSE;
   self->video_entry = gst_element_get_static_pad (chain, "sink");
   self->video_exit = gst_element_get_static_pad (chain, "src");
-  add_live_latency_probe (self, chain);
-  gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     video_caps_probe, self->pipeline, NULL);
-
-  encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
-  if (encoder != NULL) {
-    g_autoptr (GstPad) encoder_sink = gst_element_get_static_pad (encoder, "sink");
-    GstClockTime *last = g_new (GstClockTime, 1);
-
-    *last = GST_CLOCK_TIME_NONE;
-    gst_pad_add_probe (encoder_sink, GST_PAD_PROBE_TYPE_BUFFER, key_frame_interval_probe,
-                       last, g_free);
-    gst_object_unref (encoder);
-  }
+  sipcast_media_probes_add_live_latency (chain, self->config->jitterbuffer_latency);
+  sipcast_media_probes_add_video_size (self->video_exit, self->pipeline);
+  sipcast_media_probes_add_key_frame_interval (chain);
   return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
 }
 
@@ -930,14 +734,14 @@ sipcast_media_receiver_handle_message (SipcastMediaReceiver *self,
 {
   g_return_val_if_fail (SIPCAST_IS_MEDIA_RECEIVER (self), FALSE);
 
-  if (gst_structure_has_name (s, MSG_DTMF)) {
+  if (gst_structure_has_name (s, SIPCAST_MEDIA_PROBES_MSG_DTMF)) {
     const char *digit = gst_structure_get_string (s, "digit");
 
     g_string_append (self->dtmf_received, digit);
     g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit);
     return TRUE;
   }
-  if (gst_structure_has_name (s, MSG_VIDEO_CAPS)) {
+  if (gst_structure_has_name (s, SIPCAST_MEDIA_PROBES_MSG_VIDEO_CAPS)) {
     int width = 0, height = 0;
 
     gst_structure_get_int (s, "width", &width);
@@ -953,11 +757,21 @@ sipcast_media_receiver_handle_message (SipcastMediaReceiver *self,
   return FALSE;
 }
 
+/* Asks the far end for a key frame (RTCP FIR or PLI, as its SDP allows:
+ * rtpsession turns the upstream force-key-unit event into one) or, for
+ * VP8, the H.264 encoder for one: a player that just connected can
+ * start decoding at once. */
 void
 sipcast_media_receiver_request_key_frame (SipcastMediaReceiver *self)
 {
   g_return_if_fail (SIPCAST_IS_MEDIA_RECEIVER (self));
-  request_key_frame (self);
+
+  if (self->video_exit == NULL)
+    return;
+  g_debug ("%s: asking for a key frame", self->name);
+  gst_pad_send_event (self->video_exit,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                   TRUE, 0));
 }
 
 /* The chain entries an EOS goes into when the call stops. */
@@ -1068,12 +882,11 @@ sipcast_media_receiver_change_audio_codec (SipcastMediaReceiver  *self,
   if (chain == NULL)
     return FALSE;
   if (self->tail != NULL)
-    add_live_latency_probe (self, chain);
+    sipcast_media_probes_add_live_latency (chain, self->config->jitterbuffer_latency);
   if (self->stream != NULL) {
     g_autoptr (GstPad) chain_src = gst_element_get_static_pad (chain, "src");
 
-    gst_pad_add_probe (chain_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       stream_probe, g_object_ref (self->stream), g_object_unref);
+    sipcast_media_probes_add_stream (chain_src, self->stream);
   }
   gst_element_sync_state_with_parent (chain);
   entry = gst_element_get_static_pad (chain, "sink");
