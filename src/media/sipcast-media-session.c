@@ -151,7 +151,9 @@ teardown_pipeline (SipcastMediaSession *self)
     self->rtpbin = NULL;
     self->tail = NULL;
   }
-  sipcast_media_line_detach (self->audio_line);
+  /* (No audio line once disposed: dispose may run twice.) */
+  if (self->audio_line != NULL)
+    sipcast_media_line_detach (self->audio_line);
   if (self->video_line != NULL)
     sipcast_media_line_detach (self->video_line);
   if (self->receiver != NULL)
