@@ -80,8 +80,9 @@ dtmf_probe (GstPad          *pad,
 
     gst_element_post_message (parent,
         gst_message_new_application (GST_OBJECT (parent),
-                                     gst_structure_new (SIPCAST_MEDIA_PROBES_MSG_DTMF, "digit", G_TYPE_STRING,
-                                                        digit, NULL)));
+                                     gst_structure_new (SIPCAST_MEDIA_PROBES_MSG_DTMF,
+                                                        "digit", G_TYPE_STRING, digit,
+                                                        NULL)));
     gst_object_unref (parent);
   }
   return GST_PAD_PROBE_OK;

@@ -107,8 +107,8 @@ G_DEFINE_FINAL_TYPE (SipcastMediaReceiver, sipcast_media_receiver, G_TYPE_OBJECT
 
 static GstCaps *
 caps_for_pt (SipcastMediaReceiver *self,
-              guint                session,
-              guint                pt)
+             guint                 session,
+             guint                 pt)
 {
   const SipcastCodec *codec;
   int telephone_event_pt;
@@ -159,7 +159,8 @@ caps_for_pt (SipcastMediaReceiver *self,
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
                                 "payload", G_TYPE_INT, (int) pt,
-                                "clock-rate", G_TYPE_INT, (int) sipcast_media_chain_telephone_event_rate (),
+                                "clock-rate", G_TYPE_INT,
+                                (int) sipcast_media_chain_telephone_event_rate (),
                                 "encoding-name", G_TYPE_STRING, "TELEPHONE-EVENT",
                                 NULL);
   }
@@ -194,7 +195,7 @@ add_fakesink (SipcastMediaReceiver *self)
  * (pad_removed_cb); the fakesink's sink pad is returned. */
 static GstPad *
 link_to_fakesink (SipcastMediaReceiver *self,
-                   GstPad              *pad)
+                  GstPad               *pad)
 {
   GstPad *sinkpad = add_fakesink (self);
 
@@ -365,9 +366,9 @@ audio_switch_release (gpointer data)
 /* Streaming thread: the new codec's payload type arrived on @pad. */
 static void
 start_audio_switch (SipcastMediaReceiver *self,
-                     GstPad              *pad,
-                     GstPad              *old_entry,
-                     GstPad              *new_entry)
+                    GstPad               *pad,
+                    GstPad               *old_entry,
+                    GstPad               *new_entry)
 {
   AudioSwitch *sw = g_new0 (AudioSwitch, 1);
   g_autoptr (GstPad) new_src = NULL;
@@ -507,9 +508,10 @@ build_audio_branch (SipcastMediaReceiver *self,
       return sipcast_media_chain_link (chain, "src", self->tail, "audio", error);
 
     /* The named stream takes raw audio. */
-    if ((tee = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "tee", "audio_tee", error)) == NULL ||
-        (decoder = sipcast_media_chain_add_element (GST_BIN (self->pipeline), codec->decoder, "audio_decoder",
-                                error)) == NULL)
+    if ((tee = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "tee", "audio_tee",
+                                                error)) == NULL ||
+        (decoder = sipcast_media_chain_add_element (GST_BIN (self->pipeline), codec->decoder,
+                                                    "audio_decoder", error)) == NULL)
       return FALSE;
     fakesink = add_fakesink (self);
     decoder_src = gst_element_get_static_pad (decoder, "src");
@@ -809,7 +811,8 @@ send_eos_cb (GstElement *pipeline,
   if (!ok)
     gst_element_post_message (pipeline,
         gst_message_new_application (GST_OBJECT (pipeline),
-                                     gst_structure_new_empty (SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED)));
+                                     gst_structure_new_empty (
+                                         SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED)));
 }
 
 void

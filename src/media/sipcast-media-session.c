@@ -549,7 +549,8 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   pipeline_name = g_strdup_printf ("call-%s", self->name);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (pipeline_name));
 
-  self->rtpbin = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin", error);
+  self->rtpbin = sipcast_media_chain_add_element (GST_BIN (self->pipeline), "rtpbin", "rtpbin",
+                                                  error);
   if (self->rtpbin == NULL)
     goto fail;
   /* Each SSRC costs a jitter buffer with a thread of its own: anyone who
