@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-codec.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 
@@ -189,4 +190,48 @@ sipcast_media_chain_dump_graph (GstElement *pipeline,
       *p = '_';
   }
   GST_DEBUG_BIN_TO_DOT_FILE (GST_BIN (pipeline), GST_DEBUG_GRAPH_SHOW_ALL, file);
+}
+
+GstElement *
+sipcast_media_chain_add_element (GstBin      *bin,
+                                 const char  *factory,
+                                 const char  *name,
+                                 GError     **error)
+{
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("GStreamer element “%s” is missing"), factory);
+    return NULL;
+  }
+  gst_bin_add (bin, element);
+  return element;
+}
+
+gboolean
+sipcast_media_chain_link (GstElement  *src,
+                          const char  *src_pad,
+                          GstElement  *sink,
+                          const char  *sink_pad,
+                          GError     **error)
+{
+  if (!gst_element_link_pads (src, src_pad, sink, sink_pad)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                 _("Could not link %s to %s"), GST_OBJECT_NAME (src), GST_OBJECT_NAME (sink));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+guint
+sipcast_media_chain_telephone_event_rate (void)
+{
+  const SipcastCodec *const *codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+
+  for (guint i = 0; codecs[i] != NULL; i++) {
+    if (sipcast_codec_is_telephone_event (codecs[i]))
+      return codecs[i]->clock_rate;
+  }
+  g_return_val_if_reached (8000);
 }

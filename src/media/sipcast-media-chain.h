@@ -51,4 +51,27 @@ void sipcast_media_chain_dump_graph (GstElement *pipeline,
                                      const char *name,
                                      const char *suffix);
 
+/* What the parts of a call's pipeline build it with
+ * (sipcast-media-session.c and the media line, receiver and sender it
+ * is made of). */
+
+/* A new element from @factory, named after its role (@name), added to
+ * @bin (which holds the only reference).  SIPCAST_ERROR_PIPELINE when
+ * GStreamer has no such element. */
+GstElement *sipcast_media_chain_add_element (GstBin      *bin,
+                                             const char  *factory,
+                                             const char  *name,
+                                             GError     **error);
+
+/* gst_element_link_pads(); SIPCAST_ERROR_PIPELINE when they do not link. */
+gboolean sipcast_media_chain_link (GstElement  *src,
+                                   const char  *src_pad,
+                                   GstElement  *sink,
+                                   const char  *sink_pad,
+                                   GError     **error);
+
+/* The RTP clock rate of the telephone-event we offer (sipcast-codec.c):
+ * the only one a far end can have answered. */
+guint sipcast_media_chain_telephone_event_rate (void);
+
 G_END_DECLS

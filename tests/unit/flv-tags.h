@@ -6,3 +6,5 @@
 
 /* How many audio tags the FLV file at @path has; -1 when it is not FLV. */
 int count_flv_audio_tags (const char *path);
+/* The same for video tags. */
+int count_flv_video_tags (const char *path);
