@@ -134,6 +134,13 @@ static const ConfigKey config_keys[] = {
 
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+
+  { "events", "backlog", VALUE_UINT, FIELD (events_backlog), 0, 1000000,
+    "Events kept for clients resuming GET /rest-api/events with Last-Event-ID" },
+  { "events", "max-pending", VALUE_SIZE, FIELD (events_max_pending), 1024, 64 * 1024 * 1024,
+    "Bytes an event stream client may fall behind before it is disconnected" },
+  { "events", "keep-alive", VALUE_UINT, FIELD (events_keep_alive), 1, 3600,
+    "Seconds between keep-alive comments on an idle event stream" },
 };
 
 #undef FIELD
@@ -498,6 +505,10 @@ sipcast_config_new_default (void)
 
   config->rtmp_retry_budget = 30;
   config->push_retry_budget = 30;
+
+  config->events_backlog = 1000;
+  config->events_max_pending = 256 * 1024;
+  config->events_keep_alive = 15;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);
 

@@ -79,6 +79,11 @@ typedef struct {
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */
 
+  /* [events] */
+  guint    events_backlog;        /* events kept for Last-Event-ID; 1000 */
+  gsize    events_max_pending;    /* bytes a slow event client may lag; 256 KiB */
+  guint    events_keep_alive;     /* seconds between keep-alive comments; 15 */
+
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;

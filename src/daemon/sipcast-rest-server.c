@@ -14,6 +14,7 @@
 #include "sipcast-json.h"
 #include "sipcast-rest-guard.h"
 #include "sipcast-rest-auth.h"
+#include "sipcast-rest-events.h"
 #include "sipcast-rest-reply.h"
 #include "sipcast-types.h"
 
@@ -45,6 +46,7 @@ struct _SipcastRestServer {
   SipcastCallRegistry *registry;
   SipcastPushRegistry *pushes;
   SipcastRestAuth *auth;        /* production mode's Basic auth */
+  SipcastRestEvents *events;    /* GET /rest-api/events, or NULL */
   char *sounds_dir;             /* where /call/inject_sound looks */
   GStrv allowed_origins;        /* [rest] allowed-origins, split */
   GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
@@ -290,6 +292,23 @@ handle_method (gpointer           owner,
   sipcast_rest_reply_json (msg, SOUP_STATUS_OK, json_to_string (reply, FALSE));
 }
 
+/* The query string of a request, kept for after authorization. */
+#define QUERY_KEY "sipcast-query"
+
+/* GET /rest-api/events, authorized. */
+static void
+serve_events (gpointer           owner,
+              SoupServerMessage *msg,
+              const char        *path)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (owner);
+
+  if (self->listener == NULL)
+    return;
+  sipcast_rest_events_serve (self->events, msg, g_object_get_data (G_OBJECT (msg), QUERY_KEY),
+                             self->listener);
+}
+
 static void
 on_request (SoupServer        *server,
             SoupServerMessage *msg,
@@ -310,11 +329,20 @@ on_request (SoupServer        *server,
 
     /* The origin passed: tell its browser it may POST JSON with Basic
      * credentials. */
-    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "POST");
+    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "GET, POST");
     soup_message_headers_replace (response, "Access-Control-Allow-Headers",
                                   "Content-Type, Authorization");
     soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
     soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+    return;
+  }
+  if (self->events != NULL && g_str_equal (path, REST_PREFIX "/events")) {
+    /* The query outlives this call only as the stream's filters, which
+     * serve_events() copies. */
+    g_object_set_data_full (G_OBJECT (msg), QUERY_KEY,
+                            query != NULL ? g_hash_table_ref (query) : NULL,
+                            query != NULL ? (GDestroyNotify) g_hash_table_unref : NULL);
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, serve_events, self);
     return;
   }
   sipcast_rest_auth_run_authorized (self->auth, msg, path,
@@ -761,6 +789,7 @@ sipcast_rest_server_dispose (GObject *object)
   g_clear_object (&self->registry);
   g_clear_object (&self->pushes);
   g_clear_object (&self->auth);
+  g_clear_object (&self->events);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
 }
@@ -884,3 +913,12 @@ sipcast_rest_server_start (SipcastRestServer *self,
   return TRUE;
 }
 
+
+void
+sipcast_rest_server_set_events (SipcastRestServer *self,
+                                SipcastRestEvents *events)
+{
+  g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
+  g_return_if_fail (events == NULL || SIPCAST_IS_REST_EVENTS (events));
+  g_set_object (&self->events, events);
+}

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
+#include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-push-registry.h"
@@ -33,6 +34,8 @@ typedef struct {
   SipcastPushRegistry *pushes;
   SipcastUsers *users;
   SipcastRestServer *rest;
+  SipcastEventBus *bus;
+  SipcastRestEvents *events;
   gboolean shutting_down;
 } Daemon;
 
@@ -222,8 +225,13 @@ main (int   argc,
                daemon.config->users_file);
   }
 
+  daemon.bus = sipcast_event_bus_new (daemon.config->events_backlog);
+  sipcast_event_bus_follow (daemon.bus, daemon.registry, daemon.pushes);
+  daemon.events = sipcast_rest_events_new (daemon.config, daemon.bus);
+
   daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.pushes,
                                          daemon.users);
+  sipcast_rest_server_set_events (daemon.rest, daemon.events);
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
 
@@ -242,6 +250,8 @@ fail:
 
 out:
   g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.events);
+  g_clear_object (&daemon.bus);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);
   g_clear_object (&daemon.registry);
