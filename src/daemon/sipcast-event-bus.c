@@ -163,6 +163,7 @@ publish_for_call (SipcastEventBus *self,
 {
   GPtrArray *held = g_object_get_data (G_OBJECT (call), HELD_KEY);
 
+  event->hook_url = g_strdup (sipcast_call_get_params (call)->hook_url);
   event->incoming = sipcast_call_get_incoming (call);
   event->created_at_us = sipcast_call_get_created_at (call);
   event->source = G_OBJECT (g_object_ref (call));

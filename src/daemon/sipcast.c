@@ -13,6 +13,7 @@
 #include "sipcast-config.h"
 #include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
+#include "sipcast-hooks.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
@@ -36,6 +37,7 @@ typedef struct {
   SipcastRestServer *rest;
   SipcastEventBus *bus;
   SipcastRestEvents *events;
+  SipcastHooks *hooks;
   gboolean shutting_down;
 } Daemon;
 
@@ -228,6 +230,9 @@ main (int   argc,
   daemon.bus = sipcast_event_bus_new (daemon.config->events_backlog);
   sipcast_event_bus_follow (daemon.bus, daemon.registry, daemon.pushes);
   daemon.events = sipcast_rest_events_new (daemon.config, daemon.bus);
+  daemon.hooks = sipcast_hooks_new (daemon.config, daemon.bus, &error);
+  if (daemon.hooks == NULL)
+    goto fail;
 
   daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.pushes,
                                          daemon.users);
@@ -251,6 +256,7 @@ fail:
 out:
   g_clear_object (&daemon.rest);
   g_clear_object (&daemon.events);
+  g_clear_object (&daemon.hooks);
   g_clear_object (&daemon.bus);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);

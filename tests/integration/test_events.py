@@ -7,6 +7,9 @@ anything else.
 """
 
 import base64
+import hashlib
+import hmac
+import http.server
 import json
 import re
 import socket
@@ -334,6 +337,130 @@ class EventsProductionTest(EventsTestCase):
         stream = self.stream(auth=("admin", match.group(1)))
         wait_for(lambda: stream.comments, 5, message="no keep-alive with credentials")
         self.assertEqual(stream.status, 200)
+
+
+class HookReceiver:
+    """A local HTTP server recording every POST: (path, headers, body).
+    Paths in fail_first answer 500 to their first that many requests."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+        self.fail_first = {}
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.requests.append((self.path, dict(self.headers), body))
+                    left = receiver.fail_first.get(self.path, 0)
+                    if left:
+                        receiver.fail_first[self.path] = left - 1
+                status = 500 if left else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((LOOPBACK, 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return "http://%s:%d%s" % (LOOPBACK, self.port, path)
+
+    def got(self, path):
+        with self.lock:
+            return [(h, json.loads(b), b) for p, h, b in self.requests if p == path]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+SECRET = "s3cret, with spaces"
+
+
+class WebhooksTest(EventsTestCase):
+    """[hooks] urls and a call's hookUrl: one signed JSON POST per event,
+    in order per call, retried after a failure."""
+
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        cls.receiver = HookReceiver()
+        cls.addClassCleanup(cls.receiver.close)
+        # the first POST to /flaky fails
+        cls.receiver.fail_first["/flaky"] = 1
+        return ("[hooks]\nurls=%s, %s\nsecret=%s\nretries=3\n"
+                % (cls.receiver.url("/all"), cls.receiver.url("/flaky"), SECRET))
+
+    def statuses(self, posts, call_id):
+        return [d["call"]["status"] for _, d, _ in posts
+                if d["type"] == "call_status" and d["callId"] == call_id]
+
+    def test_signed_in_order_and_own_hook_url(self):
+        stream = self.stream("?callId=hook-a")
+        port = harness.free_port("udp")
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "hook-a", "callee": "1", "sipDomain": LOOPBACK, "sipPort": port,
+            "hookUrl": self.receiver.url("/mine")})
+        self.assertEqual((status, answer), (200, {}))
+        self.unreachable_call("hook-b")
+        wait_for(lambda: "FAILED" in self.statuses(self.receiver.got("/all"), "hook-b")
+                 and "FAILED" in self.statuses(self.receiver.got("/mine"), "hook-a"), 10,
+                 message=lambda: "webhooks: %s\n%s" % (self.receiver.requests, self.sipcast.log()))
+        posts = self.receiver.got("/all")
+        self.assertEqual(self.statuses(posts, "hook-a"), ["NEW", "TRYING", "FAILED"])
+        self.assertEqual(self.statuses(posts, "hook-b"), ["NEW", "TRYING", "FAILED"])
+        for call_id in ("hook-a", "hook-b"):
+            ids = [d["id"] for _, d, _ in posts if d["callId"] == call_id]
+            self.assertEqual(ids, sorted(ids))
+        for headers, data, body in posts + self.receiver.got("/mine"):
+            expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+            self.assertEqual(headers.get("X-Sipcast-Signature"), expected)
+            self.assertTrue(headers.get("Content-Type", "").startswith("application/json"))
+            self.assertEqual(headers.get("X-Sipcast-Event"), data["type"])
+            self.assertEqual(headers.get("X-Sipcast-Event-Id"), str(data["id"]))
+        # the call's own URL gets that call's events only
+        mine = self.receiver.got("/mine")
+        self.assertEqual({d["callId"] for _, d, _ in mine}, {"hook-a"})
+        self.assertEqual(self.statuses(mine, "hook-a"), ["NEW", "TRYING", "FAILED"])
+        # the body is the event stream's data, byte for byte
+        sse = stream.wait(lambda e: len(e) >= 3, 5, "SSE of hook-a")
+        by_id = {d["id"]: b for _, d, b in mine}
+        for event_id, _, data in sse:
+            self.assertEqual(json.loads(by_id[event_id]), data)
+
+    def test_retried_after_500_in_order(self):
+        self.unreachable_call("hook-retry")
+        wait_for(lambda: "FAILED" in self.statuses(self.receiver.got("/flaky"), "hook-retry"),
+                 15, message=lambda: "flaky: %s\n%s" % (self.receiver.got("/flaky"),
+                                                        self.sipcast.log()))
+        posts = self.receiver.got("/flaky")
+        ids = [d["id"] for _, d, _ in posts]
+        # the first POST there failed and came again, and nothing overtook it
+        self.assertEqual(ids[0], ids[1], ids)
+        self.assertEqual(ids[1:], sorted(set(ids[1:])), ids)
+        self.assertRegex(self.sipcast.log(), r"webhook \S+/flaky: event \d+ failed \(HTTP 500\)")
+
+    def test_bad_hook_url_refused(self):
+        port = harness.free_port("udp")
+        status, answer, _ = self.sipcast.rest("/call/startup", {
+            "callId": "hook-bad", "callee": "1", "sipDomain": LOOPBACK, "sipPort": port,
+            "hookUrl": "ftp://example.org/x"})
+        self.assert_error(answer, status, 400)
+
+    def test_bad_config_url_stops_start(self):
+        with self.assertRaisesRegex(AssertionError, "is not an http:// or https:// URL"):
+            harness.Sipcast(config="[hooks]\nurls=nonsense\n")
 
 
 if __name__ == "__main__":
