@@ -15,6 +15,7 @@
 #include "sipcast-rest-guard.h"
 #include "sipcast-rest-auth.h"
 #include "sipcast-rest-events.h"
+#include "sipcast-metrics.h"
 #include "sipcast-rest-reply.h"
 #include "sipcast-types.h"
 
@@ -47,6 +48,7 @@ struct _SipcastRestServer {
   SipcastPushRegistry *pushes;
   SipcastRestAuth *auth;        /* production mode's Basic auth */
   SipcastRestEvents *events;    /* GET /rest-api/events, or NULL */
+  SipcastMetrics *metrics;      /* GET /metrics and the counts, or NULL */
   char *sounds_dir;             /* where /call/inject_sound looks */
   GStrv allowed_origins;        /* [rest] allowed-origins, split */
   GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
@@ -169,6 +171,16 @@ check_host_and_origin (SipcastRestServer *self,
   return TRUE;
 }
 
+/* GET /metrics without [metrics] require-auth: scrapers need no
+ * credentials. */
+static gboolean
+is_open_metrics (SipcastRestServer *self,
+                 const char        *path)
+{
+  return self->metrics != NULL && g_strcmp0 (path, "/metrics") == 0 &&
+         !sipcast_metrics_requires_auth (self->metrics);
+}
+
 static void
 on_early_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -189,7 +201,7 @@ on_early_request (SoupServer        *server,
       soup_message_headers_get_one (headers, "Origin") != NULL)
     return;
 
-  if (!sipcast_rest_auth_check_early (self->auth, msg)) {
+  if (!is_open_metrics (self, path) && !sipcast_rest_auth_check_early (self->auth, msg)) {
     sipcast_rest_reply_discard_body (msg);
     return;
   }
@@ -362,14 +374,28 @@ answer_not_found (gpointer           owner,
 /* Paths outside /rest-api: only here so that they, too, are behind
  * authentication and answer in JSON. */
 static void
+serve_metrics (gpointer           owner,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  sipcast_metrics_serve (SIPCAST_REST_SERVER (owner)->metrics, msg);
+}
+
+static void
 on_other_request (SoupServer        *server,
                   SoupServerMessage *msg,
                   const char        *path,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  sipcast_rest_auth_run_authorized (SIPCAST_REST_SERVER (user_data)->auth, msg, path,
-                                    answer_not_found, user_data);
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+
+  if (is_open_metrics (self, path))
+    serve_metrics (self, msg, path);
+  else if (self->metrics != NULL && g_str_equal (path, "/metrics"))
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, serve_metrics, self);
+  else
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, answer_not_found, self);
 }
 
 static void
@@ -380,10 +406,24 @@ on_request_done (SoupServer        *server,
   /* No URI when libsoup itself rejected the request line or headers. */
   GUri *uri = soup_server_message_get_uri (msg);
 
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+  const char *path = uri != NULL ? g_uri_get_path (uri) : "(unparsed)";
+
   g_debug ("%s %s -> %u",
-           soup_server_message_get_method (msg),
-           uri != NULL ? g_uri_get_path (uri) : "(unparsed)",
-           soup_server_message_get_status (msg));
+           soup_server_message_get_method (msg), path, soup_server_message_get_status (msg));
+  if (self->metrics != NULL) {
+    const char *label = "other";
+
+    /* Only names we know as labels: a client must not be able to make
+     * up new time series. */
+    if (find_route (path) != NULL)
+      label = path + strlen (REST_PREFIX);
+    else if (g_str_equal (path, REST_PREFIX "/events"))
+      label = "/events";
+    else if (g_str_equal (path, "/metrics"))
+      label = "/metrics";
+    sipcast_metrics_count_request (self->metrics, label, soup_server_message_get_status (msg));
+  }
 }
 
 static JsonNode *
@@ -569,6 +609,11 @@ handle_call_send_dtmf (SipcastRestServer *self,
   call = sipcast_call_registry_lookup (self->registry, call_id, error);
   if (call == NULL || !sipcast_call_send_dtmf (call, dtmf, type, error))
     return NULL;
+  if (self->metrics != NULL)
+    sipcast_metrics_count_dtmf_sent (self->metrics,
+                                     type == SIPCAST_DTMF_RFC2833 ? "RFC2833" :
+                                     type == SIPCAST_DTMF_INFO ? "INFO" : "INFO_RELAY",
+                                     strlen (dtmf));
 
   return empty_object ();
 }
@@ -790,6 +835,7 @@ sipcast_rest_server_dispose (GObject *object)
   g_clear_object (&self->pushes);
   g_clear_object (&self->auth);
   g_clear_object (&self->events);
+  g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
 }
@@ -921,4 +967,13 @@ sipcast_rest_server_set_events (SipcastRestServer *self,
   g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
   g_return_if_fail (events == NULL || SIPCAST_IS_REST_EVENTS (events));
   g_set_object (&self->events, events);
+}
+
+void
+sipcast_rest_server_set_metrics (SipcastRestServer *self,
+                                 SipcastMetrics    *metrics)
+{
+  g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
+  g_return_if_fail (metrics == NULL || SIPCAST_IS_METRICS (metrics));
+  g_set_object (&self->metrics, metrics);
 }

@@ -12,6 +12,7 @@
 #include "sipcast-config.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-events.h"
+#include "sipcast-metrics.h"
 #include "sipcast-users.h"
 
 G_BEGIN_DECLS
@@ -34,5 +35,10 @@ gboolean sipcast_rest_server_start (SipcastRestServer *self,
  * unknown method); before start. */
 void sipcast_rest_server_set_events (SipcastRestServer *self,
                                      SipcastRestEvents *events);
+
+/* GET /metrics is served by @metrics, which also counts the requests
+ * and the DTMF sent (NULL: 404); before start. */
+void sipcast_rest_server_set_metrics (SipcastRestServer *self,
+                                      SipcastMetrics    *metrics);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include "sipcast-fd-limit.h"
 #include "sipcast-hooks.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-metrics.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
@@ -38,6 +39,7 @@ typedef struct {
   SipcastEventBus *bus;
   SipcastRestEvents *events;
   SipcastHooks *hooks;
+  SipcastMetrics *metrics;
   gboolean shutting_down;
 } Daemon;
 
@@ -237,6 +239,9 @@ main (int   argc,
   daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.pushes,
                                          daemon.users);
   sipcast_rest_server_set_events (daemon.rest, daemon.events);
+  daemon.metrics = sipcast_metrics_new (daemon.config, daemon.bus, daemon.registry,
+                                        daemon.pushes, daemon.hooks, daemon.events);
+  sipcast_rest_server_set_metrics (daemon.rest, daemon.metrics);
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
 
@@ -257,6 +262,7 @@ out:
   g_clear_object (&daemon.rest);
   g_clear_object (&daemon.events);
   g_clear_object (&daemon.hooks);
+  g_clear_object (&daemon.metrics);
   g_clear_object (&daemon.bus);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);

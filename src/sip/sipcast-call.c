@@ -2064,6 +2064,13 @@ sipcast_call_get_stream (SipcastCall *self)
   return self->stream;
 }
 
+SipcastMediaSession *
+sipcast_call_get_media_session (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->media;
+}
+
 gint64
 sipcast_call_get_created_at (SipcastCall *self)
 {

@@ -9,10 +9,12 @@ anything else.
 import base64
 import hashlib
 import hmac
+import http.client
 import http.server
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import unittest
@@ -20,6 +22,18 @@ import unittest
 import harness
 import test_media
 from harness import LOOPBACK, wait_for, wait_status
+
+try:
+    from prometheus_client import parser as prometheus_parser
+except ImportError:
+    try:
+        # Debian's python3-prometheus-client, when the tests run on another Python
+        sys.path.append("/usr/lib/python3/dist-packages")
+        from prometheus_client import parser as prometheus_parser
+    except ImportError:
+        prometheus_parser = None
+    finally:
+        sys.path.remove("/usr/lib/python3/dist-packages")
 
 TYPES = {"call_status", "rtmp_status", "dtmf", "push_status", "injection_ended"}
 
@@ -147,6 +161,126 @@ class EventStream:
 def call_statuses(events, call_id):
     return [d["call"]["status"] for _, t, d in events
             if t == "call_status" and d["callId"] == call_id]
+
+
+# -- the Prometheus text format (0.0.4), strictly ---------------------------
+
+METRIC_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+SAMPLE_LINE = re.compile(r"(%s)(?:\{(.*)\})? (\S+)" % METRIC_NAME)
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\[\\"n])*)"')
+KINDS = {"counter", "gauge", "histogram", "summary", "untyped"}
+
+
+def parse_labels(text):
+    labels, pos = {}, 0
+    while pos < len(text):
+        match = LABEL.match(text, pos)
+        if not match:
+            raise ValueError("bad labels: {%s}" % text)
+        if match.group(1) in labels:
+            raise ValueError("label twice: {%s}" % text)
+        labels[match.group(1)] = match.group(2)
+        pos = match.end()
+        if pos < len(text):
+            if text[pos] != ",":
+                raise ValueError("bad labels: {%s}" % text)
+            pos += 1
+    return labels
+
+
+def parse_metrics(text):
+    """{family: {"type", "help", "samples": [(name, labels, value)]}};
+    raises ValueError for anything the format does not allow."""
+    if not text.endswith("\n"):
+        raise ValueError("no final newline")
+    families, current = {}, None
+    for line in text[:-1].split("\n"):
+        if line.startswith("# HELP "):
+            name, _, help_text = line[7:].partition(" ")
+            if not re.fullmatch(METRIC_NAME, name) or name in families or not help_text:
+                raise ValueError("bad HELP: %r" % line)
+            families[name] = {"type": None, "help": help_text, "samples": []}
+            current = name
+        elif line.startswith("# TYPE "):
+            name, _, kind = line[7:].partition(" ")
+            if name != current or kind not in KINDS or families[name]["type"] is not None:
+                raise ValueError("bad TYPE: %r" % line)
+            families[name]["type"] = kind
+        elif line.startswith("#") or line == "":
+            raise ValueError("unexpected line: %r" % line)
+        else:
+            match = SAMPLE_LINE.fullmatch(line)
+            if not match or current is None or families[current]["type"] is None:
+                raise ValueError("bad sample: %r" % line)
+            name, labels, value = match.group(1), parse_labels(match.group(2) or ""), \
+                float(match.group(3))
+            kind = families[current]["type"]
+            allowed = {current}
+            if kind == "histogram":
+                allowed = {current + "_bucket", current + "_sum", current + "_count"}
+            if name not in allowed:
+                raise ValueError("sample %s outside its family %s" % (name, current))
+            if kind == "counter" and (not name.endswith("_total") or value < 0):
+                raise ValueError("bad counter %r" % line)
+            families[current]["samples"].append((name, labels, value))
+    for name, family in families.items():
+        if family["type"] is None:
+            raise ValueError("family %s has no TYPE" % name)
+        if family["type"] == "histogram" and family["samples"]:
+            check_histogram(name, family["samples"])
+    return families
+
+
+def check_histogram(name, samples):
+    series = {}
+    for sample, labels, value in samples:
+        key = tuple(sorted((k, v) for k, v in labels.items() if k != "le"))
+        series.setdefault(key, {"buckets": [], "sum": None, "count": None})
+        if sample.endswith("_bucket"):
+            series[key]["buckets"].append((labels["le"], value))
+        else:
+            series[key][sample.rsplit("_", 1)[1]] = value
+    for key, parts in series.items():
+        les = [le for le, _ in parts["buckets"]]
+        counts = [count for _, count in parts["buckets"]]
+        if les[-1] != "+Inf" or [float(le) for le in les] != sorted(float(le) for le in les):
+            raise ValueError("%s%s: buckets out of order: %s" % (name, key, les))
+        if counts != sorted(counts) or counts[-1] != parts["count"] or parts["sum"] is None:
+            raise ValueError("%s%s: not cumulative or no sum/count" % (name, key))
+
+
+def value(families, family, sample=None, **labels):
+    """The value of the one sample of family with these labels."""
+    found = [v for n, l, v in families[family]["samples"]
+             if n == (sample or family) and l == labels]
+    if len(found) != 1:
+        raise AssertionError("%s%s: %d samples" % (sample or family, labels, len(found)))
+    return found[0]
+
+
+def scrape(sipcast, auth=None):
+    """GET /metrics, parsed (and by prometheus_client's parser as well
+    when python3-prometheus-client is installed)."""
+    headers = {}
+    if auth is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(
+            ("%s:%s" % auth).encode()).decode()
+    conn = http.client.HTTPConnection(LOOPBACK, sipcast.rest_port, timeout=15)
+    try:
+        conn.request("GET", "/metrics", headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+    finally:
+        conn.close()
+    if response.status != 200:
+        return response.status, text
+    assert response.getheader("Content-Type").startswith("text/plain; version=0.0.4"), \
+        response.getheaders()
+    families = parse_metrics(text)
+    if prometheus_parser is not None:
+        parsed = {f.name: f for f in prometheus_parser.text_string_to_metric_families(text)}
+        assert parsed["sipcast_calls"].type == "gauge", parsed["sipcast_calls"]
+    return response.status, families
 
 
 class EventsTestCase(test_media.MediaTestCase):
@@ -299,6 +433,10 @@ class EventStreamTest(EventsTestCase):
         before = self.sipcast.open_fds()
         for i in range(80):
             self.unreachable_call("ev-slow-%d" % i)
+            # paced by the reader that keeps up, which must never lag
+            # max-pending behind, however busy the machine
+            fast.wait(lambda e: "FAILED" in call_statuses(e, "ev-slow-%d" % i), 10,
+                      "fast reader")
             if "dropped" in self.sipcast.log():
                 break
         wait_for(lambda: re.search(r"events: client \S+ dropped", self.sipcast.log()), 10,
@@ -337,6 +475,13 @@ class EventsProductionTest(EventsTestCase):
         stream = self.stream(auth=("admin", match.group(1)))
         wait_for(lambda: stream.comments, 5, message="no keep-alive with credentials")
         self.assertEqual(stream.status, 200)
+
+    def test_metrics_open_by_default(self):
+        # scrapers need no credentials unless [metrics] require-auth
+        status, families = scrape(self.sipcast)
+        self.assertEqual(status, 200, families)
+        status, answer, _ = self.sipcast.rest("/call/find_all", {})
+        self.assertEqual(status, 401, answer)
 
 
 class HookReceiver:
@@ -450,6 +595,9 @@ class WebhooksTest(EventsTestCase):
         self.assertEqual(ids[0], ids[1], ids)
         self.assertEqual(ids[1:], sorted(set(ids[1:])), ids)
         self.assertRegex(self.sipcast.log(), r"webhook \S+/flaky: event \d+ failed \(HTTP 500\)")
+        _, families = scrape(self.sipcast)
+        self.assertGreaterEqual(value(families, "sipcast_webhook_failures_total"), 1)
+        self.assertGreaterEqual(value(families, "sipcast_webhook_deliveries_total"), len(ids) - 1)
 
     def test_bad_hook_url_refused(self):
         port = harness.free_port("udp")
@@ -461,6 +609,105 @@ class WebhooksTest(EventsTestCase):
     def test_bad_config_url_stops_start(self):
         with self.assertRaisesRegex(AssertionError, "is not an http:// or https:// URL"):
             harness.Sipcast(config="[hooks]\nurls=nonsense\n")
+
+
+class MetricsTest(EventsTestCase):
+    """GET /metrics: parsed strictly, and what a call changes."""
+
+    def test_parser_refuses_what_prometheus_would(self):
+        # the test's own parser must be able to fail
+        good = "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+        parse_metrics(good)
+        for bad in [good.replace("# TYPE a_total counter\n", ""),
+                    good.replace('{k="v"}', '{k=v}'),
+                    good.replace("a_total{", "b_total{"),
+                    good[:-1],
+                    "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
+                    "h_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"]:
+            with self.assertRaises(ValueError, msg=bad):
+                parse_metrics(bad)
+
+    def test_metrics_change_with_a_call(self):
+        status, before = scrape(self.sipcast)
+        self.assertEqual(status, 200, before)
+        self.assertEqual(value(before, "sipcast_build_info", version="0.1.0"), 1)
+
+        sipp = self.media_sipp("metrics", audio="pcma", timeout=60)
+        self.start_call("metrics", sipp, rtmpUrl=self.nginx.url, rtmpStream="metrics")
+        wait_status(self.sipcast, "metrics", "ESTABLISHED", 10)
+        self.wait_publishing("metrics")
+        time.sleep(1.5)
+        status, answer, _ = self.sipcast.rest("/call/send_dtmf",
+                                              {"callId": "metrics", "dtmf": "12"})
+        self.assertEqual(status, 200, answer)
+        _, during = scrape(self.sipcast)
+        self.assertEqual(value(during, "sipcast_calls", status="ESTABLISHED",
+                               direction="outgoing"), 1)
+        self.assertEqual(value(during, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 1)
+        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
+                     "sipcast_flv_bytes_sent_total"):
+            self.assertGreater(value(during, name), value(before, name), name)
+        # 1.5 s of 20 ms packets at least
+        self.assertGreater(value(during, "sipcast_rtp_packets_received_total")
+                           - value(before, "sipcast_rtp_packets_received_total"), 50)
+        self.assertGreaterEqual(value(during, "sipcast_rtp_jitter_max_seconds"), 0)
+        self.assertEqual(value(during, "sipcast_dtmf_sent_total", type="RFC2833")
+                         - (value(before, "sipcast_dtmf_sent_total", type="RFC2833")
+                            if before["sipcast_dtmf_sent_total"]["samples"] else 0), 2)
+
+        self.terminate("metrics")
+        wait_status(self.sipcast, "metrics", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        _, after = scrape(self.sipcast)
+        self.assertEqual(value(after, "sipcast_calls_ended_total", status="FINISH",
+                               direction="outgoing")
+                         - value(before, "sipcast_calls_ended_total", status="FINISH",
+                                 direction="outgoing"), 1)
+        self.assertEqual(value(after, "sipcast_calls_started_total", direction="outgoing")
+                         - value(before, "sipcast_calls_started_total", direction="outgoing"), 1)
+        for family in ("sipcast_call_setup_seconds", "sipcast_call_answer_to_rtmp_active_seconds"):
+            labels = {"direction": "outgoing"} if family == "sipcast_call_setup_seconds" else {}
+            self.assertEqual(value(after, family, family + "_count", **labels)
+                             - value(before, family, family + "_count", **labels), 1, family)
+            self.assertGreater(value(after, family, family + "_sum", **labels),
+                               value(before, family, family + "_sum", **labels), family)
+        # counters never go back, also once the call has ended
+        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
+                     "sipcast_flv_bytes_sent_total"):
+            self.assertGreaterEqual(value(after, name), value(during, name), name)
+        self.assertEqual(value(after, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 0)
+        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
+                                      method="/call/startup", status="200"), 1)
+        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
+                                      method="/metrics", status="200"), 2)
+
+    def test_post_is_405(self):
+        conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
+        conn.request("POST", "/metrics", b"{}", {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        self.assertEqual(response.status, 405)
+
+
+class MetricsAuthTest(EventsTestCase):
+    """[metrics] require-auth=true: /metrics as closed as the API."""
+
+    sipcast_args = ("--production",)
+    with_nginx = False
+
+    @classmethod
+    def sipcast_config(cls):
+        users = harness.run_dir() / "metrics-users"
+        return "[rest]\nusers-file=%s\n[metrics]\nrequire-auth=true\n" % users
+
+    def test_metrics_need_credentials(self):
+        status, text = scrape(self.sipcast)
+        self.assertEqual(status, 401, text)
+        match = re.search(r"with the account admin, password (\w+) ", self.sipcast.log())
+        status, families = scrape(self.sipcast, auth=("admin", match.group(1)))
+        self.assertEqual(status, 200)
+        self.assertIn("sipcast_calls", families)
 
 
 if __name__ == "__main__":
