@@ -74,6 +74,7 @@ event_clear (SipcastEvent *event)
   g_free (event->call_id);
   g_free (event->hook_url);
   g_free (event->data);
+  g_clear_pointer (&event->fields, json_object_unref);
   g_clear_object (&event->source);
 }
 
@@ -108,15 +109,14 @@ event_new (SipcastEventType  type,
   event->type = type;
   event->timestamp_ms = g_get_real_time () / 1000;
   event->call_id = g_strdup (call_id);
-  /* Parked in data's place until the id is known. */
-  event->data = (char *) fields;
+  event->fields = fields;
   return event;
 }
 
 static void
 write_json (SipcastEvent *event)
 {
-  g_autoptr (JsonObject) fields = (JsonObject *) g_steal_pointer (&event->data);
+  g_autoptr (JsonObject) fields = g_steal_pointer (&event->fields);
   g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
   JsonObject *object = json_object_new ();
   JsonObjectIter iter;
@@ -149,6 +149,9 @@ dispatch (SipcastEventBus *self,
       sipcast_event_unref (g_queue_pop_head (&self->backlog));
   }
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
+  /* Kept events must not keep calls alive after the registry dropped
+   * them. */
+  g_clear_object (&event->source);
   /* The backlog may hold none: the listeners had their chance. */
   sipcast_event_unref (event);
   return self->backlog_size > 0 ? event : NULL;

@@ -48,7 +48,9 @@ typedef struct {
   const char *detail;         /* static string or NULL */
   gboolean incoming;          /* the call's direction */
   gint64 created_at_us;       /* the call's /call/startup time */
-  GObject *source;            /* the call or push (owned), NULL when built by hand */
+  JsonObject *fields;         /* private: the members after callId, until numbered */
+  GObject *source;            /* the call or push, during the "event" emission
+                               * only (NULL afterwards, and when built by hand) */
 } SipcastEvent;
 
 SipcastEvent *sipcast_event_ref (SipcastEvent *event);

@@ -20,6 +20,7 @@ import time
 import unittest
 
 import harness
+import test_inject
 import test_media
 from harness import LOOPBACK, wait_for, wait_status
 
@@ -287,7 +288,10 @@ class EventsTestCase(test_media.MediaTestCase):
 
     @classmethod
     def sipcast_config(cls):
-        return "[events]\nkeep-alive=1\nmax-pending=16384\nbacklog=200\n"
+        cls.sounds = harness._new_dir("sounds-")
+        test_inject.write_tone_wav(cls.sounds / "beep.wav", 1000, 0.3)
+        return ("[events]\nkeep-alive=1\nmax-pending=16384\nbacklog=200\n"
+                "[media]\nsounds-dir=%s\n" % cls.sounds)
 
     def stream(self, query="", **kwargs):
         stream = EventStream(self.sipcast, query, **kwargs)
@@ -380,6 +384,38 @@ class EventStreamTest(EventsTestCase):
         self.assert_sipp_passed(sipp)
         self.assertEqual([(t, d["callId"], d["dtmf"], d["method"]) for _, t, d in events],
                          [("dtmf", "ev-dtmf", digit, "RFC2833") for digit in "1#9"])
+        self.assert_wire_format(stream)
+
+    def test_push_and_injection_events(self):
+        stream = self.stream("?type=push_status,injection_ended")
+        sipp = self.media_sipp("ev-push")
+        self.start_call("ev-push", sipp)
+        wait_status(self.sipcast, "ev-push", "ESTABLISHED", 10)
+        status, push, _ = self.sipcast.rest("/push/startup", {
+            "streamName": "ev-push", "rtmpUrl": self.nginx.url, "rtmpStream": "ev-push-out"})
+        self.assertEqual(status, 200, push)
+        self.addCleanup(self.sipcast.rest, "/push/terminate",
+                        {"mediaSessionId": push["mediaSessionId"]})
+        events = stream.wait(lambda e: any(d["push"]["status"] == "RTMP_STREAM_ACTIVE"
+                                           for _, t, d in e if t == "push_status"), 15,
+                             "push never active")
+        pushes = [d for _, t, d in events if t == "push_status"]
+        self.assertEqual(pushes[0]["push"]["status"], "RTMP_STREAM_WAIT", pushes)
+        status, found, _ = self.sipcast.rest("/push/find",
+                                             {"mediaSessionId": push["mediaSessionId"]})
+        self.assertEqual(list(pushes[-1]["push"]), list(found[0]))
+        self.assertEqual(pushes[-1]["push"]["mediaSessionId"], push["mediaSessionId"])
+
+        status, answer, _ = self.sipcast.rest("/call/inject_sound",
+                                              {"callId": "ev-push", "fileName": "beep.wav"})
+        self.assertEqual((status, answer), (200, {}))
+        events = stream.wait(lambda e: any(t == "injection_ended" for _, t, _ in e), 10,
+                             "no injection_ended")
+        ended = [d for _, t, d in events if t == "injection_ended"]
+        self.assertEqual([(d["callId"], d["injection"]) for d in ended],
+                         [("ev-push", {"type": "sound", "fileName": "beep.wav"})])
+        self.terminate("ev-push")
+        self.assert_sipp_passed(sipp)
         self.assert_wire_format(stream)
 
     def test_resume_with_last_event_id(self):
