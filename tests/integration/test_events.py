@@ -1,5 +1,6 @@
-"""The event feed (README "Events"): GET /rest-api/events as Server-Sent
-Events, against sipp and nginx-rtmp.
+"""The event feed, webhooks and metrics (README "Events", "Webhooks",
+"Metrics"): GET /rest-api/events as Server-Sent Events, POSTs to a local
+receiver, GET /metrics parsed strictly; against sipp and nginx-rtmp.
 
 Each event must come exactly as `id: N`, `event: TYPE`, `data: JSON` and a
 blank line (a web console parses this); the stream reader below refuses
@@ -324,7 +325,87 @@ class EventsTestCase(test_media.MediaTestCase):
                 self.assertIsInstance(data["callId"], str, data)
 
 
-class EventStreamTest(EventsTestCase):
+class MetricsChecks:
+    """GET /metrics: parsed strictly, and what a call changes (run by
+    EventStreamTest, on its daemon)."""
+
+    def test_parser_refuses_what_prometheus_would(self):
+        # the test's own parser must be able to fail
+        good = "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
+        parse_metrics(good)
+        for bad in [good.replace("# TYPE a_total counter\n", ""),
+                    good.replace('{k="v"}', '{k=v}'),
+                    good.replace("a_total{", "b_total{"),
+                    good[:-1],
+                    "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
+                    "h_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"]:
+            with self.assertRaises(ValueError, msg=bad):
+                parse_metrics(bad)
+
+    def test_metrics_change_with_a_call(self):
+        status, before = scrape(self.sipcast)
+        self.assertEqual(status, 200, before)
+        self.assertEqual(value(before, "sipcast_build_info", version="0.1.0"), 1)
+
+        sipp = self.media_sipp("metrics", audio="pcma", timeout=60)
+        self.start_call("metrics", sipp, rtmpUrl=self.nginx.url, rtmpStream="metrics")
+        wait_status(self.sipcast, "metrics", "ESTABLISHED", 10)
+        self.wait_publishing("metrics")
+        time.sleep(1.5)
+        status, answer, _ = self.sipcast.rest("/call/send_dtmf",
+                                              {"callId": "metrics", "dtmf": "12"})
+        self.assertEqual(status, 200, answer)
+        _, during = scrape(self.sipcast)
+        self.assertEqual(value(during, "sipcast_calls", status="ESTABLISHED",
+                               direction="outgoing"), 1)
+        self.assertEqual(value(during, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 1)
+        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
+                     "sipcast_flv_bytes_sent_total"):
+            self.assertGreater(value(during, name), value(before, name), name)
+        # 1.5 s of 20 ms packets at least
+        self.assertGreater(value(during, "sipcast_rtp_packets_received_total")
+                           - value(before, "sipcast_rtp_packets_received_total"), 50)
+        self.assertGreaterEqual(value(during, "sipcast_rtp_jitter_max_seconds"), 0)
+        self.assertEqual(value(during, "sipcast_dtmf_sent_total", type="RFC2833")
+                         - (value(before, "sipcast_dtmf_sent_total", type="RFC2833")
+                            if before["sipcast_dtmf_sent_total"]["samples"] else 0), 2)
+
+        self.terminate("metrics")
+        wait_status(self.sipcast, "metrics", "FINISH", 10)
+        self.assert_sipp_passed(sipp)
+        _, after = scrape(self.sipcast)
+        self.assertEqual(value(after, "sipcast_calls_ended_total", status="FINISH",
+                               direction="outgoing")
+                         - value(before, "sipcast_calls_ended_total", status="FINISH",
+                                 direction="outgoing"), 1)
+        self.assertEqual(value(after, "sipcast_calls_started_total", direction="outgoing")
+                         - value(before, "sipcast_calls_started_total", direction="outgoing"), 1)
+        for family in ("sipcast_call_setup_seconds", "sipcast_call_answer_to_rtmp_active_seconds"):
+            labels = {"direction": "outgoing"} if family == "sipcast_call_setup_seconds" else {}
+            self.assertEqual(value(after, family, family + "_count", **labels)
+                             - value(before, family, family + "_count", **labels), 1, family)
+            self.assertGreater(value(after, family, family + "_sum", **labels),
+                               value(before, family, family + "_sum", **labels), family)
+        # counters never go back, also once the call has ended
+        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
+                     "sipcast_flv_bytes_sent_total"):
+            self.assertGreaterEqual(value(after, name), value(during, name), name)
+        self.assertEqual(value(after, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 0)
+        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
+                                      method="/call/startup", status="200"), 1)
+        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
+                                      method="/metrics", status="200"), 2)
+
+    def test_post_is_405(self):
+        conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
+        conn.request("POST", "/metrics", b"{}", {"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        self.assertEqual(response.status, 405)
+
+
+class EventStreamTest(MetricsChecks, EventsTestCase):
 
     def test_call_status_sequence_in_order(self):
         everything = self.stream()
@@ -645,85 +726,6 @@ class WebhooksTest(EventsTestCase):
     def test_bad_config_url_stops_start(self):
         with self.assertRaisesRegex(AssertionError, "is not an http:// or https:// URL"):
             harness.Sipcast(config="[hooks]\nurls=nonsense\n")
-
-
-class MetricsTest(EventsTestCase):
-    """GET /metrics: parsed strictly, and what a call changes."""
-
-    def test_parser_refuses_what_prometheus_would(self):
-        # the test's own parser must be able to fail
-        good = "# HELP a_total x\n# TYPE a_total counter\na_total{k=\"v\"} 1\n"
-        parse_metrics(good)
-        for bad in [good.replace("# TYPE a_total counter\n", ""),
-                    good.replace('{k="v"}', '{k=v}'),
-                    good.replace("a_total{", "b_total{"),
-                    good[:-1],
-                    "# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
-                    "h_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n"]:
-            with self.assertRaises(ValueError, msg=bad):
-                parse_metrics(bad)
-
-    def test_metrics_change_with_a_call(self):
-        status, before = scrape(self.sipcast)
-        self.assertEqual(status, 200, before)
-        self.assertEqual(value(before, "sipcast_build_info", version="0.1.0"), 1)
-
-        sipp = self.media_sipp("metrics", audio="pcma", timeout=60)
-        self.start_call("metrics", sipp, rtmpUrl=self.nginx.url, rtmpStream="metrics")
-        wait_status(self.sipcast, "metrics", "ESTABLISHED", 10)
-        self.wait_publishing("metrics")
-        time.sleep(1.5)
-        status, answer, _ = self.sipcast.rest("/call/send_dtmf",
-                                              {"callId": "metrics", "dtmf": "12"})
-        self.assertEqual(status, 200, answer)
-        _, during = scrape(self.sipcast)
-        self.assertEqual(value(during, "sipcast_calls", status="ESTABLISHED",
-                               direction="outgoing"), 1)
-        self.assertEqual(value(during, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 1)
-        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
-                     "sipcast_flv_bytes_sent_total"):
-            self.assertGreater(value(during, name), value(before, name), name)
-        # 1.5 s of 20 ms packets at least
-        self.assertGreater(value(during, "sipcast_rtp_packets_received_total")
-                           - value(before, "sipcast_rtp_packets_received_total"), 50)
-        self.assertGreaterEqual(value(during, "sipcast_rtp_jitter_max_seconds"), 0)
-        self.assertEqual(value(during, "sipcast_dtmf_sent_total", type="RFC2833")
-                         - (value(before, "sipcast_dtmf_sent_total", type="RFC2833")
-                            if before["sipcast_dtmf_sent_total"]["samples"] else 0), 2)
-
-        self.terminate("metrics")
-        wait_status(self.sipcast, "metrics", "FINISH", 10)
-        self.assert_sipp_passed(sipp)
-        _, after = scrape(self.sipcast)
-        self.assertEqual(value(after, "sipcast_calls_ended_total", status="FINISH",
-                               direction="outgoing")
-                         - value(before, "sipcast_calls_ended_total", status="FINISH",
-                                 direction="outgoing"), 1)
-        self.assertEqual(value(after, "sipcast_calls_started_total", direction="outgoing")
-                         - value(before, "sipcast_calls_started_total", direction="outgoing"), 1)
-        for family in ("sipcast_call_setup_seconds", "sipcast_call_answer_to_rtmp_active_seconds"):
-            labels = {"direction": "outgoing"} if family == "sipcast_call_setup_seconds" else {}
-            self.assertEqual(value(after, family, family + "_count", **labels)
-                             - value(before, family, family + "_count", **labels), 1, family)
-            self.assertGreater(value(after, family, family + "_sum", **labels),
-                               value(before, family, family + "_sum", **labels), family)
-        # counters never go back, also once the call has ended
-        for name in ("sipcast_rtp_packets_received_total", "sipcast_rtp_bytes_received_total",
-                     "sipcast_flv_bytes_sent_total"):
-            self.assertGreaterEqual(value(after, name), value(during, name), name)
-        self.assertEqual(value(after, "sipcast_rtmp_streams", status="RTMP_STREAM_ACTIVE"), 0)
-        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
-                                      method="/call/startup", status="200"), 1)
-        self.assertGreaterEqual(value(after, "sipcast_rest_requests_total",
-                                      method="/metrics", status="200"), 2)
-
-    def test_post_is_405(self):
-        conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
-        conn.request("POST", "/metrics", b"{}", {"Content-Type": "application/json"})
-        response = conn.getresponse()
-        response.read()
-        conn.close()
-        self.assertEqual(response.status, 405)
 
 
 class MetricsAuthTest(EventsTestCase):
