@@ -74,6 +74,14 @@ sipcast_call_media_source_ended_cb (SipcastMediaSession *media,
     g_message ("call %s: injected stream %s ended", self->params->call_id,
                id + strlen (STREAM_SOURCE_PREFIX));
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
+    sipcast_call_emit_injection_ended (self, "stream", id + strlen (STREAM_SOURCE_PREFIX));
+    return;
+  }
+  if (g_hash_table_contains (self->playing_sounds, id)) {
+    g_autofree char *name = g_path_get_basename (g_hash_table_lookup (self->playing_sounds, id));
+
+    g_hash_table_remove (self->playing_sounds, id);
+    sipcast_call_emit_injection_ended (self, "sound", name);
     return;
   }
 
@@ -106,8 +114,8 @@ sipcast_call_media_source_failed_cb (SipcastMediaSession *media,
   /* Already removed from the pipeline; forget it, do not restart it. */
   if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX))
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
-  else
-    g_hash_table_remove (self->looping_sounds, id);
+  else if (!g_hash_table_remove (self->looping_sounds, id))
+    g_hash_table_remove (self->playing_sounds, id);
 }
 
 static gboolean
@@ -219,8 +227,8 @@ sipcast_call_inject_sound (SipcastCall  *self,
   if (!sipcast_media_session_add_source (self->media, id, source, FALSE, GST_CLOCK_TIME_NONE,
                                          error))
     return FALSE;
-  if (loop)
-    g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));
+  g_hash_table_insert (loop ? self->looping_sounds : self->playing_sounds, g_strdup (id),
+                       g_strdup (path));
   g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
   return TRUE;
 }

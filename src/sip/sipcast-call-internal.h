@@ -68,6 +68,7 @@ struct _SipcastCall {
    * (the path, to start them again at EOS). */
   GHashTable *injected_streams;   /* stream name → Injection */
   GHashTable *looping_sounds;     /* source id → path */
+  GHashTable *playing_sounds;     /* source id → path, sounds played once */
   guint next_sound;
 
   gboolean done;
@@ -140,5 +141,10 @@ void     sipcast_call_media_source_ended_cb (SipcastMediaSession *media,
 void     sipcast_call_media_source_failed_cb (SipcastMediaSession *media,
                                               const char          *id,
                                               gpointer             user_data);
+
+/* sipcast-call.c: "injection-ended" (kind "stream" or "sound", its name). */
+void     sipcast_call_emit_injection_ended (SipcastCall *self,
+                                            const char  *kind,
+                                            const char  *name);
 
 G_END_DECLS

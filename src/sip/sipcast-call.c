@@ -28,6 +28,8 @@ enum {
 enum {
   SIGNAL_STATE_CHANGED,
   SIGNAL_DONE,
+  SIGNAL_DTMF_RECEIVED,
+  SIGNAL_INJECTION_ENDED,
   N_SIGNALS
 };
 
@@ -86,6 +88,7 @@ sipcast_call_set_status (SipcastCall       *self,
     g_clear_handle_id (&self->ring_timeout_id, g_source_remove);
     g_hash_table_remove_all (self->injected_streams);
     g_hash_table_remove_all (self->looping_sounds);
+    g_hash_table_remove_all (self->playing_sounds);
     if (self->media != NULL)
       sipcast_media_session_stop (self->media);
     if (self->registration != NULL)
@@ -215,6 +218,15 @@ media_dtmf_received_cb (SipcastMediaSession *media,
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   g_message ("call %s: DTMF %s received", self->params->call_id, digit);
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit, "RFC2833");
+}
+
+void
+sipcast_call_emit_injection_ended (SipcastCall *self,
+                                   const char  *kind,
+                                   const char  *name)
+{
+  g_signal_emit (self, signals[SIGNAL_INJECTION_ENDED], 0, kind, name);
 }
 
 void
@@ -561,6 +573,7 @@ sipcast_call_finalize (GObject *object)
   g_clear_pointer (&self->incoming_offer, sipcast_sdp_offer_free);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
+  g_hash_table_unref (self->playing_sounds);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
@@ -612,6 +625,15 @@ sipcast_call_class_init (SipcastCallClass *klass)
   signals[SIGNAL_DONE] =
     g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The far end sent a DTMF digit: (digit, method "RFC2833"). */
+  signals[SIGNAL_DTMF_RECEIVED] =
+    g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* An injected stream or a sound played once has ended: (kind "stream"
+   * or "sound", the stream's name or the sound file's name). */
+  signals[SIGNAL_INJECTION_ENDED] =
+    g_signal_new ("injection-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -621,6 +643,7 @@ sipcast_call_init (SipcastCall *self)
   self->injected_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   sipcast_call_injection_free);
   self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->playing_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SipcastCall *
@@ -810,6 +833,13 @@ sipcast_call_get_stream (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
   return self->stream;
+}
+
+SipcastMediaSession *
+sipcast_call_get_media_session (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->media;
 }
 
 gint64
