@@ -690,6 +690,12 @@ sipcast_call_registry_find (SipcastCallRegistry     *self,
         continue;
       if (filter->has_status && filter->status != sipcast_call_get_status (call))
         continue;
+      if (filter->sip_login != NULL && g_strcmp0 (filter->sip_login, params->sip_login) != 0)
+        continue;
+      if (filter->sip_domain != NULL && g_strcmp0 (filter->sip_domain, params->sip_domain) != 0)
+        continue;
+      if (filter->app_key != NULL && g_strcmp0 (filter->app_key, params->app_key) != 0)
+        continue;
     }
     g_ptr_array_add (result, call);
   }
