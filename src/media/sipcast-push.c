@@ -18,6 +18,8 @@
  *
  *   push_src (appsrc, a subscription to the stream) ▶ push_queue
  *     ▶ push_volume ▶ audio_aac (pipelines/audio-aac.pipeline) ▶ [FLV tail]
+ *   push_video_src (its H.264, when the call's video flows) ▶ push_video_queue
+ *     ▶ [FLV tail]
  *
  * /push/mute sets the volume's "mute": the stream's audio still flows, so
  * the RTMP stream keeps its timing and carries silence.  The first
@@ -98,6 +100,7 @@ struct _SipcastPush {
   /* NULL once finished. */
   GstElement *pipeline;
   GstElement *appsrc;        /* our subscription to the stream */
+  GstElement *video_appsrc;  /* to its video, NULL when it had none at start */
   GstElement *volume;        /* /push/mute */
   GstElement *aac;
   /* NULL until the first /push/sound_on has put it in (see above). */
@@ -118,7 +121,6 @@ struct _SipcastPush {
   guint retired_done_id;
 
   gboolean muted;
-  guint width, height;       /* of the video pushed, 0 without */
 
   guint stop_timeout_id;
 
@@ -165,12 +167,15 @@ teardown_pipeline (SipcastPush *self)
    * whose pipeline is going away. */
   if (self->appsrc != NULL)
     sipcast_stream_unsubscribe (self->stream, self->appsrc);
+  if (self->video_appsrc != NULL)
+    sipcast_stream_unsubscribe (self->stream, self->video_appsrc);
 
   if (self->pipeline != NULL) {
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
     gst_clear_object (&self->pipeline);
   }
   gst_clear_object (&self->appsrc);
+  gst_clear_object (&self->video_appsrc);
   gst_clear_object (&self->volume);
   gst_clear_object (&self->aac);
   self->mixer_ready = FALSE;
@@ -243,10 +248,13 @@ build_pipeline (SipcastPush *self,
   g_autoptr (GstPad) aac_src = NULL;
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstClock) clock = NULL;
+  /* Known once the call's video flows: only then is it pushed (flvmux
+   * would hold the audio back waiting for video that never comes). */
+  g_autoptr (GstCaps) video_caps = sipcast_stream_get_video_caps (self->stream);
 
   g_assert (self->pipeline == NULL);
 
-  tail = sipcast_flv_tail_new (self->config, self->target, TRUE, FALSE, error);
+  tail = sipcast_flv_tail_new (self->config, self->target, TRUE, video_caps != NULL, error);
   if (tail == NULL)
     return FALSE;
   gst_object_set_name (GST_OBJECT (tail), "tail");
@@ -293,6 +301,21 @@ build_pipeline (SipcastPush *self,
   self->appsrc = gst_object_ref_sink (sipcast_stream_subscribe (self->stream));
   gst_object_set_name (GST_OBJECT (self->appsrc), "push_src");
   gst_bin_add (GST_BIN (self->pipeline), self->appsrc);
+
+  if (video_caps != NULL) {
+    GstElement *video_queue = gst_element_factory_make ("queue", "push_video_queue");
+
+    self->video_appsrc = gst_object_ref_sink (sipcast_stream_subscribe_video (self->stream));
+    gst_object_set_name (GST_OBJECT (self->video_appsrc), "push_video_src");
+    gst_bin_add_many (GST_BIN (self->pipeline), self->video_appsrc, video_queue, NULL);
+    if (!gst_element_link (self->video_appsrc, video_queue) ||
+        !gst_element_link_pads (video_queue, "src", tail, "video")) {
+      g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_PIPELINE,
+                           _("Could not link the stream's video to the publishing tail"));
+      teardown_pipeline (self);
+      return FALSE;
+    }
+  }
 
   aac_src = gst_element_get_static_pad (aac, "src");
   tail_pad = gst_element_get_static_pad (tail, "audio");
@@ -835,6 +858,10 @@ sipcast_push_stop (SipcastPush *self)
   /* EOS behind whatever audio is queued, and nothing after it. */
   sipcast_stream_unsubscribe (self->stream, self->appsrc);
   gst_app_src_end_of_stream (GST_APP_SRC (self->appsrc));
+  if (self->video_appsrc != NULL) {
+    sipcast_stream_unsubscribe (self->stream, self->video_appsrc);
+    gst_app_src_end_of_stream (GST_APP_SRC (self->video_appsrc));
+  }
   wait_for_eos (self);
 }
 
@@ -1007,7 +1034,21 @@ sipcast_push_get_video_size (SipcastPush *self,
                              guint       *width,
                              guint       *height)
 {
+  g_autoptr (GstPad) pad = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  int w = 0, h = 0;
+
   g_return_if_fail (SIPCAST_IS_PUSH (self));
-  *width = self->width;
-  *height = self->height;
+  *width = *height = 0;
+  if (self->video_appsrc == NULL)
+    return;
+  /* What goes out now: the far end may change its resolution. */
+  pad = gst_element_get_static_pad (self->video_appsrc, "src");
+  caps = gst_pad_get_current_caps (pad);
+  if (caps == NULL || gst_caps_get_size (caps) == 0)
+    return;
+  gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w);
+  gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &h);
+  *width = (guint) MAX (w, 0);
+  *height = (guint) MAX (h, 0);
 }

@@ -19,6 +19,7 @@ import harness
 from gateway import GatewayTestCase
 from harness import LOOPBACK, wait_for, wait_status
 from test_inject import write_tone_wav
+from test_media import VIDEO, MediaTestCase, video_frames, video_sender
 
 # the reference's keys in its order, then sipcast's
 PUSH_KEYS = ["mediaSessionId", "streamName", "rtmpUrl", "width", "height", "muted",
@@ -410,6 +411,40 @@ class PushWcsTest(PushTestCase):
         self.assertTrue(5 <= timeline[2][1] <= 11, timeline)
         self.terminate("wcs-src")
         self.assert_sipp_passed(sipp)
+
+
+class PushVideoTest(PushTestCase, MediaTestCase):
+    """A call's video is pushed with its audio, H.264 as it came."""
+
+    def test_video_pushed_with_audio(self):
+        lines, capture, _ = VIDEO["h264-pm1"]
+        sipp = self.media_sipp("push-video", audio="pcma", video_lines=lines,
+                               on_ack=[video_sender(capture)])
+        self.start_call("push-v", sipp, rtmpUrl=self.nginx.url, rtmpStream="push-v",
+                        hasVideo="true")
+        wait_status(self.sipcast, "push-v", "ESTABLISHED", 10)
+        # the video flows once the call knows its picture size
+        wait_for(lambda: self.find("push-v")["width"] is not None, 10,
+                 message=lambda: "no video\n" + self.logs(sipp))
+        push = self.start_push("push-v", self.nginx.url, "push-v-copy")
+        push_id = push["mediaSessionId"]
+        self.wait_push_status(push_id, "RTMP_STREAM_ACTIVE")
+        wait_for(lambda: self.find_push(push_id)["width"] == 320, 5,
+                 message=lambda: "width %s\n%s" % (self.find_push(push_id), self.logs()))
+        self.assertEqual(self.find_push(push_id)["height"], 240)
+        time.sleep(1.2)
+        self.terminate_push(push_id)
+        self.wait_push_gone(push_id)
+        self.terminate("push-v")
+        self.assert_sipp_passed(sipp)
+
+        path = self.nginx.recorded("push-v-copy")
+        kinds = self.stream_kinds(path)
+        self.assertEqual(kinds["video"]["codec_name"], "h264", kinds)
+        self.assertEqual(kinds["audio"]["codec_name"], "aac", kinds)
+        self.assertEqual((kinds["video"]["width"], kinds["video"]["height"]), (320, 240))
+        # it starts at a key frame: every picture decodes
+        self.assertGreaterEqual(len(video_frames(path)), 10)
 
 
 class PushRetryBudgetTest(PushTestCase):
