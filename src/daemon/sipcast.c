@@ -15,6 +15,7 @@
 #include "sipcast-media-chain.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
+#include "sipcast-sd-notify.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
 #include "gstsipcastmixer.h"
@@ -33,6 +34,7 @@ typedef struct {
   SipcastPushRegistry *pushes;
   SipcastUsers *users;
   SipcastRestServer *rest;
+  SipcastSdNotify *notify;      /* systemd's Type=notify; silent elsewhere */
   gboolean shutting_down;
 } Daemon;
 
@@ -83,6 +85,8 @@ quit_signal_cb (gpointer user_data)
   }
   daemon->shutting_down = TRUE;
   g_message ("shutting down");
+  /* The watchdog keeps pinging: the calls are being ended, not hung. */
+  sipcast_sd_notify_send (daemon->notify, "STOPPING=1\nSTATUS=Ending the calls");
   sipcast_call_registry_shutdown_async (daemon->registry, NULL, registry_shutdown_cb, daemon);
   return G_SOURCE_CONTINUE;
 }
@@ -203,6 +207,7 @@ main (int   argc,
   signal (SIGPIPE, SIG_IGN);
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.notify = sipcast_sd_notify_new_from_environment ();
 
   daemon.agent = sipcast_sip_agent_new (daemon.config, &error);
   if (daemon.agent == NULL)
@@ -230,6 +235,10 @@ main (int   argc,
   sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, &daemon);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, &daemon);
 
+  /* Listening on every socket: ready for systemd (Type=notify). */
+  sipcast_sd_notify_send (daemon.notify, "READY=1\nSTATUS=Taking calls");
+  sipcast_sd_notify_start_watchdog (daemon.notify);
+
   g_main_loop_run (daemon.loop);
 
   g_source_remove (sigint_id);
@@ -242,6 +251,7 @@ fail:
 
 out:
   g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.notify);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);
   g_clear_object (&daemon.registry);
