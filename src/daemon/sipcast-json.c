@@ -116,8 +116,8 @@ check_structure (const char *data,
       /* A quote, a comment, anything else json-glib might read as the
        * start of something that hides what follows. */
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
-                   _("Malformed JSON: unexpected character at byte %" G_GSIZE_FORMAT),
-                   i);
+                   _("Malformed JSON: unexpected character at byte %llu"),
+                   (unsigned long long) i);
       return FALSE;
     }
     i++;

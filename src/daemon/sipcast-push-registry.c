@@ -100,7 +100,7 @@ shutdown_timeout_cb (gpointer user_data)
   g_autoptr (GTask) task = g_steal_pointer (&self->shutdown_task);
 
   self->shutdown_timeout_id = 0;
-  g_warning ("pushes did not finish within %d s of shutdown", SHUTDOWN_GRACE_S);
+  g_warning (_("pushes did not finish within %d s of shutdown"), SHUTDOWN_GRACE_S);
   g_task_return_boolean (task, TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -255,7 +255,7 @@ sipcast_push_registry_terminate (SipcastPushRegistry *self,
     return FALSE;
   }
 
-  g_message ("push %s: terminated", media_session_id);
+  g_message (_("push %s: terminated"), media_session_id);
   sipcast_push_stop (push);
   return TRUE;
 }
@@ -280,7 +280,7 @@ sipcast_push_registry_shutdown_async (SipcastPushRegistry *self,
   for (GList *l = self->order.head; l != NULL; l = l->next)
     pushes = g_list_prepend (pushes, g_object_ref (l->data));
   if (pushes != NULL)
-    g_message ("finishing %u push(es)", g_list_length (pushes));
+    g_message (_("finishing %u push(es)"), g_list_length (pushes));
   for (GList *l = pushes; l != NULL; l = l->next)
     sipcast_push_stop (l->data);
   g_list_free_full (pushes, g_object_unref);

@@ -171,7 +171,7 @@ respond_error (SoupServerMessage *msg,
   /* A 500 is our bug or an environment problem, not the client's: the
    * operator must see it without turning on debug output. */
   if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
-    g_warning ("%s %s failed: %s", soup_server_message_get_method (msg),
+    g_warning (_("%s %s failed: %s"), soup_server_message_get_method (msg),
                g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
 
   respond_json (msg, status, sipcast_json_error_body (code_name, error->message));
@@ -428,8 +428,8 @@ respond_too_large (SipcastRestServer *self,
 {
   g_autofree char *message = NULL;
 
-  message = g_strdup_printf (_("The request body is larger than %" G_GSIZE_FORMAT " bytes"),
-                             self->max_body_size);
+  message = g_strdup_printf (_("The request body is larger than %llu bytes"),
+                             (unsigned long long) self->max_body_size);
   /* We will not read what follows, so do not invite another request on
    * this connection. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -459,7 +459,7 @@ check_host_and_origin (SipcastRestServer *self,
                                  "add it to [rest] allowed-origins"), origin);
   }
   if (message != NULL) {
-    g_message ("REST: refused %s %s: %s", soup_server_message_get_method (msg),
+    g_message (_("REST: refused %s %s: %s"), soup_server_message_get_method (msg),
                g_uri_get_path (soup_server_message_get_uri (msg)), message);
     respond_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
     return FALSE;
@@ -1105,7 +1105,7 @@ sipcast_rest_server_start (SipcastRestServer *self,
   }
 
   /* Not translated: scripts and the integration tests read this line. */
-  g_message ("REST listening on http://%s:%u/rest-api", host, self->port);
+  g_message (_("REST listening on http://%s:%u/rest-api"), host, self->port);
   return TRUE;
 }
 

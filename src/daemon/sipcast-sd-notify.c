@@ -159,8 +159,8 @@ sipcast_sd_notify_start_watchdog (SipcastSdNotify *self)
   /* From the main loop on purpose: a loop that is stuck stops the pings
    * and systemd restarts the service. */
   self->watchdog_id = g_timeout_add (MAX (self->watchdog_interval / 1000, 1), watchdog_cb, self);
-  g_message (_("Watchdog: pinging the service manager every %" G_GUINT64_FORMAT " ms"),
-             self->watchdog_interval / 1000);
+  g_message (_("Watchdog: pinging the service manager every %llu ms"),
+             (unsigned long long) (self->watchdog_interval / 1000));
 }
 
 guint64

@@ -539,7 +539,10 @@ main (int   argc,
   const char *command;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* $SIPCAST_LOCALEDIR: the translations of a build tree (build/po),
+   * for running and testing uninstalled. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SIPCAST_LOCALEDIR") != NULL ?
+                  g_getenv ("SIPCAST_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -321,7 +321,7 @@ stop_timeout_cb (gpointer user_data)
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
 
   self->stop_timeout_id = 0;
-  g_warning ("%s: stream did not finish within %d ms, closing it", self->name, STOP_GRACE_MS);
+  g_warning (_("%s: stream did not finish within %d ms, closing it"), self->name, STOP_GRACE_MS);
   finish (self);
   return G_SOURCE_REMOVE;
 }
@@ -338,7 +338,7 @@ fail (SipcastMediaSession *self,
   if (self->stopping) {
     /* Hung up already: the FLV cannot be completed now, so there is
      * nothing left to wait for (nor to report: the call is over). */
-    g_message ("%s: %s while stopping: closing the stream", self->name, reason);
+    g_message (_("%s: %s while stopping: closing the stream"), self->name, reason);
     finish (self);
     return;
   }
@@ -459,7 +459,7 @@ handle_media_message (SipcastMediaSession *self,
     gst_structure_get_int (s, "height", &height);
     if (width == self->video_width && height == self->video_height)
       return;
-    g_message ("%s: video %dx%d", self->name, width, height);
+    g_message (_("%s: video %dx%d"), self->name, width, height);
     self->video_width = width;
     self->video_height = height;
     g_signal_emit (self, signals[SIGNAL_VIDEO_SIZE], 0);
@@ -491,7 +491,7 @@ bus_cb (GstBus     *bus,
        * a status, never the call. */
       gst_structure_get_int (s, "status", &status);
       if (reason != NULL)
-        g_message ("%s: RTMP stream %s: %s", self->name,
+        g_message (_("%s: RTMP stream %s: %s"), self->name,
                    sipcast_rtmp_status_to_string (status), reason);
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
@@ -532,13 +532,13 @@ bus_cb (GstBus     *bus,
     if (source_id != NULL) {
       g_autofree char *id = g_strdup (source_id);
 
-      g_warning ("%s: %s failed: %s", self->name, id, err->message);
+      g_warning (_("%s: %s failed: %s"), self->name, id, err->message);
       sipcast_media_session_remove_source (self, id);
       g_signal_emit (self, signals[SIGNAL_SOURCE_FAILED], 0, id);
       break;
     }
 
-    g_warning ("%s: %s: %s (%s)", self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+    g_warning (_("%s: %s: %s (%s)"), self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message, debug ? debug : "");
     reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                               err->message);
@@ -549,7 +549,7 @@ bus_cb (GstBus     *bus,
     g_autoptr (GError) err = NULL;
 
     gst_message_parse_warning (message, &err, NULL);
-    g_message ("%s: %s: %s", self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+    g_message (_("%s: %s: %s"), self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message);
     break;
   }
@@ -826,7 +826,7 @@ link_to_fakesink (SipcastMediaSession *self,
   g_object_set_data_full (G_OBJECT (pad), PAD_FAKESINK, gst_pad_get_parent_element (sinkpad),
                           gst_object_unref);
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s to a fakesink", self->name, GST_OBJECT_NAME (pad));
+    g_warning (_("%s: could not link %s to a fakesink"), self->name, GST_OBJECT_NAME (pad));
   return sinkpad;
 }
 
@@ -927,7 +927,7 @@ audio_switch (AudioSwitch *sw,
   if (out != NULL) {
     gst_pad_unlink (old_src, out);
     if (gst_pad_link (new_src, out) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+      g_warning (_("%s: could not link %s"), self->name, GST_OBJECT_NAME (sw->new_chain));
   }
   if (upstream != NULL) {
     g_autoptr (GstPad) fakesink = NULL;
@@ -1005,7 +1005,7 @@ start_audio_switch (SipcastMediaSession *self,
   sw->block_id = gst_pad_add_probe (new_src, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
                                     GST_PAD_PROBE_TYPE_BUFFER_LIST, hold_probe, NULL, NULL);
   if (gst_pad_link (pad, new_entry) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+    g_warning (_("%s: could not link %s"), self->name, GST_OBJECT_NAME (sw->new_chain));
 
   /* The old payload's pad may be pushing on another thread (another
    * SSRC): the switch waits for it to be idle; on this one it is. */
@@ -1066,7 +1066,7 @@ pad_added_cb (GstElement *rtpbin,
    * stream) cannot be linked to the same chain; it is dropped. */
   if (entry != NULL && !gst_pad_is_linked (entry)) {
     if (gst_pad_link (pad, entry) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, pad_name);
+      g_warning (_("%s: could not link %s"), self->name, pad_name);
     return;
   }
 
@@ -1142,7 +1142,7 @@ build_audio_branch (SipcastMediaSession  *self,
   g_autoptr (GstPad) chain_src = NULL;
 
   if (self->tail != NULL && self->config->rtmp_audio_copy && !copy)
-    g_message ("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC",
+    g_message (_("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC"),
                self->name, codec->encoding_name);
 
   self->audio_copy = copy;
@@ -1238,7 +1238,7 @@ video_wait_cb (gpointer user_data)
   if (!g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_DROPPED))
     return G_SOURCE_REMOVE;
 
-  g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
+  g_message (_("%s: no video within %d ms: publishing audio only"), self->name, VIDEO_WAIT_MS);
   ghost = gst_element_get_static_pad (self->tail, "video");
   chain = gst_pad_get_parent_element (self->video_exit);
 
@@ -2182,8 +2182,8 @@ latch_cb (gpointer data)
   g_mutex_lock (&self->remote->lock);
   from = g_strdup_printf ("%s:%u", self->remote->address, self->remote->port);
   g_mutex_unlock (&self->remote->lock);
-  g_message ("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
-             "sending there (symmetric RTP)", self->name, latch->address, latch->port, from);
+  g_message (_("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
+             "sending there (symmetric RTP)"), self->name, latch->address, latch->port, from);
   /* RTCP follows to the port next to it, as a NAT maps it most often. */
   set_destination (self, latch->address, latch->port, latch->port + 1);
   return G_SOURCE_REMOVE;
@@ -2277,7 +2277,7 @@ rtp_timeout_cb (gpointer user_data)
   if (watched + 200 * G_TIME_SPAN_MILLISECOND < (gint64) self->config->rtp_timeout * G_TIME_SPAN_SECOND)
     return G_SOURCE_REMOVE;
 
-  g_message ("%s: no RTP from the far end for %u s", self->name, self->config->rtp_timeout);
+  g_message (_("%s: no RTP from the far end for %u s"), self->name, self->config->rtp_timeout);
   g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
   return G_SOURCE_REMOVE;
 }
@@ -2500,7 +2500,7 @@ tx_swap_probe (GstPad          *pad,
   payloader_src = gst_element_get_static_pad (payloader, "src");
   if (!gst_element_link (encoder, payloader) || !gst_element_link (caps_filter, first) ||
       (out != NULL && gst_pad_link (payloader_src, out) != GST_PAD_LINK_OK))
-    g_warning ("%s: could not link the %s encoder", swap->session->name, codec->encoding_name);
+    g_warning (_("%s: could not link the %s encoder"), swap->session->name, codec->encoding_name);
   gst_element_sync_state_with_parent (payloader);
   gst_element_sync_state_with_parent (encoder);
   g_debug ("%s: sending %s as payload type %u", swap->session->name, codec->encoding_name,
@@ -2563,7 +2563,7 @@ change_audio_codec (SipcastMediaSession   *self,
   gst_element_sync_state_with_parent (chain);
   entry = gst_element_get_static_pad (chain, "sink");
 
-  g_message ("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)",
+  g_message (_("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)"),
              self->name, self->encoding_name, self->clock_rate, self->payload_type,
              codec->encoding_name, codec->clock_rate, audio->payload_type);
   g_mutex_lock (&self->audio_lock);
@@ -2644,14 +2644,14 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
 
     g_object_get (payloader, "pt", &pt, NULL);
     if (pt != audio->payload_type) {
-      g_message ("%s: the far end now takes %s as payload type %u", self->name,
+      g_message (_("%s: the far end now takes %s as payload type %u"), self->name,
                  self->encoding_name, audio->payload_type);
       g_object_set (payloader, "pt", audio->payload_type, NULL);
     }
   }
 
   if (moved) {
-    g_message ("%s: the far end moved its media to %s:%u", self->name, audio->address,
+    g_message (_("%s: the far end moved its media to %s:%u"), self->name, audio->address,
                audio->port);
     /* A NATed far end that moved sends from a new mapping too: the first
      * packet from anywhere but where it sent from so far tells. */
@@ -2690,7 +2690,7 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
   /* rtpbin has mapped the first number to its caps and depayloader;
    * a renumbered video payload type is not followed. */
   if (video->payload_type != self->video_payload_type)
-    g_message ("%s: the far end now numbers %s %u, still receiving only %u", self->name,
+    g_message (_("%s: the far end now numbers %s %u, still receiving only %u"), self->name,
                video->codec->encoding_name, video->payload_type, self->video_payload_type);
 
   /* We send no video RTP: only our receiver reports (and key frame
@@ -2700,7 +2700,7 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
     return TRUE;
   g_object_get (rtcp_sink, "host", &host, "port", &port, NULL);
   if (g_strcmp0 (host, video->address) != 0 || (guint) port != video->rtcp_port) {
-    g_message ("%s: the far end moved its video to %s:%u", self->name, video->address,
+    g_message (_("%s: the far end moved its video to %s:%u"), self->name, video->address,
                video->port);
     g_object_set (rtcp_sink, "host", video->address, "port", (int) video->rtcp_port, NULL);
   }

@@ -142,7 +142,7 @@ set_status (SipcastPush       *self,
     return;
 
   self->status = status;
-  g_message ("push %s (%s → %s): %s → %s", self->id,
+  g_message (_("push %s (%s → %s): %s → %s"), self->id,
              sipcast_stream_get_name (self->stream), self->display,
              sipcast_rtmp_status_to_string (old), sipcast_rtmp_status_to_string (status));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
@@ -199,7 +199,7 @@ finish (SipcastPush *self)
   g_clear_signal_handler (&self->stream_ended_id, self->stream);
   self->stopping = TRUE;
   self->finished = TRUE;
-  g_message ("push %s (%s → %s): finished", self->id,
+  g_message (_("push %s (%s → %s): finished"), self->id,
              sipcast_stream_get_name (self->stream), self->display);
 
   /* A "finished" handler may drop the last reference to us. */
@@ -214,7 +214,7 @@ stop_timeout_cb (gpointer user_data)
   SipcastPush *self = SIPCAST_PUSH (user_data);
 
   self->stop_timeout_id = 0;
-  g_message ("push %s: the FLV stream did not finish within %d ms, closing it",
+  g_message (_("push %s: the FLV stream did not finish within %d ms, closing it"),
              self->id, STOP_GRACE_MS);
   finish (self);
   return G_SOURCE_REMOVE;
@@ -545,7 +545,7 @@ sound_done_cb (gpointer user_data)
 
   self->sound_done_id = 0;
   remove_sound (self);
-  g_message ("push %s: sound %s played", self->id, self->sound_path);
+  g_message (_("push %s: sound %s played"), self->id, self->sound_path);
   g_clear_pointer (&self->sound_path, g_free);
   return G_SOURCE_REMOVE;
 }
@@ -572,7 +572,7 @@ sound_finished (SipcastPush  *self,
     if (add_sound (self, GST_CLOCK_TIME_IS_VALID (end) && end > now ? end : GST_CLOCK_TIME_NONE,
                    &error))
       return;
-    g_warning ("push %s: could not play %s again: %s", self->id, self->sound_path,
+    g_warning (_("push %s: could not play %s again: %s"), self->id, self->sound_path,
                error->message);
     g_clear_pointer (&self->sound_path, g_free);
     return;
@@ -600,14 +600,14 @@ bus_cb (GstBus     *bus,
       gst_structure_get_int (s, "status", &status);
       /* Every failed attempt is worth a line: the operator sees why. */
       if (reason != NULL) {
-        g_message ("push %s (%s → %s): %s", self->id, sipcast_stream_get_name (self->stream),
+        g_message (_("push %s (%s → %s): %s"), self->id, sipcast_stream_get_name (self->stream),
                    self->display, reason);
         if (status == SIPCAST_RTMP_STATUS_CONNECTION_FAILED)
           dump_graph (self, "error");
       }
       if (status == SIPCAST_RTMP_STATUS_CONNECTION_FAILED &&
           self->target->kind == SIPCAST_PUBLISH_RTMP && self->status != (SipcastRtmpStatus) status)
-        g_message ("push %s: no connection within the retry budget of %u s, giving up",
+        g_message (_("push %s: no connection within the retry budget of %u s, giving up"),
                    self->id, self->config->push_retry_budget);
       set_status (self, status);
     } else if (gst_structure_has_name (s, MSG_MIXER_READY)) {
@@ -616,7 +616,7 @@ bus_cb (GstBus     *bus,
       self->mixer_ready = TRUE;
       if (self->sound_path != NULL && self->sound == NULL && !self->stopping &&
           !add_sound (self, GST_CLOCK_TIME_NONE, &error)) {
-        g_warning ("push %s: cannot play %s: %s", self->id, self->sound_path, error->message);
+        g_warning (_("push %s: cannot play %s: %s"), self->id, self->sound_path, error->message);
         g_clear_pointer (&self->sound_path, g_free);
       }
     } else if (gst_structure_has_name (s, MSG_SOUND_EOS)) {
@@ -643,14 +643,14 @@ bus_cb (GstBus     *bus,
     /* A sound that is no audio file after all: the push goes on. */
     if (self->sound != NULL &&
         gst_object_has_as_ancestor (GST_MESSAGE_SRC (message), GST_OBJECT (self->sound))) {
-      g_warning ("push %s: cannot play %s: %s", self->id, self->sound_path, err->message);
+      g_warning (_("push %s: cannot play %s: %s"), self->id, self->sound_path, err->message);
       remove_sound (self);
       g_clear_pointer (&self->sound_path, g_free);
       break;
     }
     /* Not the connection (the tail keeps that to itself): the stream or
      * the encoder broke, and a new connection would not mend it. */
-    g_warning ("push %s (%s → %s): %s: %s (%s)", self->id, sipcast_stream_get_name (self->stream),
+    g_warning (_("push %s (%s → %s): %s: %s (%s)"), self->id, sipcast_stream_get_name (self->stream),
                self->display, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), err->message,
                debug ? debug : "");
     dump_graph (self, "error");
@@ -665,7 +665,7 @@ bus_cb (GstBus     *bus,
     g_autoptr (GError) err = NULL;
 
     gst_message_parse_warning (message, &err, NULL);
-    g_message ("push %s: %s: %s", self->id, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+    g_message (_("push %s: %s: %s"), self->id, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message);
     break;
   }
@@ -690,7 +690,7 @@ stream_ended_cb (SipcastStream *stream,
 {
   SipcastPush *self = SIPCAST_PUSH (user_data);
 
-  g_message ("push %s: stream %s ended", self->id, sipcast_stream_get_name (stream));
+  g_message (_("push %s: stream %s ended"), self->id, sipcast_stream_get_name (stream));
   self->stopping = TRUE;
   /* The mixer ends once every input has ended: the sound would hold it. */
   if (self->pipeline != NULL)
@@ -834,7 +834,7 @@ sipcast_push_start (SipcastPush *self,
   self->started = TRUE;
   self->stream_ended_id = g_signal_connect (self->stream, "ended",
                                             G_CALLBACK (stream_ended_cb), self);
-  g_message ("push %s: publishing stream %s to %s", self->id,
+  g_message (_("push %s: publishing stream %s to %s"), self->id,
              sipcast_stream_get_name (self->stream), self->display);
   return TRUE;
 }
@@ -968,7 +968,10 @@ sipcast_push_set_muted (SipcastPush *self,
   self->muted = muted;
   if (self->volume != NULL)
     g_object_set (self->volume, "mute", muted, NULL);
-  g_message ("push %s: %s", self->id, muted ? "muted" : "unmuted");
+  if (muted)
+    g_message (_("push %s: muted"), self->id);
+  else
+    g_message (_("push %s: unmuted"), self->id);
 }
 
 gboolean
@@ -1005,7 +1008,10 @@ sipcast_push_play_sound (SipcastPush *self,
     g_clear_pointer (&self->sound_path, g_free);
     return FALSE;
   }
-  g_message ("push %s: playing %s%s", self->id, path, loop ? " in a loop" : "");
+  if (loop)
+    g_message (_("push %s: playing %s in a loop"), self->id, path);
+  else
+    g_message (_("push %s: playing %s"), self->id, path);
   return TRUE;
 }
 
@@ -1017,7 +1023,7 @@ sipcast_push_stop_sound (SipcastPush *self)
   if (self->sound_path == NULL)
     return;
   remove_sound (self);
-  g_message ("push %s: sound %s stopped", self->id, self->sound_path);
+  g_message (_("push %s: sound %s stopped"), self->id, self->sound_path);
   g_clear_pointer (&self->sound_path, g_free);
 }
 

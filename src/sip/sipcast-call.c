@@ -196,7 +196,7 @@ set_status (SipcastCall       *self,
     return;
 
   self->status = status;
-  g_message ("call %s: %s → %s (%u%s%s)", self->params->call_id,
+  g_message (_("call %s: %s → %s (%u%s%s)"), self->params->call_id,
              sipcast_call_status_to_string (old), sipcast_call_status_to_string (status),
              self->sip_status, self->status_info ? ", " : "",
              self->status_info ? self->status_info : "");
@@ -239,7 +239,7 @@ set_rtmp_status (SipcastCall       *self,
     return;
 
   if (status != self->rtmp_status)
-    g_message ("call %s: %s → %s%s%s", self->params->call_id,
+    g_message (_("call %s: %s → %s%s%s"), self->params->call_id,
                sipcast_rtmp_status_to_string (self->rtmp_status),
                sipcast_rtmp_status_to_string (status),
                info != NULL ? ": " : "", info != NULL ? info : "");
@@ -275,7 +275,7 @@ media_error_cb (SipcastMediaSession *media,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
 
-  g_warning ("call %s: media failed: %s", self->params->call_id, reason);
+  g_warning (_("call %s: media failed: %s"), self->params->call_id, reason);
   if (sipcast_call_status_is_final (self->status))
     return;
 
@@ -324,7 +324,7 @@ media_source_ended_cb (SipcastMediaSession *media,
 
   /* The media session removes the source itself once it has played. */
   if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX)) {
-    g_message ("call %s: injected stream %s ended", self->params->call_id,
+    g_message (_("call %s: injected stream %s ended"), self->params->call_id,
                id + strlen (STREAM_SOURCE_PREFIX));
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
     return;
@@ -342,7 +342,7 @@ media_source_ended_cb (SipcastMediaSession *media,
 
     if (source == NULL ||
         !sipcast_media_session_add_source (media, next_id, source, FALSE, end, &error)) {
-      g_warning ("call %s: could not loop %s: %s", self->params->call_id, path, error->message);
+      g_warning (_("call %s: could not loop %s: %s"), self->params->call_id, path, error->message);
       return;
     }
     g_hash_table_insert (self->looping_sounds, g_steal_pointer (&next_id), g_steal_pointer (&path));
@@ -404,7 +404,7 @@ hangup_guard_cb (gpointer user_data)
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   self->hangup_guard_id = 0;
-  g_message ("call %s: no answer to our %s, ending the call", self->params->call_id,
+  g_message (_("call %s: no answer to our %s, ending the call"), self->params->call_id,
              self->answered ? "BYE" : "CANCEL");
   if (self->answered) {
     end_answered (self);
@@ -436,7 +436,7 @@ no_answer_timeout_cb (gpointer user_data)
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   self->no_answer_timeout_id = 0;
-  g_message ("call %s: no answer, cancelling", self->params->call_id);
+  g_message (_("call %s: no answer, cancelling"), self->params->call_id);
   self->timed_out = TRUE;
   sipcast_call_hangup (self);
   return G_SOURCE_REMOVE;
@@ -498,7 +498,7 @@ media_dtmf_received_cb (SipcastMediaSession *media,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
 
-  g_message ("call %s: DTMF %s received", self->params->call_id, digit);
+  g_message (_("call %s: DTMF %s received"), self->params->call_id, digit);
 }
 
 /* The call's media session on the ports allocated for it, its signals
@@ -530,7 +530,7 @@ allocate_video (SipcastCall     *self,
   g_autoptr (GError) error = NULL;
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
-    g_message ("call %s: no video: %s", self->params->call_id, error->message);
+    g_message (_("call %s: no video: %s"), self->params->call_id, error->message);
     return FALSE;
   }
   sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
@@ -666,7 +666,7 @@ handle_early_media (SipcastCall *self)
   answer = parse_remote_sdp (self->remote_sdp, &error);
   if (answer == NULL || !follow_remote_sdp (self, answer, &error))
     /* The 200 may still bring a usable answer. */
-    g_message ("call %s: early media not followed: %s", self->params->call_id,
+    g_message (_("call %s: early media not followed: %s"), self->params->call_id,
                error->message);
 }
 
@@ -703,7 +703,7 @@ handle_answer (SipcastCall *self,
   if (error != NULL) {
     gboolean no_codec = g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
 
-    g_warning ("call %s: %s", self->params->call_id, error->message);
+    g_warning (_("call %s: %s"), self->params->call_id, error->message);
     g_free (self->pending_failure);
     self->pending_failure = g_strdup (no_codec ? "No common codecs" : error->message);
     /* What we would have answered an offer without a codec of ours. */
@@ -818,7 +818,7 @@ handle_invite_response (SipcastCall *self,
       return;
     answer = parse_remote_sdp (sdp, &error);
     if (answer == NULL || !follow_remote_sdp (self, answer, &error))
-      g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
+      g_message (_("call %s: media of the refresh not followed: %s"), self->params->call_id,
                  error->message);
     return;
   }
@@ -895,7 +895,7 @@ set_local_answer (SipcastCall           *self,
 
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
-    g_warning ("call %s: no session id in our own SDP", self->params->call_id);
+    g_warning (_("call %s: no session id in our own SDP"), self->params->call_id);
 
   answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   if (answer == NULL)
@@ -981,7 +981,7 @@ handle_reoffer_ack (SipcastCall *self,
   self->reoffer_in_ack = FALSE;
   text = body_of (sip);
   if (text == NULL) {
-    g_message ("call %s: the ACK has no answer to our offer; the media stays as it was",
+    g_message (_("call %s: the ACK has no answer to our offer; the media stays as it was"),
                self->params->call_id);
     return;
   }
@@ -990,7 +990,7 @@ handle_reoffer_ack (SipcastCall *self,
   if (answer != NULL && !held)
     follow_remote_sdp (self, g_steal_pointer (&answer), &error);
   if (error != NULL) {
-    g_message ("call %s: the answer in the ACK was not followed: %s", self->params->call_id,
+    g_message (_("call %s: the answer in the ACK was not followed: %s"), self->params->call_id,
                error->message);
     return;
   }
@@ -1020,7 +1020,7 @@ handle_reinvite (SipcastCall *self,
   text = body_of (sip);
   if (text == NULL) {
     if (!set_local_reoffer (self, &error)) {
-      g_message ("call %s: re-INVITE without SDP refused: %s", self->params->call_id,
+      g_message (_("call %s: re-INVITE without SDP refused: %s"), self->params->call_id,
                  error->message);
       nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
       return;
@@ -1047,7 +1047,7 @@ handle_reinvite (SipcastCall *self,
                          offer->video, &error)) {
     g_autofree char *warning = NULL;
 
-    g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
+    g_message (_("call %s: re-INVITE refused: %s"), self->params->call_id, error->message);
     warning = sipcast_sip_agent_warning (error->message);
     nua_respond (self->nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
     return;
@@ -1201,7 +1201,7 @@ sipcast_call_new (SipcastCallParams    *params,
 static void
 send_invite (SipcastCall *self)
 {
-  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
+  g_message (_("call %s: INVITE %s (RTP port %u)"), self->params->call_id, self->request_uri,
              sipcast_media_session_get_rtp_port (self->media));
   self->invite_sent_at = g_get_monotonic_time ();
   nua_invite (self->nh,
@@ -1246,7 +1246,7 @@ send_first_request (SipcastCall  *self,
     /* A handle parameter (nua_handle() ignores it among its tags): every
      * request of the call, in-dialog ones too, goes to the proxy. */
     nua_set_hparams (self->nh, NUTAG_PROXY (addresses->proxy), TAG_END ());
-    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
+    g_message (_("call %s: through the outbound proxy %s"), self->params->call_id,
                addresses->proxy);
   }
 
@@ -1299,7 +1299,7 @@ next_hop_resolved_cb (GObject      *source,
   }
   if (address == NULL)
     address = g_inet_address_to_string (found->data);
-  g_message ("call %s: %s is %s", self->params->call_id, self->addresses->next_hop_host,
+  g_message (_("call %s: %s is %s"), self->params->call_id, self->addresses->next_hop_host,
              address);
   sipcast_sip_addresses_route_via (self->addresses, address);
 
@@ -1494,7 +1494,7 @@ ring_timeout_cb (gpointer user_data)
 
   self->ring_timeout_id = 0;
   if (self->incoming_offer != NULL && !start_incoming_media (self, &error)) {
-    g_warning ("call %s: %s", self->params->call_id, error->message);
+    g_warning (_("call %s: %s"), self->params->call_id, error->message);
     nua_respond (self->nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END ());
     set_status (self, SIPCAST_CALL_STATUS_FAILED, 500, error->message);
     return G_SOURCE_REMOVE;
@@ -1621,7 +1621,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
    * end sends its ACK and every later request there. */
   self->incoming_contact = sipcast_sip_agent_contact_for_request (agent, sip);
 
-  g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
+  g_message (_("call %s: incoming from %s to %s (RTP port %u%s%s)"),
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
              answer.video_port != 0 ? ", video" : "",
              self->answer_in_ack ? ", offering in the 200" : "");
@@ -1784,7 +1784,7 @@ sipcast_call_inject_stream (SipcastCall    *self,
     return FALSE;
   }
   g_hash_table_insert (self->injected_streams, g_strdup (name), injection);
-  g_message ("call %s: injecting stream %s", self->params->call_id, name);
+  g_message (_("call %s: injecting stream %s"), self->params->call_id, name);
   return TRUE;
 }
 
@@ -1819,7 +1819,7 @@ sipcast_call_stop_inject_stream (SipcastCall  *self,
 
     sipcast_media_session_remove_source (self->media, id);
     g_hash_table_remove (self->injected_streams, names->pdata[i]);
-    g_message ("call %s: stopped injecting stream %s", self->params->call_id,
+    g_message (_("call %s: stopped injecting stream %s"), self->params->call_id,
                (char *) names->pdata[i]);
   }
   return TRUE;
@@ -1848,7 +1848,10 @@ sipcast_call_inject_sound (SipcastCall  *self,
     return FALSE;
   if (loop)
     g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));
-  g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
+  if (loop)
+    g_message (_("call %s: playing %s in a loop"), self->params->call_id, path);
+  else
+    g_message (_("call %s: playing %s"), self->params->call_id, path);
   return TRUE;
 }
 
@@ -1904,7 +1907,7 @@ handle_nua_event (SipcastEventTarget *target,
     if (status < 200)
       break;
     if (status >= 300)
-      g_message ("call %s: INFO DTMF refused: %03d %s", self->params->call_id, status, phrase);
+      g_message (_("call %s: INFO DTMF refused: %03d %s"), self->params->call_id, status, phrase);
     self->info_in_flight = FALSE;
     send_next_info (self);
     break;

@@ -78,6 +78,24 @@ class CliTest(GatewayTestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("KEY=VALUE", result.stderr)
 
+    def test_russian_and_german(self):
+        # the translations of the build tree (build/po), as installed ones
+        env = dict(os.environ, SIPCAST_LOCALEDIR=str(CTL.parent.parent / "po"),
+                   LANG="C.UTF-8", LANGUAGE="ru")
+        env.pop("LC_ALL", None)
+        result = run_ctl("--help", env=env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Управление работающим демоном sipcast", result.stdout)
+        self.assertIn("список звонков", result.stdout)
+        self.assertIn("Код выхода", result.stdout)
+        env["LANGUAGE"] = "de"
+        result = self.ctl("call", "start", "callee", env=env)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("ist nicht SCHLÜSSEL=WERT", result.stderr)
+        # a table's headings too
+        result = self.ctl("calls", env=env)
+        self.assertIn("ANRUF-ID", result.stdout)
+
     def test_unreachable_is_1(self):
         result = run_ctl("--url=http://%s:%d/rest-api" % (harness.LOOPBACK, harness.free_port()),
                          "calls")
