@@ -7,6 +7,7 @@
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-sound-source.h"
 
 #include <string.h>
 
@@ -61,8 +62,6 @@
  * decode its start. */
 #define SOUND_HEADROOM (300 * GST_MSECOND)
 
-/* Posted by sound_probe() when a sound file has been read to its end. */
-#define MSG_SOUND_EOS "sipcast-push-sound-eos"
 /* Posted by insert_mixer_probe() once the mixer is in place. */
 #define MSG_MIXER_READY "sipcast-push-mixer-ready"
 
@@ -340,52 +339,10 @@ build_pipeline (SipcastPush *self,
   return TRUE;
 }
 
-/* Where a sound is and ends, kept by sound_probe() on its streaming
- * thread. */
-typedef struct {
-  GstElement *pipeline;   /* borrowed: the probe goes with the pipeline */
-  guint serial;
-  GstClockTime offset;    /* running time of the file's time 0 */
-  GstClockTime end;       /* running time its last sample ends at */
-} SoundProbe;
-
-/* Tracks the end of the sound's audio, and reports its EOS, with that
- * end, to the bus watch, which removes the sound once the mixer has
- * played it (or plays it again from there).  The EOS itself is kept from
- * the mixer, which would otherwise count the pad as ended. */
-static GstPadProbeReturn
-sound_probe (GstPad          *pad,
-             GstPadProbeInfo *info,
-             gpointer         user_data)
-{
-  SoundProbe *probe = user_data;
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
-
-    if (GST_BUFFER_PTS_IS_VALID (buffer) && GST_BUFFER_DURATION_IS_VALID (buffer))
-      probe->end = probe->offset + GST_BUFFER_PTS (buffer) + GST_BUFFER_DURATION (buffer);
-    return GST_PAD_PROBE_OK;
-  }
-  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
-    return GST_PAD_PROBE_OK;
-  gst_element_post_message (probe->pipeline,
-      gst_message_new_application (GST_OBJECT (probe->pipeline),
-                                   gst_structure_new (MSG_SOUND_EOS,
-                                                      "serial", G_TYPE_UINT, probe->serial,
-                                                      "end", G_TYPE_UINT64, probe->end,
-                                                      NULL)));
-  return GST_PAD_PROBE_DROP;
-}
-
 static GstClockTime
 running_time_now (SipcastPush *self)
 {
-  g_autoptr (GstClock) clock = gst_element_get_clock (self->pipeline);
-
-  if (clock == NULL)
-    return 0;
-  return gst_clock_get_time (clock) - gst_element_get_base_time (self->pipeline);
+  return sipcast_sound_source_running_time_now (self->pipeline);
 }
 
 static void
@@ -478,41 +435,17 @@ add_sound (SipcastPush  *self,
            GError      **error)
 {
   g_autoptr (GstElement) bin = NULL;
-  g_autoptr (GstElement) file = NULL;
-  g_autoptr (GstElement) resample = NULL;
-  g_autoptr (GstPad) src = NULL;
   g_autoptr (GstPad) ghost_src = NULL;
-  SoundProbe *probe;
 
-  /* decodebin: WAV, MP3, Ogg/Opus, whatever the installed plugins read.
-   * Only the output is ghosted by hand: automatic ghosting would also
-   * ghost audioconvert's sink, which decodebin links to later. */
-  bin = gst_parse_bin_from_description ("filesrc name=file ! decodebin ! audioconvert"
-                                        " ! audioresample name=resample", FALSE, error);
+  /* A new sound a little later than now, for the file to be opened and
+   * decoded, or its first part would arrive late and be dropped. */
+  if (!GST_CLOCK_TIME_IS_VALID (start))
+    start = running_time_now (self) + SOUND_HEADROOM;
+  bin = sipcast_sound_source_new ("push_sound", self->sound_path, self->pipeline,
+                                  ++self->sound_serial, start, error);
   if (bin == NULL)
     return FALSE;
-  gst_object_ref_sink (bin);
-  gst_object_set_name (GST_OBJECT (bin), "push_sound");
-  file = gst_bin_get_by_name (GST_BIN (bin), "file");
-  g_object_set (file, "location", self->sound_path, NULL);
-  resample = gst_bin_get_by_name (GST_BIN (bin), "resample");
-  src = gst_element_get_static_pad (resample, "src");
-  gst_element_add_pad (bin, gst_ghost_pad_new ("src", src));
   ghost_src = gst_element_get_static_pad (bin, "src");
-
-  probe = g_new0 (SoundProbe, 1);
-  probe->pipeline = self->pipeline;
-  probe->serial = ++self->sound_serial;
-  /* A file's timestamps start at 0: shifted to @start, or the live mixer
-   * would drop them all as long past; and for a new sound a little later
-   * than now, for the file to be opened and decoded, or its first part
-   * would still arrive late and be dropped. */
-  probe->offset = GST_CLOCK_TIME_IS_VALID (start) ? start
-                                                  : running_time_now (self) + SOUND_HEADROOM;
-  probe->end = GST_CLOCK_TIME_NONE;
-  gst_pad_set_offset (ghost_src, (gint64) probe->offset);
-  gst_pad_add_probe (ghost_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     sound_probe, probe, g_free);
 
   gst_bin_add (GST_BIN (self->pipeline), bin);
   self->sound_pad = gst_element_request_pad_simple (self->mixer, "sink_%u");
@@ -619,7 +552,7 @@ bus_cb (GstBus     *bus,
         g_warning (_("push %s: cannot play %s: %s"), self->id, self->sound_path, error->message);
         g_clear_pointer (&self->sound_path, g_free);
       }
-    } else if (gst_structure_has_name (s, MSG_SOUND_EOS)) {
+    } else if (gst_structure_has_name (s, SIPCAST_SOUND_SOURCE_MSG_EOS)) {
       guint serial = 0;
       guint64 end = GST_CLOCK_TIME_NONE;
 
