@@ -93,8 +93,11 @@ class CliTest(GatewayTestCase):
         self.assertEqual(result.returncode, 2, result)
         self.assertIn("ist nicht SCHLÜSSEL=WERT", result.stderr)
         # a table's headings too
-        result = self.ctl("calls", env=env)
-        self.assertIn("ANRUF-ID", result.stdout)
+        server = FakeServer(200, "application/json",
+                            '[{"callId":"c1","status":"RING","muted":true}]')
+        self.addCleanup(server.close)
+        result = run_ctl("--url=" + server.url, "calls", env=env)
+        self.assertEqual(result.stdout.split()[:2], ["ANRUF-ID", "STATUS"], result)
 
     def test_unreachable_is_1(self):
         result = run_ctl("--url=http://%s:%d/rest-api" % (harness.LOOPBACK, harness.free_port()),
