@@ -388,7 +388,8 @@ insert_mixer_probe (GstPad          *pad,
   g_autoptr (GstPad) mixer_sink = NULL;
 
   gst_pad_unlink (pad, aac_sink);
-  gst_bin_add (GST_BIN (self->pipeline), gst_object_ref (self->mixer));
+  /* The bin takes a reference of its own; ours goes in teardown. */
+  gst_bin_add (GST_BIN (self->pipeline), self->mixer);
   mixer_sink = gst_element_request_pad_simple (self->mixer, "sink_%u");
   if (gst_pad_link (pad, mixer_sink) != GST_PAD_LINK_OK ||
       !gst_element_link_pads (self->mixer, "src", self->aac, "sink")) {
@@ -436,13 +437,17 @@ add_sound (SipcastPush  *self,
 {
   g_autoptr (GstElement) bin = NULL;
   g_autoptr (GstPad) ghost_src = NULL;
+  g_autofree char *name = NULL;
 
   /* A new sound a little later than now, for the file to be opened and
    * decoded, or its first part would arrive late and be dropped. */
   if (!GST_CLOCK_TIME_IS_VALID (start))
     start = running_time_now (self) + SOUND_HEADROOM;
-  bin = sipcast_sound_source_new ("push_sound", self->sound_path, self->pipeline,
-                                  ++self->sound_serial, start, error);
+  /* Named by serial: a looping sound's last round is still in the bin
+   * when the next one comes. */
+  name = g_strdup_printf ("push_sound_%u", ++self->sound_serial);
+  bin = sipcast_sound_source_new (name, self->sound_path, self->pipeline,
+                                  self->sound_serial, start, error);
   if (bin == NULL)
     return FALSE;
   ghost_src = gst_element_get_static_pad (bin, "src");

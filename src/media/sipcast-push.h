@@ -49,7 +49,8 @@ const char        *sipcast_push_get_location (SipcastPush *self);
 /* Ending (stopped, or its stream ended) or already finished. */
 gboolean           sipcast_push_is_stopping (SipcastPush *self);
 
-/* As the client gave it, NULL for none. */
+/* As composed into the location (the client's, or the rtmp_ name the
+ * registry made up), NULL when the URL named the stream. */
 const char        *sipcast_push_get_rtmp_stream (SipcastPush *self);
 SipcastRtmpStatus  sipcast_push_get_status (SipcastPush *self);
 /* The call whose stream is pushed. */

@@ -412,6 +412,25 @@ class PushWcsTest(PushTestCase):
         self.terminate("wcs-src")
         self.assert_sipp_passed(sipp)
 
+    def test_looping_sound(self):
+        sipp = self.start_source("wcs-loop")
+        push_id = self.start_push("wcs-loop", self.nginx.url, "wcs-loop-copy")["mediaSessionId"]
+        self.wait_push_status(push_id, "RTMP_STREAM_ACTIVE")
+        status, answer, _ = self.sipcast.rest("/push/sound_on", {
+            "mediaSessionId": push_id, "fileName": "tone-1k.wav", "loop": "true"})
+        self.assertEqual((status, answer), (200, {}))
+        # the 1 s file has played more than once, and goes on
+        time.sleep(2.5)
+        self.assertIs(self.find_push(push_id)["soundEnabled"], True, self.logs())
+        self.assertNotIn("could not play", self.sipcast.log())
+        status, answer, _ = self.sipcast.rest("/push/sound_off", {"mediaSessionId": push_id})
+        self.assertEqual((status, answer), (200, {}))
+        self.assertIs(self.find_push(push_id)["soundEnabled"], False)
+        self.terminate_push(push_id)
+        self.wait_push_gone(push_id)
+        self.terminate("wcs-loop")
+        self.assert_sipp_passed(sipp)
+
 
 class PushVideoTest(PushTestCase, MediaTestCase):
     """A call's video is pushed with its audio, H.264 as it came."""
