@@ -3,6 +3,8 @@
 
 #include "sipcast-fd-limit.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <sys/resource.h>
 
@@ -23,7 +25,7 @@ sipcast_fd_limit_raise (void)
   rlim_t before;
 
   if (getrlimit (RLIMIT_NOFILE, &rl) != 0) {
-    g_warning ("Cannot read the file descriptor limit: %s", g_strerror (errno));
+    g_warning (_("Cannot read the file descriptor limit: %s"), g_strerror (errno));
     return;
   }
   before = rl.rlim_cur;
@@ -39,10 +41,12 @@ sipcast_fd_limit_raise (void)
   limit = rl.rlim_cur;
 
   if (limit != before)
-    g_message ("file descriptor limit %" G_GUINT64_FORMAT " (raised from %" G_GUINT64_FORMAT ")",
-               limit, (guint64) before);
+    /* %llu, not G_GUINT64_FORMAT: xgettext cannot read a macro in a
+     * translatable string. */
+    g_message (_("file descriptor limit %llu (raised from %llu)"),
+               (unsigned long long) limit, (unsigned long long) before);
   else
-    g_message ("file descriptor limit %" G_GUINT64_FORMAT, limit);
+    g_message (_("file descriptor limit %llu"), (unsigned long long) limit);
 }
 
 guint64
@@ -77,10 +81,10 @@ sipcast_fd_limit_note (int         fd,
   count = __atomic_add_fetch (&near_count, 1, __ATOMIC_RELAXED);
   /* Once: the operator needs to know, not to be flooded. */
   if (g_atomic_int_compare_and_exchange (&near_logged, 0, 1))
-    g_warning ("%s took file descriptor %d of a limit of %" G_GUINT64_FORMAT ": "
-               "the daemon is near its limit and will refuse REST requests and calls "
-               "when it reaches it; raise it (LimitNOFILE= in the systemd unit, "
-               "ulimit -Hn in a shell)", what, fd, sipcast_fd_limit_get ());
+    g_warning (_("%s took file descriptor %d of a limit of %llu: "
+                 "the daemon is near its limit and will refuse REST requests and calls "
+                 "when it reaches it; raise it (LimitNOFILE= in the systemd unit, "
+                 "ulimit -Hn in a shell)"), what, fd, (unsigned long long) sipcast_fd_limit_get ());
   else
     g_debug ("%s took file descriptor %d; %" G_GUINT64_FORMAT " near the limit so far",
              what, fd, count);

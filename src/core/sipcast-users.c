@@ -167,17 +167,17 @@ parse_users (const char *path,
 
     colon = strchr (line, ':');
     if (colon == NULL || colon[1] == '\0') {
-      g_warning ("%s:%u: expected name:hash, line ignored", path, i + 1);
+      g_warning (_("%s:%u: expected name:hash, line ignored"), path, i + 1);
       continue;
     }
     *colon = '\0';
 
     if (!name_is_valid (line)) {
-      g_warning ("%s:%u: invalid user name, line ignored", path, i + 1);
+      g_warning (_("%s:%u: invalid user name, line ignored"), path, i + 1);
       continue;
     }
     if (g_hash_table_contains (hashes, line)) {
-      g_warning ("%s:%u: user %s listed again, line ignored", path, i + 1, line);
+      g_warning (_("%s:%u: user %s listed again, line ignored"), path, i + 1, line);
       continue;
     }
 
@@ -304,7 +304,7 @@ reload_if_changed (SipcastUsers *self)
   contents = read_file (self->path, &st, &error);
   if (contents == NULL) {
     if (self->loaded)
-      g_warning ("%s; refusing every login until it is readable", error->message);
+      g_warning (_("%s; refusing every login until it is readable"), error->message);
     g_hash_table_remove_all (self->hashes);
     g_hash_table_remove_all (self->cache);
     self->loaded = FALSE;
@@ -391,7 +391,7 @@ sipcast_users_new (const char  *path,
   self->loaded = TRUE;
 
   if (g_hash_table_size (self->hashes) == 0)
-    g_warning ("Users file %s has no accounts: every REST request will be refused", path);
+    g_warning (_("Users file %s has no accounts: every REST request will be refused"), path);
 
   /* A file made by an older sipcast still opens with admin/admin. */
   {

@@ -360,7 +360,7 @@ refuse (nua_handle_t *nh,
         const char   *phrase,
         const char   *why)
 {
-  g_message ("refusing incoming call: %03d %s (%s)", status, phrase, why);
+  g_message (_("refusing incoming call: %03d %s (%s)"), status, phrase, why);
   nua_respond (nh, status, phrase, TAG_END ());
   nua_handle_destroy (nh);
 }
@@ -438,7 +438,7 @@ authenticate (SipcastCallRegistry *self,
 
   nonce = sipcast_digest_nonce_new (self->nonce_key, now);
   challenge = sipcast_digest_challenge (route->realm, nonce, auth != NULL);
-  g_message ("challenging incoming call to %s (route %s)",
+  g_message (_("challenging incoming call to %s (route %s)"),
              sip->sip_request->rq_url->url_user, route->name);
   nua_respond (nh, SIP_401_UNAUTHORIZED, SIPTAG_WWW_AUTHENTICATE_STR (challenge), TAG_END ());
   nua_handle_destroy (nh);
@@ -498,7 +498,7 @@ first_rtp_timeout_cb (gpointer user_data)
   if (status != SIPCAST_CALL_STATUS_ESTABLISHED ||
       sipcast_stream_get_status (sipcast_call_get_stream (call)) != SIPCAST_STREAM_WAIT)
     return G_SOURCE_REMOVE;
-  g_message ("call %s: no audio from the caller since the answer, hanging up",
+  g_message (_("call %s: no audio from the caller since the answer, hanging up"),
              sipcast_call_get_id (call));
   sipcast_call_hangup_failed (call, "Failed by RTP activity");
   return G_SOURCE_REMOVE;
@@ -520,7 +520,7 @@ refuse_for_error (nua_handle_t *nh,
     /* The caller's user sees why in the Warning (RFC 3261 §20.43). */
     g_autofree char *warning = sipcast_sip_agent_warning (error->message);
 
-    g_message ("refusing incoming call: 488 Not Acceptable Here (%s)", error->message);
+    g_message (_("refusing incoming call: 488 Not Acceptable Here (%s)"), error->message);
     nua_respond (nh, SIP_488_NOT_ACCEPTABLE, SIPTAG_WARNING_STR (warning), TAG_END ());
     nua_handle_destroy (nh);
   } else if (g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_PORTS) ||
@@ -684,7 +684,7 @@ incoming_invite_cb (SipcastSipAgent *agent,
                             remove_first_rtp_timer);
   }
   add_call (self, call);
-  g_message ("incoming call %s routed by %s", sipcast_call_get_id (call), route->name);
+  g_message (_("incoming call %s routed by %s"), sipcast_call_get_id (call), route->name);
   return TRUE;
 }
 
@@ -715,6 +715,12 @@ sipcast_call_registry_find (SipcastCallRegistry     *self,
       if (filter->rtmp_url != NULL && g_strcmp0 (filter->rtmp_url, params->rtmp_url) != 0)
         continue;
       if (filter->has_status && filter->status != sipcast_call_get_status (call))
+        continue;
+      if (filter->sip_login != NULL && g_strcmp0 (filter->sip_login, params->sip_login) != 0)
+        continue;
+      if (filter->sip_domain != NULL && g_strcmp0 (filter->sip_domain, params->sip_domain) != 0)
+        continue;
+      if (filter->app_key != NULL && g_strcmp0 (filter->app_key, params->app_key) != 0)
         continue;
     }
     g_ptr_array_add (result, call);
@@ -760,7 +766,7 @@ shutdown_timeout_cb (gpointer user_data)
   g_autoptr (GTask) task = g_steal_pointer (&self->shutdown_task);
 
   self->shutdown_timeout_id = 0;
-  g_warning ("calls did not end within %d s of shutdown", SHUTDOWN_GRACE_S);
+  g_warning (_("calls did not end within %d s of shutdown"), SHUTDOWN_GRACE_S);
   g_task_return_boolean (task, TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -783,7 +789,7 @@ sipcast_call_registry_shutdown_async (SipcastCallRegistry *self,
   /* hangup may end a call synchronously, which may complete the task:
    * iterate over a copy. */
   calls = g_list_copy (self->order.head);
-  g_message ("hanging up %u call(s)", g_list_length (calls));
+  g_message (_("hanging up %u call(s)"), g_list_length (calls));
   for (GList *l = calls; l != NULL; l = l->next)
     sipcast_call_hangup (l->data);
 

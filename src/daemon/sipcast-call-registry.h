@@ -28,6 +28,10 @@ typedef struct {
   const char *rtmp_url;         /* compared with the call's rtmpUrl as given */
   gboolean    has_status;
   SipcastCallStatus status;
+  /* The account fields an older client nests in "connection". */
+  const char *sip_login;
+  const char *sip_domain;
+  const char *app_key;
 } SipcastCallFilter;
 
 /* Signals, for those who follow every call (events, metrics):

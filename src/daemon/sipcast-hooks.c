@@ -140,8 +140,8 @@ sent_cb (GObject      *source,
   lane->attempt++;
   if (lane->attempt > self->config->hook_retries) {
     self->counts.given_up++;
-    g_warning ("webhook %s: event %" G_GUINT64_FORMAT " (%s) given up after %u attempts: %s",
-               lane->url, event->id, sipcast_event_type_to_string (event->type),
+    g_warning (_("webhook %s: event %llu (%s) given up after %u attempts: %s"),
+               lane->url, (unsigned long long) event->id, sipcast_event_type_to_string (event->type),
                lane->attempt, reason);
     lane_next (lane);
     return;
@@ -149,8 +149,8 @@ sent_cb (GObject      *source,
   {
     guint delay = MIN ((guint) FIRST_RETRY_MS << MIN (lane->attempt - 1, 16), MAX_RETRY_MS);
 
-    g_message ("webhook %s: event %" G_GUINT64_FORMAT " failed (%s), retry %u/%u in %u ms",
-               lane->url, event->id, reason, lane->attempt, self->config->hook_retries, delay);
+    g_message (_("webhook %s: event %llu failed (%s), retry %u/%u in %u ms"),
+               lane->url, (unsigned long long) event->id, reason, lane->attempt, self->config->hook_retries, delay);
     lane->retry_id = g_timeout_add (delay, retry_cb, lane);
   }
 }
@@ -200,8 +200,8 @@ enqueue (SipcastHooks *self,
   if (self->counts.queued >= self->config->hook_max_queue) {
     self->counts.dropped++;
     if (!self->full)
-      g_warning ("webhooks: %u events wait for delivery ([hooks] max-queue); dropping "
-                 "new ones until there is room", self->counts.queued);
+      g_warning (_("webhooks: %u events wait for delivery ([hooks] max-queue); dropping "
+                   "new ones until there is room"), self->counts.queued);
     self->full = TRUE;
     return;
   }

@@ -116,8 +116,8 @@ check_structure (const char *data,
       /* A quote, a comment, anything else json-glib might read as the
        * start of something that hides what follows. */
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
-                   _("Malformed JSON: unexpected character at byte %" G_GSIZE_FORMAT),
-                   i);
+                   _("Malformed JSON: unexpected character at byte %llu"),
+                   (unsigned long long) i);
       return FALSE;
     }
     i++;
@@ -623,21 +623,83 @@ sipcast_push_to_json (SipcastPush *push)
 {
   g_autoptr (JsonBuilder) builder = NULL;
   g_autofree char *started_at = NULL;
+  const char *options;
+  guint width = 0, height = 0;
 
   g_return_val_if_fail (SIPCAST_IS_PUSH (push), NULL);
 
   started_at = sipcast_json_format_timestamp (sipcast_push_get_created_at (push));
+  sipcast_push_get_video_size (push, &width, &height);
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
+  /* The reference's keys in its order, then sipcast's. */
   sipcast_json_add_string_or_null (builder, "mediaSessionId", sipcast_push_get_id (push));
-  sipcast_json_add_string_or_null (builder, "streamName", sipcast_push_get_stream_name (push));
+  sipcast_json_add_string_or_null (builder, "streamName", sipcast_push_get_published_name (push));
   sipcast_json_add_string_or_null (builder, "rtmpUrl", sipcast_push_get_rtmp_url (push));
-  sipcast_json_add_string_or_null (builder, "rtmpStream", sipcast_push_get_rtmp_stream (push));
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, width);
+  json_builder_set_member_name (builder, "height");
+  json_builder_add_int_value (builder, height);
+  json_builder_set_member_name (builder, "muted");
+  json_builder_add_boolean_value (builder, sipcast_push_get_muted (push));
+  json_builder_set_member_name (builder, "soundEnabled");
+  json_builder_add_boolean_value (builder, sipcast_push_get_sound_enabled (push));
+  json_builder_set_member_name (builder, "options");
+  options = sipcast_push_get_options (push);
+  {
+    g_autoptr (JsonNode) parsed = options != NULL ? json_from_string (options, NULL) : NULL;
+
+    if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed)) {
+      json_builder_add_value (builder, g_steal_pointer (&parsed));
+    } else {
+      json_builder_begin_object (builder);
+      json_builder_end_object (builder);
+    }
+  }
   sipcast_json_add_string_or_null (builder, "status",
                                    sipcast_rtmp_status_to_string (sipcast_push_get_status (push)));
+  sipcast_json_add_string_or_null (builder, "rtmpStream", sipcast_push_get_rtmp_stream (push));
+  sipcast_json_add_string_or_null (builder, "sourceStreamName", sipcast_push_get_stream_name (push));
   sipcast_json_add_string_or_null (builder, "callId", sipcast_push_get_call_id (push));
   sipcast_json_add_string_or_null (builder, "startedAt", started_at);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+gboolean
+sipcast_json_merge_connection (JsonObject *body,
+                               GError    **error)
+{
+  JsonNode *node;
+  JsonObject *connection;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  g_return_val_if_fail (body != NULL, FALSE);
+
+  node = json_object_get_member (body, "connection");
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_OBJECT (node)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                 _("Field “%s” must be an object"), "connection");
+    return FALSE;
+  }
+
+  /* Held while its members are copied: removing "connection" from @body
+   * would otherwise free them. */
+  connection = json_object_ref (json_node_get_object (node));
+  json_object_iter_init (&iter, connection);
+  while (json_object_iter_next (&iter, &name, &value)) {
+    if (g_str_equal (name, "connection"))
+      continue;
+    /* A field given at the top level wins over the nested one. */
+    if (!json_object_has_member (body, name))
+      json_object_set_member (body, name, json_node_copy (value));
+  }
+  json_object_remove_member (body, "connection");
+  json_object_unref (connection);
+  return TRUE;
 }

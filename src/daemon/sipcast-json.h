@@ -62,4 +62,12 @@ char *sipcast_json_format_timestamp (gint64 usec_since_epoch);
 char *sipcast_json_error_body (const char *code_name,
                                const char *message);
 
+/* The reference's nested "connection" object (older WCS clients put the
+ * SIP account fields of /call/startup and the filters of /call/find in
+ * it): its members are moved to the top level of @body, where a field
+ * given at the top level wins.  SIPCAST_ERROR_INVALID_ARGUMENT when
+ * "connection" is not an object. */
+gboolean sipcast_json_merge_connection (JsonObject *body,
+                                        GError    **error);
+
 G_END_DECLS

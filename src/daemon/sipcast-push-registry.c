@@ -107,7 +107,7 @@ shutdown_timeout_cb (gpointer user_data)
   g_autoptr (GTask) task = g_steal_pointer (&self->shutdown_task);
 
   self->shutdown_timeout_id = 0;
-  g_warning ("pushes did not finish within %d s of shutdown", SHUTDOWN_GRACE_S);
+  g_warning (_("pushes did not finish within %d s of shutdown"), SHUTDOWN_GRACE_S);
   g_task_return_boolean (task, TRUE);
   return G_SOURCE_REMOVE;
 }
@@ -170,6 +170,7 @@ sipcast_push_registry_start_push (SipcastPushRegistry *self,
   g_autoptr (SipcastPublishTarget) target = NULL;
   g_autoptr (SipcastPush) push = NULL;
   g_autofree char *user = NULL;
+  g_autofree char *default_stream = NULL;
   SipcastStream *stream;
 
   g_return_val_if_fail (SIPCAST_IS_PUSH_REGISTRY (self), NULL);
@@ -184,6 +185,12 @@ sipcast_push_registry_start_push (SipcastPushRegistry *self,
 
   /* What is wrong with the request itself comes before what is wrong
    * with the state of the daemon. */
+  /* The reference's default: an RTMP URL that names no stream
+   * ("rtmp://host/live") publishes the stream as rtmp_ + its name. */
+  if ((rtmp_stream == NULL || *rtmp_stream == '\0') &&
+      !sipcast_push_registry_url_names_stream (rtmp_url))
+    rtmp_stream = default_stream = g_strconcat (SIPCAST_PUSH_STREAM_PREFIX, stream_name, NULL);
+
   target = sipcast_publish_target_new (rtmp_url, rtmp_stream, error);
   if (target == NULL ||
       !sipcast_publish_target_check_recordings_dir (target, self->config->recordings_dir, error))
@@ -227,8 +234,11 @@ sipcast_push_registry_find (SipcastPushRegistry     *self,
       if (filter->media_session_id != NULL &&
           g_strcmp0 (filter->media_session_id, sipcast_push_get_id (push)) != 0)
         continue;
+      /* Either name: WCS clients look a push up by the name it publishes
+       * under (rtmp_NAME), sipcast's own by the stream it takes. */
       if (filter->stream_name != NULL &&
-          g_strcmp0 (filter->stream_name, sipcast_push_get_stream_name (push)) != 0)
+          g_strcmp0 (filter->stream_name, sipcast_push_get_stream_name (push)) != 0 &&
+          g_strcmp0 (filter->stream_name, sipcast_push_get_published_name (push)) != 0)
         continue;
       if (filter->rtmp_url != NULL &&
           g_strcmp0 (filter->rtmp_url, sipcast_push_get_rtmp_url (push)) != 0)
@@ -257,7 +267,7 @@ sipcast_push_registry_terminate (SipcastPushRegistry *self,
     return FALSE;
   }
 
-  g_message ("push %s: terminated", media_session_id);
+  g_message (_("push %s: terminated"), media_session_id);
   sipcast_push_stop (push);
   return TRUE;
 }
@@ -282,7 +292,7 @@ sipcast_push_registry_shutdown_async (SipcastPushRegistry *self,
   for (GList *l = self->order.head; l != NULL; l = l->next)
     pushes = g_list_prepend (pushes, g_object_ref (l->data));
   if (pushes != NULL)
-    g_message ("finishing %u push(es)", g_list_length (pushes));
+    g_message (_("finishing %u push(es)"), g_list_length (pushes));
   for (GList *l = pushes; l != NULL; l = l->next)
     sipcast_push_stop (l->data);
   g_list_free_full (pushes, g_object_unref);
@@ -297,4 +307,38 @@ sipcast_push_registry_shutdown_finish (SipcastPushRegistry *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+SipcastPush *
+sipcast_push_registry_lookup (SipcastPushRegistry *self,
+                              const char          *media_session_id,
+                              GError             **error)
+{
+  SipcastPush *push;
+
+  g_return_val_if_fail (SIPCAST_IS_PUSH_REGISTRY (self), NULL);
+  g_return_val_if_fail (media_session_id != NULL, NULL);
+
+  push = g_hash_table_lookup (self->by_id, media_session_id);
+  if (push == NULL || sipcast_push_is_stopping (push)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
+                 _("No push “%s”"), media_session_id);
+    return NULL;
+  }
+  return push;
+}
+
+gboolean
+sipcast_push_registry_url_names_stream (const char *rtmp_url)
+{
+  g_autoptr (SipcastPublishTarget) as_given = NULL;
+
+  g_return_val_if_fail (rtmp_url != NULL, FALSE);
+
+  /* A file names its own location; an unusable URL is refused later, with
+   * the reason, by whoever composes the target. */
+  if (g_str_has_prefix (rtmp_url, "file:"))
+    return TRUE;
+  as_given = sipcast_publish_target_new (rtmp_url, NULL, NULL);
+  return as_given != NULL;
 }

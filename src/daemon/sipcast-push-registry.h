@@ -20,7 +20,7 @@ G_DECLARE_FINAL_TYPE (SipcastPushRegistry, sipcast_push_registry, SIPCAST, PUSH_
 /* Any NULL field matches everything; set fields are AND-ed. */
 typedef struct {
   const char *media_session_id;
-  const char *stream_name;
+  const char *stream_name;      /* the stream pushed, or the name published */
   const char *rtmp_url;         /* compared with the push's rtmpUrl as given */
 } SipcastPushFilter;
 
@@ -33,8 +33,14 @@ typedef struct {
 SipcastPushRegistry *sipcast_push_registry_new (const SipcastConfig *config,
                                                 SipcastCallRegistry *calls);
 
+/* What a push publishes under when its RTMP URL names no stream and no
+ * rtmpStream is given: this + the stream's name (the reference's
+ * "rtmp_" prefix). */
+#define SIPCAST_PUSH_STREAM_PREFIX "rtmp_"
+
 /* Starts pushing the stream @stream_name to @rtmp_url + @rtmp_stream
- * (nullable).  Returns a borrowed pointer (the registry owns the push) or
+ * (nullable; with neither naming a stream, SIPCAST_PUSH_STREAM_PREFIX +
+ * @stream_name).  Returns a borrowed pointer (the registry owns the push) or
  * NULL with SIPCAST_ERROR_INVALID_ARGUMENT (unusable URL),
  * SIPCAST_ERROR_NOT_FOUND (no such stream), SIPCAST_ERROR_CONFLICT (a
  * push or a live call already publishes to that location; shutting down)
@@ -49,6 +55,16 @@ SipcastPush *sipcast_push_registry_start_push (SipcastPushRegistry *self,
  * A push is listed until it has finished.  Elements are borrowed. */
 GPtrArray *sipcast_push_registry_find (SipcastPushRegistry     *self,
                                        const SipcastPushFilter *filter);
+
+/* Whether @rtmp_url alone names a stream (rtmp://host/app/stream, or a
+ * file:// URL); "rtmp://host/app" does not. */
+gboolean sipcast_push_registry_url_names_stream (const char *rtmp_url);
+
+/* The push @media_session_id names, not ending yet (borrowed), or NULL
+ * with SIPCAST_ERROR_NOT_FOUND. */
+SipcastPush *sipcast_push_registry_lookup (SipcastPushRegistry *self,
+                                           const char          *media_session_id,
+                                           GError             **error);
 
 /* Stops the push (its FLV is finished, then it is dropped).
  * SIPCAST_ERROR_NOT_FOUND for an unknown id; terminating a push that is

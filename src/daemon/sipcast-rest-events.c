@@ -96,8 +96,9 @@ append (Client *client,
 
     g_free (text);
     self->dropped++;
-    g_message ("events: client %s dropped: %" G_GUINT64_FORMAT " bytes not read, over "
-               "[events] max-pending", peer, client->appended - client->written);
+    g_message (_("events: client %s dropped: %llu bytes not read, over "
+                 "[events] max-pending"), peer,
+               (unsigned long long) (client->appended - client->written));
     client_remove (client);
     sipcast_rest_listener_close (listener, msg);
     g_object_unref (msg);

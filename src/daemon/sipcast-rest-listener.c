@@ -208,7 +208,7 @@ connection_hand_over (Connection *conn)
   if (!soup_server_accept_iostream (self->soup, conn->stream, conn->local, conn->remote,
                                     &error)) {
     self->handing_over = NULL;
-    g_warning ("REST: cannot serve a connection: %s", error->message);
+    g_warning (_("REST: cannot serve a connection: %s"), error->message);
     connection_close (conn);
     return;
   }
@@ -340,8 +340,8 @@ accepted (SipcastRestListener *self,
 
   if (self->out_of_fds) {
     self->out_of_fds = FALSE;
-    g_message ("REST: file descriptors are available again; %" G_GUINT64_FORMAT
-               " connections were answered 503 meanwhile", self->refused);
+    g_message (_("REST: file descriptors are available again; %llu connections were "
+                 "answered 503 meanwhile"), (unsigned long long) self->refused);
   }
   sipcast_fd_limit_note (g_socket_get_fd (client), "a REST connection");
   /* As libsoup's own listener does: answers are small and go at once. */
@@ -417,9 +417,9 @@ refuse_one (SipcastRestListener *self,
 
   if (!self->out_of_fds) {
     self->out_of_fds = TRUE;
-    g_warning ("REST: cannot accept a connection: %s (file descriptor limit %" G_GUINT64_FORMAT
-               "); connections are answered 503 until descriptors are free",
-               error->message, sipcast_fd_limit_get ());
+    g_warning (_("REST: cannot accept a connection: %s (file descriptor limit %llu); "
+                 "connections are answered 503 until descriptors are free"),
+               error->message, (unsigned long long) sipcast_fd_limit_get ());
   }
 
   if (self->spare_fd >= 0) {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #define G_LOG_DOMAIN "sipcast-rest"
 
+#include "config.h"
+
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "sipcast-rest-reply.h"
@@ -73,7 +76,7 @@ sipcast_rest_reply_error (SoupServerMessage *msg,
   /* A 500 is our bug or an environment problem, not the client's: the
    * operator must see it without turning on debug output. */
   if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
-    g_warning ("%s %s failed: %s", soup_server_message_get_method (msg),
+    g_warning (_("%s %s failed: %s"), soup_server_message_get_method (msg),
                g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
 
   sipcast_rest_reply_json (msg, status, sipcast_json_error_body (code_name, error->message));

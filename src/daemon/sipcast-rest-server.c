@@ -8,6 +8,7 @@
 
 #include "sipcast-rest-server.h"
 #include "sipcast-rest-listener.h"
+#include "sipcast-rest-push.h"
 #include "sipcast-sounds.h"
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
@@ -75,10 +76,6 @@ static JsonNode *handle_call_find (SipcastRestServer *self, JsonObject *body, GE
 static JsonNode *handle_call_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_send_dtmf (SipcastRestServer *self, JsonObject *body, GError **error);
-static JsonNode *handle_push_startup (SipcastRestServer *self, JsonObject *body, GError **error);
-static JsonNode *handle_push_find (SipcastRestServer *self, JsonObject *body, GError **error);
-static JsonNode *handle_push_find_all (SipcastRestServer *self, JsonObject *body, GError **error);
-static JsonNode *handle_push_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_inject_stream (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_inject_stream_terminate (SipcastRestServer *self, JsonObject *body, GError **error);
 static JsonNode *handle_call_inject_sound (SipcastRestServer *self, JsonObject *body, GError **error);
@@ -94,10 +91,6 @@ static const struct {
   { "/call/find_all", handle_call_find_all },
   { "/call/terminate", handle_call_terminate },
   { "/call/send_dtmf", handle_call_send_dtmf },
-  { "/push/startup", handle_push_startup },
-  { "/push/find", handle_push_find },
-  { "/push/find_all", handle_push_find_all },
-  { "/push/terminate", handle_push_terminate },
   { "/call/inject_stream", handle_call_inject_stream },
   { "/call/inject_stream/startup", handle_call_inject_stream },
   { "/call/inject_stream/terminate", handle_call_inject_stream_terminate },
@@ -126,8 +119,8 @@ respond_too_large (SipcastRestServer *self,
 {
   g_autofree char *message = NULL;
 
-  message = g_strdup_printf (_("The request body is larger than %" G_GSIZE_FORMAT " bytes"),
-                             self->max_body_size);
+  message = g_strdup_printf (_("The request body is larger than %llu bytes"),
+                             (unsigned long long) self->max_body_size);
   /* We will not read what follows, so do not invite another request on
    * this connection. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
@@ -157,7 +150,7 @@ check_host_and_origin (SipcastRestServer *self,
                                  "add it to [rest] allowed-origins"), origin);
   }
   if (message != NULL) {
-    g_message ("REST: refused %s %s: %s", soup_server_message_get_method (msg),
+    g_message (_("REST: refused %s %s: %s"), soup_server_message_get_method (msg),
                g_uri_get_path (soup_server_message_get_uri (msg)), message);
     sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
     return FALSE;
@@ -243,6 +236,7 @@ handle_method (gpointer           owner,
   SipcastRestServer *self = SIPCAST_REST_SERVER (owner);
   SoupMessageBody *request_body;
   RouteHandler handler;
+  SipcastRestPushHandler push_handler;
   g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonObject) body = NULL;
   g_autoptr (JsonNode) reply = NULL;
@@ -251,7 +245,9 @@ handle_method (gpointer           owner,
   gsize length;
 
   handler = find_route (path);
-  if (handler == NULL) {
+  push_handler = g_str_has_prefix (path, REST_PREFIX) ?
+    sipcast_rest_push_find_handler (path + strlen (REST_PREFIX)) : NULL;
+  if (handler == NULL && push_handler == NULL) {
     g_autofree char *message = NULL;
 
     message = g_strdup_printf (_("No such method: %s"), path);
@@ -293,8 +289,11 @@ handle_method (gpointer           owner,
   data = g_bytes_get_data (bytes, &length);
 
   body = sipcast_json_parse_body (data, length, &error);
+  if (body != NULL && !sipcast_json_merge_connection (body, &error))
+    g_clear_pointer (&body, json_object_unref);
   if (body != NULL)
-    reply = handler (self, body, &error);
+    reply = handler != NULL ? handler (self, body, &error) :
+      push_handler (self->pushes, self->sounds_dir, body, &error);
 
   if (reply == NULL) {
     sipcast_rest_reply_error (msg, error);
@@ -510,17 +509,26 @@ handle_call_find (SipcastRestServer *self,
   g_autofree char *callee = NULL;
   g_autofree char *rtmp_url = NULL;
   g_autofree char *status = NULL;
+  g_autofree char *sip_login = NULL;
+  g_autofree char *sip_domain = NULL;
+  g_autofree char *app_key = NULL;
   SipcastCallFilter filter = { NULL, };
 
   if (!sipcast_json_get_string (body, "callId", &call_id, error) ||
       !sipcast_json_get_string (body, "callee", &callee, error) ||
       !sipcast_json_get_string (body, "rtmpUrl", &rtmp_url, error) ||
-      !sipcast_json_get_string (body, "status", &status, error))
+      !sipcast_json_get_string (body, "status", &status, error) ||
+      !sipcast_json_get_string (body, "sipLogin", &sip_login, error) ||
+      !sipcast_json_get_string (body, "sipDomain", &sip_domain, error) ||
+      !sipcast_json_get_string (body, "appKey", &app_key, error))
     return NULL;
 
   filter.call_id = call_id;
   filter.callee = callee;
   filter.rtmp_url = rtmp_url;
+  filter.sip_login = sip_login;
+  filter.sip_domain = sip_domain;
+  filter.app_key = app_key;
 
   if (status != NULL) {
     g_autofree char *upper = g_ascii_strup (status, -1);
@@ -614,103 +622,6 @@ handle_call_send_dtmf (SipcastRestServer *self,
                                      type == SIPCAST_DTMF_RFC2833 ? "RFC2833" :
                                      type == SIPCAST_DTMF_INFO ? "INFO" : "INFO_RELAY",
                                      strlen (dtmf));
-
-  return empty_object ();
-}
-
-static JsonNode *
-pushes_to_json (GPtrArray *pushes)
-{
-  JsonArray *array = json_array_sized_new (pushes->len);
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
-
-  for (guint i = 0; i < pushes->len; i++)
-    json_array_add_element (array, sipcast_push_to_json (g_ptr_array_index (pushes, i)));
-
-  json_node_take_array (node, array);
-  return node;
-}
-
-static JsonNode *
-handle_push_startup (SipcastRestServer *self,
-                     JsonObject        *body,
-                     GError           **error)
-{
-  g_autofree char *stream_name = NULL;
-  g_autofree char *rtmp_url = NULL;
-  g_autofree char *rtmp_stream = NULL;
-  SipcastPush *push;
-
-  if ((stream_name = require_string (body, "streamName", error)) == NULL ||
-      (rtmp_url = require_string (body, "rtmpUrl", error)) == NULL ||
-      !sipcast_json_get_string (body, "rtmpStream", &rtmp_stream, error))
-    return NULL;
-
-  push = sipcast_push_registry_start_push (self->pushes, stream_name, rtmp_url,
-                                           rtmp_stream, error);
-  if (push == NULL)
-    return NULL;
-
-  return sipcast_push_to_json (push);
-}
-
-static JsonNode *
-find_pushes (SipcastRestServer       *self,
-             const SipcastPushFilter *filter,
-             GError                 **error)
-{
-  g_autoptr (GPtrArray) pushes = NULL;
-
-  pushes = sipcast_push_registry_find (self->pushes, filter);
-  if (pushes->len == 0) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND,
-                         _("No push matches"));
-    return NULL;
-  }
-  return pushes_to_json (pushes);
-}
-
-static JsonNode *
-handle_push_find (SipcastRestServer *self,
-                  JsonObject        *body,
-                  GError           **error)
-{
-  g_autofree char *media_session_id = NULL;
-  g_autofree char *stream_name = NULL;
-  g_autofree char *rtmp_url = NULL;
-  SipcastPushFilter filter = { NULL, };
-
-  if (!sipcast_json_get_string (body, "mediaSessionId", &media_session_id, error) ||
-      !sipcast_json_get_string (body, "streamName", &stream_name, error) ||
-      !sipcast_json_get_string (body, "rtmpUrl", &rtmp_url, error))
-    return NULL;
-
-  filter.media_session_id = media_session_id;
-  filter.stream_name = stream_name;
-  filter.rtmp_url = rtmp_url;
-  return find_pushes (self, &filter, error);
-}
-
-static JsonNode *
-handle_push_find_all (SipcastRestServer *self,
-                      JsonObject        *body,
-                      GError           **error)
-{
-  SipcastPushFilter filter = { NULL, };
-
-  return find_pushes (self, &filter, error);
-}
-
-static JsonNode *
-handle_push_terminate (SipcastRestServer *self,
-                       JsonObject        *body,
-                       GError           **error)
-{
-  g_autofree char *media_session_id = require_string (body, "mediaSessionId", error);
-
-  if (media_session_id == NULL ||
-      !sipcast_push_registry_terminate (self->pushes, media_session_id, error))
-    return NULL;
 
   return empty_object ();
 }
@@ -955,7 +866,7 @@ sipcast_rest_server_start (SipcastRestServer *self,
   }
 
   /* Not translated: scripts and the integration tests read this line. */
-  g_message ("REST listening on http://%s:%u/rest-api", host, self->port);
+  g_message (_("REST listening on http://%s:%u/rest-api"), host, self->port);
   return TRUE;
 }
 

@@ -18,6 +18,7 @@
 #include "sipcast-metrics.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
+#include "sipcast-sd-notify.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
 #include "gstsipcastmixer.h"
@@ -40,6 +41,7 @@ typedef struct {
   SipcastRestEvents *events;
   SipcastHooks *hooks;
   SipcastMetrics *metrics;
+  SipcastSdNotify *notify;      /* systemd's Type=notify; silent elsewhere */
   gboolean shutting_down;
 } Daemon;
 
@@ -51,7 +53,7 @@ agent_shutdown_cb (GObject      *source,
   Daemon *daemon = user_data;
 
   sipcast_sip_agent_shutdown_finish (SIPCAST_SIP_AGENT (source), result, NULL);
-  g_message ("bye");
+  g_message (_("bye"));
   g_main_loop_quit (daemon->loop);
 }
 
@@ -85,11 +87,13 @@ quit_signal_cb (gpointer user_data)
   Daemon *daemon = user_data;
 
   if (daemon->shutting_down) {
-    g_message ("already shutting down");
+    g_message (_("already shutting down"));
     return G_SOURCE_CONTINUE;
   }
   daemon->shutting_down = TRUE;
-  g_message ("shutting down");
+  g_message (_("shutting down"));
+  /* The watchdog keeps pinging: the calls are being ended, not hung. */
+  sipcast_sd_notify_send (daemon->notify, "STOPPING=1\nSTATUS=Ending the calls");
   sipcast_call_registry_shutdown_async (daemon->registry, NULL, registry_shutdown_cb, daemon);
   return G_SOURCE_CONTINUE;
 }
@@ -120,7 +124,7 @@ print_pipeline (const SipcastConfig *config)
   if (description != NULL)
     line = sipcast_media_chain_launch_line (config->print_pipeline, config, &error);
   if (line == NULL) {
-    g_printerr ("sipcast: %s (--print-pipeline list names them)\n", error->message);
+    g_printerr (_("sipcast: %s (--print-pipeline list names them)\n"), error->message);
     return 2;
   }
   g_print ("# %s, as sipcast parses it with this configuration:\n%s\n"
@@ -160,7 +164,10 @@ main (int   argc,
   int status = 0;
 
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* $SIPCAST_LOCALEDIR: the translations of a build tree (build/po),
+   * for running and testing uninstalled. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("SIPCAST_LOCALEDIR") != NULL ?
+                  g_getenv ("SIPCAST_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
@@ -203,13 +210,14 @@ main (int   argc,
   gst_init (NULL, NULL);
   /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */
   if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL)) {
-    g_printerr ("sipcast: could not register the sipcastmixer element\n");
+    g_printerr (_("sipcast: could not register the sipcastmixer element\n"));
     return 1;
   }
   /* A publisher whose server vanished must see EPIPE, not die of it. */
   signal (SIGPIPE, SIG_IGN);
 
   daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.notify = sipcast_sd_notify_new_from_environment ();
 
   daemon.agent = sipcast_sip_agent_new (daemon.config, &error);
   if (daemon.agent == NULL)
@@ -225,7 +233,7 @@ main (int   argc,
     daemon.users = sipcast_users_new (daemon.config->users_file, NULL, &error);
     if (daemon.users == NULL)
       goto fail;
-    g_message ("production mode: REST requests need HTTP Basic auth (users in %s)",
+    g_message (_("production mode: REST requests need HTTP Basic auth (users in %s)"),
                daemon.config->users_file);
   }
 
@@ -248,6 +256,10 @@ main (int   argc,
   sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, &daemon);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, &daemon);
 
+  /* Listening on every socket: ready for systemd (Type=notify). */
+  sipcast_sd_notify_send (daemon.notify, "READY=1\nSTATUS=Taking calls");
+  sipcast_sd_notify_start_watchdog (daemon.notify);
+
   g_main_loop_run (daemon.loop);
 
   g_source_remove (sigint_id);
@@ -264,6 +276,7 @@ out:
   g_clear_object (&daemon.hooks);
   g_clear_object (&daemon.metrics);
   g_clear_object (&daemon.bus);
+  g_clear_object (&daemon.notify);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);
   g_clear_object (&daemon.registry);

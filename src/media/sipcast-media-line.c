@@ -5,6 +5,7 @@
 #include "sipcast-media-line.h"
 #include "sipcast-media-chain.h"
 
+#include <glib/gi18n.h>
 #include <gst/net/gstnetaddressmeta.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -146,8 +147,8 @@ latch_cb (gpointer data)
   g_mutex_lock (&self->remote->lock);
   from = g_strdup_printf ("%s:%u", self->remote->address, self->remote->port);
   g_mutex_unlock (&self->remote->lock);
-  g_message ("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
-             "sending there (symmetric RTP)", self->name, latch->address, latch->port, from);
+  g_message (_("%s: the far end sends RTP from %s:%u, not %s as its SDP says: "
+             "sending there (symmetric RTP)"), self->name, latch->address, latch->port, from);
   /* RTCP follows to the port next to it, as a NAT maps it most often. */
   set_destination (self, latch->address, latch->port, latch->port + 1);
   return G_SOURCE_REMOVE;
@@ -241,7 +242,7 @@ rtp_timeout_cb (gpointer user_data)
   if (watched + 200 * G_TIME_SPAN_MILLISECOND < (gint64) self->config->rtp_timeout * G_TIME_SPAN_SECOND)
     return G_SOURCE_REMOVE;
 
-  g_message ("%s: no RTP from the far end for %u s", self->name, self->config->rtp_timeout);
+  g_message (_("%s: no RTP from the far end for %u s"), self->name, self->config->rtp_timeout);
   g_signal_emit (self, signals[SIGNAL_RTP_TIMEOUT], 0);
   return G_SOURCE_REMOVE;
 }

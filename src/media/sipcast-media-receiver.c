@@ -202,7 +202,7 @@ link_to_fakesink (SipcastMediaReceiver *self,
   g_object_set_data_full (G_OBJECT (pad), PAD_FAKESINK, gst_pad_get_parent_element (sinkpad),
                           gst_object_unref);
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s to a fakesink", self->name, GST_OBJECT_NAME (pad));
+    g_warning (_("%s: could not link %s to a fakesink"), self->name, GST_OBJECT_NAME (pad));
   return sinkpad;
 }
 
@@ -303,7 +303,7 @@ audio_switch (AudioSwitch *sw,
   if (out != NULL) {
     gst_pad_unlink (old_src, out);
     if (gst_pad_link (new_src, out) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+      g_warning (_("%s: could not link %s"), self->name, GST_OBJECT_NAME (sw->new_chain));
   }
   if (upstream != NULL) {
     g_autoptr (GstPad) fakesink = NULL;
@@ -381,7 +381,7 @@ start_audio_switch (SipcastMediaReceiver *self,
   sw->block_id = gst_pad_add_probe (new_src, GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
                                     GST_PAD_PROBE_TYPE_BUFFER_LIST, hold_probe, NULL, NULL);
   if (gst_pad_link (pad, new_entry) != GST_PAD_LINK_OK)
-    g_warning ("%s: could not link %s", self->name, GST_OBJECT_NAME (sw->new_chain));
+    g_warning (_("%s: could not link %s"), self->name, GST_OBJECT_NAME (sw->new_chain));
 
   /* The old payload's pad may be pushing on another thread (another
    * SSRC): the switch waits for it to be idle; on this one it is. */
@@ -442,7 +442,7 @@ pad_added_cb (GstElement *rtpbin,
    * stream) cannot be linked to the same chain; it is dropped. */
   if (entry != NULL && !gst_pad_is_linked (entry)) {
     if (gst_pad_link (pad, entry) != GST_PAD_LINK_OK)
-      g_warning ("%s: could not link %s", self->name, pad_name);
+      g_warning (_("%s: could not link %s"), self->name, pad_name);
     return;
   }
 
@@ -487,7 +487,7 @@ build_audio_branch (SipcastMediaReceiver *self,
   g_autoptr (GstPad) chain_src = NULL;
 
   if (self->tail != NULL && self->config->rtmp_audio_copy && !copy)
-    g_message ("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC",
+    g_message (_("%s: rtmp-audio=copy, but FLV cannot carry %s: publishing AAC"),
                self->name, codec->encoding_name);
 
   self->audio_copy = copy;
@@ -571,7 +571,7 @@ video_wait_cb (gpointer user_data)
   if (!g_atomic_int_compare_and_exchange (&self->video_state, VIDEO_WAITING, VIDEO_DROPPED))
     return G_SOURCE_REMOVE;
 
-  g_message ("%s: no video within %d ms: publishing audio only", self->name, VIDEO_WAIT_MS);
+  g_message (_("%s: no video within %d ms: publishing audio only"), self->name, VIDEO_WAIT_MS);
   ghost = gst_element_get_static_pad (self->tail, "video");
   chain = gst_pad_get_parent_element (self->video_exit);
 
@@ -759,7 +759,7 @@ sipcast_media_receiver_handle_message (SipcastMediaReceiver *self,
     gst_structure_get_int (s, "height", &height);
     if (width == self->video_width && height == self->video_height)
       return TRUE;
-    g_message ("%s: video %dx%d", self->name, width, height);
+    g_message (_("%s: video %dx%d"), self->name, width, height);
     self->video_width = width;
     self->video_height = height;
     g_signal_emit (self, signals[SIGNAL_VIDEO_SIZE], 0);
@@ -903,7 +903,7 @@ sipcast_media_receiver_change_audio_codec (SipcastMediaReceiver  *self,
   gst_element_sync_state_with_parent (chain);
   entry = gst_element_get_static_pad (chain, "sink");
 
-  g_message ("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)",
+  g_message (_("%s: the far end changes the codec from %s/%u (payload type %u) to %s/%u (%u)"),
              self->name, self->encoding_name, self->clock_rate, self->payload_type,
              codec->encoding_name, codec->clock_rate, audio->payload_type);
   g_mutex_lock (&self->audio_lock);
@@ -941,7 +941,7 @@ sipcast_media_receiver_follow_video (SipcastMediaReceiver  *self,
   /* rtpbin has mapped the first number to its caps and depayloader;
    * a renumbered video payload type is not followed. */
   if (video->payload_type != self->video_payload_type)
-    g_message ("%s: the far end now numbers %s %u, still receiving only %u", self->name,
+    g_message (_("%s: the far end now numbers %s %u, still receiving only %u"), self->name,
                video->codec->encoding_name, video->payload_type, self->video_payload_type);
   return TRUE;
 }

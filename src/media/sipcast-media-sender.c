@@ -585,7 +585,7 @@ sipcast_media_sender_set_payload_type (SipcastMediaSender *self,
     return;
   g_object_get (payloader, "pt", &current, NULL);
   if (current != pt) {
-    g_message ("%s: the far end now takes %s as payload type %u", self->name,
+    g_message (_("%s: the far end now takes %s as payload type %u"), self->name,
                self->codec->encoding_name, pt);
     g_object_set (payloader, "pt", pt, NULL);
   }
@@ -702,7 +702,7 @@ tx_swap_probe (GstPad          *pad,
   payloader_src = gst_element_get_static_pad (payloader, "src");
   if (!gst_element_link (encoder, payloader) || !gst_element_link (caps_filter, first) ||
       (out != NULL && gst_pad_link (payloader_src, out) != GST_PAD_LINK_OK))
-    g_warning ("%s: could not link the %s encoder", swap->sender->name, codec->encoding_name);
+    g_warning (_("%s: could not link the %s encoder"), swap->sender->name, codec->encoding_name);
   gst_element_sync_state_with_parent (payloader);
   gst_element_sync_state_with_parent (encoder);
   g_debug ("%s: sending %s as payload type %u", swap->sender->name, codec->encoding_name,

@@ -203,7 +203,7 @@ stop_timeout_cb (gpointer user_data)
   SipcastMediaSession *self = SIPCAST_MEDIA_SESSION (user_data);
 
   self->stop_timeout_id = 0;
-  g_warning ("%s: stream did not finish within %d ms, closing it", self->name, STOP_GRACE_MS);
+  g_warning (_("%s: stream did not finish within %d ms, closing it"), self->name, STOP_GRACE_MS);
   finish (self);
   return G_SOURCE_REMOVE;
 }
@@ -220,7 +220,7 @@ fail (SipcastMediaSession *self,
   if (self->stopping) {
     /* Hung up already: the FLV cannot be completed now, so there is
      * nothing left to wait for (nor to report: the call is over). */
-    g_message ("%s: %s while stopping: closing the stream", self->name, reason);
+    g_message (_("%s: %s while stopping: closing the stream"), self->name, reason);
     finish (self);
     return;
   }
@@ -299,7 +299,7 @@ bus_cb (GstBus     *bus,
        * a status, never the call. */
       gst_structure_get_int (s, "status", &status);
       if (reason != NULL)
-        g_message ("%s: RTMP stream %s: %s", self->name,
+        g_message (_("%s: RTMP stream %s: %s"), self->name,
                    sipcast_rtmp_status_to_string (status), reason);
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
@@ -338,13 +338,13 @@ bus_cb (GstBus     *bus,
     if (source_id != NULL) {
       g_autofree char *id = g_strdup (source_id);
 
-      g_warning ("%s: %s failed: %s", self->name, id, err->message);
+      g_warning (_("%s: %s failed: %s"), self->name, id, err->message);
       sipcast_media_session_remove_source (self, id);
       g_signal_emit (self, signals[SIGNAL_SOURCE_FAILED], 0, id);
       break;
     }
 
-    g_warning ("%s: %s: %s (%s)", self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+    g_warning (_("%s: %s: %s (%s)"), self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message, debug ? debug : "");
     reason = g_strdup_printf ("%s: %s", GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                               err->message);
@@ -355,7 +355,7 @@ bus_cb (GstBus     *bus,
     g_autoptr (GError) err = NULL;
 
     gst_message_parse_warning (message, &err, NULL);
-    g_message ("%s: %s: %s", self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
+    g_message (_("%s: %s: %s"), self->name, GST_OBJECT_NAME (GST_MESSAGE_SRC (message)),
                err->message);
     break;
   }
@@ -856,7 +856,7 @@ sipcast_media_session_update_remote (SipcastMediaSession   *self,
     sipcast_media_sender_set_payload_type (self->sender, audio->payload_type);
 
   if (sipcast_media_line_move (self->audio_line, audio->address, audio->port, audio->rtcp_port))
-    g_message ("%s: the far end moved its media to %s:%u", self->name, audio->address,
+    g_message (_("%s: the far end moved its media to %s:%u"), self->name, audio->address,
                audio->port);
   return TRUE;
 }
@@ -877,7 +877,7 @@ sipcast_media_session_update_remote_video (SipcastMediaSession   *self,
   /* We send no video RTP: only our receiver reports (and key frame
    * requests) follow the far end to its new place. */
   if (sipcast_media_line_move (self->video_line, video->address, video->port, video->rtcp_port))
-    g_message ("%s: the far end moved its video to %s:%u", self->name, video->address,
+    g_message (_("%s: the far end moved its video to %s:%u"), self->name, video->address,
                video->port);
   return TRUE;
 }

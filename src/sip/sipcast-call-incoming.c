@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sipcast-call"
 
 #include "config.h"
+#include <glib/gi18n.h>
 #include "sipcast-call-internal.h"
 #include "sipcast-error.h"
 
@@ -66,7 +67,7 @@ ring_timeout_cb (gpointer user_data)
 
   self->ring_timeout_id = 0;
   if (self->incoming_offer != NULL && !start_incoming_media (self, &error)) {
-    g_warning ("call %s: %s", self->params->call_id, error->message);
+    g_warning (_("call %s: %s"), self->params->call_id, error->message);
     sipcast_dialog_refuse (self->dialog, SIP_500_INTERNAL_SERVER_ERROR);
     sipcast_call_set_status (self, SIPCAST_CALL_STATUS_FAILED, 500, error->message);
     return G_SOURCE_REMOVE;
@@ -191,7 +192,7 @@ sipcast_call_answer_incoming (SipcastCall         *self,
   sipcast_call_set_dialog (self, sipcast_dialog_new_incoming (agent, config,
                                                               self->params->call_id, nh, sip));
 
-  g_message ("call %s: incoming from %s to %s (RTP port %u%s%s)",
+  g_message (_("call %s: incoming from %s to %s (RTP port %u%s%s)"),
              self->params->call_id, self->caller, self->params->callee, answer.audio_port,
              answer.video_port != 0 ? ", video" : "",
              offering ? ", offering in the 200" : "");

@@ -71,7 +71,7 @@ sipcast_call_media_source_ended_cb (SipcastMediaSession *media,
 
   /* The media session removes the source itself once it has played. */
   if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX)) {
-    g_message ("call %s: injected stream %s ended", self->params->call_id,
+    g_message (_("call %s: injected stream %s ended"), self->params->call_id,
                id + strlen (STREAM_SOURCE_PREFIX));
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
     sipcast_call_emit_injection_ended (self, "stream", id + strlen (STREAM_SOURCE_PREFIX));
@@ -97,7 +97,7 @@ sipcast_call_media_source_ended_cb (SipcastMediaSession *media,
 
     if (source == NULL ||
         !sipcast_media_session_add_source (media, next_id, source, FALSE, end, &error)) {
-      g_warning ("call %s: could not loop %s: %s", self->params->call_id, path, error->message);
+      g_warning (_("call %s: could not loop %s: %s"), self->params->call_id, path, error->message);
       return;
     }
     g_hash_table_insert (self->looping_sounds, g_steal_pointer (&next_id), g_steal_pointer (&path));
@@ -165,7 +165,7 @@ sipcast_call_inject_stream (SipcastCall    *self,
     return FALSE;
   }
   g_hash_table_insert (self->injected_streams, g_strdup (name), injection);
-  g_message ("call %s: injecting stream %s", self->params->call_id, name);
+  g_message (_("call %s: injecting stream %s"), self->params->call_id, name);
   return TRUE;
 }
 
@@ -200,7 +200,7 @@ sipcast_call_stop_inject_stream (SipcastCall  *self,
 
     sipcast_media_session_remove_source (self->media, id);
     g_hash_table_remove (self->injected_streams, names->pdata[i]);
-    g_message ("call %s: stopped injecting stream %s", self->params->call_id,
+    g_message (_("call %s: stopped injecting stream %s"), self->params->call_id,
                (char *) names->pdata[i]);
   }
   return TRUE;
@@ -229,6 +229,9 @@ sipcast_call_inject_sound (SipcastCall  *self,
     return FALSE;
   g_hash_table_insert (loop ? self->looping_sounds : self->playing_sounds, g_strdup (id),
                        g_strdup (path));
-  g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
+  if (loop)
+    g_message (_("call %s: playing %s in a loop"), self->params->call_id, path);
+  else
+    g_message (_("call %s: playing %s"), self->params->call_id, path);
   return TRUE;
 }

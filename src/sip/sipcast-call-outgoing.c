@@ -19,7 +19,7 @@ no_answer_timeout_cb (gpointer user_data)
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   self->no_answer_timeout_id = 0;
-  g_message ("call %s: no answer, cancelling", self->params->call_id);
+  g_message (_("call %s: no answer, cancelling"), self->params->call_id);
   self->timed_out = TRUE;
   sipcast_call_hangup (self);
   return G_SOURCE_REMOVE;
@@ -28,7 +28,7 @@ no_answer_timeout_cb (gpointer user_data)
 static void
 send_invite (SipcastCall *self)
 {
-  g_message ("call %s: INVITE %s (RTP port %u)", self->params->call_id, self->request_uri,
+  g_message (_("call %s: INVITE %s (RTP port %u)"), self->params->call_id, self->request_uri,
              sipcast_media_session_get_rtp_port (self->media));
   self->invite_sent_at = g_get_monotonic_time ();
   sipcast_dialog_invite (self->dialog, self->request_uri, self->local_sdp);
@@ -67,7 +67,7 @@ send_first_request (SipcastCall  *self,
 
   if (addresses->proxy != NULL) {
     sipcast_dialog_set_proxy (self->dialog, addresses->proxy);
-    g_message ("call %s: through the outbound proxy %s", self->params->call_id,
+    g_message (_("call %s: through the outbound proxy %s"), self->params->call_id,
                addresses->proxy);
   }
 
@@ -120,7 +120,7 @@ next_hop_resolved_cb (GObject      *source,
   }
   if (address == NULL)
     address = g_inet_address_to_string (found->data);
-  g_message ("call %s: %s is %s", self->params->call_id, self->addresses->next_hop_host,
+  g_message (_("call %s: %s is %s"), self->params->call_id, self->addresses->next_hop_host,
              address);
   sipcast_sip_addresses_route_via (self->addresses, address);
 

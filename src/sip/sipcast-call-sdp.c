@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sipcast-call"
 
 #include "config.h"
+#include <glib/gi18n.h>
 #include "sipcast-call-internal.h"
 #include "sipcast-error.h"
 
@@ -163,7 +164,7 @@ set_local_answer (SipcastCall           *self,
 
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
-    g_warning ("call %s: no session id in our own SDP", self->params->call_id);
+    g_warning (_("call %s: no session id in our own SDP"), self->params->call_id);
 
   answer = sipcast_sdp_build_reinvite_answer (offer, audio, video, &params, error);
   if (answer == NULL)
@@ -251,7 +252,7 @@ sipcast_call_dialog_reinvite_ack_cb (SipcastDialog *dialog,
   gboolean held;
 
   if (text == NULL) {
-    g_message ("call %s: the ACK has no answer to our offer; the media stays as it was",
+    g_message (_("call %s: the ACK has no answer to our offer; the media stays as it was"),
                self->params->call_id);
     return;
   }
@@ -260,7 +261,7 @@ sipcast_call_dialog_reinvite_ack_cb (SipcastDialog *dialog,
   if (answer != NULL && !held)
     sipcast_call_follow_remote_sdp (self, g_steal_pointer (&answer), &error);
   if (error != NULL) {
-    g_message ("call %s: the answer in the ACK was not followed: %s", self->params->call_id,
+    g_message (_("call %s: the answer in the ACK was not followed: %s"), self->params->call_id,
                error->message);
     return;
   }
@@ -290,7 +291,7 @@ sipcast_call_dialog_reinvite_cb (SipcastDialog *dialog,
   }
   if (text == NULL) {
     if (!set_local_reoffer (self, &error)) {
-      g_message ("call %s: re-INVITE without SDP refused: %s", self->params->call_id,
+      g_message (_("call %s: re-INVITE without SDP refused: %s"), self->params->call_id,
                  error->message);
       sipcast_dialog_refuse_reinvite (dialog, SIP_500_INTERNAL_SERVER_ERROR, NULL);
       return;
@@ -313,7 +314,7 @@ sipcast_call_dialog_reinvite_cb (SipcastDialog *dialog,
                          offer->video, &error)) {
     g_autofree char *warning = NULL;
 
-    g_message ("call %s: re-INVITE refused: %s", self->params->call_id, error->message);
+    g_message (_("call %s: re-INVITE refused: %s"), self->params->call_id, error->message);
     warning = sipcast_sip_agent_warning (error->message);
     sipcast_dialog_refuse_reinvite (dialog, SIP_488_NOT_ACCEPTABLE, warning);
     return;
@@ -341,6 +342,6 @@ sipcast_call_dialog_refreshed_cb (SipcastDialog *dialog,
     return;
   answer = sipcast_call_parse_remote_sdp (sdp, &error);
   if (answer == NULL || !sipcast_call_follow_remote_sdp (self, answer, &error))
-    g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
+    g_message (_("call %s: media of the refresh not followed: %s"), self->params->call_id,
                error->message);
 }

@@ -72,7 +72,7 @@ sipcast_call_set_status (SipcastCall       *self,
     return;
 
   self->status = status;
-  g_message ("call %s: %s → %s (%u%s%s)", self->params->call_id,
+  g_message (_("call %s: %s → %s (%u%s%s)"), self->params->call_id,
              sipcast_call_status_to_string (old), sipcast_call_status_to_string (status),
              self->sip_status, self->status_info ? ", " : "",
              self->status_info ? self->status_info : "");
@@ -115,7 +115,7 @@ set_rtmp_status (SipcastCall       *self,
     return;
 
   if (status != self->rtmp_status)
-    g_message ("call %s: %s → %s%s%s", self->params->call_id,
+    g_message (_("call %s: %s → %s%s%s"), self->params->call_id,
                sipcast_rtmp_status_to_string (self->rtmp_status),
                sipcast_rtmp_status_to_string (status),
                info != NULL ? ": " : "", info != NULL ? info : "");
@@ -151,7 +151,7 @@ media_error_cb (SipcastMediaSession *media,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
 
-  g_warning ("call %s: media failed: %s", self->params->call_id, reason);
+  g_warning (_("call %s: media failed: %s"), self->params->call_id, reason);
   if (sipcast_call_status_is_final (self->status))
     return;
 
@@ -217,7 +217,7 @@ media_dtmf_received_cb (SipcastMediaSession *media,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
 
-  g_message ("call %s: DTMF %s received", self->params->call_id, digit);
+  g_message (_("call %s: DTMF %s received"), self->params->call_id, digit);
   g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit, "RFC2833");
 }
 
@@ -254,7 +254,7 @@ sipcast_call_allocate_video (SipcastCall     *self,
   g_autoptr (GError) error = NULL;
 
   if (!sipcast_port_pool_allocate (ports, &rtp, &rtcp, &error)) {
-    g_message ("call %s: no video: %s", self->params->call_id, error->message);
+    g_message (_("call %s: no video: %s"), self->params->call_id, error->message);
     return FALSE;
   }
   sipcast_media_session_set_video_sockets (self->media, rtp, rtcp);
@@ -299,7 +299,7 @@ handle_early_media (SipcastCall *self)
   answer = sipcast_call_parse_remote_sdp (self->remote_sdp, &error);
   if (answer == NULL || !sipcast_call_follow_remote_sdp (self, answer, &error))
     /* The 200 may still bring a usable answer. */
-    g_message ("call %s: early media not followed: %s", self->params->call_id,
+    g_message (_("call %s: early media not followed: %s"), self->params->call_id,
                error->message);
 }
 
@@ -375,7 +375,7 @@ dialog_answer_cb (SipcastDialog *dialog,
   if (error != NULL) {
     gboolean no_codec = g_error_matches (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC);
 
-    g_warning ("call %s: %s", self->params->call_id, error->message);
+    g_warning (_("call %s: %s"), self->params->call_id, error->message);
     g_free (self->pending_failure);
     self->pending_failure = g_strdup (no_codec ? "No common codecs" : error->message);
     /* What we would have answered an offer without a codec of ours. */

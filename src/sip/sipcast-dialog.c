@@ -210,7 +210,7 @@ hangup_guard_cb (gpointer user_data)
   g_autoptr (SipcastDialog) guard = g_object_ref (self);
 
   self->hangup_guard_id = 0;
-  g_message ("call %s: no answer to our %s, ending the call", self->log_id,
+  g_message (_("call %s: no answer to our %s, ending the call"), self->log_id,
              state_is_answered (self->state) ? "BYE" : "CANCEL");
   terminate (self, SIPCAST_DIALOG_END_NO_RESPONSE, 0, NULL);
   release_handle (self);
@@ -453,7 +453,7 @@ handle_nua_event (SipcastEventTarget *target,
     if (status < 200)
       break;
     if (status >= 300)
-      g_message ("call %s: INFO DTMF refused: %03d %s", self->log_id, status, phrase);
+      g_message (_("call %s: INFO DTMF refused: %03d %s"), self->log_id, status, phrase);
     self->info_in_flight = FALSE;
     send_next_info (self);
     break;

@@ -96,7 +96,7 @@ set_state (SipcastRegistration      *self,
   if (old == state)
     return;
   self->state = state;
-  g_message ("registration %s of %s: %s → %s (%u%s%s)", self->log_id, self->aor,
+  g_message (_("registration %s of %s: %s → %s (%u%s%s)"), self->log_id, self->aor,
              state_name (old), state_name (state), self->sip_status,
              self->failure ? ", " : "", self->failure ? self->failure : "");
   g_signal_emit (self, signals[SIGNAL_STATE_CHANGED], 0, state, old);
@@ -166,7 +166,7 @@ handle_register_response (SipcastRegistration *self,
     reason = g_strdup_printf ("Registration failed (%03d %s)", status, phrase);
 
   if (self->state == SIPCAST_REGISTRATION_REGISTERED)
-    g_warning ("registration %s of %s lost: %s", self->log_id, self->aor, reason);
+    g_warning (_("registration %s of %s lost: %s"), self->log_id, self->aor, reason);
   fail (self, status, reason);
 }
 
@@ -313,7 +313,7 @@ sipcast_registration_start (SipcastRegistration  *self,
     nua_set_hparams (self->nh, NUTAG_PROXY (self->proxy), TAG_END ());
 
   expires = g_strdup_printf ("%u", self->expires);
-  g_message ("registration %s: REGISTER %s at %s%s%s", self->log_id, self->aor, self->registrar,
+  g_message (_("registration %s: REGISTER %s at %s%s%s"), self->log_id, self->aor, self->registrar,
              self->proxy ? " through " : "", self->proxy ? self->proxy : "");
   set_state (self, SIPCAST_REGISTRATION_REGISTERING);
   nua_register (self->nh,
@@ -336,7 +336,7 @@ sipcast_registration_stop (SipcastRegistration *self)
   switch (self->state) {
   case SIPCAST_REGISTRATION_REGISTERED:
     set_state (self, SIPCAST_REGISTRATION_UNREGISTERING);
-    g_message ("registration %s: un-REGISTER %s", self->log_id, self->aor);
+    g_message (_("registration %s: un-REGISTER %s"), self->log_id, self->aor);
     nua_unregister (self->nh, TAG_END ());
     break;
   case SIPCAST_REGISTRATION_REGISTERING:

@@ -75,7 +75,7 @@ answer_unowned_request (SipcastSipAgent *self,
     if (sip != NULL)
       g_signal_emit (self, signals[SIGNAL_INCOMING_INVITE], 0, nh, sip, &handled);
     if (!handled) {
-      g_message ("rejecting incoming call from %s",
+      g_message (_("rejecting incoming call from %s"),
                  sip && sip->sip_from ? sip->sip_from->a_url->url_user : "?");
       nua_respond (nh, SIP_603_DECLINE, TAG_END ());
       nua_handle_destroy (nh);
@@ -258,15 +258,15 @@ sofia_logger (void       *stream,
    * keep the reason for the call's statusInfo ("err 20:unable to get
    * local issuer certificate" gives the part after the number). */
   if (g_str_has_prefix (text, "err ") && strchr (text, ':') != NULL) {
-    g_warning ("TLS: %s", text);
+    g_warning (_("TLS: %s"), text);
     note_tls_failure (strchr (text, ':') + 1);
   } else if (strstr (text, "Peer Subject Mismatch") != NULL ||
              strstr (text, "TLS setup failed") != NULL) {
-    g_warning ("TLS: %s", text);
+    g_warning (_("TLS: %s"), text);
     note_tls_failure (text);
   } else if (strstr (text, "Error with certificate") != NULL ||
              g_str_has_prefix (text, "err ")) {
-    g_warning ("TLS: %s", text);
+    g_warning (_("TLS: %s"), text);
   } else {
     g_debug ("sofia: %s", text);
   }
@@ -314,9 +314,9 @@ make_tls_dir (const SipcastConfig *config,
     g_autofree char *cert_link = g_build_filename (dir, "agent.pem", NULL);
 
     if (g_access (cert, R_OK) != 0)
-      g_warning ("TLS: cannot read the certificate %s: %s", cert, g_strerror (errno));
+      g_warning (_("TLS: cannot read the certificate %s: %s"), cert, g_strerror (errno));
     else if (symlink (cert, cert_link) != 0)
-      g_warning ("TLS: %s: %s", cert_link, g_strerror (errno));
+      g_warning (_("TLS: %s: %s"), cert_link, g_strerror (errno));
     else
       *has_certificate = TRUE;
   }
@@ -418,10 +418,10 @@ sipcast_sip_agent_new (const SipcastConfig *config,
    * while peers that learn of it try it: no certificate, no TLS. */
   tls_dir = make_tls_dir (config, &has_certificate, &tls_error);
   if (tls_dir == NULL) {
-    g_warning ("TLS disabled: %s", tls_error->message);
+    g_warning (_("TLS disabled: %s"), tls_error->message);
   } else if (!has_certificate) {
-    g_message ("TLS off: no certificate of sipcast's own ([sip] tls-certificate-dir "
-               "with agent.pem)");
+    g_message (_("TLS off: no certificate of sipcast's own ([sip] tls-certificate-dir "
+               "with agent.pem)"));
     remove_tls_dir (tls_dir);
     g_clear_pointer (&tls_dir, g_free);
   }
@@ -443,7 +443,7 @@ sipcast_sip_agent_new (const SipcastConfig *config,
        * UDP and TCP are still worth having. */
       self->nua = create_nua (self, config, self->port, 0, NULL);
       if (self->nua != NULL && tls_dir != NULL)
-        g_warning ("TLS disabled: could not listen on tls %s:%u with the CA file %s",
+        g_warning (_("TLS disabled: could not listen on tls %s:%u with the CA file %s"),
                    config->sip_address, self->tls_port, config->tls_ca_file);
       self->tls_port = 0;
     }
@@ -459,10 +459,10 @@ sipcast_sip_agent_new (const SipcastConfig *config,
     return NULL;
   }
 
-  g_message ("SIP listening on udp %s:%u", self->address, self->port);
-  g_message ("SIP listening on tcp %s:%u", self->address, self->port);
+  g_message (_("SIP listening on udp %s:%u"), self->address, self->port);
+  g_message (_("SIP listening on tcp %s:%u"), self->address, self->port);
   if (self->tls_port != 0)
-    g_message ("SIP listening on tls %s:%u", self->address, self->tls_port);
+    g_message (_("SIP listening on tls %s:%u"), self->address, self->tls_port);
 
   return g_steal_pointer (&self);
 }
@@ -630,7 +630,7 @@ shutdown_timeout_cb (gpointer user_data)
   SipcastSipAgent *self = SIPCAST_SIP_AGENT (user_data);
 
   self->shutdown_timeout_id = 0;
-  g_warning ("SIP stack did not shut down within %d s", SHUTDOWN_TIMEOUT_S);
+  g_warning (_("SIP stack did not shut down within %d s"), SHUTDOWN_TIMEOUT_S);
   finish_shutdown (self);
   return G_SOURCE_REMOVE;
 }

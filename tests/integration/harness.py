@@ -504,15 +504,17 @@ class Sipcast:
     SIP_LINE = re.compile(r"SIP listening on udp 127\.0\.0\.1:(\d+)")
     POLL_LINE = re.compile(r"POST /rest-api/call/find -> 200$")
 
-    def __init__(self, args=(), config=None, nofile=None):
+    def __init__(self, args=(), config=None, nofile=None, extra_env=None):
         """config: the text of a key-file configuration, if any; nofile:
-        (soft, hard) RLIMIT_NOFILE to start it under, as `ulimit -n` would."""
+        (soft, hard) RLIMIT_NOFILE to start it under, as `ulimit -n` would;
+        extra_env: more environment variables."""
         self.dir = _new_dir("sipcast-")
         self.log_path = self.dir / "sipcast.log"
         binary = Path(os.environ.get("SIPCAST_BIN", REPO / "build" / "src" / "sipcast"))
         # the daemon has its own elements built in: it must work without
         # GST_PLUGIN_PATH, as it does when started from the README
         env = {k: v for k, v in os.environ.items() if k != "GST_PLUGIN_PATH"}
+        env.update(extra_env or {})
         # below the ephemeral range, where sipp's and nginx's ports come from
         rtp_min = random.randrange(20000, 30000, 2)
         cmd = [binary, "--rest-port=0", "--sip-port=0",

@@ -8,7 +8,9 @@ a user would: ffprobe reads it live, and its recording holds the tone.
     python3 tests/integration/tap.py test_push
 """
 
+import array
 import re
+import subprocess
 import struct
 import time
 import unittest
@@ -16,8 +18,12 @@ import unittest
 import harness
 from gateway import GatewayTestCase
 from harness import LOOPBACK, wait_for, wait_status
+from test_inject import write_tone_wav
+from test_media import VIDEO, MediaTestCase, video_frames, video_sender
 
-PUSH_KEYS = ["mediaSessionId", "streamName", "rtmpUrl", "rtmpStream", "status",
+# the reference's keys in its order, then sipcast's
+PUSH_KEYS = ["mediaSessionId", "streamName", "rtmpUrl", "width", "height", "muted",
+             "soundEnabled", "options", "status", "rtmpStream", "sourceStreamName",
              "callId", "startedAt"]
 # JavaScript's Date.toISOString(), as the Call object's startedAt
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -142,8 +148,12 @@ class PushTest(PushTestCase):
         started = time.monotonic()
 
         self.assertEqual(list(push), PUSH_KEYS)
-        self.assertEqual(push["streamName"], "push-src")
+        # streamName is what it publishes under, as in the reference
+        self.assertEqual(push["streamName"], "push-b")
+        self.assertEqual(push["sourceStreamName"], "push-src")
         self.assertEqual(push["rtmpUrl"], self.nginx.url)
+        self.assertEqual((push["width"], push["height"], push["muted"], push["soundEnabled"],
+                          push["options"]), (0, 0, False, False, {}))
         self.assertEqual(push["rtmpStream"], "push-b")
         self.assertEqual(push["callId"], "push-src")
         self.assertIn(push["status"], ("RTMP_STREAM_WAIT", "RTMP_STREAM_ACTIVE"), push)
@@ -163,7 +173,7 @@ class PushTest(PushTestCase):
 
         # every filter finds it, AND-ed
         for query in ({"mediaSessionId": push_id}, {"streamName": "push-src"},
-                      {"rtmpUrl": self.nginx.url},
+                      {"streamName": "push-b"}, {"rtmpUrl": self.nginx.url},
                       {"streamName": "push-src", "rtmpUrl": self.nginx.url}):
             with self.subTest(query=query):
                 self.assertEqual([p["mediaSessionId"] for p in self.find_pushes(query)],
@@ -209,7 +219,11 @@ class PushTest(PushTestCase):
             "streamName not a string": {"streamName": True, "rtmpUrl": self.nginx.url,
                                         "rtmpStream": "bad"},
             "not an RTMP URL": {"streamName": "push-bad", "rtmpUrl": "http://x/live/bad"},
-            "no stream name": {"streamName": "push-bad", "rtmpUrl": self.nginx.url},
+            "no application": {"streamName": "push-bad", "rtmpUrl": "rtmp://127.0.0.1:9"},
+            "options not an object": {"streamName": "push-bad", "rtmpUrl": self.nginx.url,
+                                      "options": "x"},
+            "full URL without a stream": {"streamName": "push-bad", "rtmpUrl": self.nginx.url,
+                                          "rtmpTransponderFullUrl": True},
         }
         for name, body in cases.items():
             with self.subTest(name):
@@ -271,6 +285,185 @@ class PushTest(PushTestCase):
         status, answer, _ = self.sipcast.rest(
             "/push/startup", {"streamName": "push-end", "rtmpUrl": self.nginx.url + "end-c"})
         self.assert_error(answer, status, 404)
+
+
+def audio_timeline(path, step=0.1, rate=16000):
+    """What a recording holds, every step seconds: 0 for silence, else the
+    tone's frequency in Hz (rounded to 10), from its zero crossings."""
+    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
+                             "-i", str(path), "-map", "0:a:0", "-ac", "1",
+                             "-ar", str(rate), "-f", "s16le", "-"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    samples = array.array("h", result.stdout[:len(result.stdout) // 2 * 2])
+    size = int(rate * step)
+    timeline = []
+    for start in range(0, len(samples) - size + 1, size):
+        window = samples[start:start + size]
+        peak = max(abs(s) for s in window)
+        if peak < 300:
+            timeline.append(0)
+            continue
+        ups = sum(1 for a, b in zip(window, window[1:]) if a < 0 <= b)
+        timeline.append(round(ups / step, -1))
+    return timeline
+
+
+def runs(timeline, tolerance=0.06):
+    """The timeline as [(what, windows)], frequencies within tolerance
+    taken as one; runs of one or two windows (edges, a glitch of the
+    source under load) left out."""
+    def merge(pairs):
+        merged = []
+        for value, count in pairs:
+            if merged and (value == merged[-1][0] == 0 or
+                           (value and merged[-1][0] and
+                            abs(value - merged[-1][0]) <= merged[-1][0] * tolerance)):
+                merged[-1][1] += count
+            else:
+                merged.append([value, count])
+        return merged
+    first = merge((value, 1) for value in timeline)
+    return [tuple(pair) for pair in merge(pair for pair in first if pair[1] > 2)]
+
+
+class PushWcsTest(PushTestCase):
+    """The reference's /push as a Web Call Server client uses it: an rtmpUrl
+    without a stream, rtmp_NAME, mute and sound_on."""
+
+    @classmethod
+    def sipcast_config(cls):
+        cls.sounds = harness._new_dir("sounds-")
+        write_tone_wav(cls.sounds / "tone-1k.wav", 1000, 1.0)
+        return "[media]\nsounds-dir=%s\n" % cls.sounds
+
+    def test_reference_push(self):
+        sipp = self.start_source("wcs-src", scenario=str(long_tone_scenario(20)))
+        url = self.nginx.url.rstrip("/")           # rtmp://127.0.0.1:PORT/live
+        status, push, _ = self.sipcast.rest("/push/startup", {
+            "streamName": "wcs-src", "rtmpUrl": url, "rtmpTransponderFullUrl": False,
+            "options": {"note": "kept"}})
+        self.assertEqual(status, 200, "%s\n%s" % (push, self.logs()))
+        push_id = push["mediaSessionId"]
+        self.addCleanup(self.end_push, push_id)
+        self.assertEqual(list(push)[:8], ["mediaSessionId", "streamName", "rtmpUrl", "width",
+                                          "height", "muted", "soundEnabled", "options"])
+        self.assertEqual(push["streamName"], "rtmp_wcs-src")
+        self.assertEqual(push["rtmpUrl"], url)
+        self.assertEqual(push["options"], {"note": "kept"})
+        self.assertIs(push["muted"], False)
+        self.assertIs(push["soundEnabled"], False)
+        # the client finds it by the name in the answer, or as it started it
+        for query in ({"streamName": "rtmp_wcs-src"}, {"streamName": "wcs-src"},
+                      {"rtmpUrl": url}, {"mediaSessionId": push_id}):
+            with self.subTest(query=query):
+                self.assertEqual([p["mediaSessionId"] for p in self.find_pushes(query)],
+                                 [push_id])
+        self.wait_push_status(push_id, "RTMP_STREAM_ACTIVE")
+        self.assertTrue(self.nginx.events("publish", "rtmp_wcs-src"), self.nginx.events())
+        with self.subTest("the same again is 409"):
+            status, answer, _ = self.sipcast.rest("/push/startup",
+                                                  {"streamName": "wcs-src", "rtmpUrl": url})
+            self.assert_error(answer, status, 409)
+
+        time.sleep(1.5)                             # the tone
+        for method in ("/push/mute", "/push/unmute", "/push/sound_on", "/push/sound_off"):
+            with self.subTest(method=method):
+                status, answer, _ = self.sipcast.rest(method, {"mediaSessionId": "nope",
+                                                               "soundFile": "tone-1k.wav"})
+                self.assert_error(answer, status, 404)
+                status, answer, _ = self.sipcast.rest(method, {})
+                self.assert_error(answer, status, 400)
+        status, answer, _ = self.sipcast.rest("/push/mute", {"mediaSessionId": push_id})
+        self.assertEqual((status, answer), (200, {}))
+        self.assertIs(self.find_push(push_id)["muted"], True)
+        time.sleep(1.5)                             # silence
+        status, answer, _ = self.sipcast.rest("/push/sound_on", {
+            "mediaSessionId": push_id, "soundFile": "no-such.wav"})
+        self.assert_error(answer, status, 404)
+        status, answer, _ = self.sipcast.rest("/push/sound_on", {
+            "mediaSessionId": push_id, "soundFile": "tone-1k.wav", "loop": False})
+        self.assertEqual((status, answer), (200, {}), self.logs())
+        self.assertIs(self.find_push(push_id)["soundEnabled"], True)
+        # played once, then gone by itself
+        wait_for(lambda: not self.find_push(push_id)["soundEnabled"], 5,
+                 message=lambda: "the sound never ended\n" + self.logs())
+        time.sleep(0.5)                             # silence again
+        status, answer, _ = self.sipcast.rest("/push/unmute", {"mediaSessionId": push_id})
+        self.assertEqual((status, answer), (200, {}))
+        self.assertIs(self.find_push(push_id)["muted"], False)
+        status, answer, _ = self.sipcast.rest("/push/sound_off", {"mediaSessionId": push_id})
+        self.assertEqual((status, answer), (200, {}))
+        time.sleep(1.5)                             # the tone again
+        self.terminate_push(push_id)
+        self.wait_push_gone(push_id)
+
+        timeline = runs(audio_timeline(self.nginx.recorded("rtmp_wcs-src")))
+        shape = [what for what, _ in timeline]
+        self.assertEqual(len(shape), 5, timeline)
+        self.assertAlmostEqual(shape[0], 440, delta=20, msg=timeline)
+        self.assertEqual(shape[1], 0, timeline)
+        self.assertAlmostEqual(shape[2], 1000, delta=40, msg=timeline)
+        self.assertEqual(shape[3], 0, timeline)
+        self.assertAlmostEqual(shape[4], 440, delta=20, msg=timeline)
+        # muted for 1.5 s before the sound, which played (at most) its 1 s;
+        # under heavy load its start may come late to the live mixer
+        self.assertGreaterEqual(timeline[1][1], 10, timeline)
+        self.assertTrue(5 <= timeline[2][1] <= 11, timeline)
+        self.terminate("wcs-src")
+        self.assert_sipp_passed(sipp)
+
+    def test_looping_sound(self):
+        sipp = self.start_source("wcs-loop")
+        push_id = self.start_push("wcs-loop", self.nginx.url, "wcs-loop-copy")["mediaSessionId"]
+        self.wait_push_status(push_id, "RTMP_STREAM_ACTIVE")
+        status, answer, _ = self.sipcast.rest("/push/sound_on", {
+            "mediaSessionId": push_id, "fileName": "tone-1k.wav", "loop": "true"})
+        self.assertEqual((status, answer), (200, {}))
+        # the 1 s file has played more than once, and goes on
+        time.sleep(2.5)
+        self.assertIs(self.find_push(push_id)["soundEnabled"], True, self.logs())
+        self.assertNotIn("could not play", self.sipcast.log())
+        status, answer, _ = self.sipcast.rest("/push/sound_off", {"mediaSessionId": push_id})
+        self.assertEqual((status, answer), (200, {}))
+        self.assertIs(self.find_push(push_id)["soundEnabled"], False)
+        self.terminate_push(push_id)
+        self.wait_push_gone(push_id)
+        self.terminate("wcs-loop")
+        self.assert_sipp_passed(sipp)
+
+
+class PushVideoTest(PushTestCase, MediaTestCase):
+    """A call's video is pushed with its audio, H.264 as it came."""
+
+    def test_video_pushed_with_audio(self):
+        lines, capture, _ = VIDEO["h264-pm1"]
+        sipp = self.media_sipp("push-video", audio="pcma", video_lines=lines,
+                               on_ack=[video_sender(capture)])
+        self.start_call("push-v", sipp, rtmpUrl=self.nginx.url, rtmpStream="push-v",
+                        hasVideo="true")
+        wait_status(self.sipcast, "push-v", "ESTABLISHED", 10)
+        # the video flows once the call knows its picture size
+        wait_for(lambda: self.find("push-v")["width"] is not None, 10,
+                 message=lambda: "no video\n" + self.logs(sipp))
+        push = self.start_push("push-v", self.nginx.url, "push-v-copy")
+        push_id = push["mediaSessionId"]
+        self.wait_push_status(push_id, "RTMP_STREAM_ACTIVE")
+        wait_for(lambda: self.find_push(push_id)["width"] == 320, 5,
+                 message=lambda: "width %s\n%s" % (self.find_push(push_id), self.logs()))
+        self.assertEqual(self.find_push(push_id)["height"], 240)
+        time.sleep(1.2)
+        self.terminate_push(push_id)
+        self.wait_push_gone(push_id)
+        self.terminate("push-v")
+        self.assert_sipp_passed(sipp)
+
+        path = self.nginx.recorded("push-v-copy")
+        kinds = self.stream_kinds(path)
+        self.assertEqual(kinds["video"]["codec_name"], "h264", kinds)
+        self.assertEqual(kinds["audio"]["codec_name"], "aac", kinds)
+        self.assertEqual((kinds["video"]["width"], kinds["video"]["height"]), (320, 240))
+        # it starts at a key frame: every picture decodes
+        self.assertGreaterEqual(len(video_frames(path)), 10)
 
 
 class PushRetryBudgetTest(PushTestCase):
