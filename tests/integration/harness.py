@@ -500,7 +500,7 @@ class Sipp:
 class Sipcast:
     """The daemon under test, on ports it picks itself (learned from its log)."""
 
-    REST_LINE = re.compile(r"REST listening on http://127\.0\.0\.1:(\d+)/rest-api")
+    REST_LINE = re.compile(r"REST listening on https?://127\.0\.0\.1:(\d+)/rest-api")
     SIP_LINE = re.compile(r"SIP listening on udp 127\.0\.0\.1:(\d+)")
     POLL_LINE = re.compile(r"POST /rest-api/call/find -> 200$")
 
