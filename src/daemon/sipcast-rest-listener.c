@@ -623,7 +623,7 @@ sipcast_rest_listener_set_tls_files (SipcastRestListener *self,
   g_return_val_if_fail (self->socket == NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (g_tls_backend_get_certificate_type (g_tls_backend_get_default ()) == G_TYPE_TLS_CERTIFICATE) {
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
                  _("HTTPS needs GIO's TLS support (glib-networking), which is not installed"));
     return FALSE;
