@@ -6,7 +6,7 @@ published, then SIGTERM.  Run sipcast under valgrind through SIPCAST_BIN
 (a wrapper script) to check that it gives back what 100 calls took;
 exits non-zero when a call failed or the daemon did not exit 0.
 
-    SIPCAST_TEST_STOP_SECONDS=300 SIPCAST_BIN=/tmp/vg/sipcast-vg \\
+    SIPCAST_TEST_TIME_SCALE=4 SIPCAST_TEST_STOP_SECONDS=300 SIPCAST_BIN=/tmp/vg/sipcast-vg \\
       python3 tests/bench/calls100.py
 
 Everything runs on 127.0.0.1 and stops by itself.
@@ -25,8 +25,8 @@ import harness  # noqa: E402
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100)
-    parser.add_argument("--concurrent", type=int, default=10)
-    parser.add_argument("--rate", type=float, default=2.0, help="new calls per second")
+    parser.add_argument("--concurrent", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=1.0, help="new calls per second")
     args = parser.parse_args()
 
     nginx = harness.Nginx()
