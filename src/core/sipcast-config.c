@@ -68,6 +68,10 @@ static const ConfigKey config_keys[] = {
     "Browser origins (scheme://host:port, comma-separated) allowed besides the API's own" },
   { "rest", "allowed-hosts", VALUE_OPTIONAL_STRING, FIELD (allowed_hosts), 0, 0,
     "Host header names (comma-separated) accepted besides IP addresses and localhost" },
+  { "rest", "tls-certificate", VALUE_OPTIONAL_STRING, FIELD (rest_tls_certificate), 0, 0,
+    "PEM certificate (chain) of the REST API: set, it speaks HTTPS only; empty: plain HTTP" },
+  { "rest", "tls-key", VALUE_OPTIONAL_STRING, FIELD (rest_tls_key), 0, 0,
+    "PEM private key of tls-certificate; empty: the key is in the certificate file" },
 
   { "sip", "address", VALUE_STRING, FIELD (sip_address), 0, 0,
     "Address the SIP agent listens on (UDP, TCP and TLS)" },
@@ -582,28 +586,19 @@ sipcast_config_parse_port_range (const char *str,
   return TRUE;
 }
 
-gboolean
-sipcast_config_load_file (SipcastConfig *config,
-                          const char    *path,
-                          GError       **error)
+/* Applies the groups of @key_file, read from @path, to @config: all of
+ * them or, on the first bad one, none. */
+static gboolean
+apply_key_file (SipcastConfig *config,
+                GKeyFile      *key_file,
+                const char    *path,
+                GError       **error)
 {
-  g_autoptr (GKeyFile) key_file = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
   g_autoptr (SipcastConfig) work = NULL;
   g_auto (GStrv) groups = NULL;
   gboolean routes_loaded = FALSE;
   SipcastRoute *route;
-
-  g_return_val_if_fail (config != NULL, FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error)) {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
-                 _("Could not load configuration file %s: %s"),
-                 path, local_error->message);
-    return FALSE;
-  }
 
   /* Work on a copy so a bad key leaves @config as it was. */
   work = config_copy (config);
@@ -662,6 +657,51 @@ sipcast_config_load_file (SipcastConfig *config,
 
   config_take (config, g_steal_pointer (&work));
   return TRUE;
+}
+
+gboolean
+sipcast_config_load_file (SipcastConfig *config,
+                          const char    *path,
+                          GError       **error)
+{
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_key_file_load_from_file (key_file, path, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Could not load configuration file %s: %s"),
+                 path, local_error->message);
+    return FALSE;
+  }
+  return apply_key_file (config, key_file, path, error);
+}
+
+gboolean
+sipcast_config_load_data (SipcastConfig *config,
+                          const char    *data,
+                          gsize          length,
+                          const char    *name,
+                          GError       **error)
+{
+  g_autoptr (GKeyFile) key_file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+  g_return_val_if_fail (data != NULL, FALSE);
+  g_return_val_if_fail (name != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_key_file_load_from_data (key_file, data, length, G_KEY_FILE_NONE, &local_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Could not load configuration file %s: %s"),
+                 name, local_error->message);
+    return FALSE;
+  }
+  return apply_key_file (config, key_file, name, error);
 }
 
 /* ---- command line ---- */

@@ -22,6 +22,8 @@ typedef struct {
   guint    rest_idle_timeout;     /* seconds a connection has to complete a request; 60 */
   char    *allowed_origins;       /* browser origins besides our own, "a,b"; NULL */
   char    *allowed_hosts;         /* Host names besides IP literals and localhost; NULL */
+  char    *rest_tls_certificate;  /* PEM file: HTTPS instead of HTTP; NULL */
+  char    *rest_tls_key;          /* its key; NULL = in the certificate file */
 
   /* [sip] */
   char    *sip_address;           /* "127.0.0.1" */
@@ -109,6 +111,14 @@ void           sipcast_config_free (SipcastConfig *config);
  * keys are an error (a typo must not silently fall back to a default). */
 gboolean sipcast_config_load_file (SipcastConfig *config,
                                    const char    *path,
+                                   GError       **error);
+
+/* sipcast_config_load_file() for a file's @length bytes of @data already
+ * in memory; @name stands for the path in messages. */
+gboolean sipcast_config_load_data (SipcastConfig *config,
+                                   const char    *data,
+                                   gsize          length,
+                                   const char    *name,
                                    GError       **error);
 
 /* Parses argv (removing what it consumed): loads -c FILE if given, then

@@ -148,9 +148,9 @@ stat_changed (const GStatBuf *a,
 
 /* name → hash for every well-formed line; malformed lines are reported
  * and skipped so one typo does not lock every account out. */
-static GHashTable *
-parse_users (const char *path,
-             const char *contents)
+GHashTable *
+sipcast_users_parse (const char *path,
+                     const char *contents)
 {
   g_autoptr (GHashTable) hashes = NULL;
   g_auto (GStrv) lines = NULL;
@@ -314,7 +314,7 @@ reload_if_changed (SipcastUsers *self)
   g_debug ("Reading users file %s", self->path);
   g_hash_table_remove_all (self->cache);
   g_clear_pointer (&self->hashes, g_hash_table_unref);
-  self->hashes = parse_users (self->path, contents);
+  self->hashes = sipcast_users_parse (self->path, contents);
   self->loaded_stat = st;
   self->loaded = TRUE;
 }
@@ -386,7 +386,7 @@ sipcast_users_new (const char  *path,
   }
 
   g_clear_pointer (&self->hashes, g_hash_table_unref);
-  self->hashes = parse_users (path, contents);
+  self->hashes = sipcast_users_parse (path, contents);
   self->loaded_stat = st;
   self->loaded = TRUE;
 

@@ -57,6 +57,12 @@ gboolean sipcast_users_set_password (const char *path,
                                      const char *password,
                                      GError    **error);
 
+/* The accounts of a users file's @contents, name → stored hash; a
+ * malformed line is logged (with @path and its number) and skipped.  The
+ * pure part of reading the file, for the unit tests and the fuzzer. */
+GHashTable *sipcast_users_parse (const char *path,
+                                 const char *contents);
+
 /* A new salted hash of @password; NULL with @error if crypt(3) fails. */
 char *sipcast_password_hash (const char *password,
                              GError    **error);

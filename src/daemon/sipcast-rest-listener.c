@@ -89,6 +89,9 @@ struct _SipcastRestListener {
 
   GSocket *socket;                /* listening; NULL before listen() */
   guint port;
+  /* HTTPS: every connection is a GTlsServerConnection with it; NULL:
+   * plain HTTP. */
+  GTlsCertificate *certificate;
   GSource *accept_source;
   guint accept_pause_id;
   /* Held open so that one descriptor can be freed to take a waiting
@@ -353,6 +356,27 @@ accepted (SipcastRestListener *self,
   input = sipcast_quiet_input_stream_new (g_io_stream_get_input_stream (conn->socket_stream));
   conn->quiet = SIPCAST_QUIET_INPUT_STREAM (input);
   conn->io = g_simple_io_stream_new (input, g_io_stream_get_output_stream (conn->socket_stream));
+  if (self->certificate != NULL) {
+    g_autoptr (GError) error = NULL;
+    GIOStream *tls;
+
+    /* TLS goes over the quiet stream, so the idle watch and the check
+     * for buffered bytes (on_wrote_body) see what TLS has decrypted and
+     * the hand-over always gives libsoup the TLS connection.  The
+     * handshake happens on libsoup's first read. */
+    tls = g_tls_server_connection_new (conn->io, self->certificate, &error);
+    if (tls == NULL) {
+      g_warning ("REST: cannot serve a TLS connection: %s", error->message);
+      conn->stream = g_object_ref (conn->io);
+      g_hash_table_add (self->connections, conn);
+      connection_close (conn);
+      return;
+    }
+    /* Clients that just close the socket are many (curl among them). */
+    g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+    g_object_unref (conn->io);
+    conn->io = tls;
+  }
   conn->stream = g_object_ref (conn->io);
   conn->local = g_socket_get_local_address (client, NULL);
   conn->remote = g_socket_get_remote_address (client, NULL);
@@ -514,6 +538,7 @@ sipcast_rest_listener_dispose (GObject *object)
     self->spare_fd = -1;
   }
   g_clear_object (&self->soup);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (sipcast_rest_listener_parent_class)->dispose (object);
 }
@@ -583,6 +608,40 @@ sipcast_rest_listener_listen (SipcastRestListener *self,
   self->socket = g_steal_pointer (&socket);
   start_accepting (self);
   return TRUE;
+}
+
+gboolean
+sipcast_rest_listener_set_tls_files (SipcastRestListener *self,
+                                     const char          *certificate_file,
+                                     const char          *key_file,
+                                     GError             **error)
+{
+  g_autoptr (GTlsCertificate) certificate = NULL;
+
+  g_return_val_if_fail (SIPCAST_IS_REST_LISTENER (self), FALSE);
+  g_return_val_if_fail (certificate_file != NULL, FALSE);
+  g_return_val_if_fail (self->socket == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ())) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("HTTPS needs GIO's TLS support (glib-networking), which is not installed"));
+    return FALSE;
+  }
+  certificate = key_file != NULL ?
+                g_tls_certificate_new_from_files (certificate_file, key_file, error) :
+                g_tls_certificate_new_from_file (certificate_file, error);
+  if (certificate == NULL)
+    return FALSE;
+  g_set_object (&self->certificate, certificate);
+  return TRUE;
+}
+
+gboolean
+sipcast_rest_listener_is_https (SipcastRestListener *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_REST_LISTENER (self), FALSE);
+  return self->certificate != NULL;
 }
 
 guint

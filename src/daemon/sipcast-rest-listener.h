@@ -32,6 +32,18 @@ gboolean sipcast_rest_listener_listen (SipcastRestListener *self,
                                        GSocketAddress      *address,
                                        GError             **error);
 
+/* Serves HTTPS instead of HTTP: the certificate (chain) in PEM
+ * @certificate_file and its private key in @key_file (NULL: in
+ * @certificate_file too).  Before listen().  Errors: GIO's TLS errors for
+ * files that do not load, SIPCAST_ERROR_CONFIG without a TLS backend. */
+gboolean sipcast_rest_listener_set_tls_files (SipcastRestListener *self,
+                                              const char          *certificate_file,
+                                              const char          *key_file,
+                                              GError             **error);
+
+/* Whether connections are HTTPS. */
+gboolean sipcast_rest_listener_is_https (SipcastRestListener *self);
+
 /* The bound port, 0 before listen(). */
 guint sipcast_rest_listener_get_port (SipcastRestListener *self);
 

@@ -43,6 +43,8 @@ struct _SipcastRestServer {
   char *address;
   guint configured_port;
   guint idle_timeout;
+  char *tls_certificate;        /* [rest] tls-certificate, tls-key: HTTPS */
+  char *tls_key;
   gsize max_body_size;
 
   SipcastCallRegistry *registry;
@@ -760,6 +762,8 @@ sipcast_rest_server_finalize (GObject *object)
   g_free (self->sounds_dir);
   g_strfreev (self->allowed_origins);
   g_strfreev (self->allowed_hosts);
+  g_free (self->tls_certificate);
+  g_free (self->tls_key);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
 }
@@ -796,6 +800,8 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->address = g_strdup (config->rest_address);
   self->configured_port = config->rest_port;
   self->idle_timeout = config->rest_idle_timeout;
+  self->tls_certificate = g_strdup (config->rest_tls_certificate);
+  self->tls_key = g_strdup (config->rest_tls_key);
   self->max_body_size = config->max_body_size;
   self->registry = g_object_ref (registry);
   self->pushes = g_object_ref (pushes);
@@ -848,6 +854,15 @@ sipcast_rest_server_start (SipcastRestServer *self,
 
   socket_address = g_inet_socket_address_new (address, (guint16) self->configured_port);
   self->listener = sipcast_rest_listener_new (self->soup, self->idle_timeout);
+  if (self->tls_certificate != NULL &&
+      !sipcast_rest_listener_set_tls_files (self->listener, self->tls_certificate, self->tls_key,
+                                            &local_error)) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                 _("Cannot use the REST TLS certificate %s: %s"),
+                 self->tls_certificate, local_error->message);
+    g_clear_object (&self->listener);
+    return FALSE;
+  }
   if (!sipcast_rest_listener_listen (self->listener, socket_address, &local_error)) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
                  _("Cannot listen for REST requests on %s port %u: %s"),
@@ -866,7 +881,8 @@ sipcast_rest_server_start (SipcastRestServer *self,
   }
 
   /* Not translated: scripts and the integration tests read this line. */
-  g_message (_("REST listening on http://%s:%u/rest-api"), host, self->port);
+  g_message ("REST listening on %s://%s:%u/rest-api",
+             sipcast_rest_listener_is_https (self->listener) ? "https" : "http", host, self->port);
   return TRUE;
 }
 

@@ -27,7 +27,8 @@ SipcastRestServer *sipcast_rest_server_new (const SipcastConfig  *config,
                                             SipcastUsers         *users);
 
 /* Listens on the configured address/port and logs
- * "REST listening on http://ADDR:PORT/rest-api". */
+ * "REST listening on http://ADDR:PORT/rest-api" (https:// with [rest]
+ * tls-certificate). */
 gboolean sipcast_rest_server_start (SipcastRestServer *self,
                                     GError           **error);
 

@@ -168,13 +168,18 @@ def _tcp_accepts(port):
 
 # -- waiting ------------------------------------------------------------------
 
+# Waits last this many times longer: the sanitizer pass of .ci/run
+# (tools/run-sanitizers) runs the daemon several times slower.
+TIME_SCALE = float(os.environ.get("SIPCAST_TEST_TIME_SCALE", "1"))
+
+
 def wait_for(predicate, timeout, interval=0.1, message=None):
     """Poll predicate until it returns something truthy; return that.
 
     message, the failure text, may be a callable, to describe the state at
     the time of failure rather than at the time of the call.
     """
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIME_SCALE
     while True:
         value = predicate()
         if value:
@@ -200,7 +205,7 @@ def wait_status(sipcast, call_id, status, timeout):
     wanted = {status} if isinstance(status, str) else set(status)
     seen = []
     last = None
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * TIME_SCALE
     while True:
         code, calls, _ = sipcast.rest("/call/find", {"callId": call_id})
         if code == 200 and calls:
@@ -477,7 +482,7 @@ class Sipp:
     def wait(self, timeout=30):
         """The exit code (0: scenario completed); killed after timeout."""
         try:
-            return self.proc.wait(timeout)
+            return self.proc.wait(timeout * TIME_SCALE)
         except subprocess.TimeoutExpired:
             return _end(self.proc, signal.SIGKILL, 5)
 
@@ -500,7 +505,7 @@ class Sipp:
 class Sipcast:
     """The daemon under test, on ports it picks itself (learned from its log)."""
 
-    REST_LINE = re.compile(r"REST listening on http://127\.0\.0\.1:(\d+)/rest-api")
+    REST_LINE = re.compile(r"REST listening on https?://127\.0\.0\.1:(\d+)/rest-api")
     SIP_LINE = re.compile(r"SIP listening on udp 127\.0\.0\.1:(\d+)")
     POLL_LINE = re.compile(r"POST /rest-api/call/find -> 200$")
 

@@ -360,6 +360,33 @@ test_unknown_group_and_key (Fixture      *fixture,
   assert_config_equal (config, defaults);
 }
 
+/* The configuration fuzzer's way in: a file's bytes from memory, read
+ * as from disk, and refused as a whole when one key is bad. */
+static void
+test_load_data (void)
+{
+  static const char good[] = "[rest]\nport=9000\ntls-certificate=/etc/sipcast/rest.pem\n";
+  static const char bad[] = "[rest]\nport=9001\n[sip]\nport=70000\n";
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (sipcast_config_load_data (config, good, strlen (good), "mem.conf", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->rest_port, ==, 9000);
+  g_assert_cmpstr (config->rest_tls_certificate, ==, "/etc/sipcast/rest.pem");
+  g_assert_null (config->rest_tls_key);
+
+  g_assert_false (sipcast_config_load_data (config, bad, strlen (bad), "mem.conf", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, "mem.conf");
+  g_assert_cmpuint (config->rest_port, ==, 9000);
+  g_clear_error (&error);
+
+  /* Not a key file at all. */
+  g_assert_false (sipcast_config_load_data (config, "\x01\x02", 2, "mem.conf", &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+}
+
 static void
 test_bad_values (Fixture      *fixture,
                  gconstpointer data)
@@ -811,6 +838,7 @@ test_to_string_has_every_key (void)
     { "rest", "address" }, { "rest", "port" }, { "rest", "production" },
     { "rest", "users-file" }, { "rest", "max-body-size" }, { "rest", "idle-timeout" },
     { "rest", "allowed-origins" }, { "rest", "allowed-hosts" },
+    { "rest", "tls-certificate" }, { "rest", "tls-key" },
     { "sip", "address" }, { "sip", "public-address" }, { "sip", "port" },
     { "sip", "user-agent" },
     { "sip", "no-answer-timeout" }, { "sip", "transport" }, { "sip", "transaction-timeout" },
@@ -1008,6 +1036,7 @@ main (int argc, char **argv)
               fixture_set_up, test_edge_values, fixture_tear_down);
   g_test_add ("/config/file/unreadable", Fixture, NULL,
               fixture_set_up, test_unreadable_file, fixture_tear_down);
+  g_test_add_func ("/config/load-data", test_load_data);
   g_test_add_func ("/config/port-range", test_port_range);
   g_test_add_func ("/config/args/none", test_args_none);
   g_test_add ("/config/args/override-file", Fixture, NULL,

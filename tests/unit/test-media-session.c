@@ -47,6 +47,16 @@ packet_free (gpointer data)
 }
 
 /* The UDP payloads of a little-endian Ethernet/IPv4 pcap file. */
+/* pcap fields are not aligned: read them byte-wise (UBSan). */
+static guint32
+read_le32 (const guchar *p)
+{
+  guint32 value;
+
+  memcpy (&value, p, sizeof value);
+  return GUINT32_FROM_LE (value);
+}
+
 static GPtrArray *
 read_pcap (const char *path)
 {
@@ -60,13 +70,13 @@ read_pcap (const char *path)
   g_assert_true (g_file_get_contents (path, &data, &length, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (length, >=, 24);
-  g_assert_cmphex (GUINT32_FROM_LE (*(guint32 *) data), ==, 0xa1b2c3d4);
+  g_assert_cmphex (read_le32 ((const guchar *) data), ==, 0xa1b2c3d4);
 
   while (offset + 16 <= length) {
     const guchar *record = (const guchar *) data + offset;
-    guint32 seconds = GUINT32_FROM_LE (*(guint32 *) record);
-    guint32 micros = GUINT32_FROM_LE (*(guint32 *) (record + 4));
-    guint32 size = GUINT32_FROM_LE (*(guint32 *) (record + 8));
+    guint32 seconds = read_le32 (record);
+    guint32 micros = read_le32 (record + 4);
+    guint32 size = read_le32 (record + 8);
     const guchar *frame = record + 16;
     gsize ip_header = (frame[14] & 0x0f) * 4;
     gsize udp = 14 + ip_header;

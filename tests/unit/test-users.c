@@ -449,6 +449,30 @@ test_hash_is_salted (void)
   g_assert_cmpstr (a, !=, b);
 }
 
+/* What the users-file fuzzer holds the parser to: only well-formed
+ * lines become accounts, the first of a repeated name wins. */
+static void
+test_parse (void)
+{
+  g_autoptr (GHashTable) users = NULL;
+  GLogLevelFlags fatal;
+
+  /* Each skipped line is warned about, which G_DEBUG=fatal-warnings would
+   * make fatal (and g_test_expect_message() does not see structured
+   * messages). */
+  fatal = g_log_set_always_fatal (G_LOG_FATAL_MASK);
+  users = sipcast_users_parse ("users",
+                               "# comment\n"
+                               "  carol.x_y-z:$6$salt$hash  \n"
+                               "nohash:\n"
+                               "bad name:x\n"
+                               "carol.x_y-z:again\n"
+                               "\n");
+  g_log_set_always_fatal (fatal);
+  g_assert_cmpuint (g_hash_table_size (users), ==, 1);
+  g_assert_cmpstr (g_hash_table_lookup (users, "carol.x_y-z"), ==, "$6$salt$hash");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -472,6 +496,7 @@ main (int   argc,
   ADD ("/users/verified-credentials-cached", test_verified_credentials_cached);
   ADD ("/users/check-async", test_check_async);
   g_test_add_func ("/users/hash-is-salted", test_hash_is_salted);
+  g_test_add_func ("/users/parse", test_parse);
 
 #undef ADD
 
