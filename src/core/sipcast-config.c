@@ -134,6 +134,9 @@ static const ConfigKey config_keys[] = {
 
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+
+  { "webrtc", "stun-server", VALUE_OPTIONAL_STRING, FIELD (webrtc_stun_server), 0, 0,
+    "STUN server (host:port) WHEP viewers' ICE asks for a public address; empty: host candidates only" },
 };
 
 #undef FIELD

@@ -79,6 +79,8 @@ typedef struct {
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */
 
+  /* [webrtc] */
+  char    *webrtc_stun_server;    /* "host:port" for WHEP viewers' ICE; NULL = host candidates only */
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;

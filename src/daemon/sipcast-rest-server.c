@@ -12,7 +12,9 @@
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
+#include "sipcast-rest-console.h"
 #include "sipcast-rest-guard.h"
+#include "sipcast-rest-whep.h"
 #include "sipcast-throttle.h"
 #include "sipcast-users.h"
 #include "sipcast-types.h"
@@ -66,6 +68,7 @@ struct _SipcastRestServer {
   /* Accepts the connections and keeps their lifetime in hand (libsoup
    * 3.2 leaks idle ones: see sipcast-rest-listener.c). */
   SipcastRestListener *listener;
+  SipcastRestWhep *whep;        /* /whep/... */
   gulong request_finished_id;
   gulong request_aborted_id;
   guint port;                   /* bound port, 0 before start */
@@ -358,6 +361,9 @@ auth_done (GObject      *source,
   SipcastRestServer *self = pending->self;
   gboolean valid = sipcast_users_check_finish (SIPCAST_USERS (source), result);
 
+  /* Before @next runs: it may pause the message again to answer later
+   * (a WHEP offer waits for its SDP answer). */
+  soup_server_message_unpause (pending->msg);
   if (valid) {
     sipcast_throttle_success (self->auth_failures, pending->client);
     g_object_set_data (G_OBJECT (pending->msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
@@ -367,7 +373,6 @@ auth_done (GObject      *source,
                               g_get_monotonic_time () / G_USEC_PER_SEC);
     respond_unauthorized (pending->msg);
   }
-  soup_server_message_unpause (pending->msg);
   pending_auth_free (pending);
 }
 
@@ -494,6 +499,9 @@ on_early_request (SoupServer        *server,
     discard_request_body (msg);
     return;
   }
+  /* The console's files are public: the page asks for credentials. */
+  if (sipcast_rest_console_owns (msg, path))
+    return;
   /* A CORS preflight carries no credentials (Fetch standard): it is
    * answered in on_request() for an allowed origin. */
   if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
@@ -642,8 +650,35 @@ answer_not_found (SipcastRestServer *self,
   respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
 }
 
-/* Paths outside /rest-api: only here so that they, too, are behind
- * authentication and answer in JSON. */
+static void
+handle_whep (SipcastRestServer *self,
+             SoupServerMessage *msg,
+             const char        *path)
+{
+  sipcast_rest_whep_handle (self->whep, msg, path);
+}
+
+/* /whep/...: the same checks as /rest-api, then sipcast-rest-whep.c. */
+static void
+on_whep_request (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+
+  if (!check_host_and_origin (self, msg))
+    return;
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0) {
+    sipcast_rest_whep_preflight (msg);
+    return;
+  }
+  with_authorization (self, msg, path, handle_whep);
+}
+
+/* Paths outside /rest-api and /whep: the console's files, and else 404
+ * behind authentication, in JSON. */
 static void
 on_other_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -651,7 +686,13 @@ on_other_request (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
-  with_authorization (SIPCAST_REST_SERVER (user_data), msg, path, answer_not_found);
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+
+  if (sipcast_rest_console_owns (msg, path)) {
+    sipcast_rest_console_serve (msg, path, self->users != NULL);
+    return;
+  }
+  with_authorization (self, msg, path, answer_not_found);
 }
 
 static void
@@ -1068,6 +1109,7 @@ sipcast_rest_server_dispose (GObject *object)
     soup_server_disconnect (self->soup);
     g_clear_object (&self->soup);
   }
+  g_clear_object (&self->whep);
   g_clear_object (&self->registry);
   g_clear_object (&self->pushes);
   g_clear_object (&self->users);
@@ -1132,12 +1174,14 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->auth_failures = sipcast_throttle_new (AUTH_FREE_FAILURES, AUTH_MAX_WAIT_S);
   self->auth_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
+  self->whep = sipcast_rest_whep_new (config, sipcast_call_registry_get_streams (registry));
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
 
   /* The same early handler at both paths so that nothing the server
    * answers skips authentication. */
   soup_server_add_early_handler (self->soup, REST_PREFIX, on_early_request, self, NULL);
   soup_server_add_handler (self->soup, REST_PREFIX, on_request, self, NULL);
+  soup_server_add_handler (self->soup, SIPCAST_REST_WHEP_PREFIX, on_whep_request, self, NULL);
   soup_server_add_early_handler (self->soup, NULL, on_early_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_other_request, self, NULL);
 
