@@ -807,6 +807,7 @@ test_to_string_has_every_key (void)
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
+    { "webrtc", "stun-server" },
   };
   gsize n_keys = 0;
   g_auto (GStrv) groups = NULL;
