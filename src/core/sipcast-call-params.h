@@ -28,6 +28,7 @@ typedef struct {
   gboolean sip_register_required;
   char    *app_key;             /* nullable */
   char    *visible_name;        /* nullable */
+  char    *hook_url;            /* nullable: an http(s) URL the call's events are POSTed to */
 } SipcastCallParams;
 
 void sipcast_call_params_free (SipcastCallParams *params);

@@ -137,6 +137,27 @@ static const ConfigKey config_keys[] = {
 
   { "webrtc", "stun-server", VALUE_OPTIONAL_STRING, FIELD (webrtc_stun_server), 0, 0,
     "STUN server (host:port) WHEP viewers' ICE asks for a public address; empty: host candidates only" },
+
+  { "events", "backlog", VALUE_UINT, FIELD (events_backlog), 0, 1000000,
+    "Events kept for clients resuming GET /rest-api/events with Last-Event-ID" },
+  { "events", "max-pending", VALUE_SIZE, FIELD (events_max_pending), 1024, 64 * 1024 * 1024,
+    "Bytes an event stream client may fall behind before it is disconnected" },
+  { "events", "keep-alive", VALUE_UINT, FIELD (events_keep_alive), 1, 3600,
+    "Seconds between keep-alive comments on an idle event stream" },
+
+  { "hooks", "urls", VALUE_OPTIONAL_STRING, FIELD (hook_urls), 0, 0,
+    "Webhook URLs (space- or comma-separated) every event is POSTed to as JSON" },
+  { "hooks", "secret", VALUE_OPTIONAL_STRING, FIELD (hook_secret), 0, 0,
+    "Shared secret: X-Sipcast-Signature: sha256=HMAC-SHA256 of the body; empty: unsigned" },
+  { "hooks", "max-queue", VALUE_UINT, FIELD (hook_max_queue), 1, 1000000,
+    "Events waiting for delivery per webhook URL; the oldest is dropped beyond" },
+  { "hooks", "retries", VALUE_UINT, FIELD (hook_retries), 0, 100,
+    "Attempts after the first before an event is given up" },
+  { "hooks", "timeout", VALUE_UINT, FIELD (hook_timeout), 1, 600,
+    "Seconds a webhook POST may take" },
+
+  { "metrics", "require-auth", VALUE_BOOLEAN, FIELD (metrics_require_auth), 0, 0,
+    "GET /metrics needs production mode's credentials too" },
 };
 
 #undef FIELD
@@ -501,6 +522,14 @@ sipcast_config_new_default (void)
 
   config->rtmp_retry_budget = 30;
   config->push_retry_budget = 30;
+
+  config->events_backlog = 1000;
+  config->events_max_pending = 256 * 1024;
+  config->events_keep_alive = 15;
+  config->hook_max_queue = 1000;
+  config->hook_retries = 5;
+  config->hook_timeout = 10;
+  config->metrics_require_auth = FALSE;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);
 

@@ -81,6 +81,22 @@ typedef struct {
 
   /* [webrtc] */
   char    *webrtc_stun_server;    /* "host:port" for WHEP viewers' ICE; NULL = host candidates only */
+
+  /* [events] */
+  guint    events_backlog;        /* events kept for Last-Event-ID; 1000 */
+  gsize    events_max_pending;    /* bytes a slow event client may lag; 256 KiB */
+  guint    events_keep_alive;     /* seconds between keep-alive comments; 15 */
+
+  /* [hooks] */
+  char    *hook_urls;             /* "URL URL" or "URL,URL"; NULL = none */
+  char    *hook_secret;           /* HMAC-SHA256 key of the signature; NULL = unsigned */
+  guint    hook_max_queue;        /* events waiting per URL; 1000 */
+  guint    hook_retries;          /* attempts after the first; 5 */
+  guint    hook_timeout;          /* seconds per POST; 10 */
+
+  /* [metrics] */
+  gboolean metrics_require_auth;  /* GET /metrics behind production auth; FALSE */
+
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;

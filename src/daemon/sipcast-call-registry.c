@@ -78,6 +78,15 @@ struct _SipcastCallRegistry {
 
 G_DEFINE_FINAL_TYPE (SipcastCallRegistry, sipcast_call_registry, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_CALL_STARTING,
+  SIGNAL_CALL_ADDED,
+  SIGNAL_CALL_ABANDONED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 maybe_finish_shutdown (SipcastCallRegistry *self)
 {
@@ -207,6 +216,18 @@ static void
 sipcast_call_registry_class_init (SipcastCallRegistryClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = sipcast_call_registry_dispose;
+
+  /* See the header: a call about to touch the network, one that became
+   * ours, one given up before that. */
+  signals[SIGNAL_CALL_STARTING] =
+    g_signal_new ("call-starting", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPCAST_TYPE_CALL);
+  signals[SIGNAL_CALL_ADDED] =
+    g_signal_new ("call-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPCAST_TYPE_CALL);
+  signals[SIGNAL_CALL_ABANDONED] =
+    g_signal_new ("call-abandoned", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPCAST_TYPE_CALL);
 }
 
 static void
@@ -267,6 +288,7 @@ add_call (SipcastCallRegistry *self,
                          sipcast_call_get_publish_target (call)->location, call);
   g_queue_push_tail (&self->order, call);
   g_hash_table_insert (self->by_id, (gpointer) sipcast_call_get_id (call), g_object_ref (call));
+  g_signal_emit (self, signals[SIGNAL_CALL_ADDED], 0, call);
 }
 
 SipcastCall *
@@ -319,8 +341,10 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
     return NULL;
 
   call = sipcast_call_new (g_steal_pointer (&owned), g_steal_pointer (&target), stream);
+  g_signal_emit (self, signals[SIGNAL_CALL_STARTING], 0, call);
   if (!sipcast_call_start (call, self->config, self->agent, self->ports, error)) {
     sipcast_stream_registry_remove (self->streams, stream);
+    g_signal_emit (self, signals[SIGNAL_CALL_ABANDONED], 0, call);
     return NULL;
   }
 
@@ -637,9 +661,11 @@ incoming_invite_cb (SipcastSipAgent *agent,
 
   call = sipcast_call_new_incoming (g_steal_pointer (&params), g_steal_pointer (&target),
                                     stream, caller);
+  g_signal_emit (self, signals[SIGNAL_CALL_STARTING], 0, call);
   if (!sipcast_call_answer_incoming (call, self->config, self->agent, self->ports, nh, sip,
                                      route->ring_time, &error)) {
     sipcast_stream_registry_remove (self->streams, stream);
+    g_signal_emit (self, signals[SIGNAL_CALL_ABANDONED], 0, call);
     refuse_for_error (nh, error);
     return TRUE;
   }

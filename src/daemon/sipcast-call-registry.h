@@ -30,6 +30,15 @@ typedef struct {
   SipcastCallStatus status;
 } SipcastCallFilter;
 
+/* Signals, for those who follow every call (events, metrics):
+ * "call-starting" (SipcastCall *): a new call, in NEW, about to be placed
+ *   or answered; its status may change before one of the next two.
+ * "call-added" (SipcastCall *): the call is the registry's (a 200 to
+ *   /call/startup, an incoming call being answered).
+ * "call-abandoned" (SipcastCall *): the call was given up before it
+ *   touched the network (an error answered /call/startup or refused the
+ *   INVITE); it never existed for clients. */
+
 /* Also routes the incoming INVITEs @agent receives (config->routes). */
 SipcastCallRegistry *sipcast_call_registry_new (const SipcastConfig *config,
                                                 SipcastSipAgent     *agent);

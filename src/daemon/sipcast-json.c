@@ -344,6 +344,17 @@ read_text_field (JsonObject *obj,
   return TRUE;
 }
 
+/* Where a call's events may be POSTed: an absolute http(s) URL. */
+static gboolean
+hook_url_is_valid (const char *url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL && g_uri_get_host (uri) != NULL && *g_uri_get_host (uri) != '\0' &&
+         (g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 ||
+          g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0);
+}
+
 static gboolean
 call_id_is_valid (const char *call_id)
 {
@@ -383,6 +394,7 @@ sipcast_call_params_from_json (JsonObject *obj,
     { "sipOutboundProxy", G_STRUCT_OFFSET (SipcastCallParams, sip_outbound_proxy) },
     { "appKey", G_STRUCT_OFFSET (SipcastCallParams, app_key) },
     { "visibleName", G_STRUCT_OFFSET (SipcastCallParams, visible_name) },
+    { "hookUrl", G_STRUCT_OFFSET (SipcastCallParams, hook_url) },
   };
 
   g_return_val_if_fail (obj != NULL, NULL);
@@ -430,6 +442,12 @@ sipcast_call_params_from_json (JsonObject *obj,
   if (params->callee == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
                          _("callee is required"));
+    return NULL;
+  }
+
+  if (params->hook_url != NULL && !hook_url_is_valid (params->hook_url)) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                         _("hookUrl must be an http:// or https:// URL"));
     return NULL;
   }
 

@@ -37,6 +37,13 @@ struct _SipcastPushRegistry {
 
 G_DEFINE_FINAL_TYPE (SipcastPushRegistry, sipcast_push_registry, G_TYPE_OBJECT)
 
+enum {
+  SIGNAL_PUSH_ADDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 static void
 maybe_finish_shutdown (SipcastPushRegistry *self)
 {
@@ -125,6 +132,10 @@ static void
 sipcast_push_registry_class_init (SipcastPushRegistryClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = sipcast_push_registry_dispose;
+
+  signals[SIGNAL_PUSH_ADDED] =
+    g_signal_new ("push-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, SIPCAST_TYPE_PUSH);
 }
 
 static void
@@ -197,6 +208,7 @@ sipcast_push_registry_start_push (SipcastPushRegistry *self,
   g_signal_connect (push, "finished", G_CALLBACK (push_finished_cb), self);
   g_queue_push_tail (&self->order, push);
   g_hash_table_insert (self->by_id, (gpointer) sipcast_push_get_id (push), g_object_ref (push));
+  g_signal_emit (self, signals[SIGNAL_PUSH_ADDED], 0, push);
   return push;
 }
 

@@ -24,6 +24,10 @@ typedef struct {
   const char *rtmp_url;         /* compared with the push's rtmpUrl as given */
 } SipcastPushFilter;
 
+/* Signal "push-added" (SipcastPush *): a push started by
+ * /push/startup; its "state-changed" follows its status, "finished" its
+ * end. */
+
 /* The streams that can be pushed are those of @calls' live calls.
  * @config must outlive the registry. */
 SipcastPushRegistry *sipcast_push_registry_new (const SipcastConfig *config,

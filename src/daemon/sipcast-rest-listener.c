@@ -605,3 +605,53 @@ sipcast_rest_listener_get_n_refused (SipcastRestListener *self)
   g_return_val_if_fail (SIPCAST_IS_REST_LISTENER (self), 0);
   return self->refused;
 }
+
+static Connection *
+find_connection (SipcastRestListener *self,
+                 SoupServerMessage   *msg)
+{
+  GHashTableIter iter;
+  Connection *conn;
+
+  g_hash_table_iter_init (&iter, self->connections);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &conn, NULL)) {
+    if (conn->msg == msg)
+      return conn;
+  }
+  return NULL;
+}
+
+void
+sipcast_rest_listener_hold (SipcastRestListener *self,
+                            SoupServerMessage   *msg,
+                            gsize                send_buffer)
+{
+  Connection *conn;
+
+  g_return_if_fail (SIPCAST_IS_REST_LISTENER (self));
+
+  conn = find_connection (self, msg);
+  if (conn == NULL)
+    return;
+  /* The clock starts again once a response completes (on_wrote_body). */
+  g_clear_handle_id (&conn->timeout_id, g_source_remove);
+  if (send_buffer > 0) {
+    GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (conn->socket_stream));
+
+    g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, (gint) MIN (send_buffer, G_MAXINT / 2),
+                         NULL);
+  }
+}
+
+void
+sipcast_rest_listener_close (SipcastRestListener *self,
+                             SoupServerMessage   *msg)
+{
+  Connection *conn;
+
+  g_return_if_fail (SIPCAST_IS_REST_LISTENER (self));
+
+  conn = find_connection (self, msg);
+  if (conn != NULL)
+    connection_close (conn);
+}

@@ -38,6 +38,20 @@ guint sipcast_rest_listener_get_port (SipcastRestListener *self);
 /* Open connections: idle ones and those libsoup is reading or answering. */
 guint sipcast_rest_listener_get_n_connections (SipcastRestListener *self);
 
+/* @msg (being answered) is a long-lived response, an event stream: its
+ * connection is not closed for idle-timeout while it lasts, and the
+ * kernel buffers at most about @send_buffer bytes of it (SO_SNDBUF; 0:
+ * the system's default), so that what a client does not read stays in
+ * the owner's hands and is counted there. */
+void sipcast_rest_listener_hold (SipcastRestListener *self,
+                                 SoupServerMessage   *msg,
+                                 gsize                send_buffer);
+
+/* Closes @msg's connection now, whatever libsoup is doing with it (a
+ * client that does not keep up); @msg is finished with. */
+void sipcast_rest_listener_close (SipcastRestListener *self,
+                                  SoupServerMessage   *msg);
+
 /* Connections answered 503 because the process was out of descriptors. */
 guint64 sipcast_rest_listener_get_n_refused (SipcastRestListener *self);
 

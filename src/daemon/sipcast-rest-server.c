@@ -15,8 +15,10 @@
 #include "sipcast-rest-console.h"
 #include "sipcast-rest-guard.h"
 #include "sipcast-rest-whep.h"
-#include "sipcast-throttle.h"
-#include "sipcast-users.h"
+#include "sipcast-rest-auth.h"
+#include "sipcast-rest-events.h"
+#include "sipcast-metrics.h"
+#include "sipcast-rest-reply.h"
 #include "sipcast-types.h"
 
 /*
@@ -26,23 +28,12 @@
  * sent "Expect: 100-continue" never uploads the body), and the handler
  * proper, which routes /rest-api/METHOD through a static table to a
  * function that turns a JSON object into a JSON reply or a GError.  Every
- * error leaves through respond_error(), the one place where a SipcastError
- * becomes an HTTP status.
+ * error leaves through sipcast_rest_reply_error() (sipcast-rest-reply.c),
+ * the one place where a SipcastError becomes an HTTP status; credentials
+ * are checked by SipcastRestAuth (sipcast-rest-auth.c).
  */
 
 #define REST_PREFIX "/rest-api"
-
-/* Set on a message once its credentials were accepted, so the handler
- * proper does not pay for a second crypt(3). */
-#define AUTHORIZED_KEY "sipcast-authorized"
-/* Failed logins a client address may make before each further one makes
- * it wait 1 s, 2 s, … up to the maximum (429 meanwhile). */
-#define AUTH_FREE_FAILURES 5
-#define AUTH_MAX_WAIT_S 30
-/* Passwords of one client address being hashed at once; more get 429
- * (a burst would otherwise all be hashed before the first failure
- * counts, and keep the thread pool busy). */
-#define AUTH_MAX_PENDING 2
 
 /* Set when a body without Content-Length grew past the limit. */
 #define TOO_LARGE_KEY "sipcast-body-too-large"
@@ -57,12 +48,12 @@ struct _SipcastRestServer {
 
   SipcastCallRegistry *registry;
   SipcastPushRegistry *pushes;
-  SipcastUsers *users;          /* NULL: no authentication */
+  SipcastRestAuth *auth;        /* production mode's Basic auth */
+  SipcastRestEvents *events;    /* GET /rest-api/events, or NULL */
+  SipcastMetrics *metrics;      /* GET /metrics and the counts, or NULL */
   char *sounds_dir;             /* where /call/inject_sound looks */
   GStrv allowed_origins;        /* [rest] allowed-origins, split */
   GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
-  SipcastThrottle *auth_failures; /* failed logins per client address */
-  GHashTable *auth_pending;     /* client address → passwords being hashed */
 
   SoupServer *soup;
   /* Accepts the connections and keeps their lifetime in hand (libsoup
@@ -117,308 +108,6 @@ static const struct {
   { "/stream/find_all", handle_stream_find_all },
 };
 
-/* The single mapping from our error codes to HTTP statuses. */
-static guint
-http_status_for_error (const GError *error)
-{
-  if (error->domain != SIPCAST_ERROR)
-    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
-
-  switch ((SipcastError) error->code) {
-  case SIPCAST_ERROR_INVALID_ARGUMENT:
-  case SIPCAST_ERROR_MISSING_FIELD:
-    return SOUP_STATUS_BAD_REQUEST;
-  case SIPCAST_ERROR_NOT_FOUND:
-    return SOUP_STATUS_NOT_FOUND;
-  case SIPCAST_ERROR_CONFLICT:
-    return SOUP_STATUS_CONFLICT;
-  case SIPCAST_ERROR_UNAUTHORIZED:
-    return SOUP_STATUS_UNAUTHORIZED;
-  case SIPCAST_ERROR_TOO_LARGE:
-    return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-  case SIPCAST_ERROR_NO_PORTS:
-  case SIPCAST_ERROR_NO_FDS:
-    return SOUP_STATUS_SERVICE_UNAVAILABLE;
-  case SIPCAST_ERROR_CONFIG:
-  case SIPCAST_ERROR_SDP:
-  case SIPCAST_ERROR_NO_COMMON_CODEC:
-  case SIPCAST_ERROR_PIPELINE:
-  case SIPCAST_ERROR_INTERNAL:
-    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
-  case SIPCAST_ERROR_FORBIDDEN:
-    return SOUP_STATUS_FORBIDDEN;
-  case SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE:
-    return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
-  case SIPCAST_ERROR_TOO_MANY_REQUESTS:
-    return 429;  /* Too Many Requests (RFC 6585), unnamed in libsoup */
-  }
-  return SOUP_STATUS_INTERNAL_SERVER_ERROR;
-}
-
-static void
-respond_json (SoupServerMessage *msg,
-              guint              status,
-              char              *body)
-{
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json",
-                                    SOUP_MEMORY_TAKE, body, strlen (body));
-}
-
-static void
-respond_error (SoupServerMessage *msg,
-               const GError      *error)
-{
-  guint status = http_status_for_error (error);
-  const char *code_name = error->domain == SIPCAST_ERROR
-                          ? sipcast_error_code_name ((SipcastError) error->code)
-                          : sipcast_error_code_name (SIPCAST_ERROR_INTERNAL);
-
-  if (status == SOUP_STATUS_UNAUTHORIZED)
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "WWW-Authenticate", "Basic realm=\"sipcast\"");
-
-  /* A 500 is our bug or an environment problem, not the client's: the
-   * operator must see it without turning on debug output. */
-  if (status == SOUP_STATUS_INTERNAL_SERVER_ERROR)
-    g_warning ("%s %s failed: %s", soup_server_message_get_method (msg),
-               g_uri_get_path (soup_server_message_get_uri (msg)), error->message);
-
-  respond_json (msg, status, sipcast_json_error_body (code_name, error->message));
-}
-
-static void
-respond_new_error (SoupServerMessage *msg,
-                   SipcastError       code,
-                   const char        *message)
-{
-  g_autoptr (GError) error = g_error_new_literal (SIPCAST_ERROR, code, message);
-
-  respond_error (msg, error);
-}
-
-/* Keeps discarding what the client still sends after we decided to
- * refuse it, instead of buffering it. */
-static void
-discard_request_body (SoupServerMessage *msg)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-
-  soup_message_body_set_accumulate (body, FALSE);
-  soup_message_body_truncate (body);
-}
-
-/* The name and password of a Basic Authorization header, or FALSE. */
-static gboolean
-parse_credentials (SoupServerMessage  *msg,
-                   char              **name_out,
-                   char              **password_out)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *header = soup_message_headers_get_one (headers, "Authorization");
-  g_autofree guchar *decoded = NULL;
-  g_autofree char *credentials = NULL;
-  gsize decoded_len = 0;
-  char *colon;
-
-  if (header == NULL || g_ascii_strncasecmp (header, "Basic ", 6) != 0)
-    return FALSE;
-
-  header += 6;
-  while (*header == ' ')
-    header++;
-
-  decoded = g_base64_decode (header, &decoded_len);
-  credentials = g_strndup ((const char *) decoded, decoded_len);
-  explicit_bzero (decoded, decoded_len);
-
-  /* RFC 7617: the user name cannot contain a colon, the password can. */
-  colon = strchr (credentials, ':');
-  if (colon != NULL) {
-    *name_out = g_strndup (credentials, colon - credentials);
-    *password_out = g_strdup (colon + 1);
-  }
-  explicit_bzero (credentials, strlen (credentials));
-  return colon != NULL;
-}
-
-static void
-clear_password (char *password)
-{
-  if (password != NULL)
-    explicit_bzero (password, strlen (password));
-  g_free (password);
-}
-
-static const char *
-client_of (SoupServerMessage *msg)
-{
-  const char *host = soup_server_message_get_remote_host (msg);
-
-  return host != NULL ? host : "unknown";
-}
-
-static void
-respond_unauthorized (SoupServerMessage *msg)
-{
-  respond_new_error (msg, SIPCAST_ERROR_UNAUTHORIZED, _("Authentication required"));
-}
-
-/* FALSE after answering 429 when @msg's client failed too often lately:
- * its credentials are not even hashed meanwhile. */
-static gboolean
-check_not_throttled (SipcastRestServer *self,
-                     SoupServerMessage *msg)
-{
-  guint wait = sipcast_throttle_wait (self->auth_failures, client_of (msg),
-                                      g_get_monotonic_time () / G_USEC_PER_SEC);
-  g_autofree char *message = NULL;
-  g_autofree char *retry = NULL;
-
-  if (wait == 0 &&
-      GPOINTER_TO_UINT (g_hash_table_lookup (self->auth_pending, client_of (msg))) <
-      AUTH_MAX_PENDING)
-    return TRUE;
-  if (wait == 0) {
-    wait = 1;
-    message = g_strdup_printf (_("Too many logins at once from %s: try again in %u s"),
-                               client_of (msg), wait);
-  } else {
-    message = g_strdup_printf (_("Too many failed logins from %s: try again in %u s"),
-                               client_of (msg), wait);
-  }
-  retry = g_strdup_printf ("%u", wait);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                "Retry-After", retry);
-  respond_new_error (msg, SIPCAST_ERROR_TOO_MANY_REQUESTS, message);
-  return FALSE;
-}
-
-/* In production mode, before the body is read: FALSE after answering
- * (401 without credentials, 429 for a throttled client).  Credentials
- * that passed lately are accepted here; others are left to
- * with_authorization(), which hashes them off the main loop. */
-static gboolean
-authorize_early (SipcastRestServer *self,
-                 SoupServerMessage *msg)
-{
-  g_autofree char *name = NULL;
-  char *password = NULL;
-  gboolean cached;
-
-  if (self->users == NULL || g_object_get_data (G_OBJECT (msg), AUTHORIZED_KEY) != NULL)
-    return TRUE;
-  if (!parse_credentials (msg, &name, &password)) {
-    respond_unauthorized (msg);
-    return FALSE;
-  }
-  cached = sipcast_users_check_cached (self->users, name, password);
-  clear_password (password);
-  if (cached) {
-    g_object_set_data (G_OBJECT (msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
-    return TRUE;
-  }
-  return check_not_throttled (self, msg);
-}
-
-/* What runs once a request is authorized. */
-typedef void (*AuthorizedFunc) (SipcastRestServer *self,
-                                SoupServerMessage *msg,
-                                const char        *path);
-
-typedef struct {
-  SipcastRestServer *self;    /* owned */
-  SoupServerMessage *msg;     /* owned; paused meanwhile */
-  char *path;
-  char *client;
-  AuthorizedFunc next;
-} PendingAuth;
-
-static void
-pending_auth_free (PendingAuth *pending)
-{
-  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (pending->self->auth_pending,
-                                                   pending->client));
-
-  if (n <= 1)
-    g_hash_table_remove (pending->self->auth_pending, pending->client);
-  else
-    g_hash_table_insert (pending->self->auth_pending, g_strdup (pending->client),
-                         GUINT_TO_POINTER (n - 1));
-  g_object_unref (pending->self);
-  g_object_unref (pending->msg);
-  g_free (pending->path);
-  g_free (pending->client);
-  g_free (pending);
-}
-
-static void
-auth_done (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  PendingAuth *pending = user_data;
-  SipcastRestServer *self = pending->self;
-  gboolean valid = sipcast_users_check_finish (SIPCAST_USERS (source), result);
-
-  /* Before @next runs: it may pause the message again to answer later
-   * (a WHEP offer waits for its SDP answer). */
-  soup_server_message_unpause (pending->msg);
-  if (valid) {
-    sipcast_throttle_success (self->auth_failures, pending->client);
-    g_object_set_data (G_OBJECT (pending->msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
-    pending->next (self, pending->msg, pending->path);
-  } else {
-    sipcast_throttle_failure (self->auth_failures, pending->client,
-                              g_get_monotonic_time () / G_USEC_PER_SEC);
-    respond_unauthorized (pending->msg);
-  }
-  pending_auth_free (pending);
-}
-
-/* Runs @next for @msg once it is authorized.  A password is hashed in a
- * thread (sipcast_users_check_async()) with the message paused: tens of
- * milliseconds per attempt on the main loop, which also runs SIP, let a
- * few clients sending garbage stall everything.  Failures are counted
- * per client address (SipcastThrottle): after AUTH_FREE_FAILURES the
- * client waits, and gets 429, before its next attempt is looked at. */
-static void
-with_authorization (SipcastRestServer *self,
-                    SoupServerMessage *msg,
-                    const char        *path,
-                    AuthorizedFunc     next)
-{
-  g_autofree char *name = NULL;
-  char *password = NULL;
-  PendingAuth *pending;
-
-  if (self->users == NULL || g_object_get_data (G_OBJECT (msg), AUTHORIZED_KEY) != NULL) {
-    next (self, msg, path);
-    return;
-  }
-  if (!parse_credentials (msg, &name, &password)) {
-    respond_unauthorized (msg);
-    return;
-  }
-  if (!check_not_throttled (self, msg)) {
-    clear_password (password);
-    return;
-  }
-
-  pending = g_new0 (PendingAuth, 1);
-  pending->self = g_object_ref (self);
-  pending->msg = g_object_ref (msg);
-  pending->path = g_strdup (path);
-  pending->client = g_strdup (client_of (msg));
-  pending->next = next;
-  g_hash_table_insert (self->auth_pending, g_strdup (pending->client),
-                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (
-                         self->auth_pending, pending->client)) + 1));
-  soup_server_message_pause (msg);
-  sipcast_users_check_async (self->users, name, password, auth_done, pending);
-  clear_password (password);
-}
-
 static void
 on_got_chunk (SoupServerMessage *msg,
               GBytes            *chunk,
@@ -430,7 +119,7 @@ on_got_chunk (SoupServerMessage *msg,
   if (body->length > (goffset) max_body_size &&
       g_object_get_data (G_OBJECT (msg), TOO_LARGE_KEY) == NULL) {
     g_object_set_data (G_OBJECT (msg), TOO_LARGE_KEY, GINT_TO_POINTER (TRUE));
-    discard_request_body (msg);
+    sipcast_rest_reply_discard_body (msg);
   }
 }
 
@@ -446,7 +135,7 @@ respond_too_large (SipcastRestServer *self,
    * this connection. */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Connection", "close");
-  respond_new_error (msg, SIPCAST_ERROR_TOO_LARGE, message);
+  sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_TOO_LARGE, message);
 }
 
 /* Host and Origin (sipcast-rest-guard.h): FALSE after answering 403.
@@ -473,7 +162,7 @@ check_host_and_origin (SipcastRestServer *self,
   if (message != NULL) {
     g_message ("REST: refused %s %s: %s", soup_server_message_get_method (msg),
                g_uri_get_path (soup_server_message_get_uri (msg)), message);
-    respond_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
+    sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_FORBIDDEN, message);
     return FALSE;
   }
   if (origin != NULL) {
@@ -483,6 +172,16 @@ check_host_and_origin (SipcastRestServer *self,
     soup_message_headers_replace (response, "Vary", "Origin");
   }
   return TRUE;
+}
+
+/* GET /metrics without [metrics] require-auth: scrapers need no
+ * credentials. */
+static gboolean
+is_open_metrics (SipcastRestServer *self,
+                 const char        *path)
+{
+  return self->metrics != NULL && g_strcmp0 (path, "/metrics") == 0 &&
+         !sipcast_metrics_requires_auth (self->metrics);
 }
 
 static void
@@ -496,7 +195,7 @@ on_early_request (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
 
   if (!check_host_and_origin (self, msg)) {
-    discard_request_body (msg);
+    sipcast_rest_reply_discard_body (msg);
     return;
   }
   /* The console's files are public: the page asks for credentials. */
@@ -508,14 +207,14 @@ on_early_request (SoupServer        *server,
       soup_message_headers_get_one (headers, "Origin") != NULL)
     return;
 
-  if (!authorize_early (self, msg)) {
-    discard_request_body (msg);
+  if (!is_open_metrics (self, path) && !sipcast_rest_auth_check_early (self->auth, msg)) {
+    sipcast_rest_reply_discard_body (msg);
     return;
   }
 
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH) {
     if (soup_message_headers_get_content_length (headers) > (goffset) self->max_body_size) {
-      discard_request_body (msg);
+      sipcast_rest_reply_discard_body (msg);
       respond_too_large (self, msg);
     }
     return;
@@ -543,10 +242,11 @@ find_route (const char *path)
 
 /* /rest-api/METHOD, authorized. */
 static void
-handle_method (SipcastRestServer *self,
+handle_method (gpointer           owner,
                SoupServerMessage *msg,
                const char        *path)
 {
+  SipcastRestServer *self = SIPCAST_REST_SERVER (owner);
   SoupMessageBody *request_body;
   RouteHandler handler;
   g_autoptr (GBytes) bytes = NULL;
@@ -561,7 +261,7 @@ handle_method (SipcastRestServer *self,
     g_autofree char *message = NULL;
 
     message = g_strdup_printf (_("No such method: %s"), path);
-    respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+    sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
     return;
   }
 
@@ -571,7 +271,7 @@ handle_method (SipcastRestServer *self,
     message = g_strdup_printf (_("%s only accepts POST"), path);
     soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                   "Allow", "POST");
-    respond_json (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+    sipcast_rest_reply_json (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
                   sipcast_json_error_body ("method_not_allowed", message));
     return;
   }
@@ -589,7 +289,7 @@ handle_method (SipcastRestServer *self,
   if (!sipcast_rest_guard_content_type_allowed (
         soup_message_headers_get_content_type (soup_server_message_get_request_headers (msg), NULL),
         request_body->length)) {
-    respond_new_error (msg, SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE,
+    sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE,
                        _("The request body must be JSON, sent with "
                          "Content-Type: application/json"));
     return;
@@ -603,11 +303,28 @@ handle_method (SipcastRestServer *self,
     reply = handler (self, body, &error);
 
   if (reply == NULL) {
-    respond_error (msg, error);
+    sipcast_rest_reply_error (msg, error);
     return;
   }
 
-  respond_json (msg, SOUP_STATUS_OK, json_to_string (reply, FALSE));
+  sipcast_rest_reply_json (msg, SOUP_STATUS_OK, json_to_string (reply, FALSE));
+}
+
+/* The query string of a request, kept for after authorization. */
+#define QUERY_KEY "sipcast-query"
+
+/* GET /rest-api/events, authorized. */
+static void
+serve_events (gpointer           owner,
+              SoupServerMessage *msg,
+              const char        *path)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (owner);
+
+  if (self->listener == NULL)
+    return;
+  sipcast_rest_events_serve (self->events, msg, g_object_get_data (G_OBJECT (msg), QUERY_KEY),
+                             self->listener);
 }
 
 static void
@@ -630,32 +347,42 @@ on_request (SoupServer        *server,
 
     /* The origin passed: tell its browser it may POST JSON with Basic
      * credentials. */
-    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "POST");
+    soup_message_headers_replace (response, "Access-Control-Allow-Methods", "GET, POST");
     soup_message_headers_replace (response, "Access-Control-Allow-Headers",
                                   "Content-Type, Authorization");
     soup_message_headers_replace (response, "Access-Control-Max-Age", "600");
     soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
     return;
   }
-  with_authorization (self, msg, path, handle_method);
+  if (self->events != NULL && g_str_equal (path, REST_PREFIX "/events")) {
+    /* The query outlives this call only as the stream's filters, which
+     * serve_events() copies. */
+    g_object_set_data_full (G_OBJECT (msg), QUERY_KEY,
+                            query != NULL ? g_hash_table_ref (query) : NULL,
+                            query != NULL ? (GDestroyNotify) g_hash_table_unref : NULL);
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, serve_events, self);
+    return;
+  }
+  sipcast_rest_auth_run_authorized (self->auth, msg, path,
+                                    handle_method, self);
 }
 
 static void
-answer_not_found (SipcastRestServer *self,
+answer_not_found (gpointer           owner,
                   SoupServerMessage *msg,
                   const char        *path)
 {
   g_autofree char *message = g_strdup_printf (_("Not found: %s"), path);
 
-  respond_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
+  sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
 }
 
 static void
-handle_whep (SipcastRestServer *self,
+handle_whep (gpointer           owner,
              SoupServerMessage *msg,
              const char        *path)
 {
-  sipcast_rest_whep_handle (self->whep, msg, path);
+  sipcast_rest_whep_handle (SIPCAST_REST_SERVER (owner)->whep, msg, path);
 }
 
 /* /whep/...: the same checks as /rest-api, then sipcast-rest-whep.c. */
@@ -674,11 +401,19 @@ on_whep_request (SoupServer        *server,
     sipcast_rest_whep_preflight (msg);
     return;
   }
-  with_authorization (self, msg, path, handle_whep);
+  sipcast_rest_auth_run_authorized (self->auth, msg, path, handle_whep, self);
 }
 
-/* Paths outside /rest-api and /whep: the console's files, and else 404
- * behind authentication, in JSON. */
+static void
+serve_metrics (gpointer           owner,
+               SoupServerMessage *msg,
+               const char        *path)
+{
+  sipcast_metrics_serve (SIPCAST_REST_SERVER (owner)->metrics, msg);
+}
+
+/* Paths outside /rest-api and /whep: the console's files, metrics, and
+ * else 404 behind authentication, in JSON. */
 static void
 on_other_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -688,11 +423,14 @@ on_other_request (SoupServer        *server,
 {
   SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
 
-  if (sipcast_rest_console_owns (msg, path)) {
-    sipcast_rest_console_serve (msg, path, self->users != NULL);
-    return;
-  }
-  with_authorization (self, msg, path, answer_not_found);
+  if (sipcast_rest_console_owns (msg, path))
+    sipcast_rest_console_serve (msg, path, sipcast_rest_auth_is_enabled (self->auth));
+  else if (is_open_metrics (self, path))
+    serve_metrics (self, msg, path);
+  else if (self->metrics != NULL && g_str_equal (path, "/metrics"))
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, serve_metrics, self);
+  else
+    sipcast_rest_auth_run_authorized (self->auth, msg, path, answer_not_found, self);
 }
 
 static void
@@ -703,10 +441,24 @@ on_request_done (SoupServer        *server,
   /* No URI when libsoup itself rejected the request line or headers. */
   GUri *uri = soup_server_message_get_uri (msg);
 
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+  const char *path = uri != NULL ? g_uri_get_path (uri) : "(unparsed)";
+
   g_debug ("%s %s -> %u",
-           soup_server_message_get_method (msg),
-           uri != NULL ? g_uri_get_path (uri) : "(unparsed)",
-           soup_server_message_get_status (msg));
+           soup_server_message_get_method (msg), path, soup_server_message_get_status (msg));
+  if (self->metrics != NULL) {
+    const char *label = "other";
+
+    /* Only names we know as labels: a client must not be able to make
+     * up new time series. */
+    if (find_route (path) != NULL)
+      label = path + strlen (REST_PREFIX);
+    else if (g_str_equal (path, REST_PREFIX "/events"))
+      label = "/events";
+    else if (g_str_equal (path, "/metrics"))
+      label = "/metrics";
+    sipcast_metrics_count_request (self->metrics, label, soup_server_message_get_status (msg));
+  }
 }
 
 static JsonNode *
@@ -892,6 +644,11 @@ handle_call_send_dtmf (SipcastRestServer *self,
   call = sipcast_call_registry_lookup (self->registry, call_id, error);
   if (call == NULL || !sipcast_call_send_dtmf (call, dtmf, type, error))
     return NULL;
+  if (self->metrics != NULL)
+    sipcast_metrics_count_dtmf_sent (self->metrics,
+                                     type == SIPCAST_DTMF_RFC2833 ? "RFC2833" :
+                                     type == SIPCAST_DTMF_INFO ? "INFO" : "INFO_RELAY",
+                                     strlen (dtmf));
 
   return empty_object ();
 }
@@ -1112,7 +869,9 @@ sipcast_rest_server_dispose (GObject *object)
   g_clear_object (&self->whep);
   g_clear_object (&self->registry);
   g_clear_object (&self->pushes);
-  g_clear_object (&self->users);
+  g_clear_object (&self->auth);
+  g_clear_object (&self->events);
+  g_clear_object (&self->metrics);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
 }
@@ -1126,8 +885,6 @@ sipcast_rest_server_finalize (GObject *object)
   g_free (self->sounds_dir);
   g_strfreev (self->allowed_origins);
   g_strfreev (self->allowed_hosts);
-  sipcast_throttle_free (self->auth_failures);
-  g_hash_table_unref (self->auth_pending);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->finalize (object);
 }
@@ -1167,12 +924,10 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->max_body_size = config->max_body_size;
   self->registry = g_object_ref (registry);
   self->pushes = g_object_ref (pushes);
-  self->users = users != NULL ? g_object_ref (users) : NULL;
+  self->auth = sipcast_rest_auth_new (users);
   self->sounds_dir = g_strdup (config->sounds_dir);
   self->allowed_origins = sipcast_rest_guard_split_list (config->allowed_origins);
   self->allowed_hosts = sipcast_rest_guard_split_list (config->allowed_hosts);
-  self->auth_failures = sipcast_throttle_new (AUTH_FREE_FAILURES, AUTH_MAX_WAIT_S);
-  self->auth_pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   self->whep = sipcast_rest_whep_new (config, sipcast_call_registry_get_streams (registry));
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
@@ -1242,3 +997,21 @@ sipcast_rest_server_start (SipcastRestServer *self,
   return TRUE;
 }
 
+
+void
+sipcast_rest_server_set_events (SipcastRestServer *self,
+                                SipcastRestEvents *events)
+{
+  g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
+  g_return_if_fail (events == NULL || SIPCAST_IS_REST_EVENTS (events));
+  g_set_object (&self->events, events);
+}
+
+void
+sipcast_rest_server_set_metrics (SipcastRestServer *self,
+                                 SipcastMetrics    *metrics)
+{
+  g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
+  g_return_if_fail (metrics == NULL || SIPCAST_IS_METRICS (metrics));
+  g_set_object (&self->metrics, metrics);
+}

@@ -11,6 +11,8 @@
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
 #include "sipcast-push-registry.h"
+#include "sipcast-rest-events.h"
+#include "sipcast-metrics.h"
 #include "sipcast-users.h"
 
 G_BEGIN_DECLS
@@ -28,5 +30,15 @@ SipcastRestServer *sipcast_rest_server_new (const SipcastConfig  *config,
  * "REST listening on http://ADDR:PORT/rest-api". */
 gboolean sipcast_rest_server_start (SipcastRestServer *self,
                                     GError           **error);
+
+/* GET /rest-api/events is served by @events (NULL: 404 like any
+ * unknown method); before start. */
+void sipcast_rest_server_set_events (SipcastRestServer *self,
+                                     SipcastRestEvents *events);
+
+/* GET /metrics is served by @metrics, which also counts the requests
+ * and the DTMF sent (NULL: 404); before start. */
+void sipcast_rest_server_set_metrics (SipcastRestServer *self,
+                                      SipcastMetrics    *metrics);
 
 G_END_DECLS

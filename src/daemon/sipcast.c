@@ -11,8 +11,11 @@
 #include "config.h"
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
+#include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
+#include "sipcast-hooks.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-metrics.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
@@ -33,6 +36,10 @@ typedef struct {
   SipcastPushRegistry *pushes;
   SipcastUsers *users;
   SipcastRestServer *rest;
+  SipcastEventBus *bus;
+  SipcastRestEvents *events;
+  SipcastHooks *hooks;
+  SipcastMetrics *metrics;
   gboolean shutting_down;
 } Daemon;
 
@@ -222,8 +229,19 @@ main (int   argc,
                daemon.config->users_file);
   }
 
+  daemon.bus = sipcast_event_bus_new (daemon.config->events_backlog);
+  sipcast_event_bus_follow (daemon.bus, daemon.registry, daemon.pushes);
+  daemon.events = sipcast_rest_events_new (daemon.config, daemon.bus);
+  daemon.hooks = sipcast_hooks_new (daemon.config, daemon.bus, &error);
+  if (daemon.hooks == NULL)
+    goto fail;
+
   daemon.rest = sipcast_rest_server_new (daemon.config, daemon.registry, daemon.pushes,
                                          daemon.users);
+  sipcast_rest_server_set_events (daemon.rest, daemon.events);
+  daemon.metrics = sipcast_metrics_new (daemon.config, daemon.bus, daemon.registry,
+                                        daemon.pushes, daemon.hooks, daemon.events);
+  sipcast_rest_server_set_metrics (daemon.rest, daemon.metrics);
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
 
@@ -242,6 +260,10 @@ fail:
 
 out:
   g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.events);
+  g_clear_object (&daemon.hooks);
+  g_clear_object (&daemon.metrics);
+  g_clear_object (&daemon.bus);
   g_clear_object (&daemon.users);
   g_clear_object (&daemon.pushes);
   g_clear_object (&daemon.registry);

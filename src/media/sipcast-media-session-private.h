@@ -2,8 +2,9 @@
 #pragma once
 
 /*
- * What only the media session's own tests use: its pipeline, to look at
- * its elements and post what they could post.
+ * What only the media session's own tests and its statistics
+ * (sipcast-media-stats.c) use: its pipeline, to look at its elements and
+ * post what they could post.
  */
 
 #include <gst/gst.h>

@@ -12,6 +12,7 @@
 #include "sipcast-dtmf.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-port-pool.h"
+#include "sipcast-media-session.h"
 
 G_BEGIN_DECLS
 
@@ -81,6 +82,10 @@ gboolean sipcast_call_inject_sound (SipcastCall  *self,
                                     const char   *path,
                                     gboolean      loop,
                                     GError      **error);
+
+/* The call's media session (borrowed), NULL before its SDP was known:
+ * for statistics, read-only. */
+SipcastMediaSession *sipcast_call_get_media_session (SipcastCall *self);
 
 /* The call has ended (final status) and its media has finished. */
 gboolean sipcast_call_is_done (SipcastCall *self);

@@ -40,6 +40,8 @@ enum {
 enum {
   SIGNAL_STATE_CHANGED,
   SIGNAL_DONE,
+  SIGNAL_DTMF_RECEIVED,
+  SIGNAL_INJECTION_ENDED,
   N_SIGNALS
 };
 
@@ -95,6 +97,7 @@ struct _SipcastCall {
    * (the path, to start them again at EOS). */
   GHashTable *injected_streams;   /* stream name → Injection */
   GHashTable *looping_sounds;     /* source id → path */
+  GHashTable *playing_sounds;     /* source id → path, sounds played once */
   guint next_sound;
 
   /* SIP INFO DTMF: digits not yet sent, one INFO in flight at a time so
@@ -213,6 +216,7 @@ set_status (SipcastCall       *self,
     g_clear_handle_id (&self->hangup_guard_id, g_source_remove);
     g_hash_table_remove_all (self->injected_streams);
     g_hash_table_remove_all (self->looping_sounds);
+    g_hash_table_remove_all (self->playing_sounds);
     if (self->media != NULL)
       sipcast_media_session_stop (self->media);
     if (self->registration != NULL)
@@ -327,6 +331,15 @@ media_source_ended_cb (SipcastMediaSession *media,
     g_message ("call %s: injected stream %s ended", self->params->call_id,
                id + strlen (STREAM_SOURCE_PREFIX));
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
+    g_signal_emit (self, signals[SIGNAL_INJECTION_ENDED], 0, "stream",
+                   id + strlen (STREAM_SOURCE_PREFIX));
+    return;
+  }
+  if (g_hash_table_contains (self->playing_sounds, id)) {
+    g_autofree char *name = g_path_get_basename (g_hash_table_lookup (self->playing_sounds, id));
+
+    g_hash_table_remove (self->playing_sounds, id);
+    g_signal_emit (self, signals[SIGNAL_INJECTION_ENDED], 0, "sound", name);
     return;
   }
 
@@ -359,8 +372,8 @@ media_source_failed_cb (SipcastMediaSession *media,
   /* Already removed from the pipeline; forget it, do not restart it. */
   if (g_str_has_prefix (id, STREAM_SOURCE_PREFIX))
     g_hash_table_remove (self->injected_streams, id + strlen (STREAM_SOURCE_PREFIX));
-  else
-    g_hash_table_remove (self->looping_sounds, id);
+  else if (!g_hash_table_remove (self->looping_sounds, id))
+    g_hash_table_remove (self->playing_sounds, id);
 }
 
 static void
@@ -499,6 +512,7 @@ media_dtmf_received_cb (SipcastMediaSession *media,
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   g_message ("call %s: DTMF %s received", self->params->call_id, digit);
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit, "RFC2833");
 }
 
 /* The call's media session on the ports allocated for it, its signals
@@ -1114,6 +1128,7 @@ sipcast_call_finalize (GObject *object)
   g_ptr_array_unref (self->answered_realms);
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
+  g_hash_table_unref (self->playing_sounds);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
@@ -1165,6 +1180,15 @@ sipcast_call_class_init (SipcastCallClass *klass)
   signals[SIGNAL_DONE] =
     g_signal_new ("done", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /* The far end sent a DTMF digit: (digit, method "RFC2833"). */
+  signals[SIGNAL_DTMF_RECEIVED] =
+    g_signal_new ("dtmf-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* An injected stream or a sound played once has ended: (kind "stream"
+   * or "sound", the stream's name or the sound file's name). */
+  signals[SIGNAL_INJECTION_ENDED] =
+    g_signal_new ("injection-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void
@@ -1176,6 +1200,7 @@ sipcast_call_init (SipcastCall *self)
   self->injected_streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                                   injection_free);
   self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->playing_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 SipcastCall *
@@ -1846,8 +1871,8 @@ sipcast_call_inject_sound (SipcastCall  *self,
   if (!sipcast_media_session_add_source (self->media, id, source, FALSE, GST_CLOCK_TIME_NONE,
                                          error))
     return FALSE;
-  if (loop)
-    g_hash_table_insert (self->looping_sounds, g_strdup (id), g_strdup (path));
+  g_hash_table_insert (loop ? self->looping_sounds : self->playing_sounds, g_strdup (id),
+                       g_strdup (path));
   g_message ("call %s: playing %s%s", self->params->call_id, path, loop ? " in a loop" : "");
   return TRUE;
 }
@@ -2037,6 +2062,13 @@ sipcast_call_get_stream (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
   return self->stream;
+}
+
+SipcastMediaSession *
+sipcast_call_get_media_session (SipcastCall *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
+  return self->media;
 }
 
 gint64

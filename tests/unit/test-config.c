@@ -114,6 +114,15 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
+  g_assert_cmpuint (a->events_backlog, ==, b->events_backlog);
+  g_assert_cmpuint (a->events_max_pending, ==, b->events_max_pending);
+  g_assert_cmpuint (a->events_keep_alive, ==, b->events_keep_alive);
+  g_assert_cmpstr (a->hook_urls, ==, b->hook_urls);
+  g_assert_cmpstr (a->hook_secret, ==, b->hook_secret);
+  g_assert_cmpuint (a->hook_max_queue, ==, b->hook_max_queue);
+  g_assert_cmpuint (a->hook_retries, ==, b->hook_retries);
+  g_assert_cmpuint (a->hook_timeout, ==, b->hook_timeout);
+  g_assert_cmpint (a->metrics_require_auth, ==, b->metrics_require_auth);
   g_assert_cmpuint (a->routes->len, ==, b->routes->len);
   for (guint i = 0; i < a->routes->len; i++) {
     const SipcastRoute *ra = g_ptr_array_index (a->routes, i);
@@ -769,6 +778,15 @@ test_to_string_round_trip (Fixture      *fixture,
   config->ended_call_ttl = 86400;
   config->rtmp_retry_budget = 9;
   config->push_retry_budget = 7;
+  config->events_backlog = 0;
+  config->events_max_pending = 1024;
+  config->events_keep_alive = 3600;
+  config->hook_urls = g_strdup ("http://127.0.0.1:9/a, https://h/b");
+  config->hook_secret = g_strdup ("a secret");
+  config->hook_max_queue = 1;
+  config->hook_retries = 100;
+  config->hook_timeout = 600;
+  config->metrics_require_auth = TRUE;
   g_free (config->sip_transport);
   config->sip_transport = g_strdup ("tls");
   config->transaction_timeout = 600000;
@@ -808,6 +826,10 @@ test_to_string_has_every_key (void)
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
     { "webrtc", "stun-server" },
+    { "events", "backlog" }, { "events", "max-pending" }, { "events", "keep-alive" },
+    { "hooks", "urls" }, { "hooks", "secret" }, { "hooks", "max-queue" },
+    { "hooks", "retries" }, { "hooks", "timeout" },
+    { "metrics", "require-auth" },
   };
   gsize n_keys = 0;
   g_auto (GStrv) groups = NULL;
