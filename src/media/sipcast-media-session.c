@@ -1209,6 +1209,8 @@ build_video_branch (SipcastMediaSession  *self,
   add_live_latency_probe (self, chain);
   gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      video_caps_probe, self->pipeline, NULL);
+  if (self->stream != NULL)
+    sipcast_stream_attach_video (self->stream, self->video_exit);
 
   encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
   if (encoder != NULL) {
@@ -1399,6 +1401,8 @@ sipcast_media_session_dispose (GObject *object)
   g_clear_object (&self->rtcp_socket);
   g_clear_object (&self->video_rtp_socket);
   g_clear_object (&self->video_rtcp_socket);
+  if (self->stream != NULL)
+    g_signal_handlers_disconnect_by_data (self->stream, self);
   g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->dispose (object);
@@ -1619,6 +1623,10 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   }
   self->publishing = target != NULL;
   g_set_object (&self->stream, stream);
+  /* A video subscriber (a WHEP viewer, a /push) that just joined starts
+   * at a key frame: ask the far end for one. */
+  if (stream != NULL)
+    g_signal_connect_swapped (stream, "key-frame-wanted", G_CALLBACK (request_key_frame), self);
 
   pipeline_name = g_strdup_printf ("call-%s", self->name);
   self->pipeline = gst_object_ref_sink (gst_pipeline_new (pipeline_name));

@@ -18,10 +18,32 @@
  * hiccups, small enough to bound a stalled subscriber. */
 #define SUBSCRIBER_QUEUE_BYTES (48000 * 2 * 2 / 4)
 
+/* About a second of 2 Mbit/s H.264.  Video cannot drop the oldest frame
+ * the way audio does (the frames after it would not decode): a video
+ * subscriber that falls this far behind skips to the next key frame. */
+#define VIDEO_QUEUE_BYTES (256 * 1024)
+
 enum {
   SIGNAL_ENDED,
+  SIGNAL_KEY_FRAME_WANTED,
   N_SIGNALS
 };
+
+/* A video subscription and whether it waits for a key frame: at first,
+ * and again after its queue overflowed. */
+typedef struct {
+  GstAppSrc *appsrc;
+  gboolean need_key;
+} VideoSubscriber;
+
+static void
+video_subscriber_free (gpointer data)
+{
+  VideoSubscriber *sub = data;
+
+  gst_object_unref (sub->appsrc);
+  g_free (sub);
+}
 
 static guint signals[N_SIGNALS];
 
@@ -37,8 +59,11 @@ struct _SipcastStream {
    * source call's streaming thread. */
   GMutex lock;
   GPtrArray *subscribers;   /* GstAppSrc, owned */
+  GPtrArray *video_subscribers;  /* VideoSubscriber, owned */
   GstCaps *caps;
+  GstCaps *video_caps;
   SipcastStreamStatus status;
+  guint key_frame_idle;     /* a "key-frame-wanted" on its way to the main context */
 };
 
 G_DEFINE_FINAL_TYPE (SipcastStream, sipcast_stream, G_TYPE_OBJECT)
@@ -53,16 +78,34 @@ sipcast_stream_finalize (GObject *object)
   g_free (self->audio_codec);
   g_free (self->video_codec);
   g_ptr_array_unref (self->subscribers);
+  g_ptr_array_unref (self->video_subscribers);
   gst_clear_caps (&self->caps);
+  gst_clear_caps (&self->video_caps);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (sipcast_stream_parent_class)->finalize (object);
 }
 
 static void
+sipcast_stream_dispose (GObject *object)
+{
+  SipcastStream *self = SIPCAST_STREAM (object);
+
+  g_clear_handle_id (&self->key_frame_idle, g_source_remove);
+  G_OBJECT_CLASS (sipcast_stream_parent_class)->dispose (object);
+}
+
+static void
 sipcast_stream_class_init (SipcastStreamClass *klass)
 {
+  G_OBJECT_CLASS (klass)->dispose = sipcast_stream_dispose;
   G_OBJECT_CLASS (klass)->finalize = sipcast_stream_finalize;
+
+  /* A video subscriber needs a key frame (it just subscribed, or fell
+   * behind): the source asks its far end for one.  Main context. */
+  signals[SIGNAL_KEY_FRAME_WANTED] =
+    g_signal_new ("key-frame-wanted", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   /* The source call has ended; subscribers have been sent EOS. */
   signals[SIGNAL_ENDED] =
@@ -75,6 +118,7 @@ sipcast_stream_init (SipcastStream *self)
 {
   g_mutex_init (&self->lock);
   self->subscribers = g_ptr_array_new_with_free_func (gst_object_unref);
+  self->video_subscribers = g_ptr_array_new_with_free_func (video_subscriber_free);
 }
 
 SipcastStream *
@@ -230,7 +274,16 @@ sipcast_stream_unsubscribe (SipcastStream *self,
   g_return_if_fail (SIPCAST_IS_STREAM (self));
 
   g_mutex_lock (&self->lock);
-  g_ptr_array_remove (self->subscribers, appsrc);
+  if (!g_ptr_array_remove (self->subscribers, appsrc)) {
+    for (guint i = 0; i < self->video_subscribers->len; i++) {
+      VideoSubscriber *sub = self->video_subscribers->pdata[i];
+
+      if (GST_ELEMENT (sub->appsrc) == appsrc) {
+        g_ptr_array_remove_index (self->video_subscribers, i);
+        break;
+      }
+    }
+  }
   g_mutex_unlock (&self->lock);
 }
 
@@ -238,6 +291,7 @@ void
 sipcast_stream_end (SipcastStream *self)
 {
   g_autoptr (GPtrArray) subscribers = NULL;
+  g_autoptr (GPtrArray) video_subscribers = NULL;
 
   g_return_if_fail (SIPCAST_IS_STREAM (self));
 
@@ -249,10 +303,14 @@ sipcast_stream_end (SipcastStream *self)
   self->status = SIPCAST_STREAM_ENDED;
   subscribers = g_steal_pointer (&self->subscribers);
   self->subscribers = g_ptr_array_new_with_free_func (gst_object_unref);
+  video_subscribers = g_steal_pointer (&self->video_subscribers);
+  self->video_subscribers = g_ptr_array_new_with_free_func (video_subscriber_free);
+  g_clear_handle_id (&self->key_frame_idle, g_source_remove);
   g_mutex_unlock (&self->lock);
-
   for (guint i = 0; i < subscribers->len; i++)
     gst_app_src_end_of_stream (subscribers->pdata[i]);
+  for (guint i = 0; i < video_subscribers->len; i++)
+    gst_app_src_end_of_stream (((VideoSubscriber *) video_subscribers->pdata[i])->appsrc);
 
   g_debug ("%s: ended", self->name);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0);
@@ -272,4 +330,167 @@ sipcast_stream_set_video_codec (SipcastStream *self,
   g_return_if_fail (SIPCAST_IS_STREAM (self));
   g_free (self->video_codec);
   self->video_codec = g_strdup (codec);
+}
+
+void
+sipcast_stream_set_video_caps (SipcastStream *self,
+                               GstCaps       *caps)
+{
+  g_return_if_fail (SIPCAST_IS_STREAM (self));
+
+  g_mutex_lock (&self->lock);
+  gst_caps_replace (&self->video_caps, caps);
+  for (guint i = 0; i < self->video_subscribers->len; i++)
+    gst_app_src_set_caps (((VideoSubscriber *) self->video_subscribers->pdata[i])->appsrc, caps);
+  g_mutex_unlock (&self->lock);
+}
+
+GstCaps *
+sipcast_stream_get_video_caps (SipcastStream *self)
+{
+  GstCaps *caps;
+
+  g_return_val_if_fail (SIPCAST_IS_STREAM (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  caps = self->video_caps != NULL ? gst_caps_ref (self->video_caps) : NULL;
+  g_mutex_unlock (&self->lock);
+  return caps;
+}
+
+static gboolean
+key_frame_wanted_cb (gpointer user_data)
+{
+  SipcastStream *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->key_frame_idle = 0;
+  g_mutex_unlock (&self->lock);
+  g_signal_emit (self, signals[SIGNAL_KEY_FRAME_WANTED], 0);
+  return G_SOURCE_REMOVE;
+}
+
+/* With the lock held, from any thread: one "key-frame-wanted" in the
+ * main context however many subscribers ask before it runs. */
+static void
+want_key_frame_locked (SipcastStream *self)
+{
+  if (self->key_frame_idle == 0 && self->status != SIPCAST_STREAM_ENDED)
+    self->key_frame_idle = g_idle_add (key_frame_wanted_cb, self);
+}
+
+void
+sipcast_stream_push_video (SipcastStream *self,
+                           GstBuffer     *buffer)
+{
+  gboolean key;
+
+  g_return_if_fail (SIPCAST_IS_STREAM (self));
+
+  key = !GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+
+  g_mutex_lock (&self->lock);
+  for (guint i = 0; i < self->video_subscribers->len; i++) {
+    VideoSubscriber *sub = self->video_subscribers->pdata[i];
+
+    if (!key && sub->need_key)
+      continue;
+    if (gst_app_src_get_current_level_bytes (sub->appsrc) + gst_buffer_get_size (buffer) >
+        VIDEO_QUEUE_BYTES) {
+      /* Behind by more than its queue holds: what is queued can still be
+       * played, the rest waits for the next key frame. */
+      g_debug ("%s: video subscriber %s fell behind, skipping to a key frame",
+               self->name, GST_OBJECT_NAME (sub->appsrc));
+      sub->need_key = TRUE;
+      want_key_frame_locked (self);
+      continue;
+    }
+    sub->need_key = FALSE;
+    gst_app_src_push_buffer (sub->appsrc,
+                             gst_buffer_copy_region (buffer, GST_BUFFER_COPY_MEMORY |
+                                                     GST_BUFFER_COPY_FLAGS, 0, -1));
+  }
+  g_mutex_unlock (&self->lock);
+}
+
+GstElement *
+sipcast_stream_subscribe_video (SipcastStream *self)
+{
+  GstElement *appsrc;
+  gboolean ended;
+
+  g_return_val_if_fail (SIPCAST_IS_STREAM (self), NULL);
+
+  appsrc = gst_element_factory_make ("appsrc", NULL);
+  g_object_set (appsrc,
+                "is-live", TRUE,
+                "format", GST_FORMAT_TIME,
+                "do-timestamp", TRUE,
+                "max-bytes", (guint64) VIDEO_QUEUE_BYTES,
+                NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->video_caps != NULL)
+    gst_app_src_set_caps (GST_APP_SRC (appsrc), self->video_caps);
+  ended = self->status == SIPCAST_STREAM_ENDED;
+  if (ended) {
+    gst_app_src_end_of_stream (GST_APP_SRC (appsrc));
+  } else {
+    VideoSubscriber *sub = g_new0 (VideoSubscriber, 1);
+
+    sub->appsrc = GST_APP_SRC (gst_object_ref (appsrc));
+    sub->need_key = TRUE;
+    g_ptr_array_add (self->video_subscribers, sub);
+  }
+  g_mutex_unlock (&self->lock);
+
+  g_debug ("%s: video subscriber %s added", self->name, GST_OBJECT_NAME (appsrc));
+  /* A player that joins starts at the next key frame: ask for it now
+   * rather than wait for the far end's next one. */
+  if (!ended)
+    g_signal_emit (self, signals[SIGNAL_KEY_FRAME_WANTED], 0);
+  return appsrc;
+}
+
+guint
+sipcast_stream_get_n_video_subscribers (SipcastStream *self)
+{
+  guint n;
+
+  g_return_val_if_fail (SIPCAST_IS_STREAM (self), 0);
+
+  g_mutex_lock (&self->lock);
+  n = self->video_subscribers->len;
+  g_mutex_unlock (&self->lock);
+  return n;
+}
+
+/* On the call's video streaming thread. */
+static GstPadProbeReturn
+video_probe (GstPad          *pad,
+             GstPadProbeInfo *info,
+             gpointer         user_data)
+{
+  SipcastStream *self = SIPCAST_STREAM (user_data);
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    sipcast_stream_push_video (self, GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
+    GstCaps *caps;
+
+    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
+    sipcast_stream_set_video_caps (self, caps);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void
+sipcast_stream_attach_video (SipcastStream *self,
+                             GstPad        *pad)
+{
+  g_return_if_fail (SIPCAST_IS_STREAM (self));
+  g_return_if_fail (GST_IS_PAD (pad));
+
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     video_probe, g_object_ref (self), g_object_unref);
 }

@@ -2,11 +2,14 @@
 #pragma once
 
 /*
- * A named stream: the audio a call receives, decoded, published inside
- * sipcast under the call's toStream so that other pipelines can take it
- * (/call/inject_stream mixes it into another call, /push re-publishes it).
- * The source call's streaming thread hands every buffer to
- * sipcast_stream_push(); each subscriber gets them through its own appsrc.
+ * A named stream: the audio a call receives, decoded, and its video as
+ * H.264 access units (never decoded), published inside sipcast under the
+ * call's toStream so that other pipelines can take them
+ * (/call/inject_stream mixes the audio into another call, /push
+ * re-publishes the stream, WHEP plays it in a browser).  The source
+ * call's streaming threads hand every buffer to sipcast_stream_push() or
+ * sipcast_stream_push_video(); each subscriber gets them through its own
+ * appsrc.
  */
 
 #include <gst/gst.h>
@@ -53,6 +56,31 @@ void sipcast_stream_push (SipcastStream *self,
 GstElement *sipcast_stream_subscribe (SipcastStream *self);
 void        sipcast_stream_unsubscribe (SipcastStream *self,
                                         GstElement    *appsrc);
+
+/* Video: called from the source call's video streaming thread with the
+ * H.264 caps (stream-format=avc, alignment=au) and each access unit.
+ * Thread-safe.  A video subscriber gets nothing before its first key
+ * frame, and after it fell behind (its queue overflowed) nothing until
+ * the next one: a decoder is never fed frames it cannot use. */
+void sipcast_stream_set_video_caps (SipcastStream *self,
+                                    GstCaps       *caps);
+void sipcast_stream_push_video (SipcastStream *self,
+                                GstBuffer     *buffer);
+/* Feeds the stream from @pad (the call's H.264 chain output): a probe
+ * hands on its caps and buffers.  The probe holds a reference to the
+ * stream until the pad goes. */
+void sipcast_stream_attach_video (SipcastStream *self,
+                                  GstPad        *pad);
+/* The video caps once known (a new reference), else NULL.  Thread-safe. */
+GstCaps *sipcast_stream_get_video_caps (SipcastStream *self);
+
+/* A new live appsrc that will receive the stream's video, timestamped on
+ * arrival like the audio subscription, so that both stay in step in the
+ * subscriber's pipeline.  Emits "key-frame-wanted" so that the source asks
+ * its far end for a key frame at once.  Main context only; unsubscribe
+ * with sipcast_stream_unsubscribe(). */
+GstElement *sipcast_stream_subscribe_video (SipcastStream *self);
+guint       sipcast_stream_get_n_video_subscribers (SipcastStream *self);
 
 /* The source call ended: every subscriber gets EOS, "ended" is emitted. */
 void sipcast_stream_end (SipcastStream *self);
