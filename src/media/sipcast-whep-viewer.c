@@ -21,8 +21,11 @@
  *   whep_audio_src (appsrc, Opus) ▶ rtpopuspay pt=N ──┐
  *   whep_video_src (appsrc, H.264) ▶ rtph264pay pt=M ─┴▶ webrtcbin
  *
- * fed with the encoded media its SipcastWhepStream shares out
- * (sipcast_whep_viewer_push()).  Its own pipeline, not a branch off a tee
+ * fed with the Opus its SipcastWhepStream encodes once for every viewer
+ * (sipcast_whep_viewer_push()), and with the call's H.264 as it is: the
+ * video appsrc is a subscription of its own to the named stream, which
+ * starts it at a key frame (asking the far end for one) and never needs
+ * decoding.  Its own pipeline, not a branch off a tee
  * in the stream's: a webrtcbin that joins a running pipeline late never
  * got its RTP flowing, and a pipeline per viewer also keeps one viewer's
  * errors and state changes away from the others.
@@ -57,6 +60,7 @@ struct _SipcastWhepViewer {
   GObject parent_instance;
 
   char *id;
+  SipcastStream *stream;        /* the video comes from it directly */
   gboolean stream_audio;        /* what the stream can send */
   gboolean stream_video;
   char *stun_server;
@@ -75,6 +79,7 @@ struct _SipcastWhepViewer {
    * main context. */
   GMutex lock;
   GstElement *sources[SIPCAST_WHEP_N_KINDS];   /* appsrcs, NULL: not sent */
+  GstElement *video_subscription;              /* the stream feeds it */
   GTask *task;                  /* NULL once returned */
   GstSDPMessage *offer;         /* until handed to webrtcbin */
   guint caps_waiting;           /* payloaders without caps yet */
@@ -410,19 +415,34 @@ add_branch (SipcastWhepViewer  *self,
   const char *name = kind == SIPCAST_WHEP_AUDIO ? "audio" : "video";
   g_autofree char *src_name = g_strdup_printf ("whep_%s_src", name);
   g_autofree char *pay_name = g_strdup_printf ("whep_%s_pay", name);
-  GstElement *src = make_element ("appsrc", src_name, error);
+  GstElement *src = kind == SIPCAST_WHEP_VIDEO
+                    ? gst_object_ref_sink (sipcast_stream_subscribe_video (self->stream))
+                    : make_element ("appsrc", src_name, error);
   GstElement *pay = src != NULL ? make_element (payloader_factory, pay_name, error) : NULL;
   g_autoptr (GstPad) pay_src = NULL;
   g_autoptr (GstPad) webrtc_sink = NULL;
 
   if (pay == NULL) {
-    if (src != NULL)
+    if (kind == SIPCAST_WHEP_VIDEO) {
+      sipcast_stream_unsubscribe (self->stream, src);
+      gst_object_unref (src);
+    } else if (src != NULL) {
       gst_object_unref (gst_object_ref_sink (src));
+    }
     return FALSE;
   }
-  g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
-                "max-bytes", (guint64) VIEWER_QUEUE_BYTES,
-                "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM, NULL);
+  if (kind == SIPCAST_WHEP_VIDEO) {
+    gst_object_set_name (GST_OBJECT (src), src_name);
+    /* Ours to unsubscribe, whatever the bin does with its reference. */
+    g_mutex_lock (&self->lock);
+    self->video_subscription = gst_object_ref (src);
+    g_mutex_unlock (&self->lock);
+    gst_object_unref (src);
+  } else {
+    g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", TRUE,
+                  "max-bytes", (guint64) VIEWER_QUEUE_BYTES,
+                  "leaky-type", GST_APP_LEAKY_TYPE_DOWNSTREAM, NULL);
+  }
   g_object_set (pay, "pt", (guint) pt, NULL);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (pay), "config-interval") != NULL)
     /* SPS/PPS with every key frame: a viewer joins mid-stream. */
@@ -545,6 +565,7 @@ sipcast_whep_viewer_dispose (GObject *object)
   SipcastWhepViewer *self = SIPCAST_WHEP_VIEWER (object);
 
   sipcast_whep_viewer_close (self);
+  g_clear_object (&self->stream);
 
   G_OBJECT_CLASS (sipcast_whep_viewer_parent_class)->dispose (object);
 }
@@ -583,6 +604,7 @@ sipcast_whep_viewer_init (SipcastWhepViewer *self)
 
 SipcastWhepViewer *
 sipcast_whep_viewer_new (const char           *id,
+                         SipcastStream        *stream,
                          gboolean              stream_audio,
                          gboolean              stream_video,
                          const SipcastWhepIce *ice)
@@ -590,9 +612,11 @@ sipcast_whep_viewer_new (const char           *id,
   SipcastWhepViewer *self;
 
   g_return_val_if_fail (id != NULL, NULL);
+  g_return_val_if_fail (SIPCAST_IS_STREAM (stream), NULL);
 
   self = g_object_new (SIPCAST_TYPE_WHEP_VIEWER, NULL);
   self->id = g_strdup (id);
+  self->stream = g_object_ref (stream);
   self->stream_audio = stream_audio;
   self->stream_video = stream_video;
   if (ice != NULL) {
@@ -707,6 +731,7 @@ sipcast_whep_viewer_close (SipcastWhepViewer *self)
   g_autoptr (GTask) task = NULL;
   g_autoptr (GstElement) webrtc = NULL;
   g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) video = NULL;
   GstElement *sources[SIPCAST_WHEP_N_KINDS];
 
   g_return_if_fail (SIPCAST_IS_WHEP_VIEWER (self));
@@ -722,7 +747,12 @@ sipcast_whep_viewer_close (SipcastWhepViewer *self)
   pipeline = g_steal_pointer (&self->pipeline);
   for (guint i = 0; i < SIPCAST_WHEP_N_KINDS; i++)
     sources[i] = g_steal_pointer (&self->sources[i]);
+  video = g_steal_pointer (&self->video_subscription);
   g_mutex_unlock (&self->lock);
+
+  /* First, so that the stream stops feeding a pipeline going away. */
+  if (video != NULL)
+    sipcast_stream_unsubscribe (self->stream, video);
 
   g_clear_handle_id (&self->gather_timeout_id, g_source_remove);
   g_clear_handle_id (&self->caps_timeout_id, g_source_remove);

@@ -14,6 +14,7 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include "sipcast-stream.h"
 
 G_BEGIN_DECLS
 
@@ -32,9 +33,11 @@ typedef enum {
   SIPCAST_WHEP_N_KINDS
 } SipcastWhepKind;
 
-/* @stream_audio, @stream_video: what the stream can send; the offer
- * decides what of it is sent. */
+/* @stream_audio, @stream_video: what @stream can send; the offer
+ * decides what of it is sent.  The video is taken from @stream itself
+ * (sipcast_stream_subscribe_video()). */
 SipcastWhepViewer *sipcast_whep_viewer_new (const char           *id,
+                                            SipcastStream        *stream,
                                             gboolean              stream_audio,
                                             gboolean              stream_video,
                                             const SipcastWhepIce *ice);
@@ -58,8 +61,8 @@ char *sipcast_whep_viewer_negotiate_finish (SipcastWhepViewer  *self,
 gboolean sipcast_whep_viewer_wants (SipcastWhepViewer *self,
                                     SipcastWhepKind    kind);
 
-/* One encoded buffer of @kind for the browser; dropped unless the
- * viewer wants it.  Any thread. */
+/* One encoded buffer of @kind (SIPCAST_WHEP_AUDIO: the video comes from
+ * the stream directly) for the browser.  Any thread. */
 void sipcast_whep_viewer_push (SipcastWhepViewer *self,
                                SipcastWhepKind    kind,
                                GstSample         *sample);

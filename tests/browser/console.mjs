@@ -82,6 +82,7 @@ try {
     rms: Number(document.getElementById('level').dataset.rms || 0),
     playState: document.getElementById('play-state').textContent,
   }));
+  result.rowTextPlaying = await page.textContent(row);
   await shot(page, 'console-playing');
   step('played');
 

@@ -168,7 +168,7 @@ class BrowserTestCase(MediaTestCase):
     def tone_sipp(self, name, seconds=20):
         """A far end answering PCMU that sends a 440 Hz tone for @seconds
         from the ACK on: the 5 s capture of tests/media would be over
-        before a browser has negotiated."""
+        before a browser has started and negotiated."""
         sender = ('<exec command="gst-launch-1.0 -q audiotestsrc is-live=true freq=440'
                   ' volume=0.5 num-buffers=%d samplesperbuffer=160'
                   ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
