@@ -380,8 +380,14 @@ caps_timeout_cb (gpointer user_data)
 {
   SipcastWhepViewer *self = user_data;
 
+  gboolean pending;
+
   self->caps_timeout_id = 0;
-  g_debug ("WHEP viewer %s: no media yet, answering without waiting for it", self->id);
+  g_mutex_lock (&self->lock);
+  pending = self->offer != NULL;
+  g_mutex_unlock (&self->lock);
+  if (pending)
+    g_debug ("WHEP viewer %s: no media yet, answering without waiting for it", self->id);
   start_negotiation (self);
   return G_SOURCE_REMOVE;
 }
