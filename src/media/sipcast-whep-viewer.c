@@ -330,12 +330,15 @@ restrict_ice (SipcastWhepViewer *self)
    * candidates would double the connectivity checks. */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "ice-tcp") != NULL)
     g_object_set (ice, "ice-tcp", FALSE, NULL);
-  if (self->addresses == NULL || self->addresses[0] == NULL)
-    return;
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent") == NULL)
     return;
   g_object_get (ice, "agent", &agent, NULL);
   if (agent == NULL || !NICE_IS_AGENT (agent))
+    return;
+  /* No UPnP port mapping: it multicasts SSDP discovery on the LAN for
+   * every viewer, and a LAN viewer does not need it. */
+  g_object_set (agent, "upnp", FALSE, NULL);
+  if (self->addresses == NULL || self->addresses[0] == NULL)
     return;
 
   for (guint i = 0; self->addresses[i] != NULL; i++) {
