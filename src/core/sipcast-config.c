@@ -139,6 +139,9 @@ static const ConfigKey config_keys[] = {
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
 
+  { "webrtc", "stun-server", VALUE_OPTIONAL_STRING, FIELD (webrtc_stun_server), 0, 0,
+    "STUN server (host:port) WHEP viewers' ICE asks for a public address; empty: host candidates only" },
+
   { "events", "backlog", VALUE_UINT, FIELD (events_backlog), 0, 1000000,
     "Events kept for clients resuming GET /rest-api/events with Last-Event-ID" },
   { "events", "max-pending", VALUE_SIZE, FIELD (events_max_pending), 1024, 64 * 1024 * 1024,

@@ -81,6 +81,9 @@ typedef struct {
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
                                    * RTMP_CONNECTION_FAILED; 30 */
 
+  /* [webrtc] */
+  char    *webrtc_stun_server;    /* "host:port" for WHEP viewers' ICE; NULL = host candidates only */
+
   /* [events] */
   guint    events_backlog;        /* events kept for Last-Event-ID; 1000 */
   gsize    events_max_pending;    /* bytes a slow event client may lag; 256 KiB */

@@ -163,6 +163,9 @@ auth_done (GObject      *source,
   SipcastRestAuth *self = pending->self;
   gboolean valid = sipcast_users_check_finish (SIPCAST_USERS (source), result);
 
+  /* Before @next runs: it may pause the message again to answer later
+   * (a WHEP offer waits for its SDP answer). */
+  soup_server_message_unpause (pending->msg);
   if (valid) {
     sipcast_throttle_success (self->failures, pending->client);
     g_object_set_data (G_OBJECT (pending->msg), AUTHORIZED_KEY, GINT_TO_POINTER (TRUE));
@@ -172,7 +175,6 @@ auth_done (GObject      *source,
                               g_get_monotonic_time () / G_USEC_PER_SEC);
     respond_unauthorized (pending->msg);
   }
-  soup_server_message_unpause (pending->msg);
   pending_auth_free (pending);
 }
 

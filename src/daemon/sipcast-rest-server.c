@@ -13,7 +13,9 @@
 #include "sipcast-call-private.h"
 #include "sipcast-error.h"
 #include "sipcast-json.h"
+#include "sipcast-rest-console.h"
 #include "sipcast-rest-guard.h"
+#include "sipcast-rest-whep.h"
 #include "sipcast-rest-auth.h"
 #include "sipcast-rest-events.h"
 #include "sipcast-metrics.h"
@@ -60,6 +62,7 @@ struct _SipcastRestServer {
   /* Accepts the connections and keeps their lifetime in hand (libsoup
    * 3.2 leaks idle ones: see sipcast-rest-listener.c). */
   SipcastRestListener *listener;
+  SipcastRestWhep *whep;        /* /whep/... */
   gulong request_finished_id;
   gulong request_aborted_id;
   guint port;                   /* bound port, 0 before start */
@@ -190,6 +193,9 @@ on_early_request (SoupServer        *server,
     sipcast_rest_reply_discard_body (msg);
     return;
   }
+  /* The console's files are public: the page asks for credentials. */
+  if (sipcast_rest_console_owns (msg, path))
+    return;
   /* A CORS preflight carries no credentials (Fetch standard): it is
    * answered in on_request() for an allowed origin. */
   if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0 &&
@@ -372,8 +378,33 @@ answer_not_found (gpointer           owner,
   sipcast_rest_reply_new_error (msg, SIPCAST_ERROR_NOT_FOUND, message);
 }
 
-/* Paths outside /rest-api: only here so that they, too, are behind
- * authentication and answer in JSON. */
+static void
+handle_whep (gpointer           owner,
+             SoupServerMessage *msg,
+             const char        *path)
+{
+  sipcast_rest_whep_handle (SIPCAST_REST_SERVER (owner)->whep, msg, path);
+}
+
+/* /whep/...: the same checks as /rest-api, then sipcast-rest-whep.c. */
+static void
+on_whep_request (SoupServer        *server,
+                 SoupServerMessage *msg,
+                 const char        *path,
+                 GHashTable        *query,
+                 gpointer           user_data)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
+
+  if (!check_host_and_origin (self, msg))
+    return;
+  if (g_strcmp0 (soup_server_message_get_method (msg), SOUP_METHOD_OPTIONS) == 0) {
+    sipcast_rest_whep_preflight (msg);
+    return;
+  }
+  sipcast_rest_auth_run_authorized (self->auth, msg, path, handle_whep, self);
+}
+
 static void
 serve_metrics (gpointer           owner,
                SoupServerMessage *msg,
@@ -382,6 +413,8 @@ serve_metrics (gpointer           owner,
   sipcast_metrics_serve (SIPCAST_REST_SERVER (owner)->metrics, msg);
 }
 
+/* Paths outside /rest-api and /whep: the console's files, metrics, and
+ * else 404 behind authentication, in JSON. */
 static void
 on_other_request (SoupServer        *server,
                   SoupServerMessage *msg,
@@ -391,7 +424,9 @@ on_other_request (SoupServer        *server,
 {
   SipcastRestServer *self = SIPCAST_REST_SERVER (user_data);
 
-  if (is_open_metrics (self, path))
+  if (sipcast_rest_console_owns (msg, path))
+    sipcast_rest_console_serve (msg, path, sipcast_rest_auth_is_enabled (self->auth));
+  else if (is_open_metrics (self, path))
     serve_metrics (self, msg, path);
   else if (self->metrics != NULL && g_str_equal (path, "/metrics"))
     sipcast_rest_auth_run_authorized (self->auth, msg, path, serve_metrics, self);
@@ -744,6 +779,7 @@ sipcast_rest_server_dispose (GObject *object)
     soup_server_disconnect (self->soup);
     g_clear_object (&self->soup);
   }
+  g_clear_object (&self->whep);
   g_clear_object (&self->registry);
   g_clear_object (&self->pushes);
   g_clear_object (&self->auth);
@@ -810,12 +846,14 @@ sipcast_rest_server_new (const SipcastConfig *config,
   self->allowed_origins = sipcast_rest_guard_split_list (config->allowed_origins);
   self->allowed_hosts = sipcast_rest_guard_split_list (config->allowed_hosts);
 
+  self->whep = sipcast_rest_whep_new (config, sipcast_call_registry_get_streams (registry));
   self->soup = soup_server_new ("server-header", "sipcast", NULL);
 
   /* The same early handler at both paths so that nothing the server
    * answers skips authentication. */
   soup_server_add_early_handler (self->soup, REST_PREFIX, on_early_request, self, NULL);
   soup_server_add_handler (self->soup, REST_PREFIX, on_request, self, NULL);
+  soup_server_add_handler (self->soup, SIPCAST_REST_WHEP_PREFIX, on_whep_request, self, NULL);
   soup_server_add_early_handler (self->soup, NULL, on_early_request, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_other_request, self, NULL);
 

@@ -853,6 +853,7 @@ test_to_string_has_every_key (void)
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" },
     { "push", "retry-budget" },
+    { "webrtc", "stun-server" },
     { "events", "backlog" }, { "events", "max-pending" }, { "events", "keep-alive" },
     { "hooks", "urls" }, { "hooks", "secret" }, { "hooks", "max-queue" },
     { "hooks", "retries" }, { "hooks", "timeout" },
