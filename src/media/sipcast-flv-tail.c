@@ -74,6 +74,7 @@ struct _SipcastFlvTail {
   int fd;                    /* FILE: the recording fdsink writes, or -1 */
   guint attempt;             /* number of the current or last attempt */
   gboolean attempt_failed;   /* its failure is already on its way */
+  gboolean attempt_written;  /* it has written media: its sink is connected */
   char *attempt_error;       /* the first error it posted */
 
   /* Main context only. */
@@ -185,18 +186,65 @@ first_write_probe (GstPad          *pad,
   return GST_PAD_PROBE_REMOVE;
 }
 
+static gboolean
+release_parked_sink (gpointer data)
+{
+  GstElement *sink = data;
+
+  gst_element_set_locked_state (sink, FALSE);
+  gst_element_set_state (sink, GST_STATE_NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* rtmp2sink (GStreamer 1.22) stopped while its connection is being made
+ * loses that connection: the connect finishes on a main context nobody
+ * runs any more, and its socket and that context's eventfd stay open for
+ * the life of the process — one of each for every call that ends before
+ * its stream was published.  So such a sink is taken out of the attempt
+ * still running, its streaming thread flushed free, and stopped once its
+ * connect is over (its own timeout, plus a second): then it closes what
+ * it opened.  Main context. */
+static void
+park_connecting_sink (SipcastFlvTail *self,
+                      GstElement     *flv)
+{
+  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (flv), "sink");
+  g_autoptr (GstPad) sink_pad = NULL;
+  g_autoptr (GSource) source = NULL;
+  guint timeout_s = 5;
+
+  if (sink == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "timeout") == NULL)
+    return;
+  g_object_get (sink, "timeout", &timeout_s, NULL);
+  gst_element_set_locked_state (sink, TRUE);
+  sink_pad = gst_element_get_static_pad (sink, "sink");
+  /* Releases a thread waiting in render() for the connection; the
+   * connect itself goes on in the sink's own thread. */
+  gst_pad_send_event (sink_pad, gst_event_new_flush_start ());
+  gst_bin_remove (GST_BIN (flv), sink);
+  GST_DEBUG_OBJECT (self, "sink stopped in %u s, when its connect is over", timeout_s + 1);
+  source = g_timeout_source_new_seconds (timeout_s + 1);
+  g_source_set_callback (source, release_parked_sink, g_steal_pointer (&sink), gst_object_unref);
+  g_source_attach (source, self->context);
+}
+
 /* Takes the current attempt out.  Main context. */
 static void
 drop_attempt (SipcastFlvTail *self)
 {
   GstElement *flv;
+  gboolean connecting;
 
   g_mutex_lock (&self->lock);
   flv = g_steal_pointer (&self->flv);
+  connecting = flv != NULL && self->kind == SIPCAST_PUBLISH_RTMP &&
+               !self->attempt_written && !self->attempt_failed;
   g_mutex_unlock (&self->lock);
   g_atomic_int_set (&self->open, 0);
   if (flv == NULL)
     return;
+  if (connecting)
+    park_connecting_sink (self, flv);
 
   if (self->audio_pad != NULL)
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), NULL);
@@ -327,6 +375,7 @@ start_attempt (SipcastFlvTail *self)
   g_mutex_lock (&self->lock);
   attempt = ++self->attempt;
   self->attempt_failed = FALSE;
+  self->attempt_written = FALSE;
   g_clear_pointer (&self->attempt_error, g_free);
   g_mutex_unlock (&self->lock);
 
@@ -494,6 +543,8 @@ attempt_news_cb (gpointer data)
 
   g_mutex_lock (&self->lock);
   current = news->attempt == self->attempt && !self->attempt_failed;
+  if (current)
+    self->attempt_written = TRUE;
   g_mutex_unlock (&self->lock);
   if (!current || !self->running)
     return G_SOURCE_REMOVE;
