@@ -10,6 +10,7 @@
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-error.h"
+#include "sipcast-networks.h"
 #include "sipcast-route.h"
 #include "sipcast-sip-address.h"
 
@@ -36,6 +37,7 @@ typedef enum {
   VALUE_X264_PRESET, /* char *, one of x264_presets[] */
   VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
   VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
+  VALUE_NETWORKS,    /* char *, CIDR networks "a/n,b/m"; NULL when empty */
   VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
 } ValueType;
 
@@ -95,6 +97,10 @@ static const ConfigKey config_keys[] = {
     "Refuse TLS peers whose certificate the CA file does not vouch for" },
   { "sip", "max-incoming-per-source", VALUE_UINT, FIELD (max_incoming_per_source), 0, 100000,
     "Live incoming calls one source address may have at once (503 beyond); 0 = no limit" },
+  { "sip", "max-requests-per-second", VALUE_UINT, FIELD (max_requests_per_second), 0, 100000,
+    "SIP requests a second one source address may send outside calls (503 beyond); 0 = no limit" },
+  { "sip", "trusted-networks", VALUE_NETWORKS, FIELD (trusted_networks), 0, 0,
+    "Networks (CIDR, comma-separated) incoming calls may come from (403 otherwise); empty: any" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
@@ -259,6 +265,16 @@ apply_value (SipcastConfig   *config,
     *(char **) field = *value != '\0' ? g_strdup (value) : NULL;
     return TRUE;
 
+  case VALUE_NETWORKS: {
+    g_autoptr (SipcastNetworks) networks = sipcast_networks_parse (value, error);
+
+    if (networks == NULL)
+      return FALSE;
+    g_free (*(char **) field);
+    *(char **) field = !sipcast_networks_is_empty (networks) ? g_strdup (value) : NULL;
+    return TRUE;
+  }
+
   case VALUE_SIP_TRANSPORT:
     if (sipcast_sip_transport_canonical (value) == NULL) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -355,6 +371,7 @@ value_to_string (const SipcastConfig *config,
   case VALUE_SIP_TRANSPORT:
     return g_strdup (*(char *const *) field);
   case VALUE_OPTIONAL_STRING:
+  case VALUE_NETWORKS:
     return g_strdup (*(char *const *) field ? *(char *const *) field : "");
   case VALUE_AUDIO_CODECS:
     return g_strjoinv (",", *(char **const *) field);
@@ -387,6 +404,7 @@ config_copy (const SipcastConfig *config)
     case VALUE_STRING:
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
+    case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
       *(char **) field = g_strdup (*(char **) field);
       break;
@@ -420,6 +438,7 @@ config_clear_fields (SipcastConfig *config)
     case VALUE_STRING:
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
+    case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
       g_clear_pointer ((char **) field, g_free);
       break;
@@ -474,6 +493,7 @@ sipcast_config_new_default (void)
   config->tls_ca_file = g_strdup ("/etc/ssl/certs/ca-certificates.crt");
   config->tls_verify = TRUE;
   config->max_incoming_per_source = 10;
+  config->max_requests_per_second = 50;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;

@@ -37,6 +37,8 @@ typedef struct {
   char    *tls_ca_file;           /* CAs a TLS peer's certificate must chain to */
   gboolean tls_verify;            /* check the TLS peer's certificate; TRUE */
   guint    max_incoming_per_source; /* live incoming calls from one address; 10, 0 = no limit */
+  guint    max_requests_per_second; /* out-of-dialog requests a second per source; 50, 0 = off */
+  char    *trusted_networks;      /* CIDR list incoming calls may come from; NULL = any */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */
