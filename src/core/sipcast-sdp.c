@@ -475,6 +475,13 @@ read_chosen_line (const GstSDPMessage *msg,
   if (out->address == NULL)
     return FALSE;
 
+  /* GstSDPMessage takes any number (and "-4" as 4294967292); the RTCP
+   * port above it must be a port too. */
+  if (out->port == 0 || out->port > 65534) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP %s has an invalid port %u", what, out->port);
+    return FALSE;
+  }
   out->rtcp_port = out->port + 1;
   rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
   if (rtcp != NULL) {
@@ -600,6 +607,14 @@ parse_message (const char  *sdp,
       gst_sdp_message_get_origin (msg)->username == NULL) {
     g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
                  "SDP %s is not a session description (no v= or o= line)", what);
+    return NULL;
+  }
+  /* A call takes one audio and one video line; hundreds are an attack
+   * (every line is answered, and looked at on every re-offer). */
+  if (gst_sdp_message_medias_len (msg) > SIPCAST_SDP_MAX_MEDIA) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP %s has %u media lines, more than %d", what,
+                 gst_sdp_message_medias_len (msg), SIPCAST_SDP_MAX_MEDIA);
     return NULL;
   }
   return g_steal_pointer (&msg);

@@ -16,6 +16,10 @@
 
 G_BEGIN_DECLS
 
+/* Offers and answers with more m= lines than this are refused
+ * (SIPCAST_ERROR_SDP: 488 to an INVITE). */
+#define SIPCAST_SDP_MAX_MEDIA 16
+
 typedef enum {
   SIPCAST_SDP_SENDRECV,
   SIPCAST_SDP_SENDONLY,
