@@ -6,7 +6,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "sipcast-error.h"
-#include "sipcast-sdp.h"
+#include "sipcast-sdp-private.h"
 
 /*
  * The SDP side of RFC 3264 offer/answer: for outgoing calls (our offer,
@@ -42,8 +42,8 @@
 #define NO_COMMON_CODECS "No common codecs"
 
 /* The connection address family keyword for c= and o= lines. */
-static const char *
-address_type (const char *address)
+const char *
+sipcast_sdp_address_type (const char *address)
 {
   return strchr (address, ':') != NULL ? "IP6" : "IP4";
 }
@@ -97,6 +97,18 @@ static const struct {
   { SIPCAST_RTCP_FB_FIR, "ccm fir" },
 };
 
+void
+sipcast_sdp_append_rtcp_fb (GString      *sdp,
+                            guint         payload_type,
+                            SipcastRtcpFb flags)
+{
+  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
+    if (flags & rtcp_fb_values[j].flag)
+      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", payload_type,
+                              rtcp_fb_values[j].value);
+  }
+}
+
 static void
 append_media (GString                   *sdp,
               const char                *media,
@@ -149,7 +161,7 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (params->address != NULL, NULL);
 
-  addrtype = address_type (params->address);
+  addrtype = sipcast_sdp_address_type (params->address);
   sdp = g_string_new ("v=0\r\n");
   g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " IN %s %s\r\n",
@@ -175,8 +187,8 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
 
 /* ---- answer parsing ---- */
 
-static void
-sdp_media_free (SipcastSdpMedia *media)
+void
+sipcast_sdp_media_free (SipcastSdpMedia *media)
 {
   g_free (media->address);
   g_free (media->fmtp);
@@ -184,20 +196,20 @@ sdp_media_free (SipcastSdpMedia *media)
   g_free (media);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpMedia, sdp_media_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpMedia, sipcast_sdp_media_free)
 
 void
 sipcast_sdp_answer_free (SipcastSdpAnswer *answer)
 {
   if (answer == NULL)
     return;
-  g_clear_pointer (&answer->audio, sdp_media_free);
-  g_clear_pointer (&answer->video, sdp_media_free);
+  g_clear_pointer (&answer->audio, sipcast_sdp_media_free);
+  g_clear_pointer (&answer->video, sipcast_sdp_media_free);
   g_free (answer);
 }
 
-static const char *
-kind_name (SipcastMediaKind kind)
+const char *
+sipcast_sdp_kind_name (SipcastMediaKind kind)
 {
   switch (kind) {
   case SIPCAST_MEDIA_AUDIO:
@@ -210,8 +222,8 @@ kind_name (SipcastMediaKind kind)
 
 /* A decimal number in [0, max] that is the whole of @str, or up to the
  * first space when @stop_at_space.  Returns FALSE on anything else. */
-static gboolean
-parse_number (const char *str,
+gboolean
+sipcast_sdp_parse_number (const char *str,
               guint64     max,
               gboolean    stop_at_space,
               guint64    *out)
@@ -250,7 +262,7 @@ pt_attribute (const GstSDPMedia *media,
     if (wildcard && val[0] == '*' && val[1] == ' ') {
       space = val + 1;
     } else {
-      if (!parse_number (val, 127, TRUE, &attr_pt) || attr_pt != pt)
+      if (!sipcast_sdp_parse_number (val, 127, TRUE, &attr_pt) || attr_pt != pt)
         continue;
       space = strchr (val, ' ');
       if (space == NULL)
@@ -288,7 +300,7 @@ codec_from_rtpmap (const GstSDPMedia *media,
   encoding = g_strstrip (g_strdup (val));
   parts = g_strsplit (encoding, "/", 3);
   if (parts[0] == NULL || parts[1] == NULL ||
-      !parse_number (parts[1], G_MAXUINT, FALSE, &rate))
+      !sipcast_sdp_parse_number (parts[1], G_MAXUINT, FALSE, &rate))
     return NULL;
   return sipcast_codec_find_for_fmtp (kind, parts[0], (guint) rate, fmtp);
 }
@@ -420,8 +432,8 @@ read_rtcp_fb (const GstSDPMedia *media,
 
 /* The codec of payload type @pt on @media (rtpmap, else the static
  * number), or NULL when we do not speak it. */
-static const SipcastCodec *
-codec_of_pt (const GstSDPMedia *media,
+const SipcastCodec *
+sipcast_sdp_codec_of_pt (const GstSDPMedia *media,
              SipcastMediaKind   kind,
              guint              pt)
 {
@@ -437,8 +449,8 @@ codec_of_pt (const GstSDPMedia *media,
 /* What @out's codec and payload type come with on the line @media: the
  * payload type's fmtp (and H.264's profile-level-id) and rtcp-fb.  Fields
  * @out held before are replaced. */
-static void
-read_codec_details (const GstSDPMedia *media,
+void
+sipcast_sdp_read_codec_details (const GstSDPMedia *media,
                     SipcastSdpMedia   *out)
 {
   const char *fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
@@ -469,7 +481,7 @@ read_chosen_line (const GstSDPMessage *msg,
 {
   const char *rtcp;
 
-  read_codec_details (media, out);
+  sipcast_sdp_read_codec_details (media, out);
 
   out->address = media_address (msg, media, error);
   if (out->address == NULL)
@@ -489,7 +501,7 @@ read_chosen_line (const GstSDPMessage *msg,
 
     /* "a=rtcp:<port> [IN IP4 <addr>]" (RFC 3605); the address, when
      * given, is nearly always the RTP address and we do not track it. */
-    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
+    if (!sipcast_sdp_parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
                    "SDP %s has an invalid a=rtcp “%s”", what, rtcp);
       return FALSE;
@@ -516,7 +528,7 @@ parse_media (const GstSDPMessage *msg,
 
   /* We offered plain RTP/AVP; SRTP profiles would need keys we never sent. */
   if (g_strcmp0 (proto, "RTP/AVP") != 0 && g_strcmp0 (proto, "RTP/AVPF") != 0) {
-    g_debug ("Answer uses %s transport “%s”, not RTP/AVP", kind_name (kind),
+    g_debug ("Answer uses %s transport “%s”, not RTP/AVP", sipcast_sdp_kind_name (kind),
              proto ? proto : "");
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
@@ -527,10 +539,10 @@ parse_media (const GstSDPMessage *msg,
     const SipcastCodec *codec;
     guint64 pt;
 
-    if (!parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
+    if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
       continue;
 
-    codec = codec_of_pt (media, kind, (guint) pt);
+    codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
     if (codec == NULL)
       continue;
 
@@ -544,7 +556,7 @@ parse_media (const GstSDPMessage *msg,
   }
 
   if (out->codec == NULL) {
-    g_debug ("Answer's m=%s line has no codec we offered", kind_name (kind));
+    g_debug ("Answer's m=%s line has no codec we offered", sipcast_sdp_kind_name (kind));
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
     return NULL;
@@ -569,23 +581,23 @@ parse_first_media (const GstSDPMessage *msg,
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
 
-    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0)
+    if (g_strcmp0 (gst_sdp_media_get_media (media), sipcast_sdp_kind_name (kind)) != 0)
       continue;
     if (gst_sdp_media_get_port (media) == 0) {
-      g_debug ("Answer rejects %s", kind_name (kind));
+      g_debug ("Answer rejects %s", sipcast_sdp_kind_name (kind));
       return TRUE;
     }
     *out = parse_media (msg, media, kind, error);
     return *out != NULL;
   }
-  g_debug ("Answer has no m=%s line", kind_name (kind));
+  g_debug ("Answer has no m=%s line", sipcast_sdp_kind_name (kind));
   return TRUE;
 }
 
 /* @sdp (an "offer" or an "answer", for the errors) parsed, or NULL with
  * SIPCAST_ERROR_SDP when it is empty, too large or not SDP at all. */
-static GstSDPMessage *
-parse_message (const char  *sdp,
+GstSDPMessage *
+sipcast_sdp_parse_message (const char  *sdp,
                const char  *what,
                GError     **error)
 {
@@ -621,8 +633,8 @@ parse_message (const char  *sdp,
 }
 
 /* The audio and video an answer (or a re-offer) @msg names. */
-static SipcastSdpAnswer *
-answer_from_message (const GstSDPMessage  *msg,
+SipcastSdpAnswer *
+sipcast_sdp_answer_from_message (const GstSDPMessage  *msg,
                      GError              **error)
 {
   g_autoptr (SipcastSdpAnswer) answer = g_new0 (SipcastSdpAnswer, 1);
@@ -650,10 +662,10 @@ sipcast_sdp_parse_answer (const char *sdp,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  msg = parse_message (sdp, "answer", error);
+  msg = sipcast_sdp_parse_message (sdp, "answer", error);
   if (msg == NULL)
     return NULL;
-  return answer_from_message (msg, error);
+  return sipcast_sdp_answer_from_message (msg, error);
 }
 
 /* ---- offer parsing and answer building (incoming calls) ---- */
@@ -675,7 +687,7 @@ offer_line_free (gpointer data)
   g_free (line->media);
   g_free (line->proto);
   g_free (line->formats);
-  g_clear_pointer (&line->chosen, sdp_media_free);
+  g_clear_pointer (&line->chosen, sipcast_sdp_media_free);
   g_free (line);
 }
 
@@ -744,9 +756,9 @@ choose_from_offer (const GstSDPMessage       *msg,
     for (guint j = 0; j < n_formats; j++) {
       guint64 pt;
 
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
         continue;
-      if (codec_of_pt (media, kind, (guint) pt) != prefs[i])
+      if (sipcast_sdp_codec_of_pt (media, kind, (guint) pt) != prefs[i])
         continue;
       if (sipcast_codec_is_telephone_event (prefs[i])) {
         if (out->telephone_event_pt < 0)
@@ -759,7 +771,7 @@ choose_from_offer (const GstSDPMessage       *msg,
     }
   }
   if (out->codec == NULL) {
-    g_debug ("Offer's m=%s line has no codec we take", kind_name (kind));
+    g_debug ("Offer's m=%s line has no codec we take", sipcast_sdp_kind_name (kind));
     return NULL;
   }
 
@@ -769,9 +781,9 @@ choose_from_offer (const GstSDPMessage       *msg,
       guint64 pt;
       const SipcastCodec *codec;
 
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
         continue;
-      codec = codec_of_pt (media, kind, (guint) pt);
+      codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
       if (codec != NULL && sipcast_codec_is_telephone_event (codec)) {
         out->telephone_event_pt = (int) pt;
         break;
@@ -812,7 +824,7 @@ sipcast_sdp_parse_offer (const char                *sdp,
   g_return_val_if_fail (audio_codecs != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  msg = parse_message (sdp, "offer", error);
+  msg = sipcast_sdp_parse_message (sdp, "offer", error);
   if (msg == NULL)
     return NULL;
 
@@ -918,7 +930,7 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
   g_return_val_if_fail (offer != NULL, NULL);
   g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
 
-  addrtype = address_type (params->address);
+  addrtype = sipcast_sdp_address_type (params->address);
   sdp = g_string_new ("v=0\r\n");
   g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " IN %s %s\r\n",
@@ -941,267 +953,4 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
   }
 
   return g_string_free (sdp, FALSE);
-}
-
-/* ---- the far end's offers in re-INVITEs ---- */
-
-/* On the first accepted @kind line of @msg, @media_out (read from that
- * line) takes @wanted instead of the far end's first choice when the line
- * lists it; FALSE when it does not. */
-static gboolean
-take_offered_codec (const GstSDPMessage *msg,
-                    SipcastMediaKind     kind,
-                    const SipcastCodec  *wanted,
-                    SipcastSdpMedia     *media_out)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-
-    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0 ||
-        gst_sdp_media_get_port (media) == 0)
-      continue;
-
-    /* The first accepted line, the one the offer was read from. */
-    for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
-      guint64 pt;
-
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt) ||
-          codec_of_pt (media, kind, (guint) pt) != wanted)
-        continue;
-
-      media_out->codec = wanted;
-      media_out->payload_type = (guint) pt;
-      media_out->packetization_mode = wanted->packetization_mode;
-      read_codec_details (media, media_out);
-      return TRUE;
-    }
-    return FALSE;
-  }
-  return FALSE;
-}
-
-SipcastSdpAnswer *
-sipcast_sdp_parse_reoffer (const char                *sdp,
-                           const SipcastCodec        *current,
-                           const SipcastCodec        *current_video,
-                           const SipcastCodec *const *prefs,
-                           GError                   **error)
-{
-  g_autoptr (GstSDPMessage) msg = parse_message (sdp, "answer", error);
-  g_autoptr (SipcastSdpAnswer) offer = NULL;
-  gboolean keep_audio, keep_video;
-
-  if (msg == NULL)
-    return NULL;
-  offer = answer_from_message (msg, error);
-  if (offer == NULL)
-    return NULL;
-  keep_audio = offer->audio != NULL && current != NULL && offer->audio->codec != current;
-  keep_video = offer->video != NULL && current_video != NULL &&
-               offer->video->codec != current_video;
-  if (!keep_audio && !keep_video)
-    return g_steal_pointer (&offer);
-
-  if (keep_video)
-    take_offered_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
-  if (keep_audio && !take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio) &&
-      prefs != NULL) {
-    /* The codec in use is gone: the first of ours the offer lists. */
-    gboolean taken = FALSE;
-
-    for (guint j = 0; prefs[j] != NULL && !taken; j++) {
-      if (!sipcast_codec_is_telephone_event (prefs[j]))
-        taken = take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, prefs[j], offer->audio);
-    }
-    if (!taken)
-      g_clear_pointer (&offer->audio, sdp_media_free);
-  }
-  return g_steal_pointer (&offer);
-}
-
-gboolean
-sipcast_sdp_media_is_hold (const SipcastSdpMedia *media)
-{
-  g_return_val_if_fail (media != NULL, FALSE);
-
-  return media->direction == SIPCAST_SDP_SENDONLY || media->direction == SIPCAST_SDP_INACTIVE ||
-         g_strcmp0 (media->address, "0.0.0.0") == 0;
-}
-
-gboolean
-sipcast_sdp_media_check_family (const SipcastSdpMedia *media,
-                                const char            *local_address,
-                                GError               **error)
-{
-  gboolean remote_v6, local_v6;
-
-  g_return_val_if_fail (media != NULL && media->address != NULL, FALSE);
-  g_return_val_if_fail (local_address != NULL, FALSE);
-
-  if (g_str_equal (media->address, "0.0.0.0") || g_str_equal (media->address, "::"))
-    return TRUE;
-  remote_v6 = g_str_equal (address_type (media->address), "IP6");
-  local_v6 = g_str_equal (address_type (local_address), "IP6");
-  if (remote_v6 == local_v6)
-    return TRUE;
-  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-               "Media on %s (c=IN %s %s) but sipcast's RTP is on %s (%s)",
-               remote_v6 ? "IPv6" : "IPv4", address_type (media->address), media->address,
-               local_v6 ? "IPv6" : "IPv4", local_address);
-  return FALSE;
-}
-
-SipcastSdpDirection
-sipcast_sdp_media_answer_direction (const SipcastSdpMedia *media,
-                                    gboolean               we_send)
-{
-  g_return_val_if_fail (media != NULL, SIPCAST_SDP_INACTIVE);
-
-  /* c=0.0.0.0 says "send me nothing", whatever a= says. */
-  if (g_strcmp0 (media->address, "0.0.0.0") == 0)
-    return SIPCAST_SDP_INACTIVE;
-  return sipcast_sdp_answer_direction (media->direction, we_send);
-}
-
-static void
-append_rtpmap (GString            *sdp,
-               int                 pt,
-               const SipcastCodec *codec)
-{
-  g_string_append_printf (sdp, "a=rtpmap:%d %s/%u", pt, codec->rtpmap_name, codec->clock_rate);
-  if (codec->channels > 1)
-    g_string_append_printf (sdp, "/%u", codec->channels);
-  g_string_append (sdp, "\r\n");
-  if (codec->fmtp != NULL)
-    g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", pt, codec->fmtp);
-}
-
-/* Our video line in a re-INVITE answer: @video's codec under the far
- * end's number, described as our offer and first answer describe it. */
-static void
-append_reinvite_video (GString               *sdp,
-                       const GstSDPMedia     *media,
-                       const SipcastSdpMedia *video,
-                       guint                  port,
-                       SipcastSdpDirection    direction)
-{
-  const SipcastCodec *codec = video->codec;
-  const char *fmtp;
-
-  g_string_append_printf (sdp, "m=video %u %s %u\r\n", port, gst_sdp_media_get_proto (media),
-                          video->payload_type);
-  g_string_append_printf (sdp, "a=rtpmap:%u %s/%u\r\n", video->payload_type,
-                          codec->rtpmap_name, codec->clock_rate);
-  /* H.264: the offerer's parameters, which the answer must not
-   * contradict (RFC 6184 §8.2.2), as in sipcast_sdp_build_answer. */
-  fmtp = codec->packetization_mode >= 0 && video->fmtp != NULL ? video->fmtp : codec->fmtp;
-  if (fmtp != NULL)
-    g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", video->payload_type, fmtp);
-  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
-    if (codec->rtcp_fb & rtcp_fb_values[j].flag)
-      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", video->payload_type,
-                              rtcp_fb_values[j].value);
-  }
-  g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
-}
-
-char *
-sipcast_sdp_build_reinvite_answer (const char                           *offer,
-                                   const SipcastSdpMedia                *audio,
-                                   const SipcastSdpMedia                *video,
-                                   const SipcastSdpReinviteAnswerParams *params,
-                                   GError                              **error)
-{
-  g_autoptr (GstSDPMessage) msg = NULL;
-  const char *addrtype;
-  gboolean audio_done = FALSE;
-  gboolean video_done = video == NULL || params->video_port == 0;
-  GString *sdp;
-
-  g_return_val_if_fail (offer != NULL && audio != NULL && audio->codec != NULL, NULL);
-  g_return_val_if_fail (video == NULL || video->codec != NULL, NULL);
-  g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
-
-  gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) offer, (guint) strlen (offer), msg) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (msg) == 0) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP offer has no media line");
-    return NULL;
-  }
-
-  addrtype = address_type (params->address);
-  sdp = g_string_new ("v=0\r\n");
-  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                          " IN %s %s\r\n", params->session_id, params->session_version,
-                          addrtype, params->address);
-  g_string_append (sdp, "s=sipcast\r\n");
-  g_string_append_printf (sdp, "c=IN %s %s\r\n", addrtype, params->address);
-  g_string_append (sdp, "t=0 0\r\n");
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-    const char *kind = gst_sdp_media_get_media (media);
-    const SipcastCodec *const *codecs;
-
-    if (gst_sdp_media_get_port (media) != 0 && !video_done &&
-        g_strcmp0 (kind, "video") == 0) {
-      /* The first accepted video line, the one @video was read from. */
-      video_done = TRUE;
-      append_reinvite_video (sdp, media, video, params->video_port, params->video_direction);
-      continue;
-    }
-    if (audio_done || g_strcmp0 (kind, "audio") != 0 ||
-        gst_sdp_media_get_port (media) == 0) {
-      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", kind,
-                              gst_sdp_media_get_proto (media),
-                              gst_sdp_media_formats_len (media) > 0 ?
-                              gst_sdp_media_get_format (media, 0) : "0");
-      continue;
-    }
-    audio_done = TRUE;
-
-    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u", params->audio_port,
-                            audio->payload_type);
-    if (audio->telephone_event_pt >= 0)
-      g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
-    g_string_append (sdp, "\r\n");
-    append_rtpmap (sdp, (int) audio->payload_type, audio->codec);
-    codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-    for (guint j = 0; audio->telephone_event_pt >= 0 && codecs[j] != NULL; j++) {
-      if (sipcast_codec_is_telephone_event (codecs[j]))
-        append_rtpmap (sdp, audio->telephone_event_pt, codecs[j]);
-    }
-    g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
-                            sipcast_sdp_direction_to_string (params->audio_direction));
-  }
-  return g_string_free (sdp, FALSE);
-}
-
-/* @sdp's lines but o=, one per line. */
-static char *
-without_origin (const char *sdp)
-{
-  g_auto (GStrv) lines = g_strsplit_set (sdp, "\r\n", -1);
-  GString *rest = g_string_new (NULL);
-
-  for (guint i = 0; lines[i] != NULL; i++) {
-    if (lines[i][0] != '\0' && !g_str_has_prefix (lines[i], "o="))
-      g_string_append_printf (rest, "%s\n", lines[i]);
-  }
-  return g_string_free (rest, FALSE);
-}
-
-gboolean
-sipcast_sdp_same_description (const char *a,
-                              const char *b)
-{
-  g_autofree char *rest_a = NULL;
-  g_autofree char *rest_b = NULL;
-
-  if (a == NULL || b == NULL)
-    return a == b;
-  rest_a = without_origin (a);
-  rest_b = without_origin (b);
-  return g_str_equal (rest_a, rest_b);
 }
