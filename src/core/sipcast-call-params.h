@@ -28,6 +28,9 @@ typedef struct {
   gboolean sip_register_required;
   char    *app_key;             /* nullable */
   char    *visible_name;        /* nullable */
+  /* "srtp": "off", "optional" or "mandatory"; -1 when not given (then
+   * [media] srtp decides).  A SipcastSrtpMode otherwise. */
+  int      srtp;
 } SipcastCallParams;
 
 void sipcast_call_params_free (SipcastCallParams *params);

@@ -11,6 +11,7 @@
 #include "sipcast-config.h"
 #include "sipcast-error.h"
 #include "sipcast-networks.h"
+#include "sipcast-sdp-crypto.h"
 #include "sipcast-route.h"
 #include "sipcast-sip-address.h"
 
@@ -38,6 +39,7 @@ typedef enum {
   VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
   VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
   VALUE_NETWORKS,    /* char *, CIDR networks "a/n,b/m"; NULL when empty */
+  VALUE_SRTP_MODE,   /* guint, a SipcastSrtpMode: "off", "optional", "mandatory" */
   VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
 } ValueType;
 
@@ -127,6 +129,8 @@ static const ConfigKey config_keys[] = {
     "x264 speed preset of the H.264 encoding of VP8 video" },
   { "media", "video-bitrate", VALUE_UINT, FIELD (video_bitrate), 50, 20000,
     "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
+  { "media", "srtp", VALUE_SRTP_MODE, FIELD (srtp), 0, 0,
+    "SRTP (SDES keys) on outgoing calls: off, optional (offered, plain accepted) or mandatory" },
   { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
     "Directory /call/inject_sound takes file names from" },
   { "media", "recordings-dir", VALUE_STRING, FIELD (recordings_dir), 0, 0,
@@ -275,6 +279,18 @@ apply_value (SipcastConfig   *config,
     return TRUE;
   }
 
+  case VALUE_SRTP_MODE: {
+    SipcastSrtpMode mode;
+
+    if (!sipcast_srtp_mode_from_string (value, &mode)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not an SRTP mode (off, optional or mandatory)"), value);
+      return FALSE;
+    }
+    *(guint *) field = mode;
+    return TRUE;
+  }
+
   case VALUE_SIP_TRANSPORT:
     if (sipcast_sip_transport_canonical (value) == NULL) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -379,6 +395,8 @@ value_to_string (const SipcastConfig *config,
     return g_strdup (*(const gboolean *) field ? "true" : "false");
   case VALUE_RTMP_AUDIO:
     return g_strdup (*(const gboolean *) field ? "copy" : "aac");
+  case VALUE_SRTP_MODE:
+    return g_strdup (sipcast_srtp_mode_to_string (*(const guint *) field));
   case VALUE_UINT:
   case VALUE_AAC_RATE:
     return g_strdup_printf ("%u", *(const guint *) field);
@@ -412,6 +430,7 @@ config_copy (const SipcastConfig *config)
       *(char ***) field = g_strdupv (*(char ***) field);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_SRTP_MODE:
     case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:
@@ -446,6 +465,7 @@ config_clear_fields (SipcastConfig *config)
       g_clear_pointer ((char ***) field, g_strfreev);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_SRTP_MODE:
     case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:

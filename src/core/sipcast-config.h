@@ -62,6 +62,7 @@ typedef struct {
   gboolean rtmp_audio_copy;       /* rtmp-audio=copy: G.711 into FLV as is; FALSE (aac) */
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
+  guint    srtp;                  /* SipcastSrtpMode of outgoing calls; OFF */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
   char    *recordings_dir;        /* where file:// targets may write;
                                    * g_get_user_data_dir()/sipcast/recordings */

@@ -22,5 +22,7 @@ SipcastSdpAnswer *sipcast_sdp_answer_from_message (const GstSDPMessage *msg, GEr
 void sipcast_sdp_media_free (SipcastSdpMedia *media);
 /* a=rtcp-fb lines for @payload_type, one per flag of @flags. */
 void sipcast_sdp_append_rtcp_fb (GString *sdp, guint payload_type, SipcastRtcpFb flags);
+/* "a=crypto:" + @crypto, CRLF. */
+void sipcast_sdp_append_crypto (GString *sdp, const SipcastSdpCrypto *crypto);
 
 G_END_DECLS

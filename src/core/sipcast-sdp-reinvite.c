@@ -216,6 +216,8 @@ sipcast_sdp_build_reinvite_answer (const char                           *offer,
       /* The first accepted video line, the one @video was read from. */
       video_done = TRUE;
       append_reinvite_video (sdp, media, video, params->video_port, params->video_direction);
+      if (params->video_crypto != NULL)
+        sipcast_sdp_append_crypto (sdp, params->video_crypto);
       continue;
     }
     if (audio_done || g_strcmp0 (kind, "audio") != 0 ||
@@ -228,8 +230,9 @@ sipcast_sdp_build_reinvite_answer (const char                           *offer,
     }
     audio_done = TRUE;
 
-    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u", params->audio_port,
-                            audio->payload_type);
+    g_string_append_printf (sdp, "m=audio %u %s %u", params->audio_port,
+                            params->audio_crypto != NULL ? gst_sdp_media_get_proto (media) :
+                            "RTP/AVP", audio->payload_type);
     if (audio->telephone_event_pt >= 0)
       g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
     g_string_append (sdp, "\r\n");
@@ -241,6 +244,8 @@ sipcast_sdp_build_reinvite_answer (const char                           *offer,
     }
     g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
                             sipcast_sdp_direction_to_string (params->audio_direction));
+    if (params->audio_crypto != NULL)
+      sipcast_sdp_append_crypto (sdp, params->audio_crypto);
   }
   return g_string_free (sdp, FALSE);
 }

@@ -109,19 +109,32 @@ sipcast_sdp_append_rtcp_fb (GString      *sdp,
   }
 }
 
+void
+sipcast_sdp_append_crypto (GString                *sdp,
+                           const SipcastSdpCrypto *crypto)
+{
+  g_autofree char *value = sipcast_sdp_crypto_to_string (crypto);
+
+  g_string_append_printf (sdp, "a=crypto:%s\r\n", value);
+}
+
 static void
 append_media (GString                   *sdp,
               const char                *media,
               guint                      port,
               const SipcastCodec *const *codecs,
-              SipcastSdpDirection        direction)
+              SipcastSdpDirection        direction,
+              const SipcastSdpCrypto    *crypto,
+              guint                      n_crypto,
+              gboolean                   savp)
 {
   guint n_codecs = g_strv_length ((char **) codecs);
   g_autofree int *pts = g_new0 (int, MAX (n_codecs, 1));
 
   assign_payload_types (codecs, pts);
 
-  g_string_append_printf (sdp, "m=%s %u RTP/AVP", media, port);
+  g_string_append_printf (sdp, "m=%s %u %s", media, port,
+                          n_crypto > 0 && savp ? "RTP/SAVP" : "RTP/AVP");
   for (guint i = 0; i < n_codecs; i++)
     g_string_append_printf (sdp, " %d", pts[i]);
   g_string_append (sdp, "\r\n");
@@ -150,6 +163,8 @@ append_media (GString                   *sdp,
   if (g_str_equal (media, "audio"))
     g_string_append (sdp, "a=ptime:20\r\n");
   g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+  for (guint i = 0; i < n_crypto; i++)
+    sipcast_sdp_append_crypto (sdp, &crypto[i]);
 }
 
 char *
@@ -176,11 +191,15 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
 
     if (audio == NULL)
       audio = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-    append_media (sdp, "audio", params->audio_port, audio, params->audio_direction);
+    append_media (sdp, "audio", params->audio_port, audio, params->audio_direction,
+                  params->audio_crypto, params->audio_crypto ? params->n_crypto : 0,
+                  params->savp);
   }
   if (params->video_port != 0)
     append_media (sdp, "video", params->video_port,
-                  sipcast_codec_list (SIPCAST_MEDIA_VIDEO), params->video_direction);
+                  sipcast_codec_list (SIPCAST_MEDIA_VIDEO), params->video_direction,
+                  params->video_crypto, params->video_crypto ? params->n_crypto : 0,
+                  params->savp);
 
   return g_string_free (sdp, FALSE);
 }
@@ -473,6 +492,56 @@ sipcast_sdp_read_codec_details (const GstSDPMedia *media,
  * payload type's fmtp (and H.264's profile-level-id), rtcp-fb, the
  * address, the RTCP port and the direction. */
 static gboolean
+is_savp (const char *proto)
+{
+  return g_strcmp0 (proto, "RTP/SAVP") == 0 || g_strcmp0 (proto, "RTP/SAVPF") == 0;
+}
+
+static gboolean
+is_rtp_profile (const char *proto)
+{
+  return is_savp (proto) || g_strcmp0 (proto, "RTP/AVP") == 0 ||
+         g_strcmp0 (proto, "RTP/AVPF") == 0;
+}
+
+/* The first a=crypto of @media we can use (RFC 4568 §5.1.1: the offerer
+ * lists them by preference).  An RTP/SAVP line needs one; on RTP/AVP they
+ * are a best-effort offer (or answer), and garbage there is ignored. */
+static gboolean
+read_crypto (const GstSDPMedia *media,
+             const char        *what,
+             SipcastSdpMedia   *out,
+             GError           **error)
+{
+  const char *value;
+  gboolean savp = is_savp (gst_sdp_media_get_proto (media));
+
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, "crypto", i)) != NULL; i++) {
+    g_autoptr (GError) crypto_error = NULL;
+
+    if (sipcast_sdp_crypto_parse (value, &out->crypto, &crypto_error)) {
+      out->has_crypto = TRUE;
+      return TRUE;
+    }
+    g_debug ("SDP %s: %s", what, crypto_error->message);
+  }
+  if (savp) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         NO_COMMON_CODECS);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+has_usable_crypto (const GstSDPMedia *media)
+{
+  SipcastSdpMedia probe = { 0 };
+
+  return read_crypto (media, "offer", &probe, NULL) && probe.has_crypto;
+}
+
+static gboolean
 read_chosen_line (const GstSDPMessage *msg,
                   const GstSDPMedia   *media,
                   const char          *what,
@@ -510,7 +579,7 @@ read_chosen_line (const GstSDPMessage *msg,
   }
 
   out->direction = media_direction (msg, media);
-  return TRUE;
+  return read_crypto (media, what, out, error);
 }
 
 static SipcastSdpMedia *
@@ -526,8 +595,8 @@ parse_media (const GstSDPMessage *msg,
   out->packetization_mode = -1;
   out->port = gst_sdp_media_get_port (media);
 
-  /* We offered plain RTP/AVP; SRTP profiles would need keys we never sent. */
-  if (g_strcmp0 (proto, "RTP/AVP") != 0 && g_strcmp0 (proto, "RTP/AVPF") != 0) {
+  /* RTP/SAVP only with a key (read_chosen_line); never DTLS. */
+  if (!is_rtp_profile (proto)) {
     g_debug ("Answer uses %s transport “%s”, not RTP/AVP", sipcast_sdp_kind_name (kind),
              proto ? proto : "");
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
@@ -851,8 +920,11 @@ sipcast_sdp_parse_offer (const char                *sdp,
       prefs = video_codecs;
       slot = &offer->video;
     }
-    if (prefs == NULL || *slot != NULL || line->port == 0 ||
-        (!g_str_equal (line->proto, "RTP/AVP") && !g_str_equal (line->proto, "RTP/AVPF")))
+    if (prefs == NULL || *slot != NULL || line->port == 0 || !is_rtp_profile (line->proto))
+      continue;
+    /* SRTP without a key we can use: refused like any other transport
+     * we do not speak. */
+    if (is_savp (line->proto) && !has_usable_crypto (media))
       continue;
 
     line->chosen = choose_from_offer (msg, media,
@@ -918,6 +990,8 @@ append_answer_media (GString                   *sdp,
   if (codec->kind == SIPCAST_MEDIA_AUDIO)
     g_string_append (sdp, "a=ptime:20\r\n");
   g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+  if (chosen->has_crypto)
+    sipcast_sdp_append_crypto (sdp, &chosen->local_crypto);
 }
 
 char *

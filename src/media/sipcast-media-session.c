@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-session.h"
+#include "sipcast-srtp.h"
 #include "sipcast-media-session-private.h"
 #include "sipcast-enums.h"
 #include "sipcast-dtmf.h"
@@ -1636,6 +1637,9 @@ sipcast_media_session_start (SipcastMediaSession        *self,
                            self, 0);
   g_signal_connect_object (self->rtpbin, "pad-added", G_CALLBACK (pad_added_cb), self, 0);
   g_signal_connect_object (self->rtpbin, "pad-removed", G_CALLBACK (pad_removed_cb), self, 0);
+  /* SRTP (SDES keys): before the sessions' pads are requested. */
+  sipcast_srtp_attach (self->rtpbin, 0, audio);
+  sipcast_srtp_attach (self->rtpbin, 1, video);
 
   if (self->publishing) {
     self->tail = build_tail (self, target, audio != NULL, video != NULL, error);

@@ -9,6 +9,7 @@
 #include "sipcast-error.h"
 #include "sipcast-media-session.h"
 #include "sipcast-sdp.h"
+#include "sipcast-srtp-policy.h"
 #include "sipcast-registration.h"
 #include "sipcast-sip-address.h"
 
@@ -77,6 +78,11 @@ struct _SipcastCall {
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
+  /* SRTP: the mode of this call, and the keys we offer on each line. */
+  gboolean srtp_prepared;
+  SipcastSrtpMode srtp_mode;
+  SipcastSdpCrypto srtp_audio[SIPCAST_SRTP_N_OFFERED];
+  SipcastSdpCrypto srtp_video[SIPCAST_SRTP_N_OFFERED];
   /* The far end's media the session follows: set when the media starts
    * (on early SDP or the answer), replaced by re-INVITEs. */
   SipcastSdpAnswer *media_answer;
@@ -543,6 +549,24 @@ allocate_video (SipcastCall     *self,
  * far end's video is published either way (recvonly is what we
  * receive): hasVideo only says whether we would send video back, and
  * sipcast sends none. */
+/* The call's SRTP mode and our keys, made once, before the first offer:
+ * an outgoing call's "srtp", else [media] srtp. */
+static void
+prepare_srtp (SipcastCall *self)
+{
+  if (self->srtp_prepared)
+    return;
+  self->srtp_prepared = TRUE;
+  if (!self->incoming && self->params->srtp >= 0)
+    self->srtp_mode = (SipcastSrtpMode) self->params->srtp;
+  else
+    self->srtp_mode = (SipcastSrtpMode) self->config->srtp;
+  if (self->srtp_mode != SIPCAST_SRTP_OFF) {
+    sipcast_srtp_policy_offer_keys (self->srtp_audio);
+    sipcast_srtp_policy_offer_keys (self->srtp_video);
+  }
+}
+
 static void
 write_offer (SipcastCall               *self,
              const char                *address,
@@ -550,6 +574,7 @@ write_offer (SipcastCall               *self,
 {
   SipcastSdpOfferParams offer = { 0 };
 
+  prepare_srtp (self);
   offer.address = address;
   offer.session_id = (guint64) g_get_real_time ();
   offer.session_version = ++self->sdp_version;
@@ -558,6 +583,12 @@ write_offer (SipcastCall               *self,
   offer.audio_codecs = audio_codecs;
   offer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
   offer.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  if (self->srtp_mode != SIPCAST_SRTP_OFF) {
+    offer.audio_crypto = self->srtp_audio;
+    offer.video_crypto = self->srtp_video;
+    offer.n_crypto = SIPCAST_SRTP_N_OFFERED;
+    offer.savp = self->srtp_mode == SIPCAST_SRTP_MANDATORY;
+  }
   g_free (self->local_sdp);
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 }
@@ -580,6 +611,17 @@ body_of (const sip_t *sip)
   if (sip == NULL || sip->sip_payload == NULL || sip->sip_payload->pl_len == 0)
     return NULL;
   return g_strndup (sip->sip_payload->pl_data, sip->sip_payload->pl_len);
+}
+
+static void
+keep_crypto (SipcastSdpMedia       *media,
+             const SipcastSdpMedia *before)
+{
+  if (media == NULL || before == NULL)
+    return;
+  media->has_crypto = before->has_crypto;
+  media->crypto = before->crypto;
+  media->local_crypto = before->local_crypto;
 }
 
 /* The media session follows @answer (taken): started on the first SDP
@@ -625,6 +667,12 @@ follow_remote_sdp (SipcastCall       *self,
       set_audio_codec (self, answer->audio->codec);
   }
 
+  /* SRTP keys are those of the start of the call, whatever a re-offer
+   * says: the media session keeps them. */
+  if (self->media_answer != NULL) {
+    keep_crypto (answer->audio, self->media_answer->audio);
+    keep_crypto (answer->video, self->media_answer->video);
+  }
   g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
   self->media_answer = g_steal_pointer (&owned);
   return TRUE;
@@ -633,8 +681,9 @@ follow_remote_sdp (SipcastCall       *self,
 /* The audio of @sdp, or NULL with @error set ("No common codecs" as
  * SIPCAST_ERROR_NO_COMMON_CODEC). */
 static SipcastSdpAnswer *
-parse_remote_sdp (const char  *sdp,
-                  GError     **error)
+parse_remote_sdp (SipcastCall  *self,
+                  const char   *sdp,
+                  GError      **error)
 {
   g_autoptr (SipcastSdpAnswer) answer = NULL;
 
@@ -650,6 +699,10 @@ parse_remote_sdp (const char  *sdp,
                          "No common codecs");
     return NULL;
   }
+  /* An answer to our offer: its keys must answer ours (SRTP). */
+  if (!sipcast_srtp_policy_take_answer (answer->audio, self->srtp_mode, self->srtp_audio, error) ||
+      !sipcast_srtp_policy_take_answer (answer->video, self->srtp_mode, self->srtp_video, error))
+    return NULL;
   return g_steal_pointer (&answer);
 }
 
@@ -663,7 +716,7 @@ handle_early_media (SipcastCall *self)
 
   if (self->media_answer != NULL || self->hangup_requested)
     return;
-  answer = parse_remote_sdp (self->remote_sdp, &error);
+  answer = parse_remote_sdp (self, self->remote_sdp, &error);
   if (answer == NULL || !follow_remote_sdp (self, answer, &error))
     /* The 200 may still bring a usable answer. */
     g_message ("call %s: early media not followed: %s", self->params->call_id,
@@ -696,7 +749,7 @@ handle_answer (SipcastCall *self,
   }
 
   /* Without SDP of its own the 200 confirms the early SDP. */
-  answer = parse_remote_sdp (self->remote_sdp, &error);
+  answer = parse_remote_sdp (self, self->remote_sdp, &error);
   if (answer != NULL)
     follow_remote_sdp (self, answer, &error);
 
@@ -816,7 +869,7 @@ handle_invite_response (SipcastCall *self,
 
     if (!has_sdp || self->status != SIPCAST_CALL_STATUS_ESTABLISHED)
       return;
-    answer = parse_remote_sdp (sdp, &error);
+    answer = parse_remote_sdp (self, sdp, &error);
     if (answer == NULL || !follow_remote_sdp (self, answer, &error))
       g_message ("call %s: media of the refresh not followed: %s", self->params->call_id,
                  error->message);
@@ -892,6 +945,13 @@ set_local_answer (SipcastCall           *self,
   } else {
     video = NULL;
   }
+
+  if (self->media_answer != NULL && self->media_answer->audio != NULL &&
+      self->media_answer->audio->has_crypto)
+    params.audio_crypto = &self->media_answer->audio->local_crypto;
+  if (video != NULL && self->media_answer != NULL && self->media_answer->video != NULL &&
+      self->media_answer->video->has_crypto)
+    params.video_crypto = &self->media_answer->video->local_crypto;
 
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
@@ -1566,6 +1626,14 @@ sipcast_call_answer_incoming (SipcastCall         *self,
     if (!sipcast_sdp_media_check_family (offer->audio->chosen, config->sip_address, error) ||
         (offer->video != NULL &&
          !sipcast_sdp_media_check_family (offer->video->chosen, config->sip_address, error)))
+      return FALSE;
+    self->srtp_prepared = TRUE;
+    self->srtp_mode = (SipcastSrtpMode) config->srtp;
+    if (!sipcast_srtp_policy_answer_offer (offer->audio->chosen, offer->audio->proto,
+                                           self->srtp_mode, error) ||
+        (offer->video != NULL &&
+         !sipcast_srtp_policy_answer_offer (offer->video->chosen, offer->video->proto,
+                                            self->srtp_mode, error)))
       return FALSE;
   }
 
