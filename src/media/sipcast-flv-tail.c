@@ -186,14 +186,51 @@ first_write_probe (GstPad          *pad,
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* Sinks parked by park_connecting_sink(), each with the GSource that
+ * stops it (owning its reference). */
+G_LOCK_DEFINE_STATIC (parked);
+static GHashTable *parked;   /* GstElement → GSource */
+
 static gboolean
 release_parked_sink (gpointer data)
 {
+  /* stop_parked_sink, the destroy notify, stops it. */
+  return G_SOURCE_REMOVE;
+}
+
+/* The source's destroy notify: after its timeout, or when it is
+ * destroyed early. */
+static void
+stop_parked_sink (gpointer data)
+{
   GstElement *sink = data;
 
+  G_LOCK (parked);
+  g_hash_table_remove (parked, sink);
+  G_UNLOCK (parked);
   gst_element_set_locked_state (sink, FALSE);
   gst_element_set_state (sink, GST_STATE_NULL);
-  return G_SOURCE_REMOVE;
+  gst_object_unref (sink);
+}
+
+void
+sipcast_flv_tail_stop_parked (void)
+{
+  g_autoptr (GList) sources = NULL;
+
+  G_LOCK (parked);
+  if (parked != NULL)
+    sources = g_hash_table_get_values (parked);
+  G_UNLOCK (parked);
+  for (GList *l = sources; l != NULL; l = l->next) {
+    GSource *source = g_source_ref (l->data);
+
+    /* Stopped now, as its timer would have (a connection still being
+     * made is lost: the process is ending anyway). */
+    if (!g_source_is_destroyed (source))
+      g_source_destroy (source);
+    g_source_unref (source);
+  }
 }
 
 /* rtmp2sink (GStreamer 1.22) stopped while its connection is being made
@@ -224,7 +261,12 @@ park_connecting_sink (SipcastFlvTail *self,
   gst_bin_remove (GST_BIN (flv), sink);
   GST_DEBUG_OBJECT (self, "sink stopped in %u s, when its connect is over", timeout_s + 1);
   source = g_timeout_source_new_seconds (timeout_s + 1);
-  g_source_set_callback (source, release_parked_sink, g_steal_pointer (&sink), gst_object_unref);
+  G_LOCK (parked);
+  if (parked == NULL)
+    parked = g_hash_table_new (NULL, NULL);
+  g_hash_table_insert (parked, sink, source);
+  G_UNLOCK (parked);
+  g_source_set_callback (source, release_parked_sink, g_steal_pointer (&sink), stop_parked_sink);
   g_source_attach (source, self->context);
 }
 
