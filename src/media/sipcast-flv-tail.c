@@ -1043,7 +1043,11 @@ sipcast_flv_tail_prepare_eos (GstElement *element)
    * to its 5 s timeout), and the muxer the threads in front of it: an EOS
    * sent now would wait that long for nothing.  Dropping the attempt
    * flushes them free, as after any failed attempt. */
-  if (self->kind == SIPCAST_PUBLISH_RTMP && self->status != SIPCAST_RTMP_STATUS_ACTIVE) {
+  /* A file that never got media has nothing to complete either: an EOS
+   * through a muxer that never saw a buffer does not come out of it, and
+   * each such call would cost the whole grace period (at shutdown, with
+   * many calls, more than the daemon has). */
+  if (self->status != SIPCAST_RTMP_STATUS_ACTIVE) {
     GST_DEBUG_OBJECT (self, "ending before the stream was active: attempt dropped");
     drop_attempt (self);
   }
