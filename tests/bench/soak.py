@@ -76,7 +76,7 @@ class Setup:
     """nginx, a sipp UAS for `calls` calls playing a tone for `seconds`,
     and sipcast with room for `concurrent` calls."""
 
-    def __init__(self, workdir, calls, seconds, concurrent):
+    def __init__(self, workdir, calls, seconds, concurrent, ended_ttl=ENDED_TTL):
         harness.PUBLISH_DELAY = 0
         self.nginx = harness.Nginx()
         pcap = workdir / "tone.pcap"
@@ -93,7 +93,7 @@ class Setup:
             stderr=subprocess.DEVNULL)
         self.sipcast = harness.Sipcast(
             args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * concurrent + 200)],
-            config="[calls]\nended-call-ttl=%d\n" % ENDED_TTL)
+            config="[calls]\nended-call-ttl=%d\n" % ended_ttl)
 
     def start(self, call_id):
         status, body, _ = self.sipcast.rest("/call/startup", {
@@ -172,7 +172,10 @@ def short_calls(count, minutes):
 
 def concurrent_calls(minutes, concurrent, call_seconds):
     total = int(concurrent * (minutes * 60 / call_seconds + 2))
-    setup = Setup(harness._new_dir("soak-load-"), total, call_seconds + 60, concurrent)
+    # ended calls stay findable long enough for this loop to see how
+    # they ended, even when a round over every live call takes a while
+    setup = Setup(harness._new_dir("soak-load-"), total, call_seconds + 60, concurrent,
+                  ended_ttl=60)
     failed, live, started, placed = [], {}, 0, 0
     t0 = time.monotonic()
 
