@@ -12,7 +12,7 @@
 #include "sipcast-call-registry.h"
 #include "sipcast-config.h"
 #include "sipcast-fd-limit.h"
-#include "sipcast-flv-tail.h"
+#include "sipcast-sink-park.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
@@ -249,7 +249,7 @@ out:
   g_clear_object (&daemon.agent);
   g_clear_pointer (&daemon.loop, g_main_loop_unref);
   sipcast_config_free (daemon.config);
-  sipcast_flv_tail_stop_parked ();
+  sipcast_sink_park_stop_all ();
   gst_deinit ();
   return status;
 }

@@ -6,6 +6,7 @@
 #include "sipcast-backoff.h"
 #include "sipcast-error.h"
 #include "sipcast-pipelines.h"
+#include "sipcast-sink-park.h"
 #include "sipcast-types.h"
 
 #include <errno.h>
@@ -186,90 +187,6 @@ first_write_probe (GstPad          *pad,
   return GST_PAD_PROBE_REMOVE;
 }
 
-/* Sinks parked by park_connecting_sink(), each with the GSource that
- * stops it (owning its reference). */
-G_LOCK_DEFINE_STATIC (parked);
-static GHashTable *parked;   /* GstElement → GSource */
-
-static gboolean
-release_parked_sink (gpointer data)
-{
-  /* stop_parked_sink, the destroy notify, stops it. */
-  return G_SOURCE_REMOVE;
-}
-
-/* The source's destroy notify: after its timeout, or when it is
- * destroyed early. */
-static void
-stop_parked_sink (gpointer data)
-{
-  GstElement *sink = data;
-
-  G_LOCK (parked);
-  g_hash_table_remove (parked, sink);
-  G_UNLOCK (parked);
-  gst_element_set_locked_state (sink, FALSE);
-  gst_element_set_state (sink, GST_STATE_NULL);
-  gst_object_unref (sink);
-}
-
-void
-sipcast_flv_tail_stop_parked (void)
-{
-  g_autoptr (GList) sources = NULL;
-
-  G_LOCK (parked);
-  if (parked != NULL)
-    sources = g_hash_table_get_values (parked);
-  G_UNLOCK (parked);
-  for (GList *l = sources; l != NULL; l = l->next) {
-    GSource *source = g_source_ref (l->data);
-
-    /* Stopped now, as its timer would have (a connection still being
-     * made is lost: the process is ending anyway). */
-    if (!g_source_is_destroyed (source))
-      g_source_destroy (source);
-    g_source_unref (source);
-  }
-}
-
-/* rtmp2sink (GStreamer 1.22) stopped while its connection is being made
- * loses that connection: the connect finishes on a main context nobody
- * runs any more, and its socket and that context's eventfd stay open for
- * the life of the process — one of each for every call that ends before
- * its stream was published.  So such a sink is taken out of the attempt
- * still running, its streaming thread flushed free, and stopped once its
- * connect is over (its own timeout, plus a second): then it closes what
- * it opened.  Main context. */
-static void
-park_connecting_sink (SipcastFlvTail *self,
-                      GstElement     *flv)
-{
-  g_autoptr (GstElement) sink = gst_bin_get_by_name (GST_BIN (flv), "sink");
-  g_autoptr (GstPad) sink_pad = NULL;
-  g_autoptr (GSource) source = NULL;
-  guint timeout_s = 5;
-
-  if (sink == NULL || g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "timeout") == NULL)
-    return;
-  g_object_get (sink, "timeout", &timeout_s, NULL);
-  gst_element_set_locked_state (sink, TRUE);
-  sink_pad = gst_element_get_static_pad (sink, "sink");
-  /* Releases a thread waiting in render() for the connection; the
-   * connect itself goes on in the sink's own thread. */
-  gst_pad_send_event (sink_pad, gst_event_new_flush_start ());
-  gst_bin_remove (GST_BIN (flv), sink);
-  GST_DEBUG_OBJECT (self, "sink stopped in %u s, when its connect is over", timeout_s + 1);
-  source = g_timeout_source_new_seconds (timeout_s + 1);
-  G_LOCK (parked);
-  if (parked == NULL)
-    parked = g_hash_table_new (NULL, NULL);
-  g_hash_table_insert (parked, sink, source);
-  G_UNLOCK (parked);
-  g_source_set_callback (source, release_parked_sink, g_steal_pointer (&sink), stop_parked_sink);
-  g_source_attach (source, self->context);
-}
-
 /* Takes the current attempt out.  Main context. */
 static void
 drop_attempt (SipcastFlvTail *self)
@@ -285,8 +202,10 @@ drop_attempt (SipcastFlvTail *self)
   g_atomic_int_set (&self->open, 0);
   if (flv == NULL)
     return;
-  if (connecting)
-    park_connecting_sink (self, flv);
+  if (connecting) {
+    GST_DEBUG_OBJECT (self, "connecting: sink stopped once its connect is over");
+    sipcast_sink_park_connecting (flv, self->context);
+  }
 
   if (self->audio_pad != NULL)
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), NULL);

@@ -64,10 +64,4 @@ void sipcast_flv_tail_prepare_eos (GstElement *tail);
  * Unlink the pad first.  Main context. */
 void sipcast_flv_tail_remove_video (GstElement *tail);
 
-/* RTMP sinks of ended streams still waiting for their connect to end
- * (see park_connecting_sink in the .c) are stopped at once.  For the
- * daemon's exit, before gst_deinit(), which would otherwise wait for
- * their connects (up to rtmp2sink's timeout). */
-void sipcast_flv_tail_stop_parked (void);
-
 G_END_DECLS
