@@ -29,6 +29,9 @@ typedef struct {
   char    *app_key;             /* nullable */
   char    *visible_name;        /* nullable */
   char    *hook_url;            /* nullable: an http(s) URL the call's events are POSTed to */
+  /* "srtp": "off", "optional" or "mandatory"; -1 when not given (then
+   * [media] srtp decides).  A SipcastSrtpMode otherwise. */
+  int      srtp;
 } SipcastCallParams;
 
 void sipcast_call_params_free (SipcastCallParams *params);

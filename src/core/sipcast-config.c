@@ -10,6 +10,8 @@
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-error.h"
+#include "sipcast-networks.h"
+#include "sipcast-sdp-crypto.h"
 #include "sipcast-route.h"
 #include "sipcast-sip-address.h"
 
@@ -36,6 +38,8 @@ typedef enum {
   VALUE_X264_PRESET, /* char *, one of x264_presets[] */
   VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
   VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
+  VALUE_NETWORKS,    /* char *, CIDR networks "a/n,b/m"; NULL when empty */
+  VALUE_SRTP_MODE,   /* guint, a SipcastSrtpMode: "off", "optional", "mandatory" */
   VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
 } ValueType;
 
@@ -99,6 +103,10 @@ static const ConfigKey config_keys[] = {
     "Refuse TLS peers whose certificate the CA file does not vouch for" },
   { "sip", "max-incoming-per-source", VALUE_UINT, FIELD (max_incoming_per_source), 0, 100000,
     "Live incoming calls one source address may have at once (503 beyond); 0 = no limit" },
+  { "sip", "max-requests-per-second", VALUE_UINT, FIELD (max_requests_per_second), 0, 100000,
+    "SIP requests a second one source address may send outside calls (503 beyond); 0 = no limit" },
+  { "sip", "trusted-networks", VALUE_NETWORKS, FIELD (trusted_networks), 0, 0,
+    "Networks (CIDR, comma-separated) incoming calls may come from (403 otherwise); empty: any" },
 
   { "rtp", "ports", VALUE_PORT_RANGE, FIELD (rtp_port_min), 1024, 65535,
     "Local RTP ports MIN-MAX: even ports for RTP, odd for RTCP" },
@@ -125,6 +133,8 @@ static const ConfigKey config_keys[] = {
     "x264 speed preset of the H.264 encoding of VP8 video" },
   { "media", "video-bitrate", VALUE_UINT, FIELD (video_bitrate), 50, 20000,
     "Bit rate of the H.264 encoding of VP8 video in kbit/s" },
+  { "media", "srtp", VALUE_SRTP_MODE, FIELD (srtp), 0, 0,
+    "SRTP (SDES keys) on outgoing calls: off, optional (offered, plain accepted) or mandatory" },
   { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
     "Directory /call/inject_sound takes file names from" },
   { "media", "recordings-dir", VALUE_STRING, FIELD (recordings_dir), 0, 0,
@@ -287,6 +297,28 @@ apply_value (SipcastConfig   *config,
     *(char **) field = *value != '\0' ? g_strdup (value) : NULL;
     return TRUE;
 
+  case VALUE_NETWORKS: {
+    g_autoptr (SipcastNetworks) networks = sipcast_networks_parse (value, error);
+
+    if (networks == NULL)
+      return FALSE;
+    g_free (*(char **) field);
+    *(char **) field = !sipcast_networks_is_empty (networks) ? g_strdup (value) : NULL;
+    return TRUE;
+  }
+
+  case VALUE_SRTP_MODE: {
+    SipcastSrtpMode mode;
+
+    if (!sipcast_srtp_mode_from_string (value, &mode)) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not an SRTP mode (off, optional or mandatory)"), value);
+      return FALSE;
+    }
+    *(guint *) field = mode;
+    return TRUE;
+  }
+
   case VALUE_SIP_TRANSPORT:
     if (sipcast_sip_transport_canonical (value) == NULL) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
@@ -383,6 +415,7 @@ value_to_string (const SipcastConfig *config,
   case VALUE_SIP_TRANSPORT:
     return g_strdup (*(char *const *) field);
   case VALUE_OPTIONAL_STRING:
+  case VALUE_NETWORKS:
     return g_strdup (*(char *const *) field ? *(char *const *) field : "");
   case VALUE_AUDIO_CODECS:
     return g_strjoinv (",", *(char **const *) field);
@@ -390,6 +423,8 @@ value_to_string (const SipcastConfig *config,
     return g_strdup (*(const gboolean *) field ? "true" : "false");
   case VALUE_RTMP_AUDIO:
     return g_strdup (*(const gboolean *) field ? "copy" : "aac");
+  case VALUE_SRTP_MODE:
+    return g_strdup (sipcast_srtp_mode_to_string (*(const guint *) field));
   case VALUE_UINT:
   case VALUE_AAC_RATE:
     return g_strdup_printf ("%u", *(const guint *) field);
@@ -415,6 +450,7 @@ config_copy (const SipcastConfig *config)
     case VALUE_STRING:
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
+    case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
       *(char **) field = g_strdup (*(char **) field);
       break;
@@ -422,6 +458,7 @@ config_copy (const SipcastConfig *config)
       *(char ***) field = g_strdupv (*(char ***) field);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_SRTP_MODE:
     case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:
@@ -448,6 +485,7 @@ config_clear_fields (SipcastConfig *config)
     case VALUE_STRING:
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
+    case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
       g_clear_pointer ((char **) field, g_free);
       break;
@@ -455,6 +493,7 @@ config_clear_fields (SipcastConfig *config)
       g_clear_pointer ((char ***) field, g_strfreev);
       break;
     case VALUE_BOOLEAN:
+    case VALUE_SRTP_MODE:
     case VALUE_RTMP_AUDIO:
     case VALUE_UINT:
     case VALUE_SIZE:
@@ -502,6 +541,7 @@ sipcast_config_new_default (void)
   config->tls_ca_file = g_strdup ("/etc/ssl/certs/ca-certificates.crt");
   config->tls_verify = TRUE;
   config->max_incoming_per_source = 10;
+  config->max_requests_per_second = 50;
 
   config->rtp_port_min = 31000;
   config->rtp_port_max = 32999;

@@ -39,6 +39,8 @@ typedef struct {
   char    *tls_ca_file;           /* CAs a TLS peer's certificate must chain to */
   gboolean tls_verify;            /* check the TLS peer's certificate; TRUE */
   guint    max_incoming_per_source; /* live incoming calls from one address; 10, 0 = no limit */
+  guint    max_requests_per_second; /* out-of-dialog requests a second per source; 50, 0 = off */
+  char    *trusted_networks;      /* CIDR list incoming calls may come from; NULL = any */
 
   /* [rtp] */
   guint    rtp_port_min;          /* 31000, even */
@@ -62,6 +64,7 @@ typedef struct {
   gboolean rtmp_audio_copy;       /* rtmp-audio=copy: G.711 into FLV as is; FALSE (aac) */
   char    *video_encoder_preset;  /* x264 speed-preset for VP8 → H.264; "veryfast" */
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
+  guint    srtp;                  /* SipcastSrtpMode of outgoing calls; OFF */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
   char    *recordings_dir;        /* where file:// targets may write;
                                    * g_get_user_data_dir()/sipcast/recordings */

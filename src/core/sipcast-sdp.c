@@ -6,7 +6,7 @@
 #include <gst/sdp/sdp.h>
 
 #include "sipcast-error.h"
-#include "sipcast-sdp.h"
+#include "sipcast-sdp-private.h"
 
 /*
  * The SDP side of RFC 3264 offer/answer: for outgoing calls (our offer,
@@ -42,8 +42,8 @@
 #define NO_COMMON_CODECS "No common codecs"
 
 /* The connection address family keyword for c= and o= lines. */
-static const char *
-address_type (const char *address)
+const char *
+sipcast_sdp_address_type (const char *address)
 {
   return strchr (address, ':') != NULL ? "IP6" : "IP4";
 }
@@ -97,19 +97,44 @@ static const struct {
   { SIPCAST_RTCP_FB_FIR, "ccm fir" },
 };
 
+void
+sipcast_sdp_append_rtcp_fb (GString      *sdp,
+                            guint         payload_type,
+                            SipcastRtcpFb flags)
+{
+  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
+    if (flags & rtcp_fb_values[j].flag)
+      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", payload_type,
+                              rtcp_fb_values[j].value);
+  }
+}
+
+void
+sipcast_sdp_append_crypto (GString                *sdp,
+                           const SipcastSdpCrypto *crypto)
+{
+  g_autofree char *value = sipcast_sdp_crypto_to_string (crypto);
+
+  g_string_append_printf (sdp, "a=crypto:%s\r\n", value);
+}
+
 static void
 append_media (GString                   *sdp,
               const char                *media,
               guint                      port,
               const SipcastCodec *const *codecs,
-              SipcastSdpDirection        direction)
+              SipcastSdpDirection        direction,
+              const SipcastSdpCrypto    *crypto,
+              guint                      n_crypto,
+              gboolean                   savp)
 {
   guint n_codecs = g_strv_length ((char **) codecs);
   g_autofree int *pts = g_new0 (int, MAX (n_codecs, 1));
 
   assign_payload_types (codecs, pts);
 
-  g_string_append_printf (sdp, "m=%s %u RTP/AVP", media, port);
+  g_string_append_printf (sdp, "m=%s %u %s", media, port,
+                          n_crypto > 0 && savp ? "RTP/SAVP" : "RTP/AVP");
   for (guint i = 0; i < n_codecs; i++)
     g_string_append_printf (sdp, " %d", pts[i]);
   g_string_append (sdp, "\r\n");
@@ -138,6 +163,8 @@ append_media (GString                   *sdp,
   if (g_str_equal (media, "audio"))
     g_string_append (sdp, "a=ptime:20\r\n");
   g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+  for (guint i = 0; i < n_crypto; i++)
+    sipcast_sdp_append_crypto (sdp, &crypto[i]);
 }
 
 char *
@@ -149,7 +176,7 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
   g_return_val_if_fail (params != NULL, NULL);
   g_return_val_if_fail (params->address != NULL, NULL);
 
-  addrtype = address_type (params->address);
+  addrtype = sipcast_sdp_address_type (params->address);
   sdp = g_string_new ("v=0\r\n");
   g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " IN %s %s\r\n",
@@ -164,19 +191,23 @@ sipcast_sdp_build_offer (const SipcastSdpOfferParams *params)
 
     if (audio == NULL)
       audio = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-    append_media (sdp, "audio", params->audio_port, audio, params->audio_direction);
+    append_media (sdp, "audio", params->audio_port, audio, params->audio_direction,
+                  params->audio_crypto, params->audio_crypto ? params->n_crypto : 0,
+                  params->savp);
   }
   if (params->video_port != 0)
     append_media (sdp, "video", params->video_port,
-                  sipcast_codec_list (SIPCAST_MEDIA_VIDEO), params->video_direction);
+                  sipcast_codec_list (SIPCAST_MEDIA_VIDEO), params->video_direction,
+                  params->video_crypto, params->video_crypto ? params->n_crypto : 0,
+                  params->savp);
 
   return g_string_free (sdp, FALSE);
 }
 
 /* ---- answer parsing ---- */
 
-static void
-sdp_media_free (SipcastSdpMedia *media)
+void
+sipcast_sdp_media_free (SipcastSdpMedia *media)
 {
   g_free (media->address);
   g_free (media->fmtp);
@@ -184,20 +215,20 @@ sdp_media_free (SipcastSdpMedia *media)
   g_free (media);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpMedia, sdp_media_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastSdpMedia, sipcast_sdp_media_free)
 
 void
 sipcast_sdp_answer_free (SipcastSdpAnswer *answer)
 {
   if (answer == NULL)
     return;
-  g_clear_pointer (&answer->audio, sdp_media_free);
-  g_clear_pointer (&answer->video, sdp_media_free);
+  g_clear_pointer (&answer->audio, sipcast_sdp_media_free);
+  g_clear_pointer (&answer->video, sipcast_sdp_media_free);
   g_free (answer);
 }
 
-static const char *
-kind_name (SipcastMediaKind kind)
+const char *
+sipcast_sdp_kind_name (SipcastMediaKind kind)
 {
   switch (kind) {
   case SIPCAST_MEDIA_AUDIO:
@@ -210,8 +241,8 @@ kind_name (SipcastMediaKind kind)
 
 /* A decimal number in [0, max] that is the whole of @str, or up to the
  * first space when @stop_at_space.  Returns FALSE on anything else. */
-static gboolean
-parse_number (const char *str,
+gboolean
+sipcast_sdp_parse_number (const char *str,
               guint64     max,
               gboolean    stop_at_space,
               guint64    *out)
@@ -250,7 +281,7 @@ pt_attribute (const GstSDPMedia *media,
     if (wildcard && val[0] == '*' && val[1] == ' ') {
       space = val + 1;
     } else {
-      if (!parse_number (val, 127, TRUE, &attr_pt) || attr_pt != pt)
+      if (!sipcast_sdp_parse_number (val, 127, TRUE, &attr_pt) || attr_pt != pt)
         continue;
       space = strchr (val, ' ');
       if (space == NULL)
@@ -288,7 +319,7 @@ codec_from_rtpmap (const GstSDPMedia *media,
   encoding = g_strstrip (g_strdup (val));
   parts = g_strsplit (encoding, "/", 3);
   if (parts[0] == NULL || parts[1] == NULL ||
-      !parse_number (parts[1], G_MAXUINT, FALSE, &rate))
+      !sipcast_sdp_parse_number (parts[1], G_MAXUINT, FALSE, &rate))
     return NULL;
   return sipcast_codec_find_for_fmtp (kind, parts[0], (guint) rate, fmtp);
 }
@@ -420,8 +451,8 @@ read_rtcp_fb (const GstSDPMedia *media,
 
 /* The codec of payload type @pt on @media (rtpmap, else the static
  * number), or NULL when we do not speak it. */
-static const SipcastCodec *
-codec_of_pt (const GstSDPMedia *media,
+const SipcastCodec *
+sipcast_sdp_codec_of_pt (const GstSDPMedia *media,
              SipcastMediaKind   kind,
              guint              pt)
 {
@@ -437,8 +468,8 @@ codec_of_pt (const GstSDPMedia *media,
 /* What @out's codec and payload type come with on the line @media: the
  * payload type's fmtp (and H.264's profile-level-id) and rtcp-fb.  Fields
  * @out held before are replaced. */
-static void
-read_codec_details (const GstSDPMedia *media,
+void
+sipcast_sdp_read_codec_details (const GstSDPMedia *media,
                     SipcastSdpMedia   *out)
 {
   const char *fmtp = pt_attribute (media, "fmtp", out->payload_type, FALSE, 0);
@@ -461,6 +492,56 @@ read_codec_details (const GstSDPMedia *media,
  * payload type's fmtp (and H.264's profile-level-id), rtcp-fb, the
  * address, the RTCP port and the direction. */
 static gboolean
+is_savp (const char *proto)
+{
+  return g_strcmp0 (proto, "RTP/SAVP") == 0 || g_strcmp0 (proto, "RTP/SAVPF") == 0;
+}
+
+static gboolean
+is_rtp_profile (const char *proto)
+{
+  return is_savp (proto) || g_strcmp0 (proto, "RTP/AVP") == 0 ||
+         g_strcmp0 (proto, "RTP/AVPF") == 0;
+}
+
+/* The first a=crypto of @media we can use (RFC 4568 §5.1.1: the offerer
+ * lists them by preference).  An RTP/SAVP line needs one; on RTP/AVP they
+ * are a best-effort offer (or answer), and garbage there is ignored. */
+static gboolean
+read_crypto (const GstSDPMedia *media,
+             const char        *what,
+             SipcastSdpMedia   *out,
+             GError           **error)
+{
+  const char *value;
+  gboolean savp = is_savp (gst_sdp_media_get_proto (media));
+
+  for (guint i = 0; (value = gst_sdp_media_get_attribute_val_n (media, "crypto", i)) != NULL; i++) {
+    g_autoptr (GError) crypto_error = NULL;
+
+    if (sipcast_sdp_crypto_parse (value, &out->crypto, &crypto_error)) {
+      out->has_crypto = TRUE;
+      return TRUE;
+    }
+    g_debug ("SDP %s: %s", what, crypto_error->message);
+  }
+  if (savp) {
+    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
+                         NO_COMMON_CODECS);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+has_usable_crypto (const GstSDPMedia *media)
+{
+  SipcastSdpMedia probe = { 0 };
+
+  return read_crypto (media, "offer", &probe, NULL) && probe.has_crypto;
+}
+
+static gboolean
 read_chosen_line (const GstSDPMessage *msg,
                   const GstSDPMedia   *media,
                   const char          *what,
@@ -469,12 +550,19 @@ read_chosen_line (const GstSDPMessage *msg,
 {
   const char *rtcp;
 
-  read_codec_details (media, out);
+  sipcast_sdp_read_codec_details (media, out);
 
   out->address = media_address (msg, media, error);
   if (out->address == NULL)
     return FALSE;
 
+  /* GstSDPMessage takes any number (and "-4" as 4294967292); the RTCP
+   * port above it must be a port too. */
+  if (out->port == 0 || out->port > 65534) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP %s has an invalid port %u", what, out->port);
+    return FALSE;
+  }
   out->rtcp_port = out->port + 1;
   rtcp = gst_sdp_media_get_attribute_val (media, "rtcp");
   if (rtcp != NULL) {
@@ -482,7 +570,7 @@ read_chosen_line (const GstSDPMessage *msg,
 
     /* "a=rtcp:<port> [IN IP4 <addr>]" (RFC 3605); the address, when
      * given, is nearly always the RTP address and we do not track it. */
-    if (!parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
+    if (!sipcast_sdp_parse_number (rtcp, 65535, TRUE, &rtcp_port) || rtcp_port == 0) {
       g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
                    "SDP %s has an invalid a=rtcp “%s”", what, rtcp);
       return FALSE;
@@ -491,7 +579,7 @@ read_chosen_line (const GstSDPMessage *msg,
   }
 
   out->direction = media_direction (msg, media);
-  return TRUE;
+  return read_crypto (media, what, out, error);
 }
 
 static SipcastSdpMedia *
@@ -507,9 +595,9 @@ parse_media (const GstSDPMessage *msg,
   out->packetization_mode = -1;
   out->port = gst_sdp_media_get_port (media);
 
-  /* We offered plain RTP/AVP; SRTP profiles would need keys we never sent. */
-  if (g_strcmp0 (proto, "RTP/AVP") != 0 && g_strcmp0 (proto, "RTP/AVPF") != 0) {
-    g_debug ("Answer uses %s transport “%s”, not RTP/AVP", kind_name (kind),
+  /* RTP/SAVP only with a key (read_chosen_line); never DTLS. */
+  if (!is_rtp_profile (proto)) {
+    g_debug ("Answer uses %s transport “%s”, not RTP/AVP", sipcast_sdp_kind_name (kind),
              proto ? proto : "");
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
@@ -520,10 +608,10 @@ parse_media (const GstSDPMessage *msg,
     const SipcastCodec *codec;
     guint64 pt;
 
-    if (!parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
+    if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, i), 127, FALSE, &pt))
       continue;
 
-    codec = codec_of_pt (media, kind, (guint) pt);
+    codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
     if (codec == NULL)
       continue;
 
@@ -537,7 +625,7 @@ parse_media (const GstSDPMessage *msg,
   }
 
   if (out->codec == NULL) {
-    g_debug ("Answer's m=%s line has no codec we offered", kind_name (kind));
+    g_debug ("Answer's m=%s line has no codec we offered", sipcast_sdp_kind_name (kind));
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_NO_COMMON_CODEC,
                          NO_COMMON_CODECS);
     return NULL;
@@ -562,23 +650,23 @@ parse_first_media (const GstSDPMessage *msg,
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
 
-    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0)
+    if (g_strcmp0 (gst_sdp_media_get_media (media), sipcast_sdp_kind_name (kind)) != 0)
       continue;
     if (gst_sdp_media_get_port (media) == 0) {
-      g_debug ("Answer rejects %s", kind_name (kind));
+      g_debug ("Answer rejects %s", sipcast_sdp_kind_name (kind));
       return TRUE;
     }
     *out = parse_media (msg, media, kind, error);
     return *out != NULL;
   }
-  g_debug ("Answer has no m=%s line", kind_name (kind));
+  g_debug ("Answer has no m=%s line", sipcast_sdp_kind_name (kind));
   return TRUE;
 }
 
 /* @sdp (an "offer" or an "answer", for the errors) parsed, or NULL with
  * SIPCAST_ERROR_SDP when it is empty, too large or not SDP at all. */
-static GstSDPMessage *
-parse_message (const char  *sdp,
+GstSDPMessage *
+sipcast_sdp_parse_message (const char  *sdp,
                const char  *what,
                GError     **error)
 {
@@ -602,12 +690,20 @@ parse_message (const char  *sdp,
                  "SDP %s is not a session description (no v= or o= line)", what);
     return NULL;
   }
+  /* A call takes one audio and one video line; hundreds are an attack
+   * (every line is answered, and looked at on every re-offer). */
+  if (gst_sdp_message_medias_len (msg) > SIPCAST_SDP_MAX_MEDIA) {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
+                 "SDP %s has %u media lines, more than %d", what,
+                 gst_sdp_message_medias_len (msg), SIPCAST_SDP_MAX_MEDIA);
+    return NULL;
+  }
   return g_steal_pointer (&msg);
 }
 
 /* The audio and video an answer (or a re-offer) @msg names. */
-static SipcastSdpAnswer *
-answer_from_message (const GstSDPMessage  *msg,
+SipcastSdpAnswer *
+sipcast_sdp_answer_from_message (const GstSDPMessage  *msg,
                      GError              **error)
 {
   g_autoptr (SipcastSdpAnswer) answer = g_new0 (SipcastSdpAnswer, 1);
@@ -635,10 +731,10 @@ sipcast_sdp_parse_answer (const char *sdp,
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  msg = parse_message (sdp, "answer", error);
+  msg = sipcast_sdp_parse_message (sdp, "answer", error);
   if (msg == NULL)
     return NULL;
-  return answer_from_message (msg, error);
+  return sipcast_sdp_answer_from_message (msg, error);
 }
 
 /* ---- offer parsing and answer building (incoming calls) ---- */
@@ -660,7 +756,7 @@ offer_line_free (gpointer data)
   g_free (line->media);
   g_free (line->proto);
   g_free (line->formats);
-  g_clear_pointer (&line->chosen, sdp_media_free);
+  g_clear_pointer (&line->chosen, sipcast_sdp_media_free);
   g_free (line);
 }
 
@@ -729,9 +825,9 @@ choose_from_offer (const GstSDPMessage       *msg,
     for (guint j = 0; j < n_formats; j++) {
       guint64 pt;
 
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
         continue;
-      if (codec_of_pt (media, kind, (guint) pt) != prefs[i])
+      if (sipcast_sdp_codec_of_pt (media, kind, (guint) pt) != prefs[i])
         continue;
       if (sipcast_codec_is_telephone_event (prefs[i])) {
         if (out->telephone_event_pt < 0)
@@ -744,7 +840,7 @@ choose_from_offer (const GstSDPMessage       *msg,
     }
   }
   if (out->codec == NULL) {
-    g_debug ("Offer's m=%s line has no codec we take", kind_name (kind));
+    g_debug ("Offer's m=%s line has no codec we take", sipcast_sdp_kind_name (kind));
     return NULL;
   }
 
@@ -754,9 +850,9 @@ choose_from_offer (const GstSDPMessage       *msg,
       guint64 pt;
       const SipcastCodec *codec;
 
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
         continue;
-      codec = codec_of_pt (media, kind, (guint) pt);
+      codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
       if (codec != NULL && sipcast_codec_is_telephone_event (codec)) {
         out->telephone_event_pt = (int) pt;
         break;
@@ -797,7 +893,7 @@ sipcast_sdp_parse_offer (const char                *sdp,
   g_return_val_if_fail (audio_codecs != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  msg = parse_message (sdp, "offer", error);
+  msg = sipcast_sdp_parse_message (sdp, "offer", error);
   if (msg == NULL)
     return NULL;
 
@@ -824,8 +920,11 @@ sipcast_sdp_parse_offer (const char                *sdp,
       prefs = video_codecs;
       slot = &offer->video;
     }
-    if (prefs == NULL || *slot != NULL || line->port == 0 ||
-        (!g_str_equal (line->proto, "RTP/AVP") && !g_str_equal (line->proto, "RTP/AVPF")))
+    if (prefs == NULL || *slot != NULL || line->port == 0 || !is_rtp_profile (line->proto))
+      continue;
+    /* SRTP without a key we can use: refused like any other transport
+     * we do not speak. */
+    if (is_savp (line->proto) && !has_usable_crypto (media))
       continue;
 
     line->chosen = choose_from_offer (msg, media,
@@ -891,6 +990,8 @@ append_answer_media (GString                   *sdp,
   if (codec->kind == SIPCAST_MEDIA_AUDIO)
     g_string_append (sdp, "a=ptime:20\r\n");
   g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
+  if (chosen->has_crypto)
+    sipcast_sdp_append_crypto (sdp, &chosen->local_crypto);
 }
 
 char *
@@ -903,7 +1004,7 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
   g_return_val_if_fail (offer != NULL, NULL);
   g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
 
-  addrtype = address_type (params->address);
+  addrtype = sipcast_sdp_address_type (params->address);
   sdp = g_string_new ("v=0\r\n");
   g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
                           " IN %s %s\r\n",
@@ -926,267 +1027,4 @@ sipcast_sdp_build_answer (const SipcastSdpOffer        *offer,
   }
 
   return g_string_free (sdp, FALSE);
-}
-
-/* ---- the far end's offers in re-INVITEs ---- */
-
-/* On the first accepted @kind line of @msg, @media_out (read from that
- * line) takes @wanted instead of the far end's first choice when the line
- * lists it; FALSE when it does not. */
-static gboolean
-take_offered_codec (const GstSDPMessage *msg,
-                    SipcastMediaKind     kind,
-                    const SipcastCodec  *wanted,
-                    SipcastSdpMedia     *media_out)
-{
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-
-    if (g_strcmp0 (gst_sdp_media_get_media (media), kind_name (kind)) != 0 ||
-        gst_sdp_media_get_port (media) == 0)
-      continue;
-
-    /* The first accepted line, the one the offer was read from. */
-    for (guint j = 0; j < gst_sdp_media_formats_len (media); j++) {
-      guint64 pt;
-
-      if (!parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt) ||
-          codec_of_pt (media, kind, (guint) pt) != wanted)
-        continue;
-
-      media_out->codec = wanted;
-      media_out->payload_type = (guint) pt;
-      media_out->packetization_mode = wanted->packetization_mode;
-      read_codec_details (media, media_out);
-      return TRUE;
-    }
-    return FALSE;
-  }
-  return FALSE;
-}
-
-SipcastSdpAnswer *
-sipcast_sdp_parse_reoffer (const char                *sdp,
-                           const SipcastCodec        *current,
-                           const SipcastCodec        *current_video,
-                           const SipcastCodec *const *prefs,
-                           GError                   **error)
-{
-  g_autoptr (GstSDPMessage) msg = parse_message (sdp, "answer", error);
-  g_autoptr (SipcastSdpAnswer) offer = NULL;
-  gboolean keep_audio, keep_video;
-
-  if (msg == NULL)
-    return NULL;
-  offer = answer_from_message (msg, error);
-  if (offer == NULL)
-    return NULL;
-  keep_audio = offer->audio != NULL && current != NULL && offer->audio->codec != current;
-  keep_video = offer->video != NULL && current_video != NULL &&
-               offer->video->codec != current_video;
-  if (!keep_audio && !keep_video)
-    return g_steal_pointer (&offer);
-
-  if (keep_video)
-    take_offered_codec (msg, SIPCAST_MEDIA_VIDEO, current_video, offer->video);
-  if (keep_audio && !take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, current, offer->audio) &&
-      prefs != NULL) {
-    /* The codec in use is gone: the first of ours the offer lists. */
-    gboolean taken = FALSE;
-
-    for (guint j = 0; prefs[j] != NULL && !taken; j++) {
-      if (!sipcast_codec_is_telephone_event (prefs[j]))
-        taken = take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, prefs[j], offer->audio);
-    }
-    if (!taken)
-      g_clear_pointer (&offer->audio, sdp_media_free);
-  }
-  return g_steal_pointer (&offer);
-}
-
-gboolean
-sipcast_sdp_media_is_hold (const SipcastSdpMedia *media)
-{
-  g_return_val_if_fail (media != NULL, FALSE);
-
-  return media->direction == SIPCAST_SDP_SENDONLY || media->direction == SIPCAST_SDP_INACTIVE ||
-         g_strcmp0 (media->address, "0.0.0.0") == 0;
-}
-
-gboolean
-sipcast_sdp_media_check_family (const SipcastSdpMedia *media,
-                                const char            *local_address,
-                                GError               **error)
-{
-  gboolean remote_v6, local_v6;
-
-  g_return_val_if_fail (media != NULL && media->address != NULL, FALSE);
-  g_return_val_if_fail (local_address != NULL, FALSE);
-
-  if (g_str_equal (media->address, "0.0.0.0") || g_str_equal (media->address, "::"))
-    return TRUE;
-  remote_v6 = g_str_equal (address_type (media->address), "IP6");
-  local_v6 = g_str_equal (address_type (local_address), "IP6");
-  if (remote_v6 == local_v6)
-    return TRUE;
-  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-               "Media on %s (c=IN %s %s) but sipcast's RTP is on %s (%s)",
-               remote_v6 ? "IPv6" : "IPv4", address_type (media->address), media->address,
-               local_v6 ? "IPv6" : "IPv4", local_address);
-  return FALSE;
-}
-
-SipcastSdpDirection
-sipcast_sdp_media_answer_direction (const SipcastSdpMedia *media,
-                                    gboolean               we_send)
-{
-  g_return_val_if_fail (media != NULL, SIPCAST_SDP_INACTIVE);
-
-  /* c=0.0.0.0 says "send me nothing", whatever a= says. */
-  if (g_strcmp0 (media->address, "0.0.0.0") == 0)
-    return SIPCAST_SDP_INACTIVE;
-  return sipcast_sdp_answer_direction (media->direction, we_send);
-}
-
-static void
-append_rtpmap (GString            *sdp,
-               int                 pt,
-               const SipcastCodec *codec)
-{
-  g_string_append_printf (sdp, "a=rtpmap:%d %s/%u", pt, codec->rtpmap_name, codec->clock_rate);
-  if (codec->channels > 1)
-    g_string_append_printf (sdp, "/%u", codec->channels);
-  g_string_append (sdp, "\r\n");
-  if (codec->fmtp != NULL)
-    g_string_append_printf (sdp, "a=fmtp:%d %s\r\n", pt, codec->fmtp);
-}
-
-/* Our video line in a re-INVITE answer: @video's codec under the far
- * end's number, described as our offer and first answer describe it. */
-static void
-append_reinvite_video (GString               *sdp,
-                       const GstSDPMedia     *media,
-                       const SipcastSdpMedia *video,
-                       guint                  port,
-                       SipcastSdpDirection    direction)
-{
-  const SipcastCodec *codec = video->codec;
-  const char *fmtp;
-
-  g_string_append_printf (sdp, "m=video %u %s %u\r\n", port, gst_sdp_media_get_proto (media),
-                          video->payload_type);
-  g_string_append_printf (sdp, "a=rtpmap:%u %s/%u\r\n", video->payload_type,
-                          codec->rtpmap_name, codec->clock_rate);
-  /* H.264: the offerer's parameters, which the answer must not
-   * contradict (RFC 6184 §8.2.2), as in sipcast_sdp_build_answer. */
-  fmtp = codec->packetization_mode >= 0 && video->fmtp != NULL ? video->fmtp : codec->fmtp;
-  if (fmtp != NULL)
-    g_string_append_printf (sdp, "a=fmtp:%u %s\r\n", video->payload_type, fmtp);
-  for (guint j = 0; j < G_N_ELEMENTS (rtcp_fb_values); j++) {
-    if (codec->rtcp_fb & rtcp_fb_values[j].flag)
-      g_string_append_printf (sdp, "a=rtcp-fb:%u %s\r\n", video->payload_type,
-                              rtcp_fb_values[j].value);
-  }
-  g_string_append_printf (sdp, "a=%s\r\n", sipcast_sdp_direction_to_string (direction));
-}
-
-char *
-sipcast_sdp_build_reinvite_answer (const char                           *offer,
-                                   const SipcastSdpMedia                *audio,
-                                   const SipcastSdpMedia                *video,
-                                   const SipcastSdpReinviteAnswerParams *params,
-                                   GError                              **error)
-{
-  g_autoptr (GstSDPMessage) msg = NULL;
-  const char *addrtype;
-  gboolean audio_done = FALSE;
-  gboolean video_done = video == NULL || params->video_port == 0;
-  GString *sdp;
-
-  g_return_val_if_fail (offer != NULL && audio != NULL && audio->codec != NULL, NULL);
-  g_return_val_if_fail (video == NULL || video->codec != NULL, NULL);
-  g_return_val_if_fail (params != NULL && params->address != NULL, NULL);
-
-  gst_sdp_message_new (&msg);
-  if (gst_sdp_message_parse_buffer ((const guint8 *) offer, (guint) strlen (offer), msg) != GST_SDP_OK ||
-      gst_sdp_message_medias_len (msg) == 0) {
-    g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP,
-                         "SDP offer has no media line");
-    return NULL;
-  }
-
-  addrtype = address_type (params->address);
-  sdp = g_string_new ("v=0\r\n");
-  g_string_append_printf (sdp, "o=sipcast %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                          " IN %s %s\r\n", params->session_id, params->session_version,
-                          addrtype, params->address);
-  g_string_append (sdp, "s=sipcast\r\n");
-  g_string_append_printf (sdp, "c=IN %s %s\r\n", addrtype, params->address);
-  g_string_append (sdp, "t=0 0\r\n");
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
-    const char *kind = gst_sdp_media_get_media (media);
-    const SipcastCodec *const *codecs;
-
-    if (gst_sdp_media_get_port (media) != 0 && !video_done &&
-        g_strcmp0 (kind, "video") == 0) {
-      /* The first accepted video line, the one @video was read from. */
-      video_done = TRUE;
-      append_reinvite_video (sdp, media, video, params->video_port, params->video_direction);
-      continue;
-    }
-    if (audio_done || g_strcmp0 (kind, "audio") != 0 ||
-        gst_sdp_media_get_port (media) == 0) {
-      g_string_append_printf (sdp, "m=%s 0 %s %s\r\n", kind,
-                              gst_sdp_media_get_proto (media),
-                              gst_sdp_media_formats_len (media) > 0 ?
-                              gst_sdp_media_get_format (media, 0) : "0");
-      continue;
-    }
-    audio_done = TRUE;
-
-    g_string_append_printf (sdp, "m=audio %u RTP/AVP %u", params->audio_port,
-                            audio->payload_type);
-    if (audio->telephone_event_pt >= 0)
-      g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
-    g_string_append (sdp, "\r\n");
-    append_rtpmap (sdp, (int) audio->payload_type, audio->codec);
-    codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
-    for (guint j = 0; audio->telephone_event_pt >= 0 && codecs[j] != NULL; j++) {
-      if (sipcast_codec_is_telephone_event (codecs[j]))
-        append_rtpmap (sdp, audio->telephone_event_pt, codecs[j]);
-    }
-    g_string_append_printf (sdp, "a=ptime:20\r\na=%s\r\n",
-                            sipcast_sdp_direction_to_string (params->audio_direction));
-  }
-  return g_string_free (sdp, FALSE);
-}
-
-/* @sdp's lines but o=, one per line. */
-static char *
-without_origin (const char *sdp)
-{
-  g_auto (GStrv) lines = g_strsplit_set (sdp, "\r\n", -1);
-  GString *rest = g_string_new (NULL);
-
-  for (guint i = 0; lines[i] != NULL; i++) {
-    if (lines[i][0] != '\0' && !g_str_has_prefix (lines[i], "o="))
-      g_string_append_printf (rest, "%s\n", lines[i]);
-  }
-  return g_string_free (rest, FALSE);
-}
-
-gboolean
-sipcast_sdp_same_description (const char *a,
-                              const char *b)
-{
-  g_autofree char *rest_a = NULL;
-  g_autofree char *rest_b = NULL;
-
-  if (a == NULL || b == NULL)
-    return a == b;
-  rest_a = without_origin (a);
-  rest_b = without_origin (b);
-  return g_str_equal (rest_a, rest_b);
 }

@@ -13,8 +13,13 @@
 
 #include <glib.h>
 #include "sipcast-codec.h"
+#include "sipcast-sdp-crypto.h"
 
 G_BEGIN_DECLS
+
+/* Offers and answers with more m= lines than this are refused
+ * (SIPCAST_ERROR_SDP: 488 to an INVITE). */
+#define SIPCAST_SDP_MAX_MEDIA 16
 
 typedef enum {
   SIPCAST_SDP_SENDRECV,
@@ -34,6 +39,13 @@ typedef struct {
   const SipcastCodec *const *audio_codecs;
   guint       video_port;     /* 0 = no video m= line */
   SipcastSdpDirection video_direction; /* hasVideo=false → RECVONLY */
+  /* SRTP: our keys for each line (one per suite, n_crypto of them), as
+   * a=crypto lines; the lines' transport is RTP/SAVP when @savp, else
+   * RTP/AVP (best-effort SRTP).  n_crypto 0: plain RTP. */
+  const SipcastSdpCrypto *audio_crypto;
+  const SipcastSdpCrypto *video_crypto;
+  guint       n_crypto;
+  gboolean    savp;
 } SipcastSdpOfferParams;
 
 /* A complete SDP body (CRLF line ends) for an INVITE. */
@@ -58,6 +70,11 @@ typedef struct {
   gboolean has_nack;          /* "nack" */
   gboolean has_pli;           /* "nack pli" */
   gboolean has_fir;           /* "ccm fir" */
+  /* SRTP: the far end's key (its first usable a=crypto), and ours for
+   * what we send, which the call fills in (the same tag and suite). */
+  gboolean has_crypto;
+  SipcastSdpCrypto crypto;
+  SipcastSdpCrypto local_crypto;
 } SipcastSdpMedia;
 
 typedef struct {
@@ -107,8 +124,10 @@ typedef struct {
  * the first of @audio_codecs (@video_codecs) that the line offers: OUR
  * preference order, the configured one.  Both lists are as
  * sipcast_codec_list_ordered() returns them; NULL @video_codecs refuses
- * every video line.  telephone-event/8000 is noted when offered.  Lines
- * with another transport than RTP/AVP or RTP/AVPF (SRTP, DTLS, T.38…),
+ * every video line.  telephone-event/8000 is noted when offered, and the
+ * first usable a=crypto (SDES SRTP).  Lines with another transport than
+ * RTP/AVP, RTP/AVPF, RTP/SAVP or RTP/SAVPF (DTLS, T.38…), RTP/SAVP lines
+ * without a usable key,
  * disabled lines (port 0) and lines of other media are refused.
  *
  * Errors: SIPCAST_ERROR_SDP (not SDP, no connection address, bad
@@ -136,6 +155,8 @@ typedef struct {
   guint       video_port;     /* 0 refuses offer->video */
   SipcastSdpDirection video_direction;
 } SipcastSdpAnswerParams;
+/* (An accepted line whose chosen->has_crypto is answered with
+ * chosen->local_crypto as its a=crypto.) */
 
 /* A complete SDP answer (CRLF line ends) to @offer: one m= line per
  * offered line, in the same order.  The accepted audio/video line lists
@@ -192,6 +213,11 @@ typedef struct {
   SipcastSdpDirection audio_direction;
   guint       video_port;     /* our video RTP port; 0 refuses video */
   SipcastSdpDirection video_direction;
+  /* SRTP calls: our keys, answered again as a=crypto on the lines (on
+   * the offer's transport); NULL: plain RTP/AVP.  The keys of a call do
+   * not change. */
+  const SipcastSdpCrypto *audio_crypto;
+  const SipcastSdpCrypto *video_crypto;
 } SipcastSdpReinviteAnswerParams;
 
 /* Our answer to the far end's offer @offer, whose audio line we take as

@@ -10,6 +10,7 @@
 #include "sipcast-push.h"
 #include "sipcast-error.h"
 #include "sipcast-types.h"
+#include "sipcast-sdp-crypto.h"
 
 /*
  * Request bodies in, Call and Push objects out.  Everything here is a
@@ -438,6 +439,23 @@ sipcast_call_params_from_json (JsonObject *obj,
                                  &params->sip_register_required, error) ||
       !sipcast_json_get_uint (obj, "sipPort", 1, 65535, &params->sip_port, error))
     return NULL;
+
+  params->srtp = -1;
+  {
+    g_autofree char *srtp = NULL;
+    SipcastSrtpMode mode;
+
+    if (!sipcast_json_get_string (obj, "srtp", &srtp, error))
+      return NULL;
+    if (srtp != NULL) {
+      if (!sipcast_srtp_mode_from_string (srtp, &mode)) {
+        g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_INVALID_ARGUMENT,
+                             _("srtp must be off, optional or mandatory"));
+        return NULL;
+      }
+      params->srtp = (int) mode;
+    }
+  }
 
   if (params->callee == NULL) {
     g_set_error_literal (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,

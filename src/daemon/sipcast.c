@@ -14,6 +14,7 @@
 #include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
 #include "sipcast-hooks.h"
+#include "sipcast-sink-park.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-metrics.h"
 #include "sipcast-push-registry.h"
@@ -283,6 +284,7 @@ out:
   g_clear_object (&daemon.agent);
   g_clear_pointer (&daemon.loop, g_main_loop_unref);
   sipcast_config_free (daemon.config);
+  sipcast_sink_park_stop_all ();
   gst_deinit ();
   return status;
 }

@@ -6,6 +6,7 @@
 #include "sipcast-backoff.h"
 #include "sipcast-error.h"
 #include "sipcast-pipelines.h"
+#include "sipcast-sink-park.h"
 #include "sipcast-types.h"
 
 #include <errno.h>
@@ -74,6 +75,7 @@ struct _SipcastFlvTail {
   int fd;                    /* FILE: the recording fdsink writes, or -1 */
   guint attempt;             /* number of the current or last attempt */
   gboolean attempt_failed;   /* its failure is already on its way */
+  gboolean attempt_written;  /* it has written media: its sink is connected */
   char *attempt_error;       /* the first error it posted */
 
   /* Main context only. */
@@ -190,13 +192,20 @@ static void
 drop_attempt (SipcastFlvTail *self)
 {
   GstElement *flv;
+  gboolean connecting;
 
   g_mutex_lock (&self->lock);
   flv = g_steal_pointer (&self->flv);
+  connecting = flv != NULL && self->kind == SIPCAST_PUBLISH_RTMP &&
+               !self->attempt_written && !self->attempt_failed;
   g_mutex_unlock (&self->lock);
   g_atomic_int_set (&self->open, 0);
   if (flv == NULL)
     return;
+  if (connecting) {
+    GST_DEBUG_OBJECT (self, "connecting: sink stopped once its connect is over");
+    sipcast_sink_park_connecting (flv, self->context);
+  }
 
   if (self->audio_pad != NULL)
     gst_ghost_pad_set_target (GST_GHOST_PAD (self->audio_pad), NULL);
@@ -327,6 +336,7 @@ start_attempt (SipcastFlvTail *self)
   g_mutex_lock (&self->lock);
   attempt = ++self->attempt;
   self->attempt_failed = FALSE;
+  self->attempt_written = FALSE;
   g_clear_pointer (&self->attempt_error, g_free);
   g_mutex_unlock (&self->lock);
 
@@ -494,6 +504,8 @@ attempt_news_cb (gpointer data)
 
   g_mutex_lock (&self->lock);
   current = news->attempt == self->attempt && !self->attempt_failed;
+  if (current)
+    self->attempt_written = TRUE;
   g_mutex_unlock (&self->lock);
   if (!current || !self->running)
     return G_SOURCE_REMOVE;
@@ -950,7 +962,11 @@ sipcast_flv_tail_prepare_eos (GstElement *element)
    * to its 5 s timeout), and the muxer the threads in front of it: an EOS
    * sent now would wait that long for nothing.  Dropping the attempt
    * flushes them free, as after any failed attempt. */
-  if (self->kind == SIPCAST_PUBLISH_RTMP && self->status != SIPCAST_RTMP_STATUS_ACTIVE) {
+  /* A file that never got media has nothing to complete either: an EOS
+   * through a muxer that never saw a buffer does not come out of it, and
+   * each such call would cost the whole grace period (at shutdown, with
+   * many calls, more than the daemon has). */
+  if (self->status != SIPCAST_RTMP_STATUS_ACTIVE) {
     GST_DEBUG_OBJECT (self, "ending before the stream was active: attempt dropped");
     drop_attempt (self);
   }

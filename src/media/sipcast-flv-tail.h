@@ -51,11 +51,11 @@ GstElement *sipcast_flv_tail_new (const SipcastConfig        *config,
                                   GError                    **error);
 
 /* The owner is about to send EOS (a hang-up): no new attempt is made,
- * and an RTMP attempt that has not written any media yet is given up at
- * once (there is no stream to complete, and the streaming threads in
- * front of it may be waiting on a server that never answers), so the EOS
- * finds the tail closed and SIPCAST_FLV_TAIL_MSG_EOS follows at once.  An
- * active stream, or a file, takes the EOS and is completed.  Main
+ * and an attempt that has not written any media yet (RTMP or file) is
+ * given up at once (there is no stream to complete, and the streaming
+ * threads in front of it may be waiting on a server that never answers),
+ * so the EOS finds the tail closed and SIPCAST_FLV_TAIL_MSG_EOS follows at
+ * once.  An active stream takes the EOS and is completed.  Main
  * context. */
 void sipcast_flv_tail_prepare_eos (GstElement *tail);
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-session.h"
+#include "sipcast-srtp.h"
 #include "sipcast-media-session-private.h"
 #include "sipcast-enums.h"
 #include "sipcast-error.h"
@@ -559,6 +560,9 @@ sipcast_media_session_start (SipcastMediaSession        *self,
    * a far end that restarts its stream under a new SSRC. */
   g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
                 "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
+  /* SRTP (SDES keys): before the sessions' pads are requested. */
+  sipcast_srtp_attach (self->rtpbin, 0, audio);
+  sipcast_srtp_attach (self->rtpbin, 1, video);
 
   if (self->publishing) {
     self->tail = build_tail (self, target, audio != NULL, video != NULL, error);

@@ -142,6 +142,14 @@ sipcast_call_answer_incoming (SipcastCall         *self,
         (offer->video != NULL &&
          !sipcast_sdp_media_check_family (offer->video->chosen, config->sip_address, error)))
       return FALSE;
+    self->srtp_prepared = TRUE;
+    self->srtp_mode = (SipcastSrtpMode) config->srtp;
+    if (!sipcast_srtp_policy_answer_offer (offer->audio->chosen, offer->audio->proto,
+                                           self->srtp_mode, error) ||
+        (offer->video != NULL &&
+         !sipcast_srtp_policy_answer_offer (offer->video->chosen, offer->video->proto,
+                                            self->srtp_mode, error)))
+      return FALSE;
   }
 
   offering = offer == NULL;

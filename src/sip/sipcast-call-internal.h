@@ -16,6 +16,7 @@
 #include "sipcast-media-session.h"
 #include "sipcast-registration.h"
 #include "sipcast-sdp.h"
+#include "sipcast-srtp-policy.h"
 #include "sipcast-sip-address.h"
 
 G_BEGIN_DECLS
@@ -54,6 +55,11 @@ struct _SipcastCall {
   SipcastMediaSession *media;
   char *local_sdp;
   guint64 sdp_version;
+  /* SRTP: the mode of this call, and the keys we offer on each line. */
+  gboolean srtp_prepared;
+  SipcastSrtpMode srtp_mode;
+  SipcastSdpCrypto srtp_audio[SIPCAST_SRTP_N_OFFERED];
+  SipcastSdpCrypto srtp_video[SIPCAST_SRTP_N_OFFERED];
   /* The far end's media the session follows: set when the media starts
    * (on early SDP or the answer), replaced by re-INVITEs. */
   SipcastSdpAnswer *media_answer;
@@ -116,8 +122,9 @@ gboolean sipcast_call_follow_remote_sdp (SipcastCall       *self,
                                          GError           **error);
 /* The audio of @sdp, or NULL with @error set ("No common codecs" as
  * SIPCAST_ERROR_NO_COMMON_CODEC). */
-SipcastSdpAnswer *sipcast_call_parse_remote_sdp (const char  *sdp,
-                                                 GError     **error);
+SipcastSdpAnswer *sipcast_call_parse_remote_sdp (SipcastCall  *self,
+                                                 const char   *sdp,
+                                                 GError      **error);
 /* The dialog's "reinvite", "reinvite-ack" and "refreshed". */
 void     sipcast_call_dialog_reinvite_cb (SipcastDialog *dialog,
                                           const char    *sdp,

@@ -64,6 +64,17 @@ set_audio_codec (SipcastCall        *self,
     sipcast_stream_set_audio_codec (self->stream, self->audio_codec);
 }
 
+static void
+keep_crypto (SipcastSdpMedia       *media,
+             const SipcastSdpMedia *before)
+{
+  if (media == NULL || before == NULL)
+    return;
+  media->has_crypto = before->has_crypto;
+  media->crypto = before->crypto;
+  media->local_crypto = before->local_crypto;
+}
+
 /* Started on the first SDP from the far end (early media or the
  * answer), updated in place when a later one differs, left alone when it
  * is the same. */
@@ -107,14 +118,21 @@ sipcast_call_follow_remote_sdp (SipcastCall       *self,
       set_audio_codec (self, answer->audio->codec);
   }
 
+  /* SRTP keys are those of the start of the call, whatever a re-offer
+   * says: the media session keeps them. */
+  if (self->media_answer != NULL) {
+    keep_crypto (answer->audio, self->media_answer->audio);
+    keep_crypto (answer->video, self->media_answer->video);
+  }
   g_clear_pointer (&self->media_answer, sipcast_sdp_answer_free);
   self->media_answer = g_steal_pointer (&owned);
   return TRUE;
 }
 
 SipcastSdpAnswer *
-sipcast_call_parse_remote_sdp (const char  *sdp,
-                               GError     **error)
+sipcast_call_parse_remote_sdp (SipcastCall  *self,
+                               const char   *sdp,
+                               GError      **error)
 {
   g_autoptr (SipcastSdpAnswer) answer = NULL;
 
@@ -130,6 +148,10 @@ sipcast_call_parse_remote_sdp (const char  *sdp,
                          "No common codecs");
     return NULL;
   }
+  /* An answer to our offer: its keys must answer ours (SRTP). */
+  if (!sipcast_srtp_policy_take_answer (answer->audio, self->srtp_mode, self->srtp_audio, error) ||
+      !sipcast_srtp_policy_take_answer (answer->video, self->srtp_mode, self->srtp_video, error))
+    return NULL;
   return g_steal_pointer (&answer);
 }
 
@@ -161,6 +183,13 @@ set_local_answer (SipcastCall           *self,
   } else {
     video = NULL;
   }
+
+  if (self->media_answer != NULL && self->media_answer->audio != NULL &&
+      self->media_answer->audio->has_crypto)
+    params.audio_crypto = &self->media_answer->audio->local_crypto;
+  if (video != NULL && self->media_answer != NULL && self->media_answer->video != NULL &&
+      self->media_answer->video->has_crypto)
+    params.video_crypto = &self->media_answer->video->local_crypto;
 
   /* The session id of our offer stays for the whole dialog. */
   if (sscanf (self->local_sdp, "v=0 o=sipcast %" G_GUINT64_FORMAT, &params.session_id) != 1)
@@ -340,7 +369,7 @@ sipcast_call_dialog_refreshed_cb (SipcastDialog *dialog,
 
   if (sdp == NULL || self->status != SIPCAST_CALL_STATUS_ESTABLISHED)
     return;
-  answer = sipcast_call_parse_remote_sdp (sdp, &error);
+  answer = sipcast_call_parse_remote_sdp (self, sdp, &error);
   if (answer == NULL || !sipcast_call_follow_remote_sdp (self, answer, &error))
     g_message (_("call %s: media of the refresh not followed: %s"), self->params->call_id,
                error->message);

@@ -267,6 +267,24 @@ sipcast_call_allocate_video (SipcastCall     *self,
  * far end's video is published either way (recvonly is what we
  * receive): hasVideo only says whether we would send video back, and
  * sipcast sends none. */
+/* The call's SRTP mode and our keys, made once, before the first offer:
+ * an outgoing call's "srtp", else [media] srtp. */
+static void
+prepare_srtp (SipcastCall *self)
+{
+  if (self->srtp_prepared)
+    return;
+  self->srtp_prepared = TRUE;
+  if (!self->incoming && self->params->srtp >= 0)
+    self->srtp_mode = (SipcastSrtpMode) self->params->srtp;
+  else
+    self->srtp_mode = (SipcastSrtpMode) self->config->srtp;
+  if (self->srtp_mode != SIPCAST_SRTP_OFF) {
+    sipcast_srtp_policy_offer_keys (self->srtp_audio);
+    sipcast_srtp_policy_offer_keys (self->srtp_video);
+  }
+}
+
 void
 sipcast_call_write_offer (SipcastCall               *self,
                           const char                *address,
@@ -274,6 +292,7 @@ sipcast_call_write_offer (SipcastCall               *self,
 {
   SipcastSdpOfferParams offer = { 0 };
 
+  prepare_srtp (self);
   offer.address = address;
   offer.session_id = (guint64) g_get_real_time ();
   offer.session_version = ++self->sdp_version;
@@ -282,6 +301,12 @@ sipcast_call_write_offer (SipcastCall               *self,
   offer.audio_codecs = audio_codecs;
   offer.video_port = sipcast_media_session_get_video_rtp_port (self->media);
   offer.video_direction = self->params->has_video ? SIPCAST_SDP_SENDRECV : SIPCAST_SDP_RECVONLY;
+  if (self->srtp_mode != SIPCAST_SRTP_OFF) {
+    offer.audio_crypto = self->srtp_audio;
+    offer.video_crypto = self->srtp_video;
+    offer.n_crypto = SIPCAST_SRTP_N_OFFERED;
+    offer.savp = self->srtp_mode == SIPCAST_SRTP_MANDATORY;
+  }
   g_free (self->local_sdp);
   self->local_sdp = sipcast_sdp_build_offer (&offer);
 }
@@ -296,7 +321,7 @@ handle_early_media (SipcastCall *self)
 
   if (self->media_answer != NULL || sipcast_dialog_is_ending (self->dialog))
     return;
-  answer = sipcast_call_parse_remote_sdp (self->remote_sdp, &error);
+  answer = sipcast_call_parse_remote_sdp (self, self->remote_sdp, &error);
   if (answer == NULL || !sipcast_call_follow_remote_sdp (self, answer, &error))
     /* The 200 may still bring a usable answer. */
     g_message (_("call %s: early media not followed: %s"), self->params->call_id,
@@ -368,7 +393,7 @@ dialog_answer_cb (SipcastDialog *dialog,
     return;
 
   /* Without SDP of its own the 200 confirms the early SDP. */
-  answer = sipcast_call_parse_remote_sdp (self->remote_sdp, &error);
+  answer = sipcast_call_parse_remote_sdp (self, self->remote_sdp, &error);
   if (answer != NULL)
     sipcast_call_follow_remote_sdp (self, answer, &error);
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-sip-agent.h"
+#include "sipcast-sip-guard.h"
 #include "sipcast-error.h"
 
 #include <errno.h>
@@ -22,6 +23,10 @@
 #include <sofia-sip/su_tag_io.h>
 #include <sofia-sip/su_log.h>
 
+/* Largest SIP message accepted, headers and body (sofia-sip's own
+ * default is 2 MiB). */
+#define SIP_MAX_MESSAGE_SIZE (64 * 1024)
+
 /* How long nua gets to finish its transactions on shutdown. */
 #define SHUTDOWN_TIMEOUT_S 5
 
@@ -39,6 +44,7 @@ struct _SipcastSipAgent {
   su_root_t *root;
   GSource *root_source;
   nua_t *nua;
+  SipcastSipGuard *guard;   /* rate limit and trusted networks */
   char *address;
   char *public_address;  /* [sip] public-address, NULL: none */
   guint port;
@@ -128,8 +134,14 @@ nua_callback (nua_event_t   event,
     return;
   }
 
-  if (nh != NULL)
-    answer_unowned_request (self, event, nh, sip);
+  if (nh == NULL)
+    return;
+  /* A request from outside any call: its source may be over its rate,
+   * or (an INVITE) outside the trusted networks. */
+  if (nua_event_is_incoming_request (event) &&
+      !sipcast_sip_guard_admit (self->guard, nua, event, nh, sip))
+    return;
+  answer_unowned_request (self, event, nh, sip);
 }
 
 static gboolean
@@ -176,6 +188,7 @@ sipcast_sip_agent_dispose (GObject *object)
   }
   /* su_root_destroy() also destroys the GSource it owns. */
   g_clear_pointer (&self->root, su_root_destroy);
+  g_clear_object (&self->guard);
 
   G_OBJECT_CLASS (sipcast_sip_agent_parent_class)->dispose (object);
 }
@@ -382,6 +395,9 @@ create_nua (SipcastSipAgent     *self,
                       * not answer (nua falls back to a re-INVITE when the
                       * far end does not allow it). */
                      NUTAG_UPDATE_REFRESH (1),
+                     /* No SIP message of ours comes near this; a bigger
+                      * one is an attack on memory, refused by nta. */
+                     NTATAG_MAXSIZE (SIP_MAX_MESSAGE_SIZE),
                      TAG_END ());
 }
 
@@ -400,6 +416,7 @@ sipcast_sip_agent_new (const SipcastConfig *config,
 
   self->address = g_strdup (config->sip_address);
   self->public_address = g_strdup (config->sip_public_address);
+  self->guard = sipcast_sip_guard_new (config);
 
   self->root = su_glib_root_create (NULL);
   if (self->root == NULL) {
@@ -593,6 +610,20 @@ sipcast_sip_agent_warning (const char *text)
   }
   g_string_append_c (warning, '"');
   return g_string_free (warning, FALSE);
+}
+
+guint64
+sipcast_sip_agent_get_rate_limited (SipcastSipAgent *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), 0);
+  return sipcast_sip_guard_get_rate_limited (self->guard);
+}
+
+guint64
+sipcast_sip_agent_get_untrusted (SipcastSipAgent *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_SIP_AGENT (self), 0);
+  return sipcast_sip_guard_get_untrusted (self->guard);
 }
 
 nua_t *

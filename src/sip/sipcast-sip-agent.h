@@ -27,6 +27,11 @@ SipcastSipAgent *sipcast_sip_agent_new (const SipcastConfig *config,
                                         GError             **error);
 
 nua_t      *sipcast_sip_agent_get_nua (SipcastSipAgent *self);
+/* Counters for /metrics: requests refused (503) because their source
+ * went over [sip] max-requests-per-second, and INVITEs refused (403)
+ * from outside [sip] trusted-networks, since start. */
+guint64     sipcast_sip_agent_get_rate_limited (SipcastSipAgent *self);
+guint64     sipcast_sip_agent_get_untrusted    (SipcastSipAgent *self);
 /* A Warning header value (RFC 3261 §20.43) carrying @text, the reason
  * of a refusal: "399 sipcast \"TEXT\"". */
 char       *sipcast_sip_agent_warning (const char *text);

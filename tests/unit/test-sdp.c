@@ -939,6 +939,50 @@ test_offer_static_without_rtpmap (void)
   g_assert_null (strstr (answer, "telephone-event"));
 }
 
+/* Hundreds of media lines are refused, not answered line by line. */
+static void
+test_offer_too_many_media (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  g_autoptr (GString) sdp = g_string_new ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                          "c=IN IP4 10.0.0.1\r\nt=0 0\r\n");
+
+  for (guint i = 0; i < SIPCAST_SDP_MAX_MEDIA; i++)
+    g_string_append (sdp, "m=audio 5004 RTP/AVP 8\r\n");
+  offer = sipcast_sdp_parse_offer (sdp->str, prefs, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&offer, sipcast_sdp_offer_free);
+
+  for (guint i = 0; i < 1000 - SIPCAST_SDP_MAX_MEDIA; i++)
+    g_string_append (sdp, "m=audio 5004 RTP/AVP 8\r\n");
+  offer = sipcast_sdp_parse_offer (sdp->str, prefs, NULL, &error);
+  g_assert_null (offer);
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+  g_assert_nonnull (strstr (error->message, "1000 media lines"));
+}
+
+/* A port no socket can have is refused (not handed to udpsink). */
+static void
+test_offer_invalid_port (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  const char *const ports[] = { "99999", "65535", "-4" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *sdp = g_strdup_printf ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                            "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                            "m=audio %s RTP/AVP 8\r\n", ports[i]);
+    g_autoptr (SipcastSdpOffer) offer = sipcast_sdp_parse_offer (sdp, prefs, NULL, &error);
+
+    g_assert_null (offer);
+    g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_SDP);
+    g_assert_nonnull (strstr (error->message, "invalid port"));
+  }
+}
+
 static void
 test_offer_no_common_codec (void)
 {
@@ -1641,6 +1685,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/offer/sendrecv", test_offer_send_recv);
   g_test_add_func ("/sdp/offer/recvonly", test_offer_recv_only);
   g_test_add_func ("/sdp/offer/line-endings", test_offer_line_endings);
+  g_test_add_func ("/sdp/offer/too-many-media", test_offer_too_many_media);
+  g_test_add_func ("/sdp/offer/invalid-port", test_offer_invalid_port);
   g_test_add_func ("/sdp/offer/parses-back", test_offer_parses_back);
   g_test_add_func ("/sdp/offer/without-audio", test_offer_without_audio);
   g_test_add_func ("/sdp/offer/video", test_offer_video);

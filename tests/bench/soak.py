@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""sipcast soak: does the daemon give back everything a call took?
+
+Two profiles, each against nginx-rtmp and one sipp far end that answers
+every call with PCMA and plays a 440 Hz tone:
+
+  --short N       N short calls in sequence (start, answered, terminate,
+                  FINISH), or as many as fit in --short-minutes;
+  --minutes M     M minutes at --concurrent C live calls, each call ended
+                  after --call-seconds and replaced by a new one (so calls
+                  keep starting and ending all the time).
+
+Each prints the daemon's RSS, open file descriptors and threads at the
+start (after a warm-up) and at the end, and the calls that failed (any
+end other than FINISH, a refused /call/startup, a call that never
+published).  Ended calls stay findable for [calls] ended-call-ttl, set to
+2 s here so that the registry itself does not count as growth.
+
+    nice python3 tests/bench/soak.py --short 10000 --short-minutes 15
+    nice python3 tests/bench/soak.py --minutes 60 --concurrent 200
+
+Everything runs on 127.0.0.1 and stops by itself.  Not part of the test
+suite: the figures go to the README.
+"""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+import harness  # noqa: E402
+from bench import long_pcap, proc_rss_kb, proc_threads  # noqa: E402
+
+ENDED_TTL = 2
+# ended calls dropped, and sinks stopped while connecting closed (6 s)
+SETTLE = 8
+
+
+def fd_kinds(pid):
+    """{"socket": n, "pipe": n, "anon_inode:[eventfd]": n, "file": n}"""
+    kinds = {}
+    for fd in Path("/proc/%d/fd" % pid).iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        kind = target.split(":")[0] if target.startswith(("socket:", "pipe:")) else \
+            target if target.startswith("anon_inode:") else "file"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
+def sample(sipcast):
+    return {"rss_kb": proc_rss_kb(sipcast.proc.pid), "fds": sipcast.open_fds(),
+            "threads": sipcast.threads(), "fd_kinds": fd_kinds(sipcast.proc.pid)}
+
+
+def report(name, first, last, placed, failed, elapsed):
+    print("%s: %d calls in %.0f s, %d failed" % (name, placed, elapsed, len(failed)))
+    print("  RSS %.1f MiB -> %.1f MiB (%+.2f MiB); fds %d -> %d; threads %d -> %d" % (
+        first["rss_kb"] / 1024, last["rss_kb"] / 1024,
+        (last["rss_kb"] - first["rss_kb"]) / 1024,
+        first["fds"], last["fds"], first["threads"], last["threads"]))
+    print("  fds by kind: %s -> %s" % (first["fd_kinds"], last["fd_kinds"]))
+    for call_id, why in failed[:20]:
+        print("  failed %s: %s" % (call_id, why))
+    sys.stdout.flush()
+
+
+class Setup:
+    """nginx, a sipp UAS for `calls` calls playing a tone for `seconds`,
+    and sipcast with room for `concurrent` calls."""
+
+    def __init__(self, workdir, calls, seconds, concurrent, ended_ttl=ENDED_TTL):
+        harness.PUBLISH_DELAY = 0
+        self.nginx = harness.Nginx()
+        pcap = workdir / "tone.pcap"
+        long_pcap(harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap", pcap, seconds)
+        scenario = workdir / "uas.xml"
+        scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
+                            .replace("../media/pcma-440hz-5s.pcap", str(pcap)))
+        self.sip_port = harness.free_port("udp")
+        self.sipp = subprocess.Popen(
+            ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.sip_port),
+             "-mi", "127.0.0.1", "-mp", str(harness._free_udp_block(4)), "-ci", "127.0.0.1",
+             "-m", str(calls), "-nostdin", "-timeout", "7200s"],
+            cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        self.sipcast = harness.Sipcast(
+            args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * concurrent + 200)],
+            config="[calls]\nended-call-ttl=%d\n" % ended_ttl)
+
+    def start(self, call_id):
+        status, body, _ = self.sipcast.rest("/call/startup", {
+            "callId": call_id, "callee": "1000", "sipDomain": "127.0.0.1",
+            "sipPort": self.sip_port, "rtmpUrl": self.nginx.url, "rtmpStream": call_id})
+        return status == 200, body
+
+    def find(self, call_id):
+        status, body, _ = self.sipcast.rest("/call/find", {"callId": call_id})
+        return body[0] if status == 200 and body else None
+
+    def close(self):
+        try:
+            self.sipcast.stop()
+        finally:
+            self.sipp.send_signal(signal.SIGTERM)
+            try:
+                self.sipp.wait(10)
+            except subprocess.TimeoutExpired:
+                self.sipp.kill()
+            self.nginx.close()
+
+
+def wait_until(predicate, timeout, interval=0.02):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
+
+
+def short_calls(count, minutes):
+    setup = Setup(harness._new_dir("soak-short-"), count, 40, 4)
+    failed, placed, first = [], 0, None
+    t0 = time.monotonic()
+    try:
+        for i in range(count):
+            if time.monotonic() - t0 > minutes * 60:
+                break
+            call_id = "s%d" % i
+            placed += 1
+            ok, body = setup.start(call_id)
+            if not ok:
+                failed.append((call_id, "startup: %s" % body))
+                continue
+            call = wait_until(lambda: (lambda c: c if c and c["status"] not in
+                                       ("NEW", "PENDING", "TRYING", "RING") else None)
+                              (setup.find(call_id)), 15)
+            if call is None or call["status"] != "ESTABLISHED":
+                failed.append((call_id, "not established: %s" % (call and call["status"])))
+            setup.sipcast.rest("/call/terminate", {"callId": call_id})
+            call = wait_until(lambda: (lambda c: c if c and c["status"] in
+                                       ("FINISH", "FAILED", "BUSY") else None)
+                              (setup.find(call_id)), 15)
+            if call is None or call["status"] != "FINISH":
+                failed.append((call_id, "ended %s" % (call and call["status"])))
+            if i == 99:
+                # after a warm-up: caches, thread pools and the allocator
+                # have taken what they keep
+                time.sleep(SETTLE)
+                first = sample(setup.sipcast)
+            if (i + 1) % 1000 == 0:
+                print("  %d calls, %.0f s, RSS %.1f MiB" % (
+                    i + 1, time.monotonic() - t0, proc_rss_kb(setup.sipcast.proc.pid) / 1024),
+                    flush=True)
+        elapsed = time.monotonic() - t0
+        time.sleep(SETTLE)
+        last = sample(setup.sipcast)
+        report("short calls in sequence", first or last, last, placed, failed, elapsed)
+    finally:
+        setup.close()
+    return not failed
+
+
+def concurrent_calls(minutes, concurrent, call_seconds):
+    total = int(concurrent * (minutes * 60 / call_seconds + 2))
+    # ended calls stay findable long enough for this loop to see how
+    # they ended, even when a round over every live call takes a while
+    setup = Setup(harness._new_dir("soak-load-"), total, call_seconds + 60, concurrent,
+                  ended_ttl=60)
+    failed, live, started, placed = [], {}, 0, 0
+    t0 = time.monotonic()
+
+    def place():
+        nonlocal placed
+        call_id = "c%d" % placed
+        placed += 1
+        ok, body = setup.start(call_id)
+        if ok:
+            live[call_id] = time.monotonic()
+        else:
+            failed.append((call_id, "startup: %s" % body))
+
+    try:
+        while len(live) < concurrent:
+            place()
+        status, body, _ = setup.sipcast.rest("/call/find_all")
+
+        def all_active():
+            status, body, _ = setup.sipcast.rest("/call/find_all")
+            return status == 200 and sum(c["rtmpStreamStatus"] == "RTMP_STREAM_ACTIVE"
+                                         for c in body) >= concurrent
+        if not wait_until(all_active, 120, 1):
+            print("  not all %d calls became active" % concurrent)
+        time.sleep(5)
+        first = sample(setup.sipcast)
+        started = time.monotonic()
+        ending = {}
+        while time.monotonic() - started < minutes * 60:
+            now = time.monotonic()
+            for call_id, since in list(live.items()):
+                if now - since >= call_seconds:
+                    call = setup.find(call_id)
+                    if call is None or call["status"] != "ESTABLISHED" or \
+                            call["rtmpStreamStatus"] != "RTMP_STREAM_ACTIVE":
+                        failed.append((call_id, "before the end: %s/%s" % (
+                            call and call["status"], call and call["rtmpStreamStatus"])))
+                    setup.sipcast.rest("/call/terminate", {"callId": call_id})
+                    del live[call_id]
+                    ending[call_id] = now
+                    place()
+            for call_id, since in list(ending.items()):
+                if now - since > 1:
+                    call = setup.find(call_id)
+                    if call is not None and call["status"] in ("FINISH", "FAILED", "BUSY"):
+                        if call["status"] != "FINISH":
+                            failed.append((call_id, "ended %s" % call["status"]))
+                        del ending[call_id]
+                    elif now - since > 30:
+                        failed.append((call_id, "did not end: %s" % (call and call["status"])))
+                        del ending[call_id]
+            time.sleep(0.5)
+        # back at C live calls, each new one published: compare like with like
+        wait_until(all_active, 120, 1)
+        time.sleep(5)
+        last = sample(setup.sipcast)
+        report("%d concurrent calls for %.0f min (each %d s)" % (concurrent, minutes, call_seconds),
+               first, last, placed, failed, time.monotonic() - t0)
+    finally:
+        setup.close()
+    return not failed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--short", type=int, default=0, metavar="N",
+                        help="N short calls in sequence")
+    parser.add_argument("--short-minutes", type=float, default=15,
+                        help="stop the short calls after this long")
+    parser.add_argument("--minutes", type=float, default=0, metavar="M",
+                        help="M minutes at --concurrent live calls")
+    parser.add_argument("--concurrent", type=int, default=200, metavar="C")
+    parser.add_argument("--call-seconds", type=int, default=120,
+                        help="length of each call of the concurrent profile")
+    args = parser.parse_args()
+    ok = True
+    if args.short:
+        ok = short_calls(args.short, args.short_minutes) and ok
+    if args.minutes:
+        ok = concurrent_calls(args.minutes, args.concurrent, args.call_seconds) and ok
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
