@@ -225,7 +225,7 @@ parse_audio_codecs (const char *value,
     return NULL;
 
   for (guint i = 0; codecs[i] != NULL; i++) {
-    if (!sipcast_codec_is_telephone_event (codecs[i]))
+    if (!sipcast_codec_is_auxiliary (codecs[i]))
       g_strv_builder_add (canonical, codecs[i]->encoding_name);
   }
   return g_strv_builder_end (canonical);

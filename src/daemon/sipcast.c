@@ -17,6 +17,7 @@
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
+#include "gstsipcastgapfill.h"
 #include "gstsipcastmixer.h"
 
 #include <glib-unix.h>
@@ -195,8 +196,8 @@ main (int   argc,
 
   gst_init (NULL, NULL);
   /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */
-  if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL)) {
-    g_printerr ("sipcast: could not register the sipcastmixer element\n");
+  if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL) || !GST_ELEMENT_REGISTER (sipcastgapfill, NULL)) {
+    g_printerr ("sipcast: could not register the sipcast elements\n");
     return 1;
   }
   /* A publisher whose server vanished must see EPIPE, not die of it. */

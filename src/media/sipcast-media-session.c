@@ -9,6 +9,7 @@
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-video-resume.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -181,6 +182,7 @@ struct _SipcastMediaSession {
   char *encoding_name;
   const SipcastCodec *audio_codec;
   int telephone_event_pt;
+  int comfort_noise_pt;      /* CN packets: dropped, the gap filler covers them */
   /* Negotiated video, copied from the answer (codec NULL: no video). */
   const SipcastCodec *video_codec;
   guint video_payload_type;
@@ -592,7 +594,7 @@ caps_for_pt (SipcastMediaSession *self,
              guint                pt)
 {
   const SipcastCodec *codec;
-  int telephone_event_pt;
+  int telephone_event_pt, comfort_noise_pt;
 
   if (session == 1) {
     GstCaps *caps;
@@ -627,7 +629,12 @@ caps_for_pt (SipcastMediaSession *self,
           self->prev_audio_codec != NULL && pt == self->prev_payload_type ? self->prev_audio_codec :
           NULL;
   telephone_event_pt = self->telephone_event_pt;
+  comfort_noise_pt = self->comfort_noise_pt;
   g_mutex_unlock (&self->audio_lock);
+  if ((int) pt == comfort_noise_pt)
+    return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                "payload", G_TYPE_INT, (int) pt, "clock-rate", G_TYPE_INT, 8000,
+                                "encoding-name", G_TYPE_STRING, "CN", NULL);
   if (codec != NULL) {
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
@@ -1209,6 +1216,7 @@ build_video_branch (SipcastMediaSession  *self,
   add_live_latency_probe (self, chain);
   gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      video_caps_probe, self->pipeline, NULL);
+  sipcast_video_resume_watch (self->video_exit);
 
   encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
   if (encoder != NULL) {
@@ -1491,6 +1499,7 @@ static void
 sipcast_media_session_init (SipcastMediaSession *self)
 {
   self->telephone_event_pt = -1;
+  self->comfort_noise_pt = -1;
   g_mutex_init (&self->audio_lock);
   self->dtmf_pending = g_string_new (NULL);
   self->dtmf_received = g_string_new (NULL);
@@ -1609,6 +1618,7 @@ sipcast_media_session_start (SipcastMediaSession        *self,
     self->clock_rate = audio->codec->clock_rate;
     self->encoding_name = g_strdup (audio->codec->encoding_name);
     self->telephone_event_pt = audio->telephone_event_pt;
+    self->comfort_noise_pt = audio->comfort_noise_pt;
   }
   if (video != NULL) {
     self->video_codec = video->codec;
@@ -1630,7 +1640,9 @@ sipcast_media_session_start (SipcastMediaSession        *self,
    * can send to our port must not be able to grow the pipeline without
    * bound.  Sources gone silent are removed (autoremove), making room for
    * a far end that restarts its stream under a new SSRC. */
-  g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
+  /* do-lost: a lost packet reaches the decoder as a gap (Opus conceals
+   * it, sipcastgapfill fills the others' with silence). */
+  g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency, "do-lost", TRUE,
                 "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
   g_signal_connect_object (self->rtpbin, "request-pt-map", G_CALLBACK (request_pt_map_cb),
                            self, 0);
@@ -2568,6 +2580,7 @@ change_audio_codec (SipcastMediaSession   *self,
   self->encoding_name = g_strdup (codec->encoding_name);
   if (audio->telephone_event_pt >= 0)
     self->telephone_event_pt = audio->telephone_event_pt;
+  self->comfort_noise_pt = audio->comfort_noise_pt;
   self->audio_pending = entry;
   g_mutex_unlock (&self->audio_lock);
   g_signal_emit_by_name (self->rtpbin, "clear-pt-map");

@@ -205,7 +205,8 @@ class AudioCodecTest(MediaTestCase):
         self.assert_sipp_passed(sipp)
         invite = sipp.messages().split("INVITE sip:")[1]
         audio = re.search(r"m=audio \d+ RTP/AVP ([\d ]+)", invite).group(1).split()
-        self.assertEqual(audio, ["96", "9", "0", "8", "101"], invite)
+        self.assertEqual(audio, ["96", "9", "0", "8", "13", "101"], invite)
+        self.assertIn("a=rtpmap:13 CN/8000", invite)
         video = re.search(r"m=video (\d+) RTP/AVP ([\d ]+)", invite)
         self.assertEqual(video.group(2).split(), ["96", "97", "98"], invite)
         self.assertIn("a=recvonly", invite.split("m=video")[1])  # hasVideo false
