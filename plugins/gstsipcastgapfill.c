@@ -68,8 +68,11 @@ GST_DEBUG_CATEGORY_STATIC (sipcast_gap_fill_debug);
 #define CHUNK (20 * GST_MSECOND)
 
 /* Timestamps of consecutive RTP packets, through the jitter buffer's
- * skew correction, are off by a few samples: neither a gap nor an overlap
- * that small is worth touching. */
+ * skew correction, are off by a few samples, and while it settles (and
+ * after a backlog) by tens of milliseconds: a gap between two buffers is
+ * filled only from this size on (GstAudioEncoder's tolerance), and the
+ * far end's own overlaps are left alone, as the encoder takes them. */
+#define GAP_MIN (40 * GST_MSECOND)
 #define TOLERANCE (2 * GST_MSECOND)
 
 enum {
@@ -110,6 +113,7 @@ struct _SipcastGapFill {
   gboolean started;            /* a buffer has passed since the last reset */
   gboolean stopped;            /* EOS, flushing, or downstream refused */
   GstClockTime last_end;       /* running time the output covers up to */
+  GstClockTime silence_end;    /* end of the last silence output, or NONE */
   GstClockTime latency;        /* upstream's minimum latency */
   GstClockID wait_id;          /* the one pending wait, or NULL */
   GstClockTime silence;        /* total silence output, for the property */
@@ -158,6 +162,7 @@ reset_locked (SipcastGapFill *self)
   self->stopped = FALSE;
   self->in_chain = FALSE;
   self->last_end = GST_CLOCK_TIME_NONE;
+  self->silence_end = GST_CLOCK_TIME_NONE;
   self->last_activity = 0;
 }
 
@@ -187,6 +192,22 @@ make_silence_locked (SipcastGapFill *self,
   return buffer;
 }
 
+/* Pushes @silence buffer by buffer: probes downstream (a tail dropping
+ * what comes between connections, the named stream's tap) watch buffers,
+ * not lists. */
+static GstFlowReturn
+push_silence (SipcastGapFill *self,
+              GstBufferList  *silence)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint n = gst_buffer_list_length (silence);
+
+  for (guint i = 0; i < n && ret == GST_FLOW_OK; i++)
+    ret = gst_pad_push (self->srcpad, gst_buffer_ref (gst_buffer_list_get (silence, i)));
+  gst_buffer_list_unref (silence);
+  return ret;
+}
+
 /* Under lock: silence from last_end up to about @until (whole frames), in
  * buffers of at most CHUNK; NULL when that is less than one frame. */
 static GstBufferList *
@@ -213,6 +234,7 @@ fill_to_locked (SipcastGapFill *self,
     frames -= n;
     gst_buffer_list_add (list, buffer);
   }
+  self->silence_end = self->last_end;
   return list;
 }
 
@@ -269,7 +291,7 @@ fill_gap (GstElement *element,
   g_mutex_unlock (&self->lock);
 
   if (silence != NULL) {
-    ret = gst_pad_push_list (self->srcpad, silence);
+    ret = push_silence (self, silence);
     if (ret != GST_FLOW_OK && ret != GST_FLOW_NOT_LINKED) {
       GST_DEBUG_OBJECT (self, "downstream took no silence: %s", gst_flow_get_name (ret));
       g_mutex_lock (&self->lock);
@@ -338,39 +360,33 @@ query_upstream_latency (SipcastGapFill *self)
 }
 
 /* Under lock: where @buffer (starting at running time @start, ending at
- * @end, arriving at running time @now) goes on the output timeline.
- * Returns the silence to push before it, if any.
+ * @end) goes on the output timeline.  Returns the silence to push before
+ * it, if any.
  *
- * A buffer that starts before what is already out follows it instead,
- * as long as that keeps the output within a threshold of real time: the
- * jitter buffer stamps a backlog (audio held up while the RTMP sink
- * connects) closer together than it was sent, and audio coming back
- * after a pause overlaps the silence by its jitter.  Past that, the head
- * that is already covered is cut off (*@drop when that is all of it):
- * the output never runs ahead of the clock, nor jumps back. */
+ * Only a buffer that starts within silence we put out is touched (audio
+ * back after a pause overlaps the silence by its jitter): the head that
+ * silence already covers is cut off (*@drop when that is all of it), so
+ * the output never jumps back over our silence and what follows the
+ * buffer stays contiguous with it.  Everything else keeps its
+ * timestamps, as it did without this element. */
 static GstBufferList *
 place_locked (SipcastGapFill  *self,
               GstBuffer      **buffer,
               GstClockTime     start,
               GstClockTime     end,
-              GstClockTime     now,
               gboolean        *drop)
 {
   GstBufferList *silence = NULL;
   gsize size = gst_buffer_get_size (*buffer);
 
   *drop = FALSE;
-  if (start > self->last_end + TOLERANCE) {
+  if (start > self->last_end + GAP_MIN) {
     silence = fill_to_locked (self, start);
-  } else if (start + TOLERANCE < self->last_end &&
-             self->last_end + self->latency <= now + self->threshold) {
-    GST_LOG_OBJECT (self, "%" GST_TIME_FORMAT " moved on to %" GST_TIME_FORMAT,
-                    GST_TIME_ARGS (start), GST_TIME_ARGS (self->last_end));
-    *buffer = gst_buffer_make_writable (*buffer);
-    GST_BUFFER_PTS (*buffer) = gst_segment_position_from_running_time (&self->segment,
-        GST_FORMAT_TIME, self->last_end);
-    end = self->last_end + (end - start);
-  } else if (start + TOLERANCE < self->last_end) {
+  } else if (!GST_CLOCK_TIME_IS_VALID (self->silence_end) ||
+             start + TOLERANCE >= self->silence_end ||
+             start + TOLERANCE >= self->last_end) {
+    /* Not over our silence: as it is. */
+  } else {
     guint64 frames = gst_util_uint64_scale_int (self->last_end - start, self->rate, GST_SECOND);
     GstClockTime pts = GST_BUFFER_PTS (*buffer);
 
@@ -436,7 +452,7 @@ sipcast_gap_fill_chain (GstPad    *pad,
     GST_DEBUG_OBJECT (self, "first audio at %" GST_TIME_FORMAT ", upstream latency %"
                       GST_TIME_FORMAT, GST_TIME_ARGS (start), GST_TIME_ARGS (latency));
   } else if (fill && self->started) {
-    silence = place_locked (self, &buffer, start, end, self->last_activity, &drop);
+    silence = place_locked (self, &buffer, start, end, &drop);
   }
   /* A pending wait is moved on only when it runs out (fill_gap), not for
    * every buffer: one clock wake-up per threshold, not per packet. */
@@ -445,7 +461,7 @@ sipcast_gap_fill_chain (GstPad    *pad,
   g_mutex_unlock (&self->lock);
 
   if (silence != NULL)
-    ret = gst_pad_push_list (self->srcpad, silence);
+    ret = push_silence (self, silence);
   if (drop || ret != GST_FLOW_OK)
     gst_buffer_unref (buffer);
   else

@@ -158,13 +158,12 @@ GST_START_TEST (test_returning_audio_lands_at_its_time)
 }
 GST_END_TEST;
 
-/* Audio for a moment silence already went out for, arriving in real
- * time: it follows what is out, nothing is lost (a backlog the jitter
- * buffer stamped too close together, the far end back after a pause). */
+/* Audio back after a pause, 30 ms into the silence already out (its
+ * jitter): only those 30 ms are lost, the rest follows without a jump. */
 GST_START_TEST (test_late_audio_follows)
 {
   GstHarness *h = gap_fill_harness_new (RAW_CAPS, 0);
-  GstClockTime now = PACKET + THRESHOLD + 10 * GST_MSECOND;
+  GstClockTime now = 3 * PACKET + THRESHOLD;
   GstBuffer *out;
 
   gst_harness_push (h, make_packet (0, PACKET_FRAMES, 2, 0x11));
@@ -173,29 +172,32 @@ GST_START_TEST (test_late_audio_follows)
   fail_unless (gst_harness_crank_single_clock_wait (h));
   pull_contiguous (h, PACKET, now, 0x00);
 
-  gst_harness_push (h, make_packet (PACKET, PACKET_FRAMES, 2, 0x33));
-  gst_harness_push (h, make_packet (2 * PACKET, PACKET_FRAMES, 2, 0x44));
+  /* 30 ms behind what is out: the first packet is all over silence, the
+   * second's first half. */
+  gst_harness_push (h, make_packet (now - 30 * GST_MSECOND, PACKET_FRAMES, 2, 0x33));
+  gst_harness_push (h, make_packet (now - 10 * GST_MSECOND, PACKET_FRAMES, 2, 0x44));
+  gst_harness_push (h, make_packet (now + 10 * GST_MSECOND, PACKET_FRAMES, 2, 0x55));
   out = gst_harness_pull (h);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (out), now);
-  fail_unless (all_bytes (out, 0x33));
-  gst_buffer_unref (out);
-  out = gst_harness_pull (h);
-  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), now + PACKET);
+  fail_unless_equals_uint64 (gst_buffer_get_size (out), 80 * 2);
   fail_unless (all_bytes (out, 0x44));
   gst_buffer_unref (out);
+  out = gst_harness_pull (h);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (out), now + 10 * GST_MSECOND);
+  fail_unless (all_bytes (out, 0x55));
+  gst_buffer_unref (out);
+  fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
 
-/* Audio for a moment already covered, when following what is out would
- * run ahead of the clock: the covered head is cut off, a packet wholly
- * covered dropped; the output never jumps back. */
+/* Audio far back in silence already out: the covered head is cut off, a
+ * packet wholly covered dropped; the output never jumps back. */
 GST_START_TEST (test_never_jumps_back)
 {
   GstHarness *h = gap_fill_harness_new (RAW_CAPS, 0);
   GstBuffer *out;
 
-  /* The clock stays at 0: 520 ms out is well ahead of it. */
   gst_harness_push (h, make_packet (0, PACKET_FRAMES, 2, 0x11));
   gst_buffer_unref (gst_harness_pull (h));
   gst_harness_push (h, make_packet (500 * GST_MSECOND, PACKET_FRAMES, 2, 0x22));
@@ -204,11 +206,11 @@ GST_START_TEST (test_never_jumps_back)
 
   /* 300-320 ms: all in the past. */
   gst_harness_push (h, make_packet (300 * GST_MSECOND, PACKET_FRAMES, 2, 0x33));
-  /* 510-530 ms: its first 10 ms are. */
-  gst_harness_push (h, make_packet (510 * GST_MSECOND, PACKET_FRAMES, 2, 0x44));
+  /* 460-560 ms: its first 60 ms are. */
+  gst_harness_push (h, make_packet (460 * GST_MSECOND, 5 * PACKET_FRAMES, 2, 0x44));
   out = gst_harness_pull (h);
   fail_unless_equals_uint64 (GST_BUFFER_PTS (out), 520 * GST_MSECOND);
-  fail_unless_equals_uint64 (gst_buffer_get_size (out), 80 * 2);
+  fail_unless_equals_uint64 (gst_buffer_get_size (out), 320 * 2);
   fail_unless (all_bytes (out, 0x44));
   gst_buffer_unref (out);
   fail_unless_equals_int (gst_harness_buffers_in_queue (h), 0);
