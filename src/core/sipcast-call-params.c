@@ -31,6 +31,7 @@ sipcast_call_params_free (SipcastCallParams *params)
   g_free (params->sip_outbound_proxy);
   g_free (params->app_key);
   g_free (params->visible_name);
+  g_free (params->rtmp_profile);
   g_free (params);
 }
 

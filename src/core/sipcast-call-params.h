@@ -28,6 +28,7 @@ typedef struct {
   gboolean sip_register_required;
   char    *app_key;             /* nullable */
   char    *visible_name;        /* nullable */
+  char    *rtmp_profile;        /* a [route]'s profile (sipcast-profile.h), or NULL: [rtmp]'s */
 } SipcastCallParams;
 
 void sipcast_call_params_free (SipcastCallParams *params);

@@ -9,6 +9,7 @@
 
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
+#include "sipcast-profile.h"
 #include "sipcast-error.h"
 #include "sipcast-route.h"
 #include "sipcast-sip-address.h"
@@ -37,6 +38,7 @@ typedef enum {
   VALUE_OPTIONAL_STRING, /* char *, NULL when empty */
   VALUE_SIP_TRANSPORT, /* char *, "udp", "tcp" or "tls" */
   VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
+  VALUE_PROFILE,     /* char *, the name of a SipcastProfile */
 } ValueType;
 
 typedef struct {
@@ -131,6 +133,8 @@ static const ConfigKey config_keys[] = {
 
   { "rtmp", "retry-budget", VALUE_UINT, FIELD (rtmp_retry_budget), 0, 3600,
     "Seconds a call's RTMP stream keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+  { "rtmp", "profile", VALUE_PROFILE, FIELD (rtmp_profile), 0, 0,
+    "Platform settings: default ([media] aac-*), youtube, twitch or facebook (AAC, key frames)" },
 
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
@@ -331,6 +335,16 @@ apply_value (SipcastConfig   *config,
                    "placebo)"), value);
     return FALSE;
 
+  case VALUE_PROFILE:
+    if (sipcast_profile_find (value) == NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not a profile (default, youtube, twitch or facebook)"), value);
+      return FALSE;
+    }
+    g_free (*(char **) field);
+    *(char **) field = g_strdup (sipcast_profile_find (value)->name);
+    return TRUE;
+
   case VALUE_RTMP_AUDIO:
     if (g_str_equal (value, "aac") || g_str_equal (value, "copy")) {
       *(gboolean *) field = g_str_equal (value, "copy");
@@ -353,6 +367,7 @@ value_to_string (const SipcastConfig *config,
   case VALUE_STRING:
   case VALUE_X264_PRESET:
   case VALUE_SIP_TRANSPORT:
+  case VALUE_PROFILE:
     return g_strdup (*(char *const *) field);
   case VALUE_OPTIONAL_STRING:
     return g_strdup (*(char *const *) field ? *(char *const *) field : "");
@@ -388,6 +403,7 @@ config_copy (const SipcastConfig *config)
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
     case VALUE_SIP_TRANSPORT:
+    case VALUE_PROFILE:
       *(char **) field = g_strdup (*(char **) field);
       break;
     case VALUE_AUDIO_CODECS:
@@ -421,6 +437,7 @@ config_clear_fields (SipcastConfig *config)
     case VALUE_X264_PRESET:
     case VALUE_OPTIONAL_STRING:
     case VALUE_SIP_TRANSPORT:
+    case VALUE_PROFILE:
       g_clear_pointer ((char **) field, g_free);
       break;
     case VALUE_AUDIO_CODECS:
@@ -497,6 +514,7 @@ sipcast_config_new_default (void)
   config->ended_call_ttl = 60;
 
   config->rtmp_retry_budget = 30;
+  config->rtmp_profile = g_strdup ("default");
   config->push_retry_budget = 30;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);
@@ -551,6 +569,37 @@ sipcast_config_parse_port_range (const char *str,
   *out_min = (guint) min;
   *out_max = (guint) max;
   return TRUE;
+}
+
+/* What @profile sets: AAC settings (unless it leaves them to [media]),
+ * the key-frame interval. */
+static void
+apply_profile (SipcastConfig        *config,
+               const SipcastProfile *profile)
+{
+  g_return_if_fail (profile != NULL);
+
+  if (profile->aac_rate != 0) {
+    config->aac_rate = profile->aac_rate;
+    config->aac_channels = profile->aac_channels;
+    config->aac_bitrate = profile->aac_bitrate;
+  }
+  config->key_frame_interval = profile->key_frame_interval;
+  g_free (config->rtmp_profile);
+  config->rtmp_profile = g_strdup (profile->name);
+}
+
+SipcastConfig *
+sipcast_config_with_profile (const SipcastConfig  *config,
+                             const SipcastProfile *profile)
+{
+  SipcastConfig *copy;
+
+  g_return_val_if_fail (config != NULL && profile != NULL, NULL);
+
+  copy = config_copy (config);
+  apply_profile (copy, profile);
+  return copy;
 }
 
 gboolean
@@ -630,6 +679,9 @@ sipcast_config_load_file (SipcastConfig *config,
       }
     }
   }
+  /* After every key, so the profile's AAC settings win over [media]'s
+   * wherever the keys stand in the file. */
+  apply_profile (work, sipcast_profile_find (work->rtmp_profile));
 
   config_take (config, g_steal_pointer (&work));
   return TRUE;

@@ -120,6 +120,10 @@ print_pipeline (const SipcastConfig *config)
   g_print ("# %s, as sipcast parses it with this configuration:\n%s\n"
            "# run against a capture (from the source tree):\n%s\n",
            config->print_pipeline, description, line);
+  if (config->key_frame_interval > 0)
+    g_print ("# [rtmp] profile=%s: published video gets a key frame at least every %u ms\n"
+             "# (asked of the far end with RTCP PLI/FIR; VP8 calls' encoder makes them)\n",
+             config->rtmp_profile, config->key_frame_interval);
   return 0;
 }
 

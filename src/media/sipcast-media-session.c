@@ -1216,7 +1216,7 @@ build_video_branch (SipcastMediaSession  *self,
   add_live_latency_probe (self, chain);
   gst_pad_add_probe (self->video_exit, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
                      video_caps_probe, self->pipeline, NULL);
-  sipcast_video_resume_watch (self->video_exit);
+  sipcast_video_resume_watch (self->video_exit, self->config->key_frame_interval * GST_MSECOND);
 
   encoder = gst_bin_get_by_name (GST_BIN (chain), "video_encoder");
   if (encoder != NULL) {

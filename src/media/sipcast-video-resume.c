@@ -13,8 +13,17 @@
  */
 
 typedef struct {
-  GstClockTime last;   /* timestamp of the last buffer, or NONE */
+  GstClockTime interval;   /* key frames at least this often; 0 = not asked */
+  GstClockTime last;       /* timestamp of the last buffer, or NONE */
+  GstClockTime last_key;   /* of the last key frame, or of the last request */
 } Watch;
+
+static void
+ask_for_key_frame (GstPad *pad)
+{
+  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                                        TRUE, 0));
+}
 
 static GstPadProbeReturn
 resume_probe (GstPad          *pad,
@@ -27,24 +36,36 @@ resume_probe (GstPad          *pad,
 
   if (!GST_CLOCK_TIME_IS_VALID (ts))
     return GST_PAD_PROBE_OK;
-  if (GST_CLOCK_TIME_IS_VALID (watch->last) && ts >= watch->last + SIPCAST_VIDEO_RESUME_PAUSE &&
-      GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+  if (!GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
+    watch->last_key = ts;
+  } else if (GST_CLOCK_TIME_IS_VALID (watch->last) &&
+             ts >= watch->last + SIPCAST_VIDEO_RESUME_PAUSE) {
     g_debug ("video back after %" G_GUINT64_FORMAT " ms: asking for a key frame",
              (ts - watch->last) / GST_MSECOND);
-    gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
-                                                                          TRUE, 0));
+    ask_for_key_frame (pad);
+    watch->last_key = ts;
+  } else if (watch->interval > 0 && GST_CLOCK_TIME_IS_VALID (watch->last_key) &&
+             ts >= watch->last_key + watch->interval) {
+    g_debug ("no key frame for %" G_GUINT64_FORMAT " ms: asking for one",
+             (ts - watch->last_key) / GST_MSECOND);
+    ask_for_key_frame (pad);
+    /* The answer takes a round trip: not again before another interval. */
+    watch->last_key = ts;
   }
   watch->last = ts;
   return GST_PAD_PROBE_OK;
 }
 
 void
-sipcast_video_resume_watch (GstPad *video_exit)
+sipcast_video_resume_watch (GstPad       *video_exit,
+                            GstClockTime  key_frame_interval)
 {
   Watch *watch = g_new0 (Watch, 1);
 
   g_return_if_fail (GST_IS_PAD (video_exit));
 
+  watch->interval = key_frame_interval;
   watch->last = GST_CLOCK_TIME_NONE;
+  watch->last_key = GST_CLOCK_TIME_NONE;
   gst_pad_add_probe (video_exit, GST_PAD_PROBE_TYPE_BUFFER, resume_probe, watch, g_free);
 }

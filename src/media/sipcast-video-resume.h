@@ -19,9 +19,13 @@ G_BEGIN_DECLS
 
 /* Watches the buffers leaving @video_exit (the video chain's src pad): the
  * first one after a pause of SIPCAST_VIDEO_RESUME_PAUSE or more (by its
- * timestamps) sends an upstream force-key-unit event from @video_exit,
- * which rtpsession turns into RTCP PLI or FIR (an H.264 encoder, for
- * VP8, into a key frame of its own).  The probe goes with the pad. */
-void sipcast_video_resume_watch (GstPad *video_exit);
+ * timestamps) that is no key frame sends an upstream force-key-unit event
+ * from @video_exit, which rtpsession turns into RTCP PLI or FIR (an H.264
+ * encoder, for VP8, into a key frame of its own).  With a
+ * @key_frame_interval (a platform profile's; 0 = none), so does video
+ * that has gone that long without a key frame, at most once per
+ * interval.  The probe goes with the pad. */
+void sipcast_video_resume_watch (GstPad       *video_exit,
+                                 GstClockTime  key_frame_interval);
 
 G_END_DECLS

@@ -256,6 +256,22 @@ class AacSettingsTest(MediaTestCase):
         self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
 
 
+class ProfileTest(MediaTestCase):
+    """[rtmp] profile=youtube: the AAC YouTube asks for, whatever [media] says."""
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[media]\naac-rate=16000\n[rtmp]\nprofile=youtube\n"
+
+    def test_youtube_audio(self):
+        sipp = self.media_sipp("profile-youtube", audio="pcma")
+        _, path = self.publish("yt", sipp, 3)
+        audio = self.stream_kinds(path)["audio"]
+        self.assertEqual((audio["codec_name"], audio["profile"], int(audio["sample_rate"]),
+                          audio["channels"]), ("aac", "LC", 48000, 2), audio)
+        self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
+
+
 class CopyAudioTest(MediaTestCase):
     """[media] rtmp-audio=copy: G.711 into FLV untouched, others still AAC."""
 

@@ -38,19 +38,19 @@ key_unit_requests (GstHarness *h)
 }
 
 static GstHarness *
-watched_harness (void)
+watched_harness (GstClockTime key_frame_interval)
 {
   GstHarness *h = gst_harness_new ("identity");
 
   gst_harness_set_src_caps_str (h, "video/x-h264,stream-format=avc,alignment=au");
-  sipcast_video_resume_watch (h->element->srcpads->data);
+  sipcast_video_resume_watch (h->element->srcpads->data, key_frame_interval);
   return h;
 }
 
 static void
 test_steady_video (void)
 {
-  GstHarness *h = watched_harness ();
+  GstHarness *h = watched_harness (0);
 
   for (guint i = 0; i < 50; i++)
     gst_harness_push (h, frame (i * 40 * GST_MSECOND, i % 25 == 0));
@@ -61,7 +61,7 @@ test_steady_video (void)
 static void
 test_resumed_video (void)
 {
-  GstHarness *h = watched_harness ();
+  GstHarness *h = watched_harness (0);
 
   gst_harness_push (h, frame (0, TRUE));
   gst_harness_push (h, frame (40 * GST_MSECOND, FALSE));
@@ -77,6 +77,30 @@ test_resumed_video (void)
   gst_harness_teardown (h);
 }
 
+/* A platform profile's interval: a far end whose key frames are 10 s
+ * apart is asked for one every 2 s. */
+static void
+test_key_frame_interval (void)
+{
+  GstHarness *h = watched_harness (2 * GST_SECOND);
+  guint requests = 0;
+
+  for (guint i = 0; i < 250; i++) {
+    gst_harness_push (h, frame (i * 40 * GST_MSECOND, i == 0));
+    requests += key_unit_requests (h);
+  }
+  /* 10 s: at 2, 4, 6, 8 s. */
+  g_assert_cmpuint (requests, ==, 4);
+  gst_harness_teardown (h);
+
+  /* Without a profile, the far end's own interval stands. */
+  h = watched_harness (0);
+  for (guint i = 0; i < 250; i++)
+    gst_harness_push (h, frame (i * 40 * GST_MSECOND, i == 0));
+  g_assert_cmpuint (key_unit_requests (h), ==, 0);
+  gst_harness_teardown (h);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -86,5 +110,6 @@ main (int   argc,
 
   g_test_add_func ("/video-resume/steady", test_steady_video);
   g_test_add_func ("/video-resume/resumed", test_resumed_video);
+  g_test_add_func ("/video-resume/key-frame-interval", test_key_frame_interval);
   return g_test_run ();
 }
