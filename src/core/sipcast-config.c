@@ -133,6 +133,10 @@ static const ConfigKey config_keys[] = {
 
   { "rtmp", "retry-budget", VALUE_UINT, FIELD (rtmp_retry_budget), 0, 3600,
     "Seconds a call's RTMP stream keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+  { "rtmp", "tls-ca-file", VALUE_OPTIONAL_STRING, FIELD (rtmp_tls_ca_file), 0, 0,
+    "PEM file of the CAs an rtmps:// server's certificate must be signed by; empty: the system's" },
+  { "rtmp", "tls-verify", VALUE_BOOLEAN, FIELD (rtmp_tls_verify), 0, 0,
+    "Refuse rtmps:// servers whose certificate does not verify (issuer, name, dates)" },
   { "rtmp", "profile", VALUE_PROFILE, FIELD (rtmp_profile), 0, 0,
     "Platform settings: default ([media] aac-*), youtube, twitch or facebook (AAC, key frames)" },
 
@@ -515,6 +519,7 @@ sipcast_config_new_default (void)
 
   config->rtmp_retry_budget = 30;
   config->rtmp_profile = g_strdup ("default");
+  config->rtmp_tls_verify = TRUE;
   config->push_retry_budget = 30;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);

@@ -76,6 +76,8 @@ typedef struct {
   guint    rtmp_retry_budget;     /* seconds a call's own RTMP stream keeps
                                    * reconnecting before RTMP_CONNECTION_FAILED; 30 */
   char    *rtmp_profile;          /* sipcast-profile.h name; "default" */
+  char    *rtmp_tls_ca_file;      /* CAs for rtmps:// servers; NULL: the system's */
+  gboolean rtmp_tls_verify;       /* refuse certificates that do not verify; TRUE */
   /* Set by the profile, not a key of its own: longest stretch of published
    * video without a key frame, in ms; 0 = the far end's own. */
   guint    key_frame_interval;

@@ -13,6 +13,7 @@
 #include "sipcast-config.h"
 #include "sipcast-fd-limit.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-rtmp-tls.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
 #include "sipcast-sip-agent.h"
@@ -204,6 +205,9 @@ main (int   argc,
     g_printerr ("sipcast: could not register the sipcast elements\n");
     return 1;
   }
+  /* rtmps:// targets: the CAs of [rtmp] tls-ca-file, for every call and push. */
+  if (!sipcast_rtmp_tls_init (daemon.config, &error))
+    goto fail;
   /* A publisher whose server vanished must see EPIPE, not die of it. */
   signal (SIGPIPE, SIG_IGN);
 

@@ -114,6 +114,8 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
   g_assert_cmpstr (a->rtmp_profile, ==, b->rtmp_profile);
+  g_assert_cmpstr (a->rtmp_tls_ca_file, ==, b->rtmp_tls_ca_file);
+  g_assert_cmpint (a->rtmp_tls_verify, ==, b->rtmp_tls_verify);
   g_assert_cmpuint (a->key_frame_interval, ==, b->key_frame_interval);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
   g_assert_cmpuint (a->routes->len, ==, b->routes->len);
@@ -849,7 +851,8 @@ test_to_string_has_every_key (void)
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
     { "media", "recordings-dir" },
     { "calls", "ended-call-ttl" },
-    { "rtmp", "retry-budget" }, { "rtmp", "profile" },
+    { "rtmp", "retry-budget" }, { "rtmp", "profile" }, { "rtmp", "tls-ca-file" },
+    { "rtmp", "tls-verify" },
     { "push", "retry-budget" },
   };
   gsize n_keys = 0;
