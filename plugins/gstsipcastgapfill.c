@@ -42,9 +42,9 @@
  * No thread of its own: a gap is noticed by an asynchronous single-shot
  * wait on the pipeline clock (one pending wait per element, moved on as
  * data comes, served by the clock's one shared thread), and the silence is
- * pushed from GStreamer's shared pool of worker threads
- * (gst_element_call_async()), so a downstream that blocks holds up one
- * pool thread, never the clock's. The element adds #SipcastGapFill:threshold
+ * pushed from a pool of worker threads shared by every instance in the
+ * process (at most twice the number of CPUs, at least 4), so a
+ * downstream that blocks holds up one pool thread, never the clock's. The element adds #SipcastGapFill:threshold
  * to the latency it reports, so silence pushed that late still reaches a
  * live muxer in time.
  *
@@ -252,15 +252,15 @@ running_time_now (SipcastGapFill *self)
   return now > base ? now - base : 0;
 }
 
-/* A pool thread (gst_element_call_async): the wait ran out, so the gap,
+/* A pool thread (fill_pool): the wait ran out, so the gap,
  * if data has not moved last_end on meanwhile, gets its silence.  Not
  * while the streaming thread is pushing (downstream holds the audio back,
  * the jitter buffer has it), nor within a threshold of its last push. */
 static void
-fill_gap (GstElement *element,
-          gpointer    user_data)
+fill_gap (gpointer data,
+          gpointer user_data)
 {
-  SipcastGapFill *self = SIPCAST_GAP_FILL (element);
+  g_autoptr (SipcastGapFill) self = data;
   GstClockTime now = running_time_now (self);
   GstClockTime due;
   GstBufferList *silence = NULL;
@@ -303,6 +303,25 @@ fill_gap (GstElement *element,
   g_mutex_unlock (&self->push_lock);
 }
 
+/* The threads that push silence, for every element in the process: a
+ * few, however many calls pause at once (a call's pause costs a wake-up
+ * per threshold, not a thread), and enough that one whose downstream
+ * blocks does not hold up the others. */
+static GThreadPool *
+fill_pool (void)
+{
+  static GThreadPool *pool;
+
+  if (g_once_init_enter (&pool)) {
+    GThreadPool *new_pool = g_thread_pool_new (fill_gap, NULL,
+                                               (gint) MAX (4, 2 * g_get_num_processors ()),
+                                               FALSE, NULL);
+
+    g_once_init_leave (&pool, new_pool);
+  }
+  return pool;
+}
+
 /* The clock's thread: hand over to a pool thread (pushing here could block
  * every other element's waits on this clock). */
 static gboolean
@@ -323,7 +342,7 @@ wait_done_cb (GstClock     *clock,
   g_mutex_unlock (&self->lock);
 
   if (current)
-    gst_element_call_async (GST_ELEMENT (self), fill_gap, NULL, NULL);
+    g_thread_pool_push (fill_pool (), gst_object_ref (self), NULL);
   return TRUE;
 }
 
