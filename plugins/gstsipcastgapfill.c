@@ -60,7 +60,9 @@
 GST_DEBUG_CATEGORY_STATIC (sipcast_gap_fill_debug);
 #define GST_CAT_DEFAULT sipcast_gap_fill_debug
 
-#define DEFAULT_THRESHOLD_MS 100
+/* Long enough that a streaming thread the machine keeps waiting (two
+ * busy cores) is not taken for a far end that paused. */
+#define DEFAULT_THRESHOLD_MS 200
 
 /* Silence goes out in buffers of at most this much: what a phone sends
  * per packet, so a muxer that makes one tag per buffer (FLV with G.711

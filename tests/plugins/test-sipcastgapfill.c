@@ -17,7 +17,7 @@
 #define MULAW_CAPS "audio/x-mulaw, rate=8000, channels=1"
 #define PACKET (20 * GST_MSECOND)
 #define PACKET_FRAMES 160
-#define THRESHOLD (100 * GST_MSECOND)
+#define THRESHOLD (200 * GST_MSECOND)
 
 static GstHarness *
 gap_fill_harness_new (const char   *caps,
@@ -227,9 +227,9 @@ check_encoded_silence (const char *caps,
 
   gst_harness_push (h, make_packet (0, PACKET_FRAMES, 1, 0x55));
   gst_buffer_unref (gst_harness_pull (h));
-  gst_harness_set_time (h, 200 * GST_MSECOND);
+  gst_harness_set_time (h, 300 * GST_MSECOND);
   fail_unless (gst_harness_crank_single_clock_wait (h));
-  pull_contiguous (h, PACKET, 200 * GST_MSECOND, silence);
+  pull_contiguous (h, PACKET, 300 * GST_MSECOND, silence);
   gst_harness_teardown (h);
 }
 
