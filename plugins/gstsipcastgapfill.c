@@ -114,7 +114,11 @@ struct _SipcastGapFill {
   GstSegment segment;
   gboolean started;            /* a buffer has passed since the last reset */
   gboolean stopped;            /* EOS, flushing, or downstream refused */
-  GstClockTime last_end;       /* running time the output covers up to */
+  /* Running time the output covers up to, counted in samples: what the
+   * far end sent plus our silence, whatever its timestamps say (a backlog
+   * the jitter buffer stamped too close together must not be followed by
+   * silence when its timestamps catch up with the clock). */
+  GstClockTime last_end;
   GstClockTime silence_end;    /* end of the last silence output, or NONE */
   GstClockTime latency;        /* upstream's minimum latency */
   GstClockID wait_id;          /* the one pending wait, or NULL */
@@ -403,6 +407,7 @@ place_locked (SipcastGapFill  *self,
   *drop = FALSE;
   if (start > self->last_end + GAP_MIN) {
     silence = fill_to_locked (self, start);
+    self->last_end = MAX (self->last_end, start);
   } else if (!GST_CLOCK_TIME_IS_VALID (self->silence_end) ||
              start + TOLERANCE >= self->silence_end ||
              start + TOLERANCE >= self->last_end) {
@@ -425,8 +430,10 @@ place_locked (SipcastGapFill  *self,
     GST_BUFFER_DURATION (*buffer) =
       end - gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
                                          GST_BUFFER_PTS (*buffer));
+    self->last_end = end;
+    return silence;
   }
-  self->last_end = MAX (self->last_end, end);
+  self->last_end += end - start;
   return silence;
 }
 
