@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include "gstsipcastgapfill.h"
 #include "gstsipcastmixer.h"
 
 /* The "sipcast" GStreamer plugin: the elements the daemon builds its
@@ -15,7 +16,8 @@
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return GST_ELEMENT_REGISTER (sipcastmixer, plugin);
+  return GST_ELEMENT_REGISTER (sipcastmixer, plugin) &&
+         GST_ELEMENT_REGISTER (sipcastgapfill, plugin);
 }
 
 /* The project has no public URL yet, so the origin is its name. */

@@ -32,6 +32,7 @@ sipcast_call_params_free (SipcastCallParams *params)
   g_free (params->app_key);
   g_free (params->visible_name);
   g_free (params->hook_url);
+  g_free (params->rtmp_profile);
   g_free (params);
 }
 

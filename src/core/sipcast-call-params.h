@@ -32,6 +32,7 @@ typedef struct {
   /* "srtp": "off", "optional" or "mandatory"; -1 when not given (then
    * [media] srtp decides).  A SipcastSrtpMode otherwise. */
   int      srtp;
+  char    *rtmp_profile;        /* a [route]'s profile (sipcast-profile.h), or NULL: [rtmp]'s */
 } SipcastCallParams;
 
 void sipcast_call_params_free (SipcastCallParams *params);

@@ -15,9 +15,9 @@
  * order (SPEC.md "Media": Opus, G.722, PCMU, PCMA, telephone-event; H.264
  * packetization-mode 1 and 0, VP8); the per-kind lists handed out by
  * sipcast_codec_list() are built from it, so a new codec is a new row here
- * and nothing else.  telephone-event stays the last audio row: it is
- * offered after every voice codec, and the offer builder numbers dynamic
- * payload types in list order.
+ * and nothing else.  Comfort noise (CN) and telephone-event stay the last
+ * audio rows: they are offered after every voice codec, and the offer
+ * builder numbers dynamic payload types in list order.
  *
  * Video only flows in: H.264 is passed through to FLV (depayloader and
  * parser, no decoder), VP8 is decoded for the H.264 encoder of the RTMP
@@ -94,6 +94,19 @@ static const SipcastCodec codecs[] = {
     .sample_rate = 8000,
     .encoder = "alawenc",
     .payloader = "rtppcmapay",
+  },
+  {
+    /* RFC 3389 comfort noise: what a phone with voice activity detection
+     * sends instead of silence.  Not a voice codec: it rides along with the
+     * chosen one, and the receive side drops its packets, leaving the gap
+     * filler (pipelines/, sipcastgapfill) to publish silence there. */
+    .kind = SIPCAST_MEDIA_AUDIO,
+    .encoding_name = "CN",
+    .rtpmap_name = "CN",
+    .clock_rate = 8000,
+    .channels = 1,
+    .static_pt = 13,
+    .packetization_mode = -1,
   },
   {
     /* RFC 4733 events 0-16: the DTMF digits 0-9 * # A-D and flash. */
@@ -200,7 +213,7 @@ known_names (SipcastMediaKind kind)
   GString *names = g_string_new (NULL);
 
   for (guint i = 0; all[i] != NULL; i++) {
-    if (sipcast_codec_is_telephone_event (all[i]) ||
+    if (sipcast_codec_is_auxiliary (all[i]) ||
         (i > 0 && g_str_equal (all[i - 1]->encoding_name, all[i]->encoding_name)))
       continue;
     if (names->len > 0)
@@ -218,6 +231,7 @@ sipcast_codec_list_ordered (SipcastMediaKind    kind,
   const SipcastCodec *const *all = sipcast_codec_list (kind);
   g_autoptr (GPtrArray) list = g_ptr_array_new ();
   const SipcastCodec *telephone_event = NULL;
+  const SipcastCodec *comfort_noise = NULL;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
@@ -227,14 +241,18 @@ sipcast_codec_list_ordered (SipcastMediaKind    kind,
   for (guint i = 0; all[i] != NULL; i++) {
     if (sipcast_codec_is_telephone_event (all[i]))
       telephone_event = all[i];
+    else if (sipcast_codec_is_comfort_noise (all[i]))
+      comfort_noise = all[i];
   }
 
   for (guint n = 0; names[n] != NULL; n++) {
     gboolean found = FALSE;
 
-    /* Named or not, telephone-event rides along at the end. */
-    if (telephone_event != NULL &&
-        g_ascii_strcasecmp (names[n], telephone_event->encoding_name) == 0)
+    /* Named or not, CN and telephone-event ride along at the end. */
+    if ((telephone_event != NULL &&
+         g_ascii_strcasecmp (names[n], telephone_event->encoding_name) == 0) ||
+        (comfort_noise != NULL &&
+         g_ascii_strcasecmp (names[n], comfort_noise->encoding_name) == 0))
       continue;
 
     for (guint i = 0; all[i] != NULL; i++) {
@@ -267,6 +285,8 @@ sipcast_codec_list_ordered (SipcastMediaKind    kind,
     return NULL;
   }
 
+  if (comfort_noise != NULL)
+    g_ptr_array_add (list, (gpointer) comfort_noise);
   if (telephone_event != NULL)
     g_ptr_array_add (list, (gpointer) telephone_event);
   g_ptr_array_add (list, NULL);
@@ -349,4 +369,18 @@ sipcast_codec_is_telephone_event (const SipcastCodec *codec)
   g_return_val_if_fail (codec != NULL, FALSE);
 
   return g_ascii_strcasecmp (codec->encoding_name, "telephone-event") == 0;
+}
+
+gboolean
+sipcast_codec_is_comfort_noise (const SipcastCodec *codec)
+{
+  g_return_val_if_fail (codec != NULL, FALSE);
+
+  return g_ascii_strcasecmp (codec->encoding_name, "CN") == 0;
+}
+
+gboolean
+sipcast_codec_is_auxiliary (const SipcastCodec *codec)
+{
+  return sipcast_codec_is_telephone_event (codec) || sipcast_codec_is_comfort_noise (codec);
 }

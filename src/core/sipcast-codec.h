@@ -70,14 +70,14 @@ typedef struct {
 } SipcastCodec;
 
 /* Every codec of @kind in table order (the default offer order),
- * NULL-terminated.  For audio this ends with telephone-event. */
+ * NULL-terminated.  For audio this ends with CN and telephone-event. */
 const SipcastCodec *const *sipcast_codec_list (SipcastMediaKind kind);
 
 /* The codecs of @kind named in @names, in that order, NULL-terminated;
  * free the array (not the rows) with g_free().  A name is matched
  * case-insensitively against encoding_name and selects every row of that
  * name, in table order ("H264" gives packetization-mode 1, then 0).  For
- * audio, telephone-event always comes last, whether named or not.  @names
+ * audio, CN and telephone-event always come last, named or not.  @names
  * NULL means the default order, sipcast_codec_list().
  *
  * Errors: SIPCAST_ERROR_CONFIG for a name we do not speak (or of the other
@@ -108,5 +108,10 @@ char *sipcast_codec_fmtp_get (const char *fmtp,
                               const char *name);
 
 gboolean sipcast_codec_is_telephone_event (const SipcastCodec *codec);
+/* CN/8000 (RFC 3389 comfort noise). */
+gboolean sipcast_codec_is_comfort_noise (const SipcastCodec *codec);
+/* telephone-event or CN: payloads that ride along with the voice codec,
+ * never chosen instead of it, and never listed by the operator. */
+gboolean sipcast_codec_is_auxiliary (const SipcastCodec *codec);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
+#include "sipcast-profile.h"
 #include "sipcast-error.h"
 #include "sipcast-networks.h"
 #include "sipcast-sdp-crypto.h"
@@ -41,6 +42,7 @@ typedef enum {
   VALUE_NETWORKS,    /* char *, CIDR networks "a/n,b/m"; NULL when empty */
   VALUE_SRTP_MODE,   /* guint, a SipcastSrtpMode: "off", "optional", "mandatory" */
   VALUE_RTMP_AUDIO,  /* gboolean: "copy" TRUE, "aac" FALSE */
+  VALUE_PROFILE,     /* char *, the name of a SipcastProfile */
 } ValueType;
 
 typedef struct {
@@ -145,6 +147,12 @@ static const ConfigKey config_keys[] = {
 
   { "rtmp", "retry-budget", VALUE_UINT, FIELD (rtmp_retry_budget), 0, 3600,
     "Seconds a call's RTMP stream keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
+  { "rtmp", "tls-ca-file", VALUE_OPTIONAL_STRING, FIELD (rtmp_tls_ca_file), 0, 0,
+    "PEM file of the CAs an rtmps:// server's certificate must be signed by; empty: the system's" },
+  { "rtmp", "tls-verify", VALUE_BOOLEAN, FIELD (rtmp_tls_verify), 0, 0,
+    "Refuse rtmps:// servers whose certificate does not verify (issuer, name, dates)" },
+  { "rtmp", "profile", VALUE_PROFILE, FIELD (rtmp_profile), 0, 0,
+    "Platform settings: default ([media] aac-*), youtube, twitch or facebook (AAC, key frames)" },
 
   { "push", "retry-budget", VALUE_UINT, FIELD (push_retry_budget), 0, 3600,
     "Seconds a /push keeps reconnecting without success before RTMP_CONNECTION_FAILED" },
@@ -263,7 +271,7 @@ parse_audio_codecs (const char *value,
     return NULL;
 
   for (guint i = 0; codecs[i] != NULL; i++) {
-    if (!sipcast_codec_is_telephone_event (codecs[i]))
+    if (!sipcast_codec_is_auxiliary (codecs[i]))
       g_strv_builder_add (canonical, codecs[i]->encoding_name);
   }
   return g_strv_builder_end (canonical);
@@ -391,6 +399,16 @@ apply_value (SipcastConfig   *config,
                    "placebo)"), value);
     return FALSE;
 
+  case VALUE_PROFILE:
+    if (sipcast_profile_find (value) == NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("“%s” is not a profile (default, youtube, twitch or facebook)"), value);
+      return FALSE;
+    }
+    g_free (*(char **) field);
+    *(char **) field = g_strdup (sipcast_profile_find (value)->name);
+    return TRUE;
+
   case VALUE_RTMP_AUDIO:
     if (g_str_equal (value, "aac") || g_str_equal (value, "copy")) {
       *(gboolean *) field = g_str_equal (value, "copy");
@@ -413,6 +431,7 @@ value_to_string (const SipcastConfig *config,
   case VALUE_STRING:
   case VALUE_X264_PRESET:
   case VALUE_SIP_TRANSPORT:
+  case VALUE_PROFILE:
     return g_strdup (*(char *const *) field);
   case VALUE_OPTIONAL_STRING:
   case VALUE_NETWORKS:
@@ -452,6 +471,7 @@ config_copy (const SipcastConfig *config)
     case VALUE_OPTIONAL_STRING:
     case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
+    case VALUE_PROFILE:
       *(char **) field = g_strdup (*(char **) field);
       break;
     case VALUE_AUDIO_CODECS:
@@ -487,6 +507,7 @@ config_clear_fields (SipcastConfig *config)
     case VALUE_OPTIONAL_STRING:
     case VALUE_NETWORKS:
     case VALUE_SIP_TRANSPORT:
+    case VALUE_PROFILE:
       g_clear_pointer ((char **) field, g_free);
       break;
     case VALUE_AUDIO_CODECS:
@@ -565,6 +586,8 @@ sipcast_config_new_default (void)
   config->ended_call_ttl = 60;
 
   config->rtmp_retry_budget = 30;
+  config->rtmp_profile = g_strdup ("default");
+  config->rtmp_tls_verify = TRUE;
   config->push_retry_budget = 30;
 
   config->events_backlog = 1000;
@@ -627,6 +650,37 @@ sipcast_config_parse_port_range (const char *str,
   *out_min = (guint) min;
   *out_max = (guint) max;
   return TRUE;
+}
+
+/* What @profile sets: AAC settings (unless it leaves them to [media]),
+ * the key-frame interval. */
+static void
+apply_profile (SipcastConfig        *config,
+               const SipcastProfile *profile)
+{
+  g_return_if_fail (profile != NULL);
+
+  if (profile->aac_rate != 0) {
+    config->aac_rate = profile->aac_rate;
+    config->aac_channels = profile->aac_channels;
+    config->aac_bitrate = profile->aac_bitrate;
+  }
+  config->key_frame_interval = profile->key_frame_interval;
+  g_free (config->rtmp_profile);
+  config->rtmp_profile = g_strdup (profile->name);
+}
+
+SipcastConfig *
+sipcast_config_with_profile (const SipcastConfig  *config,
+                             const SipcastProfile *profile)
+{
+  SipcastConfig *copy;
+
+  g_return_val_if_fail (config != NULL && profile != NULL, NULL);
+
+  copy = config_copy (config);
+  apply_profile (copy, profile);
+  return copy;
 }
 
 /* Applies the groups of @key_file, read from @path, to @config: all of
@@ -697,6 +751,9 @@ apply_key_file (SipcastConfig *config,
       }
     }
   }
+  /* After every key, so the profile's AAC settings win over [media]'s
+   * wherever the keys stand in the file. */
+  apply_profile (work, sipcast_profile_find (work->rtmp_profile));
 
   config_take (config, g_steal_pointer (&work));
   return TRUE;

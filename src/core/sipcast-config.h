@@ -8,6 +8,7 @@
  * and written only while starting.
  */
 
+#include "sipcast-profile.h"
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -79,6 +80,12 @@ typedef struct {
   /* [rtmp] */
   guint    rtmp_retry_budget;     /* seconds a call's own RTMP stream keeps
                                    * reconnecting before RTMP_CONNECTION_FAILED; 30 */
+  char    *rtmp_profile;          /* sipcast-profile.h name; "default" */
+  char    *rtmp_tls_ca_file;      /* CAs for rtmps:// servers; NULL: the system's */
+  gboolean rtmp_tls_verify;       /* refuse certificates that do not verify; TRUE */
+  /* Set by the profile, not a key of its own: longest stretch of published
+   * video without a key frame, in ms; 0 = the far end's own. */
+  guint    key_frame_interval;
 
   /* [push] */
   guint    push_retry_budget;     /* seconds a /push keeps reconnecting before
@@ -112,6 +119,12 @@ typedef struct {
 
 SipcastConfig *sipcast_config_new_default (void);
 void           sipcast_config_free (SipcastConfig *config);
+
+/* A copy of @config (free it) with @profile's settings in place of its
+ * own: AAC (unless the profile leaves them to [media]), the key-frame
+ * interval, rtmp_profile.  For a [route] that names a profile. */
+SipcastConfig *sipcast_config_with_profile (const SipcastConfig          *config,
+                                            const SipcastProfile          *profile);
 
 /* Applies the keys present in @path on top of @config.  Unknown groups or
  * keys are an error (a typo must not silently fall back to a default). */

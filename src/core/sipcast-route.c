@@ -10,6 +10,7 @@
 #include "sipcast-error.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-route.h"
+#include "sipcast-profile.h"
 
 /*
  * One route per [route NAME] group, checked completely when the
@@ -23,7 +24,8 @@
 
 static const char *const route_keys[] = {
   "callee", "callee-regex", "rtmp-url", "rtmp-stream", "to-stream",
-  "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", "max-calls", NULL,
+  "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", "max-calls",
+  "profile", NULL,
 };
 
 static const char *const variables[] = { "callee", "caller", "callId", "route" };
@@ -45,6 +47,7 @@ sipcast_route_unref (SipcastRoute *route)
   g_free (route->callee);
   g_free (route->callee_regex);
   g_free (route->rtmp_url);
+  g_free (route->profile);
   g_free (route->rtmp_stream);
   g_free (route->to_stream);
   g_free (route->user);
@@ -276,6 +279,7 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
   g_autofree char *reject = NULL;
   g_autofree char *ring_time = NULL;
   g_autofree char *max_calls = NULL;
+  g_autofree char *profile = NULL;
 
   g_return_val_if_fail (key_file != NULL, NULL);
   g_return_val_if_fail (g_str_has_prefix (group, SIPCAST_ROUTE_GROUP_PREFIX), NULL);
@@ -314,7 +318,8 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       !read_boolean (key_file, group, "has-video", &route->has_video, error) ||
       !read_string (key_file, group, "reject", &reject, error) ||
       !read_string (key_file, group, "ring-time", &ring_time, error) ||
-      !read_string (key_file, group, "max-calls", &max_calls, error)) {
+      !read_string (key_file, group, "max-calls", &max_calls, error) ||
+      !read_string (key_file, group, "profile", &profile, error)) {
     g_prefix_error (error, "[%s] ", group);
     return NULL;
   }
@@ -328,6 +333,15 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       return NULL;
     }
     route->reject = (guint) status;
+  }
+  if (profile != NULL) {
+    if (sipcast_profile_find (profile) == NULL) {
+      g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG,
+                   _("[%s] profile: “%s” is not a profile (default, youtube, twitch or "
+                     "facebook)"), group, profile);
+      return NULL;
+    }
+    route->profile = g_strdup (sipcast_profile_find (profile)->name);
   }
   if (ring_time != NULL) {
     guint64 ms;
@@ -403,6 +417,7 @@ sipcast_route_to_key_file (const SipcastRoute *route,
     { "user", route->user },
     { "password", route->password },
     { "realm", route->realm },
+    { "profile", route->profile },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++) {

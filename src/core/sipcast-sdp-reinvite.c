@@ -81,7 +81,7 @@ sipcast_sdp_parse_reoffer (const char                *sdp,
     gboolean taken = FALSE;
 
     for (guint j = 0; prefs[j] != NULL && !taken; j++) {
-      if (!sipcast_codec_is_telephone_event (prefs[j]))
+      if (!sipcast_codec_is_auxiliary (prefs[j]))
         taken = take_offered_codec (msg, SIPCAST_MEDIA_AUDIO, prefs[j], offer->audio);
     }
     if (!taken)
@@ -233,11 +233,17 @@ sipcast_sdp_build_reinvite_answer (const char                           *offer,
     g_string_append_printf (sdp, "m=audio %u %s %u", params->audio_port,
                             params->audio_crypto != NULL ? gst_sdp_media_get_proto (media) :
                             "RTP/AVP", audio->payload_type);
+    if (audio->comfort_noise_pt >= 0)
+      g_string_append_printf (sdp, " %d", audio->comfort_noise_pt);
     if (audio->telephone_event_pt >= 0)
       g_string_append_printf (sdp, " %d", audio->telephone_event_pt);
     g_string_append (sdp, "\r\n");
     append_rtpmap (sdp, (int) audio->payload_type, audio->codec);
     codecs = sipcast_codec_list (SIPCAST_MEDIA_AUDIO);
+    for (guint j = 0; codecs[j] != NULL; j++) {
+      if (sipcast_codec_is_comfort_noise (codecs[j]) && audio->comfort_noise_pt >= 0)
+        append_rtpmap (sdp, audio->comfort_noise_pt, codecs[j]);
+    }
     for (guint j = 0; audio->telephone_event_pt >= 0 && codecs[j] != NULL; j++) {
       if (sipcast_codec_is_telephone_event (codecs[j]))
         append_rtpmap (sdp, audio->telephone_event_pt, codecs[j]);

@@ -592,6 +592,7 @@ parse_media (const GstSDPMessage *msg,
   const char *proto = gst_sdp_media_get_proto (media);
 
   out->telephone_event_pt = -1;
+  out->comfort_noise_pt = -1;
   out->packetization_mode = -1;
   out->port = gst_sdp_media_get_port (media);
 
@@ -618,6 +619,9 @@ parse_media (const GstSDPMessage *msg,
     if (sipcast_codec_is_telephone_event (codec)) {
       if (out->telephone_event_pt < 0)
         out->telephone_event_pt = (int) pt;
+    } else if (sipcast_codec_is_comfort_noise (codec)) {
+      if (out->comfort_noise_pt < 0)
+        out->comfort_noise_pt = (int) pt;
     } else if (out->codec == NULL) {
       out->codec = codec;
       out->payload_type = (guint) pt;
@@ -816,6 +820,7 @@ choose_from_offer (const GstSDPMessage       *msg,
   guint n_formats = gst_sdp_media_formats_len (media);
 
   out->telephone_event_pt = -1;
+  out->comfort_noise_pt = -1;
   out->packetization_mode = -1;
   out->port = gst_sdp_media_get_port (media);
 
@@ -829,11 +834,8 @@ choose_from_offer (const GstSDPMessage       *msg,
         continue;
       if (sipcast_sdp_codec_of_pt (media, kind, (guint) pt) != prefs[i])
         continue;
-      if (sipcast_codec_is_telephone_event (prefs[i])) {
-        if (out->telephone_event_pt < 0)
-          out->telephone_event_pt = (int) pt;
+      if (sipcast_codec_is_auxiliary (prefs[i]))
         continue;
-      }
       out->codec = prefs[i];
       out->payload_type = (guint) pt;
       break;
@@ -844,20 +846,21 @@ choose_from_offer (const GstSDPMessage       *msg,
     return NULL;
   }
 
-  /* telephone-event may come after the voice codec in our list. */
-  if (kind == SIPCAST_MEDIA_AUDIO && out->telephone_event_pt < 0) {
-    for (guint j = 0; j < n_formats; j++) {
-      guint64 pt;
-      const SipcastCodec *codec;
+  /* telephone-event and CN ride along when the line offers them (and we
+   * do: they are in every list of ours). */
+  for (guint j = 0; kind == SIPCAST_MEDIA_AUDIO && j < n_formats; j++) {
+    guint64 pt;
+    const SipcastCodec *codec;
 
-      if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
-        continue;
-      codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
-      if (codec != NULL && sipcast_codec_is_telephone_event (codec)) {
-        out->telephone_event_pt = (int) pt;
-        break;
-      }
-    }
+    if (!sipcast_sdp_parse_number (gst_sdp_media_get_format (media, j), 127, FALSE, &pt))
+      continue;
+    codec = sipcast_sdp_codec_of_pt (media, kind, (guint) pt);
+    if (codec == NULL)
+      continue;
+    if (sipcast_codec_is_telephone_event (codec) && out->telephone_event_pt < 0)
+      out->telephone_event_pt = (int) pt;
+    else if (sipcast_codec_is_comfort_noise (codec) && out->comfort_noise_pt < 0)
+      out->comfort_noise_pt = (int) pt;
   }
 
   if (!read_chosen_line (msg, media, "offer", out, error))
@@ -960,6 +963,8 @@ append_answer_media (GString                   *sdp,
 
   g_string_append_printf (sdp, "m=%s %u %s %u", line->media, port, line->proto,
                           chosen->payload_type);
+  if (chosen->comfort_noise_pt >= 0)
+    g_string_append_printf (sdp, " %d", chosen->comfort_noise_pt);
   if (chosen->telephone_event_pt >= 0)
     g_string_append_printf (sdp, " %d", chosen->telephone_event_pt);
   g_string_append (sdp, "\r\n");
@@ -969,6 +974,8 @@ append_answer_media (GString                   *sdp,
   if (codec->channels > 1)
     g_string_append_printf (sdp, "/%u", codec->channels);
   g_string_append (sdp, "\r\n");
+  if (chosen->comfort_noise_pt >= 0)
+    g_string_append_printf (sdp, "a=rtpmap:%d CN/8000\r\n", chosen->comfort_noise_pt);
   if (chosen->telephone_event_pt >= 0)
     g_string_append_printf (sdp, "a=rtpmap:%d telephone-event/8000\r\n",
                             chosen->telephone_event_pt);

@@ -55,6 +55,7 @@ typedef struct {
   const SipcastCodec *codec;  /* the chosen codec, from our table */
   guint  payload_type;        /* as numbered by the far end */
   int    telephone_event_pt;  /* -1 when the far end takes none */
+  int    comfort_noise_pt;    /* CN (RFC 3389); -1 when the far end takes none */
   char  *address;             /* connection address for this m= line */
   guint  port;                /* 0 = rejected */
   guint  rtcp_port;           /* a=rtcp if present, else port + 1 */

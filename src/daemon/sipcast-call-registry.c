@@ -551,6 +551,7 @@ incoming_params (const SipcastRoute *route,
   params->rtmp_stream = sipcast_route_expand (route, route->rtmp_stream, callee, caller, call_id);
   params->has_audio = route->has_audio;
   params->has_video = route->has_video;
+  params->rtmp_profile = g_strdup (route->profile);
   if (sip->sip_from->a_display != NULL && *sip->sip_from->a_display != '\0') {
     g_autofree char *display = g_strdup (sip->sip_from->a_display);
 

@@ -17,11 +17,13 @@
 #include "sipcast-sink-park.h"
 #include "sipcast-media-chain.h"
 #include "sipcast-metrics.h"
+#include "sipcast-rtmp-tls.h"
 #include "sipcast-push-registry.h"
 #include "sipcast-rest-server.h"
 #include "sipcast-sd-notify.h"
 #include "sipcast-sip-agent.h"
 #include "sipcast-users.h"
+#include "gstsipcastgapfill.h"
 #include "gstsipcastmixer.h"
 
 #include <glib-unix.h>
@@ -131,6 +133,10 @@ print_pipeline (const SipcastConfig *config)
   g_print ("# %s, as sipcast parses it with this configuration:\n%s\n"
            "# run against a capture (from the source tree):\n%s\n",
            config->print_pipeline, description, line);
+  if (config->key_frame_interval > 0)
+    g_print ("# [rtmp] profile=%s: published video gets a key frame at least every %u ms\n"
+             "# (asked of the far end with RTCP PLI/FIR; VP8 calls' encoder makes them)\n",
+             config->rtmp_profile, config->key_frame_interval);
   return 0;
 }
 
@@ -210,10 +216,13 @@ main (int   argc,
 
   gst_init (NULL, NULL);
   /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */
-  if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL)) {
-    g_printerr (_("sipcast: could not register the sipcastmixer element\n"));
+  if (!GST_ELEMENT_REGISTER (sipcastmixer, NULL) || !GST_ELEMENT_REGISTER (sipcastgapfill, NULL)) {
+    g_printerr (_("sipcast: could not register the sipcast elements\n"));
     return 1;
   }
+  /* rtmps:// targets: the CAs of [rtmp] tls-ca-file, for every call and push. */
+  if (!sipcast_rtmp_tls_init (daemon.config, &error))
+    goto fail;
   /* A publisher whose server vanished must see EPIPE, not die of it. */
   signal (SIGPIPE, SIG_IGN);
 

@@ -6,6 +6,7 @@
 #include "sipcast-backoff.h"
 #include "sipcast-error.h"
 #include "sipcast-pipelines.h"
+#include "sipcast-rtmp-tls.h"
 #include "sipcast-sink-park.h"
 #include "sipcast-types.h"
 
@@ -61,12 +62,15 @@ struct _SipcastFlvTail {
   GstPad *audio_pad;         /* ghost sink pads, owned by the element; NULL if absent */
   GstPad *video_pad;
   GMainContext *context;     /* where attempts are built and torn down */
+  gboolean rtmps;            /* the location is rtmps:// */
+  GTlsCertificateFlags tls_flags;  /* what rtmp2sink checks of the certificate */
 
   /* Read by streaming threads without the lock. */
   gint open;                 /* atomic: the current attempt takes data */
   gint need_key_frame;       /* atomic: video is dropped until a key frame */
   gint ending;               /* atomic: EOS arrived: no new attempts */
   gint eos_posted;           /* atomic */
+  gint cert_refused;         /* atomic: the attempt whose server certificate was refused */
 
   /* Protects the current attempt, which handle_message() checks messages
    * against from whatever thread posts them. */
@@ -80,6 +84,7 @@ struct _SipcastFlvTail {
 
   /* Main context only. */
   guint failed_attempt;      /* the last attempt whose failure was handled */
+  GCancellable *tls_explain; /* finding out why a certificate was refused */
   guint retry_budget;        /* seconds */
   SipcastBackoff backoff;
   SipcastRtmpStatus status;
@@ -308,6 +313,31 @@ connect_input (SipcastFlvTail *self,
 
 static void attempt_failed (SipcastFlvTail *self, guint attempt, const char *reason);
 
+/* Main context: why the certificate was refused is known. */
+static void
+refusal_explained_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr (SipcastFlvTail) self = user_data;
+  g_autofree char *reason = sipcast_rtmp_tls_explain_finish (result);
+
+  /* NULL: cancelled, the tail is going. */
+  if (reason == NULL || !self->running)
+    return;
+  g_message ("%s: %s", self->location, reason);
+  post_status (self, SIPCAST_RTMP_STATUS_CONNECTION_FAILED, reason);
+}
+
+static void
+explain_refusal (SipcastFlvTail *self)
+{
+  g_clear_object (&self->tls_explain);
+  self->tls_explain = g_cancellable_new ();
+  sipcast_rtmp_tls_explain_async (self->location, self->tls_flags, self->tls_explain,
+                                  refusal_explained_cb, g_object_ref (self));
+}
+
 /* A new muxer and sink, connected to our pads and started.  Main context. */
 static void
 start_attempt (SipcastFlvTail *self)
@@ -359,6 +389,9 @@ start_attempt (SipcastFlvTail *self)
     g_object_set (sink, "fd", self->fd, NULL);
   } else {
     g_object_set (sink, "location", self->location, NULL);
+    if (self->rtmps && g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
+                                                     "tls-validation-flags") != NULL)
+      g_object_set (sink, "tls-validation-flags", self->tls_flags, NULL);
   }
   sink_pad = gst_element_get_static_pad (sink, "sink");
   g_object_set_data_full (G_OBJECT (sink_pad), "sipcast-n-seen", g_new0 (guint, 1), g_free);
@@ -479,6 +512,13 @@ attempt_failed (SipcastFlvTail *self,
     return;
   }
 
+  /* A server whose certificate we refuse will not present a better one in
+   * a second: no retry, and the reason rtmp2sink does not give. */
+  if ((guint) g_atomic_int_get (&self->cert_refused) == attempt) {
+    explain_refusal (self);
+    return;
+  }
+
   if (status == SIPCAST_RTMP_STATUS_ACTIVE)
     status = SIPCAST_RTMP_STATUS_CONNECTION_LOST;
   delay_ms = sipcast_backoff_next (&self->backoff, g_get_monotonic_time ());
@@ -568,6 +608,8 @@ sipcast_flv_tail_handle_message (GstBin     *bin,
 
       gst_message_parse_error (message, &err, &debug);
       GST_DEBUG_OBJECT (self, "attempt %u: %s (%s)", attempt, err->message, debug);
+      if (self->rtmps && sipcast_rtmp_tls_is_certificate_error (err, debug))
+        g_atomic_int_set (&self->cert_refused, (gint) attempt);
       reason = describe_error (err);
       g_atomic_int_set (&self->open, 0);
       g_mutex_lock (&self->lock);
@@ -715,6 +757,9 @@ sipcast_flv_tail_dispose (GObject *object)
   SipcastFlvTail *self = SIPCAST_FLV_TAIL (object);
 
   cancel_attempts (self);
+  if (self->tls_explain != NULL)
+    g_cancellable_cancel (self->tls_explain);
+  g_clear_object (&self->tls_explain);
   g_mutex_lock (&self->lock);
   gst_clear_object (&self->flv);
   g_mutex_unlock (&self->lock);
@@ -836,6 +881,8 @@ sipcast_flv_tail_new (const SipcastConfig        *config,
   self->description = g_steal_pointer (&description);
   self->context = g_main_context_ref_thread_default ();
   self->retry_budget = config->rtmp_retry_budget;
+  self->rtmps = g_ascii_strncasecmp (target->location, "rtmps://", 8) == 0;
+  self->tls_flags = sipcast_rtmp_tls_validation_flags (config);
   if (audio)
     self->audio_pad = add_sink_pad (self, "audio");
   if (video)

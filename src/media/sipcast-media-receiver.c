@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-media-receiver.h"
+#include "sipcast-video-resume.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
@@ -91,6 +92,7 @@ struct _SipcastMediaReceiver {
   char *encoding_name;
   const SipcastCodec *audio_codec;
   int telephone_event_pt;
+  int comfort_noise_pt;      /* CN packets: dropped, the gap filler covers them */
   /* Negotiated video, copied from the answer (codec NULL: no video). */
   const SipcastCodec *video_codec;
   guint video_payload_type;
@@ -111,7 +113,7 @@ caps_for_pt (SipcastMediaReceiver *self,
              guint                 pt)
 {
   const SipcastCodec *codec;
-  int telephone_event_pt;
+  int telephone_event_pt, comfort_noise_pt;
 
   if (session == 1) {
     GstCaps *caps;
@@ -146,7 +148,12 @@ caps_for_pt (SipcastMediaReceiver *self,
           self->prev_audio_codec != NULL && pt == self->prev_payload_type ? self->prev_audio_codec :
           NULL;
   telephone_event_pt = self->telephone_event_pt;
+  comfort_noise_pt = self->comfort_noise_pt;
   g_mutex_unlock (&self->audio_lock);
+  if ((int) pt == comfort_noise_pt)
+    return gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio",
+                                "payload", G_TYPE_INT, (int) pt, "clock-rate", G_TYPE_INT, 8000,
+                                "encoding-name", G_TYPE_STRING, "CN", NULL);
   if (codec != NULL) {
     return gst_caps_new_simple ("application/x-rtp",
                                 "media", G_TYPE_STRING, "audio",
@@ -553,6 +560,7 @@ build_video_branch (SipcastMediaReceiver *self,
   sipcast_media_probes_add_live_latency (chain, self->config->jitterbuffer_latency);
   sipcast_media_probes_add_video_size (self->video_exit, self->pipeline);
   sipcast_media_probes_add_key_frame_interval (chain);
+  sipcast_video_resume_watch (self->video_exit, self->config->key_frame_interval * GST_MSECOND);
   if (self->stream != NULL)
     sipcast_stream_attach_video (self->stream, self->video_exit);
   return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
@@ -635,6 +643,7 @@ static void
 sipcast_media_receiver_init (SipcastMediaReceiver *self)
 {
   self->telephone_event_pt = -1;
+  self->comfort_noise_pt = -1;
   g_mutex_init (&self->audio_lock);
   self->dtmf_received = g_string_new (NULL);
 }
@@ -661,6 +670,7 @@ sipcast_media_receiver_new (const SipcastConfig   *config,
     self->clock_rate = audio->codec->clock_rate;
     self->encoding_name = g_strdup (audio->codec->encoding_name);
     self->telephone_event_pt = audio->telephone_event_pt;
+    self->comfort_noise_pt = audio->comfort_noise_pt;
   }
   if (video != NULL) {
     self->video_codec = video->codec;
@@ -916,6 +926,7 @@ sipcast_media_receiver_change_audio_codec (SipcastMediaReceiver  *self,
   self->encoding_name = g_strdup (codec->encoding_name);
   if (audio->telephone_event_pt >= 0)
     self->telephone_event_pt = audio->telephone_event_pt;
+  self->comfort_noise_pt = audio->comfort_noise_pt;
   self->audio_pending = entry;
   g_mutex_unlock (&self->audio_lock);
   g_signal_emit_by_name (self->rtpbin, "clear-pt-map");

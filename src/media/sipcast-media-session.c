@@ -558,7 +558,9 @@ sipcast_media_session_start (SipcastMediaSession        *self,
    * can send to our port must not be able to grow the pipeline without
    * bound.  Sources gone silent are removed (autoremove), making room for
    * a far end that restarts its stream under a new SSRC. */
-  g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency,
+  /* do-lost: a lost packet reaches the decoder as a gap (Opus conceals
+   * it, sipcastgapfill fills the others' with silence). */
+  g_object_set (self->rtpbin, "latency", self->config->jitterbuffer_latency, "do-lost", TRUE,
                 "autoremove", TRUE, "max-streams", MAX_SSRCS_PER_SESSION, NULL);
   /* SRTP (SDES keys): before the sessions' pads are requested. */
   sipcast_srtp_attach (self->rtpbin, 0, audio);

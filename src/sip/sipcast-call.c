@@ -235,8 +235,18 @@ sipcast_call_create_media (SipcastCall         *self,
                            GSocket             *rtp,
                            GSocket             *rtcp)
 {
+  const SipcastProfile *profile = self->params->rtmp_profile != NULL ?
+                                   sipcast_profile_find (self->params->rtmp_profile) : NULL;
+  SipcastConfig *own = profile != NULL ? sipcast_config_with_profile (config, profile) : NULL;
+
   self->config = config;
-  self->media = sipcast_media_session_new (config, self->params->call_id, rtp, rtcp);
+  /* A [route]'s profile: the media session gets a configuration of its
+   * own, which lives as long as it does. */
+  self->media = sipcast_media_session_new (own != NULL ? own : config, self->params->call_id,
+                                           rtp, rtcp);
+  if (own != NULL)
+    g_object_set_data_full (G_OBJECT (self->media), "sipcast-profile-config", own,
+                            (GDestroyNotify) sipcast_config_free);
   g_signal_connect (self->media, "notify::rtmp-status", G_CALLBACK (media_rtmp_status_cb), self);
   g_signal_connect (self->media, "error", G_CALLBACK (media_error_cb), self);
   g_signal_connect (self->media, "finished", G_CALLBACK (media_finished_cb), self);

@@ -32,6 +32,7 @@ LOOPBACK = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[2]
 SIP_DIR = REPO / "tests" / "sip"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+STREAM_MODULE = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 _run_dir = None
 _children = []
@@ -342,7 +343,9 @@ class Nginx:
     when the publish is allowed, PUBLISH_DELAY after nginx asked.
     """
 
-    def __init__(self):
+    def __init__(self, tls=()):
+        """tls: (certificate, key) PEM paths, each a TLS front (nginx's
+        stream module) to the RTMP port on a port of its own, tls_ports."""
         self.dir = _new_dir("nginx-")
         self.rec_dir = self.dir / "rec"
         self.rec_dir.mkdir()
@@ -356,7 +359,15 @@ class Nginx:
         threading.Thread(target=self._notify.serve_forever, daemon=True).start()
         notify = "http://%s:%d" % (LOOPBACK, self._notify.server_address[1])
         self.conf = self.dir / "nginx.conf"
-        self.conf.write_text("""\
+        self.tls_ports = [free_port("tcp") for _ in tls]
+        fronts = "".join(
+            "    server {\n        listen %s:%d ssl;\n        ssl_certificate %s;\n"
+            "        ssl_certificate_key %s;\n        proxy_pass %s:%d;\n    }\n"
+            % (LOOPBACK, port, cert, key, LOOPBACK, self.port)
+            for port, (cert, key) in zip(self.tls_ports, tls))
+        stream = ("load_module %s;\n" % STREAM_MODULE if tls else "",
+                  "stream {\n%s}\n" % fronts if tls else "")
+        self.conf.write_text(stream[0] + """\
 load_module %(module)s;
 daemon off;
 master_process off;
@@ -377,7 +388,7 @@ rtmp {
     }
 }
 """ % {"module": RTMP_MODULE, "dir": self.dir, "log": self.error_log,
-       "ip": LOOPBACK, "port": self.port, "rec": self.rec_dir, "notify": notify})
+       "ip": LOOPBACK, "port": self.port, "rec": self.rec_dir, "notify": notify} + stream[1])
         self.proc = None
         self.start()
 

@@ -205,7 +205,8 @@ class AudioCodecTest(MediaTestCase):
         self.assert_sipp_passed(sipp)
         invite = sipp.messages().split("INVITE sip:")[1]
         audio = re.search(r"m=audio \d+ RTP/AVP ([\d ]+)", invite).group(1).split()
-        self.assertEqual(audio, ["96", "9", "0", "8", "101"], invite)
+        self.assertEqual(audio, ["96", "9", "0", "8", "13", "101"], invite)
+        self.assertIn("a=rtpmap:13 CN/8000", invite)
         video = re.search(r"m=video (\d+) RTP/AVP ([\d ]+)", invite)
         self.assertEqual(video.group(2).split(), ["96", "97", "98"], invite)
         self.assertIn("a=recvonly", invite.split("m=video")[1])  # hasVideo false
@@ -252,6 +253,22 @@ class AacSettingsTest(MediaTestCase):
         self.assert_tone_flv_any(path)
 
     def assert_tone_flv_any(self, path):
+        self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
+
+
+class ProfileTest(MediaTestCase):
+    """[rtmp] profile=youtube: the AAC YouTube asks for, whatever [media] says."""
+
+    @classmethod
+    def sipcast_config(cls):
+        return "[media]\naac-rate=16000\n[rtmp]\nprofile=youtube\n"
+
+    def test_youtube_audio(self):
+        sipp = self.media_sipp("profile-youtube", audio="pcma")
+        _, path = self.publish("yt", sipp, 3)
+        audio = self.stream_kinds(path)["audio"]
+        self.assertEqual((audio["codec_name"], audio["profile"], int(audio["sample_rate"]),
+                          audio["channels"]), ("aac", "LC", 48000, 2), audio)
         self.assertAlmostEqual(harness.tone_frequency(path), 440, delta=440 * 0.03)
 
 

@@ -200,7 +200,9 @@ class PushTest(PushTestCase):
         self.assertEqual(self.find("push-src")["status"], "ESTABLISHED")
         self.terminate("push-src")
         self.assert_sipp_passed(sipp)
-        self.assert_tone_flv(self.nginx.recorded("push-a"), 3, 6)
+        # the call's own stream: the 5 s tone, then silence until the
+        # hang-up (issue 11: audio for every moment of the call)
+        self.assert_tone_flv(self.nginx.recorded("push-a"), 3, 12)
 
     def test_unknown_stream_is_404(self):
         status, answer, _ = self.sipcast.rest(

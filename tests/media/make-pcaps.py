@@ -10,6 +10,7 @@ Pure standard library, so the files can be rebuilt anywhere; see README.md.
 import math
 import os
 import struct
+import sys
 
 RATE = 8000
 PTIME_SAMPLES = 160  # 20 ms
@@ -136,7 +137,57 @@ def write_dtmf_pcap(path):
                 out.write(packet)
 
 
+# A far end with voice activity detection: GAP_TALK seconds of speech-like
+# sound (the 440 Hz tone under a syllable envelope of 4 Hz that never
+# falls silent), GAP_PAUSE seconds with no RTP at all, or only RFC 3389
+# comfort noise (payload type 13, one packet at the start of the pause and
+# one every CN_EVERY packets), then GAP_TALK seconds again.  Sequence
+# numbers run on through the pause, the RTP timestamps jump over it, and
+# the first packet after it has the marker bit, as RFC 3551 §4.1 asks.
+# Made by the tests when they need it (tests/integration/test_continuous.py),
+# so no such file is kept here.
+GAP_TALK = 7
+GAP_PAUSE = 4
+CN_PT = 13
+CN_LEVEL = 70  # -70 dBov (RFC 3389 §3.1)
+CN_EVERY = 25  # 500 ms
+
+
+def write_gap_pcap(path, comfort_noise=False):
+    talk = GAP_TALK * RATE // PTIME_SAMPLES
+    pause = GAP_PAUSE * RATE // PTIME_SAMPLES
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        seq = 0
+        for index in range(2 * talk + pause):
+            start = index * PTIME_SAMPLES
+            in_pause = talk <= index < talk + pause
+            if in_pause:
+                if not comfort_noise or (index - talk) % CN_EVERY != 0:
+                    continue
+                pt, marker, payload = CN_PT, 0, bytes([CN_LEVEL])
+            else:
+                samples = []
+                for n in range(start, start + PTIME_SAMPLES):
+                    envelope = 0.65 + 0.35 * math.sin(2 * math.pi * 4 * n / RATE)
+                    samples.append(round(PEAK * envelope * math.sin(2 * math.pi * FREQ * n / RATE)))
+                pt = 8
+                marker = 0x80 if index in (0, talk + pause) else 0
+                payload = bytes(alaw(x) for x in samples)
+            rtp = struct.pack("!BBHII", 0x80, marker | pt, seq & 0xFFFF, start, SSRC) + payload
+            seq += 1
+            packet = frame(rtp)
+            usec = index * 20000
+            out.write(struct.pack("<IIII", usec // 1000000, usec % 1000000,
+                                  len(packet), len(packet)))
+            out.write(packet)
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--gap":
+        # make-pcaps.py --gap OUT.pcap [--cn]: the VAD capture, PCMA
+        write_gap_pcap(sys.argv[2], comfort_noise="--cn" in sys.argv[3:])
+        return
     here = os.path.dirname(os.path.abspath(__file__))
     write_pcap(os.path.join(here, "pcmu-440hz-5s.pcap"), 0, ulaw)
     write_pcap(os.path.join(here, "pcma-440hz-5s.pcap"), 8, alaw)

@@ -37,7 +37,7 @@ test_default_order (void)
   const SipcastCodec *const *video = sipcast_codec_list (SIPCAST_MEDIA_VIDEO);
 
   assert_names (audio, (const char *[]) {
-    "OPUS", "G722", "PCMU", "PCMA", "TELEPHONE-EVENT", NULL
+    "OPUS", "G722", "PCMU", "PCMA", "CN", "TELEPHONE-EVENT", NULL
   });
   assert_names (video, (const char *[]) { "H264", "H264", "VP8", NULL });
 
@@ -48,7 +48,12 @@ test_default_order (void)
   for (guint i = 0; audio[i] != NULL; i++)
     g_assert_cmpint (audio[i]->packetization_mode, ==, -1);
 
-  g_assert_true (sipcast_codec_is_telephone_event (audio[4]));
+  g_assert_true (sipcast_codec_is_comfort_noise (audio[4]));
+  g_assert_cmpint (audio[4]->static_pt, ==, 13);
+  g_assert_true (sipcast_codec_is_auxiliary (audio[4]));
+  g_assert_true (sipcast_codec_is_telephone_event (audio[5]));
+  g_assert_true (sipcast_codec_is_auxiliary (audio[5]));
+  g_assert_false (sipcast_codec_is_auxiliary (audio[3]));
   g_assert_false (sipcast_codec_is_telephone_event (audio[0]));
   g_assert_false (sipcast_codec_is_telephone_event (video[0]));
 }
@@ -195,13 +200,13 @@ test_ordered (void)
     const char *const expected[8];
   } cases[] = {
     { SIPCAST_MEDIA_AUDIO, { "OPUS", "G722", "PCMU", "PCMA", NULL },
-      { "OPUS", "G722", "PCMU", "PCMA", "TELEPHONE-EVENT", NULL } },
+      { "OPUS", "G722", "PCMU", "PCMA", "CN", "TELEPHONE-EVENT", NULL } },
     { SIPCAST_MEDIA_AUDIO, { "pcma", "opus", NULL },
-      { "PCMA", "OPUS", "TELEPHONE-EVENT", NULL } },
-    { SIPCAST_MEDIA_AUDIO, { "PCMU", NULL }, { "PCMU", "TELEPHONE-EVENT", NULL } },
+      { "PCMA", "OPUS", "CN", "TELEPHONE-EVENT", NULL } },
+    { SIPCAST_MEDIA_AUDIO, { "PCMU", NULL }, { "PCMU", "CN", "TELEPHONE-EVENT", NULL } },
     /* Named or not, telephone-event comes last. */
     { SIPCAST_MEDIA_AUDIO, { "telephone-event", "G722", NULL },
-      { "G722", "TELEPHONE-EVENT", NULL } },
+      { "G722", "CN", "TELEPHONE-EVENT", NULL } },
     /* A name selects every row of that name. */
     { SIPCAST_MEDIA_VIDEO, { "VP8", "H264", NULL }, { "VP8", "H264", "H264", NULL } },
   };
@@ -340,7 +345,7 @@ test_elements_exist_and_fit (void)
       const char *last;
 
       g_test_message ("%s/%u", codec->encoding_name, codec->clock_rate);
-      if (sipcast_codec_is_telephone_event (codec))
+      if (sipcast_codec_is_auxiliary (codec))
         continue;
 
       g_assert_nonnull (codec->depayloader);

@@ -113,6 +113,10 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpstr (a->recordings_dir, ==, b->recordings_dir);
   g_assert_cmpuint (a->ended_call_ttl, ==, b->ended_call_ttl);
   g_assert_cmpuint (a->rtmp_retry_budget, ==, b->rtmp_retry_budget);
+  g_assert_cmpstr (a->rtmp_profile, ==, b->rtmp_profile);
+  g_assert_cmpstr (a->rtmp_tls_ca_file, ==, b->rtmp_tls_ca_file);
+  g_assert_cmpint (a->rtmp_tls_verify, ==, b->rtmp_tls_verify);
+  g_assert_cmpuint (a->key_frame_interval, ==, b->key_frame_interval);
   g_assert_cmpuint (a->push_retry_budget, ==, b->push_retry_budget);
   g_assert_cmpuint (a->events_backlog, ==, b->events_backlog);
   g_assert_cmpuint (a->events_max_pending, ==, b->events_max_pending);
@@ -306,6 +310,48 @@ test_load_file (Fixture      *fixture,
   g_assert_cmpuint (config->ended_call_ttl, ==, 0);
   g_assert_cmpuint (config->rtmp_retry_budget, ==, 12);
   g_assert_cmpuint (config->push_retry_budget, ==, 5);
+}
+
+/* [rtmp] profile: a platform's AAC settings win over [media]'s, wherever
+ * the keys stand; default leaves [media]'s; an unknown name is refused. */
+static void
+test_profile (Fixture      *fixture,
+              gconstpointer data)
+{
+  g_autoptr (SipcastConfig) config = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) plain = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) bad = sipcast_config_new_default ();
+  g_autoptr (SipcastConfig) route = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = write_file (fixture, "p.conf",
+                                      "[rtmp]\nprofile=YouTube\n[media]\naac-rate=8000\n");
+  g_autofree char *plain_path = write_file (fixture, "d.conf",
+                                            "[media]\naac-rate=8000\n[rtmp]\nprofile=default\n");
+  g_autofree char *bad_path = write_file (fixture, "x.conf", "[rtmp]\nprofile=myspace\n");
+
+  g_assert_true (sipcast_config_load_file (config, path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->rtmp_profile, ==, "youtube");
+  g_assert_cmpuint (config->aac_rate, ==, 48000);
+  g_assert_cmpuint (config->aac_channels, ==, 2);
+  g_assert_cmpuint (config->aac_bitrate, ==, 128000);
+  g_assert_cmpuint (config->key_frame_interval, ==, 2000);
+
+  g_assert_true (sipcast_config_load_file (plain, plain_path, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (plain->aac_rate, ==, 8000);
+  g_assert_cmpuint (plain->aac_channels, ==, 1);
+  g_assert_cmpuint (plain->key_frame_interval, ==, 0);
+
+  /* A route's own profile, on top of the file's. */
+  route = sipcast_config_with_profile (plain, sipcast_profile_find ("twitch"));
+  g_assert_cmpuint (route->aac_bitrate, ==, 160000);
+  g_assert_cmpuint (route->key_frame_interval, ==, 2000);
+  g_assert_cmpuint (plain->aac_bitrate, ==, 64000);
+
+  g_assert_false (sipcast_config_load_file (bad, bad_path, &error));
+  g_assert_error (error, SIPCAST_ERROR, SIPCAST_ERROR_CONFIG);
+  assert_message_contains (error, "myspace");
 }
 
 static void
@@ -855,7 +901,8 @@ test_to_string_has_every_key (void)
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
     { "media", "recordings-dir" },
     { "calls", "ended-call-ttl" },
-    { "rtmp", "retry-budget" },
+    { "rtmp", "retry-budget" }, { "rtmp", "profile" }, { "rtmp", "tls-ca-file" },
+    { "rtmp", "tls-verify" },
     { "push", "retry-budget" },
     { "webrtc", "stun-server" },
     { "events", "backlog" }, { "events", "max-pending" }, { "events", "keep-alive" },
@@ -1031,6 +1078,8 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add ("/config/file/load", Fixture, NULL,
               fixture_set_up, test_load_file, fixture_tear_down);
+  g_test_add ("/config/file/profile", Fixture, NULL,
+              fixture_set_up, test_profile, fixture_tear_down);
   g_test_add ("/config/file/partial", Fixture, NULL,
               fixture_set_up, test_load_partial_file, fixture_tear_down);
   g_test_add ("/config/file/unknown-group-and-key", Fixture, NULL,

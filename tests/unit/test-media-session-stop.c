@@ -12,6 +12,7 @@
 #include "sipcast-media-session-private.h"
 #include "sipcast-publish-target.h"
 #include "sipcast-sdp.h"
+#include "gstsipcastgapfill.h"
 
 /*
  * A media session in this process, fed PCMA RTP from a socket of the
@@ -173,6 +174,7 @@ start (Fixture    *fixture,
     .codec = sipcast_codec_find (SIPCAST_MEDIA_AUDIO, "PCMA", 8000),
     .payload_type = PCMA_PT,
     .telephone_event_pt = -1,
+    .comfort_noise_pt = -1,
     .address = (char *) "127.0.0.1",
     .port = local_port (fixture->far_end),
     .rtcp_port = local_port (fixture->far_end) + 1,
@@ -306,6 +308,7 @@ main (int    argc,
   g_log_set_writer_func (log_writer, NULL, NULL);
   g_test_init (&argc, &argv, NULL);
   gst_init (&argc, &argv);
+  g_assert_true (GST_ELEMENT_REGISTER (sipcastgapfill, NULL));
 
   g_test_add ("/media-session/stop-while-connecting", Fixture, NULL, fixture_setup,
               test_stop_while_connecting, fixture_teardown);

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <gst/gst.h>
 
+#include "gstsipcastgapfill.h"
 #include "gstsipcastmixer.h"
 #include "sipcast-config.h"
 #include "sipcast-media-session.h"
@@ -546,6 +547,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
   g_assert_true (GST_ELEMENT_REGISTER (sipcastmixer, NULL));
+  g_assert_true (GST_ELEMENT_REGISTER (sipcastgapfill, NULL));
 
   g_test_add_func ("/media-session/pcmu-with-dtmf", test_pcmu_with_dtmf);
   g_test_add_func ("/media-session/audio-line-follows-far-end", test_audio_line_follows_far_end);

@@ -158,6 +158,7 @@ test_errors (void)
     { "[route x]\ncallee=*\nring-time=60001\n", "ring-time" },
     { "[route x]\ncallee=*\nring-time=-1\n", "ring-time" },
     { "[route x]\ncallee=*\nmax-calls=many\n", "max-calls" },
+    { "[route x]\ncallee=*\nprofile=myspace\n", "profile" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -179,7 +180,7 @@ test_to_key_file_round_trip (void)
   g_autoptr (SipcastRoute) route = load ("[route r]\ncallee-regex=a|b\nrtmp-url=rtmp://h/live/\n"
                                          "rtmp-stream=in-${callee}\nto-stream=${callId}\n"
                                          "user=u\npassword=p\nhas-video=true\n"
-                                         "ring-time=1500\nmax-calls=7\n",
+                                         "ring-time=1500\nmax-calls=7\nprofile=Twitch\n",
                                          "route r", &error);
   g_autoptr (GKeyFile) key_file = g_key_file_new ();
   g_autoptr (SipcastRoute) again = NULL;
@@ -197,6 +198,7 @@ test_to_key_file_round_trip (void)
   g_assert_true (again->has_video);
   g_assert_cmpuint (again->ring_time, ==, 1500);
   g_assert_cmpuint (again->max_calls, ==, 7);
+  g_assert_cmpstr (again->profile, ==, "twitch");
 }
 
 int

@@ -56,6 +56,7 @@ build_av_offer (guint               audio_port,
   "a=rtpmap:9 G722/8000\r\n" \
   "a=rtpmap:0 PCMU/8000\r\n" \
   "a=rtpmap:8 PCMA/8000\r\n" \
+  "a=rtpmap:13 CN/8000\r\n" \
   "a=rtpmap:101 telephone-event/8000\r\n" \
   "a=fmtp:96 minptime=10;useinbandfec=1\r\n" \
   "a=fmtp:101 0-16\r\n" \
@@ -85,7 +86,7 @@ test_offer_send_recv (void)
                    "s=sipcast\r\n"
                    "c=IN IP4 192.0.2.10\r\n"
                    "t=0 0\r\n"
-                   "m=audio 31000 RTP/AVP 96 9 0 8 101\r\n"
+                   "m=audio 31000 RTP/AVP 96 9 0 8 13 101\r\n"
                    DEFAULT_AUDIO_ATTRIBUTES
                    "a=sendrecv\r\n");
 }
@@ -96,7 +97,7 @@ test_offer_recv_only (void)
   /* hasAudio=false: we still receive the far end's audio, send none. */
   g_autofree char *sdp = build_offer (31002, SIPCAST_SDP_RECVONLY);
 
-  g_assert_nonnull (strstr (sdp, "\r\nm=audio 31002 RTP/AVP 96 9 0 8 101\r\n"));
+  g_assert_nonnull (strstr (sdp, "\r\nm=audio 31002 RTP/AVP 96 9 0 8 13 101\r\n"));
   g_assert_nonnull (strstr (sdp, "\r\na=recvonly\r\n"));
   g_assert_null (strstr (sdp, "sendrecv"));
   g_assert_true (g_str_has_suffix (sdp, "\r\n"));
@@ -150,7 +151,7 @@ test_offer_video (void)
                    "s=sipcast\r\n"
                    "c=IN IP4 192.0.2.10\r\n"
                    "t=0 0\r\n"
-                   "m=audio 31000 RTP/AVP 96 9 0 8 101\r\n"
+                   "m=audio 31000 RTP/AVP 96 9 0 8 13 101\r\n"
                    DEFAULT_AUDIO_ATTRIBUTES
                    "a=sendrecv\r\n"
                    "m=video 31002 RTP/AVP 96 97 98\r\n"
@@ -214,19 +215,22 @@ test_offer_audio_order (void)
     const char *m_line;
     const char *rtpmaps;
   } cases[] = {
-    { { "PCMA", "OPUS", NULL }, "m=audio 31000 RTP/AVP 8 96 101\r\n",
+    { { "PCMA", "OPUS", NULL }, "m=audio 31000 RTP/AVP 8 96 13 101\r\n",
       "a=rtpmap:8 PCMA/8000\r\n"
       "a=rtpmap:96 opus/48000/2\r\n"
+      "a=rtpmap:13 CN/8000\r\n"
       "a=rtpmap:101 telephone-event/8000\r\n"
       "a=fmtp:96 minptime=10;useinbandfec=1\r\n"
       "a=fmtp:101 0-16\r\n" },
-    { { "PCMU", NULL }, "m=audio 31000 RTP/AVP 0 101\r\n",
+    { { "PCMU", NULL }, "m=audio 31000 RTP/AVP 0 13 101\r\n",
       "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:13 CN/8000\r\n"
       "a=rtpmap:101 telephone-event/8000\r\n"
       "a=fmtp:101 0-16\r\n" },
-    { { "G722", "PCMU", NULL }, "m=audio 31000 RTP/AVP 9 0 101\r\n",
+    { { "G722", "PCMU", NULL }, "m=audio 31000 RTP/AVP 9 0 13 101\r\n",
       "a=rtpmap:9 G722/8000\r\n"
       "a=rtpmap:0 PCMU/8000\r\n"
+      "a=rtpmap:13 CN/8000\r\n"
       "a=rtpmap:101 telephone-event/8000\r\n"
       "a=fmtp:101 0-16\r\n" },
   };
@@ -901,6 +905,41 @@ test_offer_our_preference (void)
                    "a=fmtp:101 0-16\r\n"
                    "a=ptime:20\r\n"
                    "a=sendrecv\r\n");
+}
+
+/* RFC 3389 comfort noise rides along with the voice codec, both ways;
+ * it is never the codec itself, even listed first. */
+static void
+test_comfort_noise (void)
+{
+  g_autofree const SipcastCodec **prefs = audio_prefs (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (SipcastSdpOffer) offer = NULL;
+  SipcastSdpAnswerParams params = answer_params (31002, SIPCAST_SDP_SENDRECV);
+  g_autofree char *built = NULL;
+  g_autoptr (SipcastSdpAnswer) answer = answer_ok (
+    SESSION_HEAD
+    "c=IN IP4 198.51.100.7\r\n"
+    "t=0 0\r\n"
+    "m=audio 40000 RTP/AVP 13 0\r\n"
+    "a=rtpmap:13 CN/8000\r\n"
+    "a=sendrecv\r\n");
+
+  g_assert_cmpstr (answer->audio->codec->encoding_name, ==, "PCMU");
+  g_assert_cmpint (answer->audio->comfort_noise_pt, ==, 13);
+  g_assert_cmpint (answer->audio->telephone_event_pt, ==, -1);
+
+  offer = sipcast_sdp_parse_offer ("v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n"
+                                   "c=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+                                   "m=audio 5004 RTP/AVP 13 8 101\r\n"
+                                   "a=rtpmap:101 telephone-event/8000\r\n", prefs, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (offer->audio->chosen->codec->encoding_name, ==, "PCMA");
+  g_assert_cmpint (offer->audio->chosen->comfort_noise_pt, ==, 13);
+  built = sipcast_sdp_build_answer (offer, &params);
+  g_assert_nonnull (strstr (built, "m=audio 31002 RTP/AVP 8 13 101\r\na=rtpmap:8 PCMA/8000\r\n"
+                                   "a=rtpmap:13 CN/8000\r\n"
+                                   "a=rtpmap:101 telephone-event/8000\r\n"));
 }
 
 static void
@@ -1699,6 +1738,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/order", test_answer_order);
   g_test_add_func ("/sdp/answer/unknown-codecs-skipped", test_answer_unknown_codecs_skipped);
   g_test_add_func ("/sdp/answer/telephone-event-first", test_answer_telephone_event_first);
+  g_test_add_func ("/sdp/comfort-noise", test_comfort_noise);
   g_test_add_func ("/sdp/answer/session-connection", test_answer_session_connection);
   g_test_add_func ("/sdp/answer/media-connection-wins", test_answer_media_connection_wins);
   g_test_add_func ("/sdp/answer/inactive", test_answer_inactive);

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 #include <glib/gstdio.h>
 
+#include "gstsipcastgapfill.h"
 #include "gstsipcastmixer.h"
 #include "sipcast-call-private.h"
 #include "sipcast-call-registry.h"
@@ -290,6 +291,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
   g_assert_true (GST_ELEMENT_REGISTER (sipcastmixer, NULL));
+  g_assert_true (GST_ELEMENT_REGISTER (sipcastgapfill, NULL));
 
   g_test_add ("/sip-call/caller-hangs-up", Fixture, GINT_TO_POINTER (TRUE),
               fixture_setup, test_call_and_hang_up, fixture_teardown);
