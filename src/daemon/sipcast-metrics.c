@@ -60,6 +60,7 @@ struct _SipcastMetrics {
   SipcastEventBus *bus;
   gulong event_id;
   SipcastCallRegistry *calls;
+  SipcastSipAgent *agent;        /* nullable */
   SipcastPushRegistry *pushes;   /* nullable */
   SipcastHooks *hooks;           /* nullable */
   SipcastRestEvents *events;     /* nullable */
@@ -490,6 +491,7 @@ sipcast_metrics_finalize (GObject *object)
   SipcastMetrics *self = SIPCAST_METRICS (object);
 
   g_hash_table_unref (self->dtmf_sent);
+  g_clear_object (&self->agent);
   g_hash_table_unref (self->requests);
 
   G_OBJECT_CLASS (sipcast_metrics_parent_class)->finalize (object);
@@ -607,6 +609,17 @@ sipcast_metrics_render (SipcastMetrics *self)
   header (out, "sipcast_dtmf_sent_total", "counter", "DTMF digits sent by /call/send_dtmf, by type.");
   render_table (out, "sipcast_dtmf_sent_total", self->dtmf_sent, "type", NULL);
 
+  if (self->agent != NULL) {
+    header (out, "sipcast_sip_requests_rate_limited_total", "counter",
+            "SIP requests refused (503) over [sip] max-requests-per-second of their source.");
+    sample_u64 (out, "sipcast_sip_requests_rate_limited_total", "",
+                sipcast_sip_agent_get_rate_limited (self->agent));
+    header (out, "sipcast_sip_invites_untrusted_total", "counter",
+            "INVITEs refused (403) from outside [sip] trusted-networks.");
+    sample_u64 (out, "sipcast_sip_invites_untrusted_total", "",
+                sipcast_sip_agent_get_untrusted (self->agent));
+  }
+
   header (out, "sipcast_rest_requests_total", "counter",
           "REST requests answered, by method and HTTP status.");
   render_table (out, "sipcast_rest_requests_total", self->requests, "method", "status");
@@ -661,4 +674,12 @@ sipcast_metrics_serve (SipcastMetrics    *self,
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, "text/plain; version=0.0.4; charset=utf-8",
                                     SOUP_MEMORY_TAKE, text, strlen (text));
+}
+
+void
+sipcast_metrics_set_sip_agent (SipcastMetrics  *self,
+                               SipcastSipAgent *agent)
+{
+  g_return_if_fail (SIPCAST_IS_METRICS (self));
+  g_set_object (&self->agent, agent);
 }

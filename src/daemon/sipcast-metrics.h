@@ -16,6 +16,7 @@
 #include "sipcast-event-bus.h"
 #include "sipcast-hooks.h"
 #include "sipcast-push-registry.h"
+#include "sipcast-sip-agent.h"
 #include "sipcast-rest-events.h"
 
 G_BEGIN_DECLS
@@ -30,6 +31,12 @@ SipcastMetrics *sipcast_metrics_new (const SipcastConfig *config,
                                      SipcastPushRegistry *pushes,
                                      SipcastHooks        *hooks,
                                      SipcastRestEvents   *events);
+
+/* The SIP agent whose guard counts what it refused (requests over
+ * [sip] max-requests-per-second, INVITEs from outside [sip]
+ * trusted-networks); without one those metrics are left out. */
+void sipcast_metrics_set_sip_agent (SipcastMetrics  *self,
+                                    SipcastSipAgent *agent);
 
 /* [metrics] require-auth. */
 gboolean sipcast_metrics_requires_auth (SipcastMetrics *self);

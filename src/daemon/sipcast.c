@@ -259,6 +259,7 @@ main (int   argc,
   sipcast_rest_server_set_events (daemon.rest, daemon.events);
   daemon.metrics = sipcast_metrics_new (daemon.config, daemon.bus, daemon.registry,
                                         daemon.pushes, daemon.hooks, daemon.events);
+  sipcast_metrics_set_sip_agent (daemon.metrics, daemon.agent);
   sipcast_rest_server_set_metrics (daemon.rest, daemon.metrics);
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;

@@ -9,6 +9,7 @@ every hostile request per RFC 3261 (400, 403, 481, 488, 500, 503, 513)
 or drops it, and never crashes.
 """
 
+import http.client
 import re
 import socket
 import threading
@@ -300,6 +301,16 @@ callee=in-*
         self.assertEqual(status_of(untrusted.final(call)), 403, self.sipcast.log())
         self.assertIn("outside trusted-networks",
                       self.sipcast.log_path.read_text(errors="replace"))
+        # what the guard refused is counted for /metrics
+        conn = http.client.HTTPConnection("127.0.0.1", self.sipcast.rest_port, timeout=15)
+        conn.request("GET", "/metrics")
+        metrics = conn.getresponse().read().decode()
+        conn.close()
+        counted = {name: int(float(value)) for name, value in
+                   re.findall(r"^(sipcast_sip_\w+_total) (\S+)$", metrics, re.M)}
+        self.assertGreaterEqual(counted.get("sipcast_sip_requests_rate_limited_total", 0),
+                                len(refused), metrics)
+        self.assertGreaterEqual(counted.get("sipcast_sip_invites_untrusted_total", 0), 1, metrics)
         # the flooder is let in again once it slows down (its INVITE now
         # reaches routing: 404 for a callee no route takes)
         time.sleep(1.5)
