@@ -95,3 +95,60 @@ sipcast_dtmf_info_body (SipcastDtmfType type,
   }
   g_return_val_if_reached (NULL);
 }
+
+/* A digit named by itself ("5", "*", "a") or by its RFC 4733 event code
+ * ("11"), at the start of @text; '\0' otherwise. */
+static char
+digit_of (const char *text)
+{
+  guint64 code;
+  char *end = NULL;
+
+  while (*text == ' ' || *text == '\t')
+    text++;
+  if (g_ascii_isdigit (*text)) {
+    code = g_ascii_strtoull (text, &end, 10);
+    /* One digit is itself; two name an event (10 = *, 11 = #, 12-15 = A-D). */
+    if (end == text + 1)
+      return *text;
+    if (end == text + 2 && code >= 10 && code <= 15)
+      return "*#ABCD"[code - 10];
+    return '\0';
+  }
+  if (*text != '\0' && strchr ("*#ABCDabcd", *text) != NULL)
+    return g_ascii_toupper (*text);
+  return '\0';
+}
+
+char
+sipcast_dtmf_parse_info (const char *content_type,
+                         const char *body)
+{
+  g_auto (GStrv) lines = NULL;
+
+  if (content_type == NULL || body == NULL)
+    return '\0';
+
+  if (g_ascii_strncasecmp (content_type, "application/dtmf-relay", 22) == 0) {
+    lines = g_strsplit_set (body, "\r\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+      const char *line = lines[i];
+
+      while (*line == ' ' || *line == '\t')
+        line++;
+      if (g_ascii_strncasecmp (line, "Signal", 6) != 0)
+        continue;
+      line += 6;
+      while (*line == ' ' || *line == '\t')
+        line++;
+      if (*line != '=')
+        return '\0';
+      return digit_of (line + 1);
+    }
+    return '\0';
+  }
+  if (g_ascii_strncasecmp (content_type, "application/dtmf", 16) == 0 &&
+      (content_type[16] == '\0' || content_type[16] == ';' || content_type[16] == ' '))
+    return digit_of (body);
+  return '\0';
+}

@@ -41,4 +41,11 @@ const char *sipcast_dtmf_info_content_type (SipcastDtmfType type);
 char       *sipcast_dtmf_info_body (SipcastDtmfType type,
                                     char            digit);
 
+/* The digit a far end's SIP INFO carries (@content_type
+ * "application/dtmf-relay": "Signal=5" or "Signal=11" for #;
+ * "application/dtmf": "5" or the event code "11"), upper case, or '\0'
+ * when the body is none of those. */
+char sipcast_dtmf_parse_info (const char *content_type,
+                              const char *body);
+
 G_END_DECLS

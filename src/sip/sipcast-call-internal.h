@@ -75,6 +75,8 @@ struct _SipcastCall {
   GHashTable *injected_streams;   /* stream name → Injection */
   GHashTable *looping_sounds;     /* source id → path */
   GHashTable *playing_sounds;     /* source id → path, sounds played once */
+  /* Digits the far end sent, RFC 4733 and SIP INFO, in order. */
+  GString *dtmf_received;
   guint next_sound;
 
   gboolean done;

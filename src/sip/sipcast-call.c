@@ -218,7 +218,21 @@ media_dtmf_received_cb (SipcastMediaSession *media,
   SipcastCall *self = SIPCAST_CALL (user_data);
 
   g_message (_("call %s: DTMF %s received"), self->params->call_id, digit);
+  g_string_append (self->dtmf_received, digit);
   g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit, "RFC2833");
+}
+
+/* The far end sent a DTMF digit in a SIP INFO. */
+static void
+dialog_info_dtmf_cb (SipcastDialog *dialog,
+                     const char    *digit,
+                     gpointer       user_data)
+{
+  SipcastCall *self = SIPCAST_CALL (user_data);
+
+  g_message (_("call %s: DTMF %s received by SIP INFO"), self->params->call_id, digit);
+  g_string_append (self->dtmf_received, digit);
+  g_signal_emit (self, signals[SIGNAL_DTMF_RECEIVED], 0, digit, "INFO");
 }
 
 void
@@ -553,6 +567,7 @@ sipcast_call_set_dialog (SipcastCall   *self,
                     self);
   g_signal_connect (dialog, "refreshed", G_CALLBACK (sipcast_call_dialog_refreshed_cb), self);
   g_signal_connect (dialog, "terminated", G_CALLBACK (dialog_terminated_cb), self);
+  g_signal_connect (dialog, "info-dtmf", G_CALLBACK (dialog_info_dtmf_cb), self);
 }
 
 static void
@@ -609,6 +624,7 @@ sipcast_call_finalize (GObject *object)
   g_hash_table_unref (self->injected_streams);
   g_hash_table_unref (self->looping_sounds);
   g_hash_table_unref (self->playing_sounds);
+  g_string_free (self->dtmf_received, TRUE);
 
   G_OBJECT_CLASS (sipcast_call_parent_class)->finalize (object);
 }
@@ -679,6 +695,7 @@ sipcast_call_init (SipcastCall *self)
                                                   sipcast_call_injection_free);
   self->looping_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->playing_sounds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->dtmf_received = g_string_new (NULL);
 }
 
 SipcastCall *
@@ -904,5 +921,5 @@ const char *
 sipcast_call_get_dtmf_received (SipcastCall *self)
 {
   g_return_val_if_fail (SIPCAST_IS_CALL (self), NULL);
-  return self->media != NULL ? sipcast_media_session_get_dtmf_received (self->media) : "";
+  return self->dtmf_received->str;
 }

@@ -40,6 +40,7 @@ enum {
   SIGNAL_REINVITE_ACK,
   SIGNAL_REFRESHED,
   SIGNAL_TERMINATED,
+  SIGNAL_INFO_DTMF,
   N_SIGNALS
 };
 
@@ -398,6 +399,22 @@ handle_call_state (SipcastDialog *self,
   }
 }
 
+/* A DTMF digit in a far end's INFO (application/dtmf-relay or
+ * application/dtmf); other INFO bodies are not ours to read. */
+static void
+handle_info (SipcastDialog *self,
+             const sip_t   *sip)
+{
+  g_autofree char *body = body_of (sip);
+  char digit[2] = { '\0', '\0' };
+
+  if (sip == NULL || sip->sip_content_type == NULL || sip->sip_content_type->c_type == NULL)
+    return;
+  digit[0] = sipcast_dtmf_parse_info (sip->sip_content_type->c_type, body);
+  if (digit[0] != '\0')
+    g_signal_emit (self, signals[SIGNAL_INFO_DTMF], 0, digit);
+}
+
 static void
 handle_nua_event (SipcastEventTarget *target,
                   nua_event_t         event,
@@ -456,6 +473,11 @@ handle_nua_event (SipcastEventTarget *target,
       g_message (_("call %s: INFO DTMF refused: %03d %s"), self->log_id, status, phrase);
     self->info_in_flight = FALSE;
     send_next_info (self);
+    break;
+
+  case nua_i_info:
+    /* nua has answered 200 already. */
+    handle_info (self, sip);
     break;
 
   case nua_i_state:
@@ -556,6 +578,10 @@ sipcast_dialog_class_init (SipcastDialogClass *klass)
   signals[SIGNAL_REFRESHED] =
     g_signal_new ("refreshed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_INT, G_TYPE_STRING);
+  /* The far end sent a DTMF digit in a SIP INFO: (digit). */
+  signals[SIGNAL_INFO_DTMF] =
+    g_signal_new ("info-dtmf", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
   signals[SIGNAL_TERMINATED] =
     g_signal_new ("terminated", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 4, SIPCAST_TYPE_DIALOG_END, G_TYPE_INT, G_TYPE_STRING,

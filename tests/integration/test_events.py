@@ -467,6 +467,20 @@ class EventStreamTest(MetricsChecks, EventsTestCase):
                          [("dtmf", "ev-dtmf", digit, "RFC2833") for digit in "1#9"])
         self.assert_wire_format(stream)
 
+    def test_info_dtmf_event(self):
+        # a far end that sends its digits as SIP INFO (dtmf-relay, dtmf)
+        stream = self.stream("?type=dtmf")
+        sipp = self.sipp("uas-info-dtmf.xml")
+        self.start_call("ev-info", sipp)
+        wait_status(self.sipcast, "ev-info", "ESTABLISHED", 10)
+        events = stream.wait(lambda e: len(e) >= 3, 10, "three INFO DTMF events")
+        self.assertEqual(self.find("ev-info")["dtmfReceived"], "5#9")
+        self.terminate("ev-info")
+        self.assert_sipp_passed(sipp)
+        self.assertEqual([(t, d["callId"], d["dtmf"], d["method"]) for _, t, d in events],
+                         [("dtmf", "ev-info", digit, "INFO") for digit in "5#9"])
+        self.assert_wire_format(stream)
+
     def test_push_and_injection_events(self):
         stream = self.stream("?type=push_status,injection_ended")
         sipp = self.media_sipp("ev-push")

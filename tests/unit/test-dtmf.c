@@ -84,6 +84,36 @@ test_info_bodies (void)
   g_assert_cmpstr (dtmf_d, ==, "15");
 }
 
+/* What phones and PBXes send as SIP INFO, read back to the digit; the
+ * bodies sipcast itself sends read back too. */
+static void
+test_parse_info (void)
+{
+  g_autofree char *relay = sipcast_dtmf_info_body (SIPCAST_DTMF_INFO, '#');
+  g_autofree char *plain = sipcast_dtmf_info_body (SIPCAST_DTMF_INFO_RELAY, '7');
+
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n"), ==, '5');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "signal = *\n"), ==, '*');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("Application/DTMF-Relay", "Duration=100\r\nSignal=11"), ==, '#');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal=10"), ==, '*');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal=b"), ==, 'B');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf", "9"), ==, '9');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf", "15"), ==, 'D');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", relay), ==, '#');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf", plain), ==, '7');
+
+  /* Not a digit: nothing. */
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal=16"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal=X"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Duration=160"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf-relay", "Signal"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf", "42"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmfx", "5"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/media_control+xml", "5"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info (NULL, "5"), ==, '\0');
+  g_assert_cmpint (sipcast_dtmf_parse_info ("application/dtmf", NULL), ==, '\0');
+}
+
 int
 main (int argc, char **argv)
 {
@@ -93,6 +123,7 @@ main (int argc, char **argv)
   g_test_add_func ("/dtmf/validate", test_validate);
   g_test_add_func ("/dtmf/types", test_types);
   g_test_add_func ("/dtmf/info-bodies", test_info_bodies);
+  g_test_add_func ("/dtmf/parse-info", test_parse_info);
 
   return g_test_run ();
 }
