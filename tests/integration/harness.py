@@ -277,9 +277,11 @@ def mean_volume(path, timeout=30):
 def tone_frequency(path, timeout=30):
     """Frequency in Hz of the tone in the first audio stream.
 
-    Counts upward zero crossings with hysteresis, between the first and
-    the last, so leading or trailing silence does not skew it. A wrong
-    clock rate anywhere in the chain shows up here, not in the volume.
+    Finds upward zero crossings with hysteresis and takes the median
+    period between successive ones, so silence anywhere (leading,
+    trailing, or published where the far end's packets were lost: the
+    timeline is continuous) does not skew it. A wrong clock rate anywhere
+    in the chain shows up here, not in the volume.
     """
     rate = 16000
     result = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error",
@@ -301,7 +303,12 @@ def tone_frequency(path, timeout=30):
             crossings.append(index)
     if len(crossings) < 2:
         return 0.0
-    return (len(crossings) - 1) * rate / (crossings[-1] - crossings[0])
+    periods = sorted(b - a for a, b in zip(crossings, crossings[1:]))
+    median = periods[len(periods) // 2]
+    # the mean of the periods near the median: one alone is a whole
+    # number of samples (36 or 37 at 440 Hz), a gap is many
+    kept = [p for p in periods if median / 1.5 <= p <= median * 1.5]
+    return rate * len(kept) / sum(kept)
 
 
 # -- nginx-rtmp ---------------------------------------------------------------
