@@ -390,12 +390,10 @@ sipcast_whep_stream_add_viewer_async (SipcastWhepStream   *self,
     return;
   }
 
-  /* Audio only for now.  The viewer can take the stream's H.264 (its own
-   * video subscription, payloaded as it is), but in a test with a call
-   * publishing H.264 no video RTP reached Chrome, and when the video's
-   * first key frame came after the answer the audio stopped too: video
-   * stays off until that is understood (README "Console and WHEP"). */
-  viewer = sipcast_whep_viewer_new (id, self->stream, TRUE, FALSE, &ice);
+  /* The stream's video is H.264 whatever the call sends (a VP8 call's
+   * is the H.264 it publishes over RTMP): never encoded again here. */
+  viewer = sipcast_whep_viewer_new (id, self->stream, TRUE,
+                                    sipcast_stream_get_video_codec (self->stream) != NULL, &ice);
   g_hash_table_insert (self->viewers, g_strdup (id), viewer);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->feeding, g_object_ref (viewer));

@@ -169,11 +169,31 @@ class BrowserTestCase(MediaTestCase):
         """A far end answering PCMU that sends a 440 Hz tone for @seconds
         from the ACK on: the 5 s capture of tests/media would be over
         before a browser has started and negotiated."""
-        sender = ('<exec command="gst-launch-1.0 -q audiotestsrc is-live=true freq=440'
-                  ' volume=0.5 num-buffers=%d samplesperbuffer=160'
-                  ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
-                  ' ! udpsink host=127.0.0.1 port=[$audio_port]"/>' % (seconds * 50))
-        return self.media_sipp(name, audio="pcmu", audio_pcap=False, on_ack=[sender])
+        return self.media_sipp(name, audio="pcmu", audio_pcap=False,
+                               on_ack=[self.tone_sender(seconds)])
+
+    @staticmethod
+    def tone_sender(seconds):
+        return ('<exec command="gst-launch-1.0 -q audiotestsrc is-live=true freq=440'
+                ' volume=0.5 num-buffers=%d samplesperbuffer=160'
+                ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
+                ' ! udpsink host=127.0.0.1 port=[$audio_port]"/>' % (seconds * 50))
+
+    def video_sipp(self, name, seconds=20):
+        """tone_sipp's far end with H.264 video too: a moving test picture,
+        constrained baseline, a key frame a second, for @seconds from the
+        ACK on (the 3 s captures of tests/media would be over too soon)."""
+        sender = ('<exec command="gst-launch-1.0 -q videotestsrc is-live=true pattern=ball'
+                  ' num-buffers=%d ! video/x-raw,width=320,height=240,framerate=15/1'
+                  ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15'
+                  ' ! video/x-h264,profile=constrained-baseline'
+                  ' ! rtph264pay pt=96 config-interval=-1'
+                  ' ! udpsink host=127.0.0.1 port=[$video_port]"/>' % (seconds * 15))
+        return self.media_sipp(name, audio="pcmu", audio_pcap=False,
+                               video_lines=["a=rtpmap:96 H264/90000",
+                                            "a=fmtp:96 profile-level-id=42e01f;"
+                                            "packetization-mode=1"],
+                               on_ack=[self.tone_sender(seconds), sender])
 
     def http(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
@@ -271,6 +291,45 @@ class WhepTest(BrowserTestCase):
         status, _, _ = self.http("OPTIONS", "/whep/whep-http", None, {
             "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
         self.assertEqual(status, 403)
+
+
+class WhepVideoTest(BrowserTestCase):
+    """A call's video in a WHEP player: the call publishes to nginx-rtmp,
+    as video is only received from a far end for a call that publishes."""
+
+    with_nginx = True
+
+    def test_video_call(self):
+        """A call's H.264 in the browser as the far end sends it, with its
+        audio: the picture has a size and moves, the tone goes on."""
+        shots = output_dir()
+        print("# screenshots in %s" % shots)
+        browser = Browser("whep-page.mjs", {
+            "page": self.page_server.origin + "/whep-client.html", "video": True,
+            "viewers": 1, "seconds": 1.5, "shotDir": str(shots), "shot": "whep-video.png"})
+        self.addCleanup(browser.close)
+        sipp = self.video_sipp("whep-video")
+        self.start_call("whep-video", sipp, toStream="video-stream", hasVideo="true",
+                        rtmpUrl=self.nginx.url, rtmpStream="whep-video")
+        wait_status(self.sipcast, "whep-video", "ESTABLISHED", 10)
+        browser.go(endpoint=self.base() + "/whep/video-stream")
+        result = browser.result()
+        viewer = result["viewers"][0]
+        print("# playing after %s ms: %sx%s, %s frames decoded, %s s played, RMS %.3f (max %.3f)"
+              % (result.get("playingAfterMs"), viewer.get("videoWidth"), viewer.get("videoHeight"),
+                 viewer.get("video", {}).get("framesDecoded"), viewer.get("currentTime"),
+                 viewer.get("rms", 0), viewer.get("maxRms", 0)))
+        context = "%s\n%s\n%s" % (viewer, self.sipcast.log(), self.logs(sipp))
+
+        self.assertEqual(result["errors"], [], context)
+        self.assertIsNone(viewer["error"], context)
+        self.assertRegex(viewer["answer"], r"(?m)^m=video \d+ UDP/TLS/RTP/SAVPF \d+\r$")
+        self.assertEqual(viewer["state"], "connected", context)
+        self.assertEqual((viewer["videoWidth"], viewer["videoHeight"]), (320, 240), context)
+        self.assertGreater(viewer["video"]["framesDecoded"], 10, context)
+        self.assertGreater(viewer["currentTime"], 1.0, context)
+        self.assertGreater(viewer["maxRms"], MIN_RMS, context)
+        self.assertGreater(viewer["rms"], MIN_RMS, "the tone stopped: " + context)
 
 
 class ConsoleTest(BrowserTestCase):
