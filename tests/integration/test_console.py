@@ -337,6 +337,8 @@ class ConsoleTest(BrowserTestCase):
     credentials and sends them with every request, REST, events and WHEP."""
 
     sipcast_args = ("--production",)
+    # the call publishes: only then does it receive its far end's video
+    with_nginx = True
 
     @classmethod
     def sipcast_config(cls):
@@ -379,12 +381,13 @@ class ConsoleTest(BrowserTestCase):
         print("# screenshots in %s" % shots)
         user, password = self.admin()
         browser = Browser("console.mjs", {"base": self.base(), "shotDir": str(shots),
-                                          "credentials": [user, password]})
+                                          "credentials": [user, password], "video": True})
         self.addCleanup(browser.close)
-        sipp = self.tone_sipp("console")
+        sipp = self.video_sipp("console")
         self.addCleanup(self.hang_up, "console-call", (user, password))
         browser.go(call={"callee": "1000", "callId": "console-call",
-                         "sipDomain": LOOPBACK, "sipPort": sipp.port})
+                         "sipDomain": LOOPBACK, "sipPort": sipp.port,
+                         "rtmpUrl": self.nginx.url, "rtmpStream": "console-call"})
         result = browser.result(timeout=90)
         logs = self.logs(sipp)
 
@@ -394,12 +397,16 @@ class ConsoleTest(BrowserTestCase):
         self.assertLess(result["establishedAfterMs"], 5000, result)
         self.assertIn("ESTABLISHED", result["rowText"])
         self.assertIn("PCMU/8000", result["rowText"])
+        self.assertIn("H264/90000", result["rowTextPlaying"])
         self.assertIn("outgoing", result["rowText"])
         playing = result["playing"]
         self.assertIsNotNone(playing, "never played: %s\n%s" % (result, logs))
         self.assertGreater(playing["rms"], MIN_RMS, result)
+        self.assertEqual(playing["videoWidth"], 320, result)
         after = result["afterSecond"]
         self.assertGreater(after["currentTime"], playing["currentTime"] + 0.5, result)
+        # the picture goes on, and so does the sound with it
+        self.assertEqual(after["videoWidth"], 320, result)
         self.assertGreater(after["rms"], MIN_RMS, result)
         self.assertEqual(after["playState"], "Playing", result)
         self.assertTrue(result.get("finished"), result)
