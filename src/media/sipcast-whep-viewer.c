@@ -416,7 +416,7 @@ caps_probe (GstPad          *pad,
 
 /* The H.264 payloader's caps as the browser offered them.  webrtcbin
  * answers only with caps that intersect the offer's, and the call's
- * stream names its own profile and level (x264's 42c00d, a phone's
+ * stream names its own profile and level (x264's 42c015, a phone's
  * 42e01f or 640c1f…): left as they are, the video m= line is answered
  * inactive with no codec.  The browser's decoder takes any profile, and
  * the offer allows a different level (level-asymmetry-allowed), so the
@@ -492,7 +492,8 @@ add_branch (SipcastWhepViewer  *self,
 
   gst_bin_add_many (GST_BIN (self->pipeline), src, pay, NULL);
   pay_src = gst_element_get_static_pad (pay, "src");
-  /* The viewer outlives its pipeline: the probe needs no reference. */
+  /* The viewer outlives its pipeline: the probes need no reference.
+   * The caps are the offer's before caps_probe starts the negotiation. */
   if (kind == SIPCAST_WHEP_VIDEO && self->h264_profile_level_id[0] != '\0')
     gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, profile_probe, self, NULL);
   g_mutex_lock (&self->lock);
