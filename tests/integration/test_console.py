@@ -179,16 +179,18 @@ class BrowserTestCase(MediaTestCase):
                 ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
                 ' ! udpsink host=127.0.0.1 port=[$audio_port]"/>' % (seconds * 50))
 
-    def video_sipp(self, name, seconds=20):
+    def video_sipp(self, name, seconds=20, key_interval=1):
         """tone_sipp's far end with H.264 video too: a moving test picture,
-        constrained baseline, a key frame a second, for @seconds from the
-        ACK on (the 3 s captures of tests/media would be over too soon)."""
+        constrained baseline, a key frame every @key_interval seconds (and
+        none when asked: it does not read RTCP), for @seconds from the ACK
+        on (the 3 s captures of tests/media would be over too soon)."""
         sender = ('<exec command="gst-launch-1.0 -q videotestsrc is-live=true pattern=ball'
                   ' num-buffers=%d ! video/x-raw,width=320,height=240,framerate=15/1'
-                  ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15'
+                  ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d'
                   ' ! video/x-h264,profile=constrained-baseline'
                   ' ! rtph264pay pt=96 config-interval=-1'
-                  ' ! udpsink host=127.0.0.1 port=[$video_port]"/>' % (seconds * 15))
+                  ' ! udpsink host=127.0.0.1 port=[$video_port]"/>'
+                  % (seconds * 15, key_interval * 15))
         return self.media_sipp(name, audio="pcmu", audio_pcap=False,
                                video_lines=["a=rtpmap:96 H264/90000",
                                             "a=fmtp:96 profile-level-id=42e01f;"
@@ -301,17 +303,21 @@ class WhepVideoTest(BrowserTestCase):
 
     def test_video_call(self):
         """A call's H.264 in the browser as the far end sends it, with its
-        audio: the picture has a size and moves, the tone goes on."""
+        audio: the picture has a size and moves, the tone goes on.  The
+        viewer joins between two key frames 5 s apart, so the answer goes
+        out before its video's first key frame (which once silenced the
+        audio too)."""
         shots = output_dir()
         print("# screenshots in %s" % shots)
         browser = Browser("whep-page.mjs", {
             "page": self.page_server.origin + "/whep-client.html", "video": True,
             "viewers": 1, "seconds": 1.5, "shotDir": str(shots), "shot": "whep-video.png"})
         self.addCleanup(browser.close)
-        sipp = self.video_sipp("whep-video")
+        sipp = self.video_sipp("whep-video", key_interval=5)
         self.start_call("whep-video", sipp, toStream="video-stream", hasVideo="true",
                         rtmpUrl=self.nginx.url, rtmpStream="whep-video")
         wait_status(self.sipcast, "whep-video", "ESTABLISHED", 10)
+        time.sleep(2)
         browser.go(endpoint=self.base() + "/whep/video-stream")
         result = browser.result()
         viewer = result["viewers"][0]
