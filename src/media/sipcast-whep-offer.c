@@ -56,6 +56,26 @@ h264_acceptable (const GstSDPMedia *media,
   return fmtp != NULL && strstr (fmtp, "packetization-mode=1") != NULL;
 }
 
+/* @pt's profile-level-id into @out (six hex digits), or "". */
+static void
+copy_profile_level_id (const GstSDPMedia *media,
+                       int                pt,
+                       char               out[7])
+{
+  const char *fmtp = fmtp_of (media, pt);
+  const char *value = fmtp != NULL ? strstr (fmtp, "profile-level-id=") : NULL;
+
+  out[0] = '\0';
+  if (value == NULL)
+    return;
+  value += strlen ("profile-level-id=");
+  for (guint i = 0; i < 6; i++)
+    if (!g_ascii_isxdigit (value[i]))
+      return;
+  memcpy (out, value, 6);
+  out[6] = '\0';
+}
+
 static void
 scan_media (const GstSDPMedia *media,
             SipcastWhepOffer  *out)
@@ -79,8 +99,10 @@ scan_media (const GstSDPMedia *media,
     if (audio && out->audio_pt < 0 && g_ascii_strncasecmp (end, "opus/48000", 10) == 0)
       out->audio_pt = (int) pt;
     else if (video && out->h264_pt < 0 && g_ascii_strncasecmp (end, "H264/90000", 10) == 0 &&
-             h264_acceptable (media, (int) pt))
+             h264_acceptable (media, (int) pt)) {
       out->h264_pt = (int) pt;
+      copy_profile_level_id (media, (int) pt, out->h264_profile_level_id);
+    }
     else if (video && out->vp8_pt < 0 && g_ascii_strncasecmp (end, "VP8/90000", 9) == 0)
       out->vp8_pt = (int) pt;
   }
@@ -97,6 +119,7 @@ sipcast_whep_offer_parse (const char        *sdp,
   g_return_val_if_fail (out != NULL, FALSE);
 
   out->audio_pt = out->h264_pt = out->vp8_pt = -1;
+  out->h264_profile_level_id[0] = '\0';
 
   /* GstSDP asserts on an empty text. */
   if (*sdp == '\0' || gst_sdp_message_new_from_text (sdp, &message) != GST_SDP_OK ||

@@ -15,6 +15,8 @@ typedef struct {
   int audio_pt;       /* Opus/48000/2 in a receiving audio m= line; -1: none */
   int h264_pt;        /* H264/90000 packetization-mode=1 in a receiving video m= line; -1: none */
   int vp8_pt;         /* VP8/90000 in a receiving video m= line; -1: none */
+  /* h264_pt's profile-level-id (six hex digits), "" when it has none */
+  char h264_profile_level_id[7];
 } SipcastWhepOffer;
 
 /* Fills @out from the SDP text @sdp.  SIPCAST_ERROR_SDP when it is not

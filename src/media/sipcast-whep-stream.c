@@ -55,16 +55,22 @@ G_DEFINE_FINAL_TYPE (SipcastWhepStream, sipcast_whep_stream, G_TYPE_OBJECT)
 static void
 teardown (SipcastWhepStream *self)
 {
+  g_autoptr (GPtrArray) viewers = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   gpointer value;
 
   g_mutex_lock (&self->lock);
   g_ptr_array_set_size (self->feeding, 0);
   g_mutex_unlock (&self->lock);
+  /* Out of the table before they are closed: closing a viewer still
+   * negotiating completes its POST (negotiated_cb) at once, and that
+   * must find the viewer gone rather than remove it under the iterator. */
   g_hash_table_iter_init (&iter, self->viewers);
   while (g_hash_table_iter_next (&iter, NULL, &value))
-    sipcast_whep_viewer_close (value);
+    g_ptr_array_add (viewers, g_object_ref (value));
   g_hash_table_remove_all (self->viewers);
+  for (guint i = 0; i < viewers->len; i++)
+    sipcast_whep_viewer_close (viewers->pdata[i]);
 
   g_clear_handle_id (&self->bus_watch_id, g_source_remove);
   if (self->audio_src != NULL)
@@ -79,15 +85,18 @@ teardown (SipcastWhepStream *self)
 static void
 end (SipcastWhepStream *self)
 {
+  /* A POST still negotiating holds a reference (its task's), which goes
+   * when teardown closes its viewer; the owner may drop its own on
+   * "ended". */
+  g_autoptr (SipcastWhepStream) keep = NULL;
+
   if (self->ended)
     return;
+  keep = g_object_ref (self);
   self->ended = TRUE;
   teardown (self);
   g_clear_signal_handler (&self->stream_ended_id, self->stream);
-
-  g_object_ref (self);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0);
-  g_object_unref (self);
 }
 
 static void
@@ -390,12 +399,10 @@ sipcast_whep_stream_add_viewer_async (SipcastWhepStream   *self,
     return;
   }
 
-  /* Audio only for now.  The viewer can take the stream's H.264 (its own
-   * video subscription, payloaded as it is), but in a test with a call
-   * publishing H.264 no video RTP reached Chrome, and when the video's
-   * first key frame came after the answer the audio stopped too: video
-   * stays off until that is understood (README "Console and WHEP"). */
-  viewer = sipcast_whep_viewer_new (id, self->stream, TRUE, FALSE, &ice);
+  /* The stream's video is H.264 whatever the call sends (a VP8 call's
+   * is the H.264 it publishes over RTMP): never encoded again here. */
+  viewer = sipcast_whep_viewer_new (id, self->stream, TRUE,
+                                    sipcast_stream_get_video_codec (self->stream) != NULL, &ice);
   g_hash_table_insert (self->viewers, g_strdup (id), viewer);
   g_mutex_lock (&self->lock);
   g_ptr_array_add (self->feeding, g_object_ref (viewer));

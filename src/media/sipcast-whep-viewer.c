@@ -65,6 +65,7 @@ struct _SipcastWhepViewer {
   gboolean stream_video;
   char *stun_server;
   GStrv addresses;
+  char h264_profile_level_id[7];  /* the offer's, for the payloader's caps */
 
   GstElement *pipeline;         /* NULL once closed */
   GstElement *webrtc;
@@ -413,6 +414,38 @@ caps_probe (GstPad          *pad,
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* The H.264 payloader's caps as the browser offered them.  webrtcbin
+ * answers only with caps that intersect the offer's, and the call's
+ * stream names its own profile and level (x264's 42c015, a phone's
+ * 42e01f or 640c1f…): left as they are, the video m= line is answered
+ * inactive with no codec.  The browser's decoder takes any profile, and
+ * the offer allows a different level (level-asymmetry-allowed), so the
+ * answer may name the offer's. */
+static GstPadProbeReturn
+profile_probe (GstPad          *pad,
+               GstPadProbeInfo *info,
+               gpointer         user_data)
+{
+  SipcastWhepViewer *self = user_data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+  GstCaps *offered;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_caps (event, &caps);
+  offered = gst_caps_copy (caps);
+  gst_caps_set_simple (offered, "profile-level-id", G_TYPE_STRING,
+                       self->h264_profile_level_id, NULL);
+  /* webrtcbin reads the offer's profile-level-id as a profile name
+   * ("baseline" for 42001f): the payloader's own name would not match. */
+  gst_structure_remove_fields (gst_caps_get_structure (offered, 0), "profile", "level", NULL);
+  info->data = gst_event_new_caps (offered);
+  gst_caps_unref (offered);
+  gst_event_unref (event);
+  return GST_PAD_PROBE_OK;
+}
+
 /* appsrc ▶ @payloader pt=@pt ▶ webrtcbin */
 static gboolean
 add_branch (SipcastWhepViewer  *self,
@@ -459,7 +492,10 @@ add_branch (SipcastWhepViewer  *self,
 
   gst_bin_add_many (GST_BIN (self->pipeline), src, pay, NULL);
   pay_src = gst_element_get_static_pad (pay, "src");
-  /* The viewer outlives its pipeline: the probe needs no reference. */
+  /* The viewer outlives its pipeline: the probes need no reference.
+   * The caps are the offer's before caps_probe starts the negotiation. */
+  if (kind == SIPCAST_WHEP_VIDEO && self->h264_profile_level_id[0] != '\0')
+    gst_pad_add_probe (pay_src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, profile_probe, self, NULL);
   g_mutex_lock (&self->lock);
   self->caps_waiting++;
   g_mutex_unlock (&self->lock);
@@ -553,6 +589,8 @@ build (SipcastWhepViewer       *self,
   self->connection_id = g_signal_connect (self->webrtc, "notify::connection-state",
                                           G_CALLBACK (on_connection_state), self);
 
+  memcpy (self->h264_profile_level_id, offer->h264_profile_level_id,
+          sizeof self->h264_profile_level_id);
   if (audio && !add_branch (self, SIPCAST_WHEP_AUDIO, "rtpopuspay", offer->audio_pt, error))
     return FALSE;
   if (video && !add_branch (self, SIPCAST_WHEP_VIDEO, "rtph264pay", offer->h264_pt, error))

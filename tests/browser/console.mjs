@@ -4,7 +4,8 @@
 // it, play it (keyboard), hang up, watch FINISH; screenshots on the way.
 //   node console.mjs '{"base": URL, "shotDir": DIR, "video": false,
 //                      "credentials": ["admin", "admin"] or null}'
-// prints "ready", takes {"call": {callee, sipDomain, sipPort, callId}} on
+// prints "ready", takes {"call": {callee, sipDomain, sipPort, callId,
+// rtmpUrl, rtmpStream}} on
 // stdin, and prints one JSON object of what it saw.
 
 import { launch, params, ready, watchErrors, until, finish } from './browser.mjs';
@@ -51,6 +52,10 @@ try {
   await page.fill('#start-form input[name=sipLogin]', 'sipcast');
   await page.fill('#start-form input[name=sipDomain]', call.sipDomain);
   await page.fill('#start-form input[name=sipPort]', String(call.sipPort));
+  if (call.rtmpUrl) {
+    await page.fill('#start-form input[name=rtmpUrl]', call.rtmpUrl);
+    await page.fill('#start-form input[name=rtmpStream]', call.rtmpStream || '');
+  }
   if (p.video)
     await page.check('#start-form input[name=hasVideo]');
   const started = Date.now();

@@ -169,11 +169,33 @@ class BrowserTestCase(MediaTestCase):
         """A far end answering PCMU that sends a 440 Hz tone for @seconds
         from the ACK on: the 5 s capture of tests/media would be over
         before a browser has started and negotiated."""
-        sender = ('<exec command="gst-launch-1.0 -q audiotestsrc is-live=true freq=440'
-                  ' volume=0.5 num-buffers=%d samplesperbuffer=160'
-                  ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
-                  ' ! udpsink host=127.0.0.1 port=[$audio_port]"/>' % (seconds * 50))
-        return self.media_sipp(name, audio="pcmu", audio_pcap=False, on_ack=[sender])
+        return self.media_sipp(name, audio="pcmu", audio_pcap=False,
+                               on_ack=[self.tone_sender(seconds)])
+
+    @staticmethod
+    def tone_sender(seconds):
+        return ('<exec command="gst-launch-1.0 -q audiotestsrc is-live=true freq=440'
+                ' volume=0.5 num-buffers=%d samplesperbuffer=160'
+                ' ! audio/x-raw,rate=8000,channels=1 ! mulawenc ! rtppcmupay'
+                ' ! udpsink host=127.0.0.1 port=[$audio_port]"/>' % (seconds * 50))
+
+    def video_sipp(self, name, seconds=20, key_interval=1):
+        """tone_sipp's far end with H.264 video too: a moving test picture,
+        constrained baseline, a key frame every @key_interval seconds (and
+        none when asked: it does not read RTCP), for @seconds from the ACK
+        on (the 3 s captures of tests/media would be over too soon)."""
+        sender = ('<exec command="gst-launch-1.0 -q videotestsrc is-live=true pattern=ball'
+                  ' num-buffers=%d ! video/x-raw,width=320,height=240,framerate=15/1'
+                  ' ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=%d'
+                  ' ! video/x-h264,profile=constrained-baseline'
+                  ' ! rtph264pay pt=96 config-interval=-1'
+                  ' ! udpsink host=127.0.0.1 port=[$video_port]"/>'
+                  % (seconds * 15, key_interval * 15))
+        return self.media_sipp(name, audio="pcmu", audio_pcap=False,
+                               video_lines=["a=rtpmap:96 H264/90000",
+                                            "a=fmtp:96 profile-level-id=42e01f;"
+                                            "packetization-mode=1"],
+                               on_ack=[self.tone_sender(seconds), sender])
 
     def http(self, method, path, body=None, headers=None):
         conn = http.client.HTTPConnection(LOOPBACK, self.sipcast.rest_port, timeout=15)
@@ -273,11 +295,56 @@ class WhepTest(BrowserTestCase):
         self.assertEqual(status, 403)
 
 
+class WhepVideoTest(BrowserTestCase):
+    """A call's video in a WHEP player: the call publishes to nginx-rtmp,
+    as video is only received from a far end for a call that publishes."""
+
+    with_nginx = True
+
+    def test_video_call(self):
+        """A call's H.264 in the browser as the far end sends it, with its
+        audio: the picture has a size and moves, the tone goes on.  The
+        viewer joins between two key frames 5 s apart, so the answer goes
+        out before its video's first key frame (which once silenced the
+        audio too)."""
+        shots = output_dir()
+        print("# screenshots in %s" % shots)
+        browser = Browser("whep-page.mjs", {
+            "page": self.page_server.origin + "/whep-client.html", "video": True,
+            "viewers": 1, "seconds": 1.5, "shotDir": str(shots), "shot": "whep-video.png"})
+        self.addCleanup(browser.close)
+        sipp = self.video_sipp("whep-video", key_interval=5)
+        self.start_call("whep-video", sipp, toStream="video-stream", hasVideo="true",
+                        rtmpUrl=self.nginx.url, rtmpStream="whep-video")
+        wait_status(self.sipcast, "whep-video", "ESTABLISHED", 10)
+        time.sleep(2)
+        browser.go(endpoint=self.base() + "/whep/video-stream")
+        result = browser.result()
+        viewer = result["viewers"][0]
+        print("# playing after %s ms: %sx%s, %s frames decoded, %s s played, RMS %.3f (max %.3f)"
+              % (result.get("playingAfterMs"), viewer.get("videoWidth"), viewer.get("videoHeight"),
+                 viewer.get("video", {}).get("framesDecoded"), viewer.get("currentTime"),
+                 viewer.get("rms", 0), viewer.get("maxRms", 0)))
+        context = "%s\n%s\n%s" % (viewer, self.sipcast.log(), self.logs(sipp))
+
+        self.assertEqual(result["errors"], [], context)
+        self.assertIsNone(viewer["error"], context)
+        self.assertRegex(viewer["answer"], r"(?m)^m=video \d+ UDP/TLS/RTP/SAVPF \d+\r$")
+        self.assertEqual(viewer["state"], "connected", context)
+        self.assertEqual((viewer["videoWidth"], viewer["videoHeight"]), (320, 240), context)
+        self.assertGreater(viewer["video"]["framesDecoded"], 10, context)
+        self.assertGreater(viewer["currentTime"], 1.0, context)
+        self.assertGreater(viewer["maxRms"], MIN_RMS, context)
+        self.assertGreater(viewer["rms"], MIN_RMS, "the tone stopped: " + context)
+
+
 class ConsoleTest(BrowserTestCase):
     """The console in production mode, as an operator uses it: it asks for
     credentials and sends them with every request, REST, events and WHEP."""
 
     sipcast_args = ("--production",)
+    # the call publishes: only then does it receive its far end's video
+    with_nginx = True
 
     @classmethod
     def sipcast_config(cls):
@@ -320,12 +387,13 @@ class ConsoleTest(BrowserTestCase):
         print("# screenshots in %s" % shots)
         user, password = self.admin()
         browser = Browser("console.mjs", {"base": self.base(), "shotDir": str(shots),
-                                          "credentials": [user, password]})
+                                          "credentials": [user, password], "video": True})
         self.addCleanup(browser.close)
-        sipp = self.tone_sipp("console")
+        sipp = self.video_sipp("console")
         self.addCleanup(self.hang_up, "console-call", (user, password))
         browser.go(call={"callee": "1000", "callId": "console-call",
-                         "sipDomain": LOOPBACK, "sipPort": sipp.port})
+                         "sipDomain": LOOPBACK, "sipPort": sipp.port,
+                         "rtmpUrl": self.nginx.url, "rtmpStream": "console-call"})
         result = browser.result(timeout=90)
         logs = self.logs(sipp)
 
@@ -335,12 +403,16 @@ class ConsoleTest(BrowserTestCase):
         self.assertLess(result["establishedAfterMs"], 5000, result)
         self.assertIn("ESTABLISHED", result["rowText"])
         self.assertIn("PCMU/8000", result["rowText"])
+        self.assertIn("H264/90000", result["rowTextPlaying"])
         self.assertIn("outgoing", result["rowText"])
         playing = result["playing"]
         self.assertIsNotNone(playing, "never played: %s\n%s" % (result, logs))
         self.assertGreater(playing["rms"], MIN_RMS, result)
+        self.assertEqual(playing["videoWidth"], 320, result)
         after = result["afterSecond"]
         self.assertGreater(after["currentTime"], playing["currentTime"] + 0.5, result)
+        # the picture goes on, and so does the sound with it
+        self.assertEqual(after["videoWidth"], 320, result)
         self.assertGreater(after["rms"], MIN_RMS, result)
         self.assertEqual(after["playState"], "Playing", result)
         self.assertTrue(result.get("finished"), result)

@@ -43,6 +43,8 @@ test_chrome (void)
   g_assert_cmpint (offer.audio_pt, ==, 111);
   /* the first H.264 in packetization mode 1, not 104 (mode 0) */
   g_assert_cmpint (offer.h264_pt, ==, 102);
+  /* its profile, which the answer has to name (not 104's, not 108's) */
+  g_assert_cmpstr (offer.h264_profile_level_id, ==, "42001f");
   g_assert_cmpint (offer.vp8_pt, ==, 96);
 }
 
@@ -55,6 +57,7 @@ test_firefox_audio_only (void)
   g_assert_true (sipcast_whep_offer_parse (firefox_offer, &offer, &error));
   g_assert_cmpint (offer.audio_pt, ==, 109);
   g_assert_cmpint (offer.h264_pt, ==, -1);
+  g_assert_cmpstr (offer.h264_profile_level_id, ==, "");
   g_assert_cmpint (offer.vp8_pt, ==, -1);
 }
 
