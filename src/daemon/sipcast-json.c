@@ -721,3 +721,20 @@ sipcast_json_merge_connection (JsonObject *body,
   json_object_unref (connection);
   return TRUE;
 }
+
+char *
+sipcast_json_require_string (JsonObject  *body,
+                             const char  *name,
+                             GError     **error)
+{
+  g_autofree char *value = NULL;
+
+  if (!sipcast_json_get_string (body, name, &value, error))
+    return NULL;
+  if (value == NULL || *value == '\0') {
+    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
+                 _("%s is required"), name);
+    return NULL;
+  }
+  return g_steal_pointer (&value);
+}

@@ -70,4 +70,11 @@ char *sipcast_json_error_body (const char *code_name,
 gboolean sipcast_json_merge_connection (JsonObject *body,
                                         GError    **error);
 
+/* The string field @name of @body, which the method cannot do without:
+ * SIPCAST_ERROR_MISSING_FIELD when it is absent or empty (a newly
+ * allocated string otherwise). */
+char *sipcast_json_require_string (JsonObject  *body,
+                                   const char  *name,
+                                   GError     **error);
+
 G_END_DECLS

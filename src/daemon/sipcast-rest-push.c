@@ -27,30 +27,12 @@ empty_object (void)
   return node;
 }
 
-/* A string field the method cannot do without, or MISSING_FIELD. */
-static char *
-require_string (JsonObject *body,
-                const char *name,
-                GError    **error)
-{
-  g_autofree char *value = NULL;
-
-  if (!sipcast_json_get_string (body, name, &value, error))
-    return NULL;
-  if (value == NULL || *value == '\0') {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
-                 _("%s is required"), name);
-    return NULL;
-  }
-  return g_steal_pointer (&value);
-}
-
 static SipcastPush *
 require_push (SipcastPushRegistry *pushes,
               JsonObject          *body,
               GError             **error)
 {
-  g_autofree char *id = require_string (body, "mediaSessionId", error);
+  g_autofree char *id = sipcast_json_require_string (body, "mediaSessionId", error);
 
   return id != NULL ? sipcast_push_registry_lookup (pushes, id, error) : NULL;
 }
@@ -100,8 +82,8 @@ push_startup (SipcastPushRegistry *pushes,
   gboolean full_url = FALSE;
   SipcastPush *push;
 
-  if ((stream_name = require_string (body, "streamName", error)) == NULL ||
-      (rtmp_url = require_string (body, "rtmpUrl", error)) == NULL ||
+  if ((stream_name = sipcast_json_require_string (body, "streamName", error)) == NULL ||
+      (rtmp_url = sipcast_json_require_string (body, "rtmpUrl", error)) == NULL ||
       !sipcast_json_get_string (body, "rtmpStream", &rtmp_stream, error) ||
       !sipcast_json_get_boolean (body, "rtmpTransponderFullUrl", &full_url, error) ||
       !get_options (body, &options, error))
@@ -177,7 +159,7 @@ push_terminate (SipcastPushRegistry *pushes,
                 JsonObject          *body,
                 GError             **error)
 {
-  g_autofree char *media_session_id = require_string (body, "mediaSessionId", error);
+  g_autofree char *media_session_id = sipcast_json_require_string (body, "mediaSessionId", error);
 
   if (media_session_id == NULL ||
       !sipcast_push_registry_terminate (pushes, media_session_id, error))

@@ -591,30 +591,12 @@ handle_call_find_all (SipcastRestServer *self,
   return find_calls (self, &filter, error);
 }
 
-/* A string field the method cannot do without, or MISSING_FIELD. */
-static char *
-require_string (JsonObject *body,
-                const char *name,
-                GError    **error)
-{
-  g_autofree char *value = NULL;
-
-  if (!sipcast_json_get_string (body, name, &value, error))
-    return NULL;
-  if (value == NULL || *value == '\0') {
-    g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_MISSING_FIELD,
-                 _("%s is required"), name);
-    return NULL;
-  }
-  return g_steal_pointer (&value);
-}
-
 /* The callId every per-call method needs, or MISSING_FIELD. */
 static char *
 require_call_id (JsonObject *body,
                  GError    **error)
 {
-  return require_string (body, "callId", error);
+  return sipcast_json_require_string (body, "callId", error);
 }
 
 static JsonNode *
@@ -683,7 +665,7 @@ handle_call_inject_stream (SipcastRestServer *self,
   SipcastStream *stream;
   SipcastCall *call;
 
-  if ((stream_name = require_string (body, "streamName", error)) == NULL ||
+  if ((stream_name = sipcast_json_require_string (body, "streamName", error)) == NULL ||
       (call = require_call (self, body, error)) == NULL)
     return NULL;
   stream = sipcast_stream_registry_lookup (sipcast_call_registry_get_streams (self->registry),
@@ -719,7 +701,7 @@ handle_call_inject_sound (SipcastRestServer *self,
   gboolean loop = FALSE;
   SipcastCall *call;
 
-  if ((file_name = require_string (body, "fileName", error)) == NULL ||
+  if ((file_name = sipcast_json_require_string (body, "fileName", error)) == NULL ||
       !sipcast_json_get_boolean (body, "loop", &loop, error) ||
       (call = require_call (self, body, error)) == NULL ||
       (path = sipcast_sounds_resolve (self->sounds_dir, file_name, error)) == NULL ||
