@@ -251,6 +251,17 @@ def main():
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     print("\n".join(lines), flush=True)
     results = []
+    results_dir = Path(__file__).resolve().parent / "results"
+    results_dir.mkdir(exist_ok=True)
+    base = results_dir / ("%s-%s" % (datetime.now().strftime("%Y%m%d-%H%M%S"), args.profile))
+
+    def save():
+        # after every row: a later size that fails keeps the earlier ones
+        base.with_suffix(".json").write_text(json.dumps(
+            {"machine": machine(), "args": vars(args), "results": results}, indent=2) + "\n")
+        base.with_suffix(".md").write_text(
+            "%s\n\n%s\n" % (json.dumps(machine()), "\n".join(lines)))
+
     for n in args.calls:
         r = run(n, args.seconds, harness._new_dir("bench-"), args.profile, args.baseline)
         results.append(r)
@@ -263,20 +274,13 @@ def main():
             r["answer_ms_median"] or -1, r["active_ms_median"] or -1)
         lines.append(line)
         print(line, flush=True)
+        save()
         if args.threads:
             print("\n| %d calls: thread | count | CPU per call (%%) | switches/s per call |\n"
                   "|---|---|---|---|" % n)
             for kind, count, cpu, sw in r["thread_profile"]:
                 print("| %s | %d | %.3f | %.1f |" % (kind, count, cpu, sw))
             print(flush=True)
-    results_dir = Path(__file__).resolve().parent / "results"
-    results_dir.mkdir(exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = results_dir / ("%s-%s" % (stamp, args.profile))
-    (base.with_suffix(".json")).write_text(json.dumps(
-        {"machine": machine(), "args": vars(args), "results": results}, indent=2) + "\n")
-    (base.with_suffix(".md")).write_text(
-        "%s\n\n%s\n" % (json.dumps(machine()), "\n".join(lines)))
     print("results: %s.{json,md}" % base)
 
 
