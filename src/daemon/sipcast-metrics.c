@@ -481,6 +481,7 @@ sipcast_metrics_dispose (GObject *object)
   g_clear_object (&self->pushes);
   g_clear_object (&self->hooks);
   g_clear_object (&self->events);
+  g_clear_object (&self->agent);
 
   G_OBJECT_CLASS (sipcast_metrics_parent_class)->dispose (object);
 }
@@ -491,7 +492,6 @@ sipcast_metrics_finalize (GObject *object)
   SipcastMetrics *self = SIPCAST_METRICS (object);
 
   g_hash_table_unref (self->dtmf_sent);
-  g_clear_object (&self->agent);
   g_hash_table_unref (self->requests);
 
   G_OBJECT_CLASS (sipcast_metrics_parent_class)->finalize (object);
