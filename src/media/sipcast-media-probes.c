@@ -19,20 +19,43 @@
 
 /* On the decoder's streaming thread: the named stream gets the decoded
  * audio and its format.  The probe holds a reference on the stream. */
+/* A stream fed from a pad: its decoded audio, or its H.264. */
+typedef struct {
+  SipcastStream *stream;
+  gboolean video;
+} StreamFeed;
+
+static void
+stream_feed_free (gpointer data)
+{
+  StreamFeed *feed = data;
+
+  g_object_unref (feed->stream);
+  g_free (feed);
+}
+
 static GstPadProbeReturn
 stream_probe (GstPad          *pad,
               GstPadProbeInfo *info,
               gpointer         user_data)
 {
-  SipcastStream *stream = SIPCAST_STREAM (user_data);
+  StreamFeed *feed = user_data;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    sipcast_stream_push (stream, GST_PAD_PROBE_INFO_BUFFER (info));
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    if (feed->video)
+      sipcast_stream_push_video (feed->stream, buffer);
+    else
+      sipcast_stream_push (feed->stream, buffer);
   } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
     GstCaps *caps;
 
     gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    sipcast_stream_set_caps (stream, caps);
+    if (feed->video)
+      sipcast_stream_set_video_caps (feed->stream, caps);
+    else
+      sipcast_stream_set_caps (feed->stream, caps);
   }
   return GST_PAD_PROBE_OK;
 }
@@ -162,12 +185,18 @@ live_latency_probe (GstPad          *pad,
 
 void
 sipcast_media_probes_add_stream (GstPad        *pad,
-                                 SipcastStream *stream)
+                                 SipcastStream *stream,
+                                 gboolean       video)
 {
+  StreamFeed *feed;
+
   g_return_if_fail (GST_IS_PAD (pad) && SIPCAST_IS_STREAM (stream));
 
+  feed = g_new0 (StreamFeed, 1);
+  feed->stream = g_object_ref (stream);
+  feed->video = video;
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     stream_probe, g_object_ref (stream), g_object_unref);
+                     stream_probe, feed, stream_feed_free);
 }
 
 void

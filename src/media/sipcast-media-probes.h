@@ -23,10 +23,12 @@ G_BEGIN_DECLS
  * video at the start and whenever it changes. */
 #define SIPCAST_MEDIA_PROBES_MSG_VIDEO_CAPS "sipcast-video-caps"
 
-/* The buffers and caps going through @pad are handed to @stream (a
- * reference is taken, dropped with the probe). */
+/* The buffers and caps going through @pad are handed to @stream: its
+ * decoded audio, or with @video its H.264 access units (a reference is
+ * taken, dropped with the probe). */
 void sipcast_media_probes_add_stream (GstPad        *pad,
-                                      SipcastStream *stream);
+                                      SipcastStream *stream,
+                                      gboolean       video);
 /* The RTP telephone-events going through @pad become
  * SIPCAST_MEDIA_PROBES_MSG_DTMF messages. */
 void sipcast_media_probes_add_dtmf (GstPad *pad);

@@ -522,7 +522,7 @@ build_audio_branch (SipcastMediaReceiver *self,
       return FALSE;
     fakesink = add_fakesink (self);
     decoder_src = gst_element_get_static_pad (decoder, "src");
-    sipcast_media_probes_add_stream (decoder_src, self->stream);
+    sipcast_media_probes_add_stream (decoder_src, self->stream, FALSE);
     return sipcast_media_chain_link (chain, "src", tee, NULL, error) &&
            sipcast_media_chain_link (tee, "src_%u", self->tail, "audio", error) &&
            sipcast_media_chain_link (tee, "src_%u", decoder, NULL, error) &&
@@ -530,7 +530,7 @@ build_audio_branch (SipcastMediaReceiver *self,
   }
 
   if (self->stream != NULL)
-    sipcast_media_probes_add_stream (chain_src, self->stream);
+    sipcast_media_probes_add_stream (chain_src, self->stream, FALSE);
 
   if (self->tail == NULL) {
     g_autoptr (GstPad) fakesink = add_fakesink (self);
@@ -562,7 +562,7 @@ build_video_branch (SipcastMediaReceiver *self,
   sipcast_media_probes_add_key_frame_interval (chain);
   sipcast_video_resume_watch (self->video_exit, self->config->key_frame_interval * GST_MSECOND);
   if (self->stream != NULL)
-    sipcast_stream_attach_video (self->stream, self->video_exit);
+    sipcast_media_probes_add_stream (self->video_exit, self->stream, TRUE);
   return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
 }
 
@@ -908,7 +908,7 @@ sipcast_media_receiver_change_audio_codec (SipcastMediaReceiver  *self,
   if (self->stream != NULL) {
     g_autoptr (GstPad) chain_src = gst_element_get_static_pad (chain, "src");
 
-    sipcast_media_probes_add_stream (chain_src, self->stream);
+    sipcast_media_probes_add_stream (chain_src, self->stream, FALSE);
   }
   gst_element_sync_state_with_parent (chain);
   entry = gst_element_get_static_pad (chain, "sink");

@@ -464,33 +464,3 @@ sipcast_stream_get_n_video_subscribers (SipcastStream *self)
   g_mutex_unlock (&self->lock);
   return n;
 }
-
-/* On the call's video streaming thread. */
-static GstPadProbeReturn
-video_probe (GstPad          *pad,
-             GstPadProbeInfo *info,
-             gpointer         user_data)
-{
-  SipcastStream *self = SIPCAST_STREAM (user_data);
-
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    sipcast_stream_push_video (self, GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_CAPS) {
-    GstCaps *caps;
-
-    gst_event_parse_caps (GST_PAD_PROBE_INFO_EVENT (info), &caps);
-    sipcast_stream_set_video_caps (self, caps);
-  }
-  return GST_PAD_PROBE_OK;
-}
-
-void
-sipcast_stream_attach_video (SipcastStream *self,
-                             GstPad        *pad)
-{
-  g_return_if_fail (SIPCAST_IS_STREAM (self));
-  g_return_if_fail (GST_IS_PAD (pad));
-
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     video_probe, g_object_ref (self), g_object_unref);
-}

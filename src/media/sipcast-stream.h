@@ -66,11 +66,6 @@ void sipcast_stream_set_video_caps (SipcastStream *self,
                                     GstCaps       *caps);
 void sipcast_stream_push_video (SipcastStream *self,
                                 GstBuffer     *buffer);
-/* Feeds the stream from @pad (the call's H.264 chain output): a probe
- * hands on its caps and buffers.  The probe holds a reference to the
- * stream until the pad goes. */
-void sipcast_stream_attach_video (SipcastStream *self,
-                                  GstPad        *pad);
 /* The video caps once known (a new reference), else NULL.  Thread-safe. */
 GstCaps *sipcast_stream_get_video_caps (SipcastStream *self);
 
