@@ -380,7 +380,9 @@ sipcast_route_matches (const SipcastRoute *route,
 {
   g_return_val_if_fail (route != NULL, FALSE);
 
-  if (callee == NULL)
+  /* GPatternSpec asserts on invalid UTF-8 (it reverses the string for
+   * some patterns); GRegex fails on it.  Neither can match it anyway. */
+  if (callee == NULL || !g_utf8_validate (callee, -1, NULL))
     return FALSE;
   if (route->glob != NULL)
     return g_pattern_spec_match_string (route->glob, callee);

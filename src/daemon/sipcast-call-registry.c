@@ -613,6 +613,12 @@ incoming_invite_cb (SipcastSipAgent *agent,
   }
   callee = sip->sip_request->rq_url->url_user ? sip->sip_request->rq_url->url_user : "";
   caller = sip->sip_from->a_url->url_user ? sip->sip_from->a_url->url_user : "";
+  /* Both go into route matching (GLib's glob asserts on invalid UTF-8),
+   * JSON, events and logs: a request that is not text is refused here. */
+  if (!g_utf8_validate (callee, -1, NULL) || !g_utf8_validate (caller, -1, NULL)) {
+    refuse (nh, SIP_400_BAD_REQUEST, "user part is not UTF-8");
+    return TRUE;
+  }
 
   if (self->shutdown_task != NULL) {
     refuse (nh, SIP_503_SERVICE_UNAVAILABLE, "shutting down");

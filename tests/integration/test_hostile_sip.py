@@ -51,7 +51,9 @@ class RawSip:
         self.sock.close()
 
     def send(self, text):
-        data = text if isinstance(text, bytes) else text.replace("\n", "\r\n").encode()
+        # surrogateescape: a test writes a raw byte 0xNN as "\udcNN"
+        data = text if isinstance(text, bytes) else \
+            text.replace("\n", "\r\n").encode("utf-8", "surrogateescape")
         self.sock.sendto(data, (LOOPBACK, self.sip_port))
 
     def first_finals(self, seconds):
@@ -90,13 +92,13 @@ class RawSip:
         return None
 
     def request(self, method, user="hostile", call_id=None, cseq=1, body="", extra=(),
-                omit=(), branch=None):
+                omit=(), branch=None, sender="attacker"):
         call_id = call_id or uuid.uuid4().hex
         uri = "sip:%s@%s:%d" % (user, LOOPBACK, self.sip_port)
         headers = [
             ("Via", "SIP/2.0/UDP %s:%d;branch=z9hG4bK%s;rport" % (
                 self.source, self.port, branch or uuid.uuid4().hex)),
-            ("From", "<sip:attacker@%s>;tag=%s" % (self.source, uuid.uuid4().hex[:8])),
+            ("From", "<sip:%s@%s>;tag=%s" % (sender, self.source, uuid.uuid4().hex[:8])),
             ("To", "<%s>" % uri), ("Call-ID", call_id), ("CSeq", "%d %s" % (cseq, method)),
             ("Contact", "<sip:attacker@%s:%d>" % (self.source, self.port)),
             ("Max-Forwards", "70")]
@@ -128,6 +130,9 @@ trusted-networks=127.0.0.0/30, 127.0.0.4
 
 [route in]
 callee=in-*
+
+[route tail]
+callee=*-tail
 """ % RATE
 
     def setUp(self):
@@ -191,6 +196,13 @@ callee=in-*
              {488}),
             ("negative RTP port", lambda: raw.request("INVITE", user="in-neg", body=sdp(1, -4)),
              {488}),
+            # GLib's glob matching asserts on invalid UTF-8 (a crash
+            # the route fuzzer found): such a callee is refused first
+            ("callee not UTF-8",
+             lambda: raw.request("INVITE", user="x-\udce7\udce7-tail", body=sdp(1)), {400}),
+            ("caller not UTF-8",
+             lambda: raw.request("INVITE", user="x-tail", body=sdp(1),
+                                 sender="bad\udcf4\udcf4"), {400}),
             ("SDP garbage", lambda: raw.request("INVITE", user="in-junk", body="v=0\nm=\x01\x02"),
              {488}),
         ]
