@@ -109,7 +109,7 @@ sent_cb (GObject      *source,
   Attempt *attempt = user_data;
   SipcastHooks *self = attempt->self;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) answer = soup_session_send_and_read_finish (SOUP_SESSION (source),
+  g_autoptr (GBytes) answer G_GNUC_UNUSED = soup_session_send_and_read_finish (SOUP_SESSION (source),
                                                                   result, &error);
   g_autofree char *reason = NULL;
   SipcastEvent *event;

@@ -159,7 +159,7 @@ connection_take_back (Connection *conn)
 static void
 connection_shut (Connection *conn)
 {
-  g_autoptr (GIOStream) stolen = connection_take_back (conn);
+  g_autoptr (GIOStream) stolen G_GNUC_UNUSED = connection_take_back (conn);
 
   /* What libsoup has (io, or its layers over io) never closes the socket:
    * we do. */

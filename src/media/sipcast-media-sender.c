@@ -372,7 +372,7 @@ sipcast_media_sender_add_source (SipcastMediaSender *self,
                                  GstClockTime        start,
                                  GError            **error)
 {
-  g_autoptr (GstElement) owned = gst_object_ref_sink (source_element);
+  g_autoptr (GstElement) owned G_GNUC_UNUSED = gst_object_ref_sink (source_element);
   GstElement *convert, *resample;
   g_autoptr (GstPad) src_pad = NULL;
   SourceProbe *probe;

@@ -214,7 +214,7 @@ fail (SipcastMediaSession *self,
       const char          *reason)
 {
   /* A handler of "error" or "finished" may drop the owner's reference. */
-  g_autoptr (SipcastMediaSession) keep = g_object_ref (self);
+  g_autoptr (SipcastMediaSession) keep G_GNUC_UNUSED = g_object_ref (self);
 
   if (self->finished)
     return;
@@ -660,7 +660,7 @@ sipcast_media_session_add_source (SipcastMediaSession *self,
                                   GstClockTime         start,
                                   GError             **error)
 {
-  g_autoptr (GstElement) owned = gst_object_ref_sink (source_element);
+  g_autoptr (GstElement) owned G_GNUC_UNUSED = gst_object_ref_sink (source_element);
 
   g_return_val_if_fail (SIPCAST_IS_MEDIA_SESSION (self), FALSE);
   g_return_val_if_fail (id != NULL && GST_IS_ELEMENT (source_element), FALSE);

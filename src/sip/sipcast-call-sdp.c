@@ -274,7 +274,7 @@ sipcast_call_dialog_reinvite_ack_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) answer = NULL;
   g_autofree char *text = g_strdup (sdp);
@@ -308,7 +308,7 @@ sipcast_call_dialog_reinvite_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr (GError) error = NULL;
   g_autoptr (SipcastSdpAnswer) offer = NULL;
   g_autofree char *text = g_strdup (sdp);
@@ -363,7 +363,7 @@ sipcast_call_dialog_refreshed_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr (GError) error = NULL;
   SipcastSdpAnswer *answer;
 

@@ -372,7 +372,7 @@ dialog_progress_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
 
   if (sdp != NULL) {
     g_free (self->remote_sdp);
@@ -400,7 +400,7 @@ dialog_answer_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
   g_autoptr (GError) error = NULL;
   SipcastSdpAnswer *answer;
 
@@ -448,7 +448,7 @@ dialog_state_changed_cb (SipcastDialog      *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
 
   if (state == SIPCAST_DIALOG_STATE_ESTABLISHED && old == SIPCAST_DIALOG_STATE_ACCEPTED) {
     sipcast_call_set_status (self, SIPCAST_CALL_STATUS_ESTABLISHED, 0, NULL);
@@ -482,7 +482,7 @@ dialog_failed_cb (SipcastDialog *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
 
   if (auth_failure_info (self, status) != NULL) {
     sipcast_call_set_status (self, SIPCAST_CALL_STATUS_FAILED, status, auth_failure_info (self, status));
@@ -524,7 +524,7 @@ dialog_terminated_cb (SipcastDialog    *dialog,
 {
   SipcastCall *self = SIPCAST_CALL (user_data);
   /* The owner of the call may drop it on a status change. */
-  g_autoptr (SipcastCall) guard = g_object_ref (self);
+  g_autoptr (SipcastCall) guard G_GNUC_UNUSED = g_object_ref (self);
 
   if (answered) {
     end_answered (self);

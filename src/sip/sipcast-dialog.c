@@ -208,7 +208,7 @@ static gboolean
 hangup_guard_cb (gpointer user_data)
 {
   SipcastDialog *self = SIPCAST_DIALOG (user_data);
-  g_autoptr (SipcastDialog) guard = g_object_ref (self);
+  g_autoptr (SipcastDialog) guard G_GNUC_UNUSED = g_object_ref (self);
 
   self->hangup_guard_id = 0;
   g_message (_("call %s: no answer to our %s, ending the call"), self->log_id,
@@ -282,7 +282,7 @@ handle_invite_response (SipcastDialog *self,
   /* The handler may look at the event (response_is_local()), which frees
    * it: the state changes first. */
   {
-    g_autoptr (SipcastDialog) guard = g_object_ref (self);
+    g_autoptr (SipcastDialog) guard G_GNUC_UNUSED = g_object_ref (self);
 
     g_signal_emit (self, signals[SIGNAL_FAILED], 0, status, phrase);
     change_state (self, SIPCAST_DIALOG_STATE_TERMINATED);
@@ -426,7 +426,7 @@ handle_nua_event (SipcastEventTarget *target,
   SipcastDialog *self = SIPCAST_DIALOG (target);
   /* The handle may run the last events of a dialog its owner drops
    * meanwhile; keep it alive across the dispatch. */
-  g_autoptr (SipcastDialog) guard = g_object_ref (self);
+  g_autoptr (SipcastDialog) guard G_GNUC_UNUSED = g_object_ref (self);
 
   switch (event) {
   case nua_r_invite:

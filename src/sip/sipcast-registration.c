@@ -179,7 +179,7 @@ handle_nua_event (SipcastEventTarget *target,
                   tagi_t              tags[])
 {
   SipcastRegistration *self = SIPCAST_REGISTRATION (target);
-  g_autoptr (SipcastRegistration) guard = g_object_ref (self);
+  g_autoptr (SipcastRegistration) guard G_GNUC_UNUSED = g_object_ref (self);
 
   switch (event) {
   case nua_r_register:

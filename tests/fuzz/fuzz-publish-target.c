@@ -26,6 +26,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   }
   if (g_path_is_absolute (dir) && g_path_is_absolute (fields[0])) {
     g_autofree char *relative = sipcast_publish_target_relative_path (dir, fields[0]);
+
+    /* The answer, when there is one, must name a place strictly inside
+     * dir: never absolute, never climbing out, never empty. */
+    if (relative != NULL) {
+      g_auto (GStrv) parts = g_strsplit (relative, "/", -1);
+
+      if (*relative == '\0' || *relative == '/')
+        abort ();
+      for (guint i = 0; parts[i] != NULL; i++) {
+        if (g_str_equal (parts[i], "..") || g_str_equal (parts[i], ""))
+          abort ();
+      }
+    }
   }
   return 0;
 }

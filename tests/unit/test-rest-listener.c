@@ -280,7 +280,6 @@ abandoned (Fixture *fixture)
   int half = connect_client (fixture);
   int idle = connect_client (fixture);
   g_autofree char *status = NULL;
-  g_autofree char *rest = NULL;
 
   send_all (half, REQUEST, 20);
   send_all (idle, REQUEST, strlen (REQUEST));
