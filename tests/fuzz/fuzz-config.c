@@ -16,6 +16,14 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
 
   if (sipcast_config_load_data (config, (const char *) data, size, "fuzz.conf", NULL)) {
     g_autofree char *printed = sipcast_config_to_string (config);
+    g_autoptr (SipcastConfig) again = sipcast_config_new_default ();
+    g_autoptr (GError) error = NULL;
+
+    /* What --print-config shows must load again as it is. */
+    if (!sipcast_config_load_data (again, printed, strlen (printed), "printed.conf", &error)) {
+      g_printerr ("printed configuration does not load: %s\n%s\n", error->message, printed);
+      abort ();
+    }
   }
   return 0;
 }
