@@ -25,6 +25,7 @@ suite: the figures go to the README.
 
 import argparse
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import harness  # noqa: E402
+import farend  # noqa: E402
 from bench import long_pcap, proc_rss_kb, proc_threads  # noqa: E402
 
 ENDED_TTL = 2
@@ -72,28 +74,45 @@ def report(name, first, last, placed, failed, elapsed):
     sys.stdout.flush()
 
 
-class Setup:
-    """nginx, a sipp UAS for `calls` calls playing a tone for `seconds`,
-    and sipcast with room for `concurrent` calls."""
+def rtp_range(calls):
+    """sipcast's RTP ports: 4 per call (audio and video pairs) and spare,
+    at a random place below the ephemeral range so that runs of other
+    people on the same machine seldom hold the same ports."""
+    size = 4 * calls + 200
+    low = random.randrange(20000, 30000 - size, 2) if size < 9000 else 20000
+    return low, low + size - 1
 
-    def __init__(self, workdir, calls, seconds, concurrent, ended_ttl=ENDED_TTL):
+
+class Setup:
+    """nginx, a far end answering every call with PCMA and a 440 Hz tone
+    (farend.py, or sipp playing a capture for `seconds` to at most `calls`
+    calls), and sipcast with room for `concurrent` calls."""
+
+    def __init__(self, workdir, calls, seconds, concurrent, ended_ttl=ENDED_TTL,
+                 far_end="farend", sipcast_config=""):
         harness.PUBLISH_DELAY = 0
         self.nginx = harness.Nginx()
-        pcap = workdir / "tone.pcap"
-        long_pcap(harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap", pcap, seconds)
-        scenario = workdir / "uas.xml"
-        scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
-                            .replace("../media/pcma-440hz-5s.pcap", str(pcap)))
-        self.sip_port = harness.free_port("udp")
-        self.sipp = subprocess.Popen(
-            ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.sip_port),
-             "-mi", "127.0.0.1", "-mp", str(harness._free_udp_block(4)), "-ci", "127.0.0.1",
-             "-m", str(calls), "-nostdin", "-timeout", "7200s"],
-            cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+        self.sipp = self.farend = None
+        if far_end == "farend":
+            low = random.randrange(40000, 50000 - 2 * concurrent - 400, 2)
+            self.farend = farend.Process(workdir, (low, low + 2 * concurrent + 399))
+            self.sip_port = self.farend.port
+        else:
+            pcap = workdir / "tone.pcap"
+            long_pcap(harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap", pcap, seconds)
+            scenario = workdir / "uas.xml"
+            scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
+                                .replace("../media/pcma-440hz-5s.pcap", str(pcap)))
+            self.sip_port = harness.free_port("udp")
+            self.sipp = subprocess.Popen(
+                ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(self.sip_port),
+                 "-mi", "127.0.0.1", "-mp", str(harness._free_udp_block(4)), "-ci", "127.0.0.1",
+                 "-m", str(calls), "-nostdin", "-timeout", "7200s"],
+                cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
         self.sipcast = harness.Sipcast(
-            args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * concurrent + 200)],
-            config="[calls]\nended-call-ttl=%d\n" % ended_ttl)
+            args=["--rtp-ports=%d-%d" % rtp_range(concurrent)],
+            config="[calls]\nended-call-ttl=%d\n%s" % (ended_ttl, sipcast_config))
 
     def start(self, call_id):
         status, body, _ = self.sipcast.rest("/call/startup", {
@@ -109,11 +128,14 @@ class Setup:
         try:
             self.sipcast.stop()
         finally:
-            self.sipp.send_signal(signal.SIGTERM)
-            try:
-                self.sipp.wait(10)
-            except subprocess.TimeoutExpired:
-                self.sipp.kill()
+            if self.farend is not None:
+                self.farend_stats = self.farend.close()
+            if self.sipp is not None:
+                self.sipp.send_signal(signal.SIGTERM)
+                try:
+                    self.sipp.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.sipp.kill()
             self.nginx.close()
 
 
@@ -127,8 +149,8 @@ def wait_until(predicate, timeout, interval=0.02):
     return predicate()
 
 
-def short_calls(count, minutes):
-    setup = Setup(harness._new_dir("soak-short-"), count, 40, 4)
+def short_calls(count, minutes, every=1000, far_end="farend"):
+    setup = Setup(harness._new_dir("soak-short-"), count, 40, 4, far_end=far_end)
     failed, placed, first = [], 0, None
     t0 = time.monotonic()
     try:
@@ -157,7 +179,7 @@ def short_calls(count, minutes):
                 # have taken what they keep
                 time.sleep(SETTLE)
                 first = sample(setup.sipcast)
-            if (i + 1) % 1000 == 0:
+            if (i + 1) % every == 0:
                 print("  %d calls, %.0f s, RSS %.1f MiB" % (
                     i + 1, time.monotonic() - t0, proc_rss_kb(setup.sipcast.proc.pid) / 1024),
                     flush=True)
@@ -170,12 +192,12 @@ def short_calls(count, minutes):
     return not failed
 
 
-def concurrent_calls(minutes, concurrent, call_seconds):
+def concurrent_calls(minutes, concurrent, call_seconds, far_end="farend"):
     total = int(concurrent * (minutes * 60 / call_seconds + 2))
     # ended calls stay findable long enough for this loop to see how
     # they ended, even when a round over every live call takes a while
     setup = Setup(harness._new_dir("soak-load-"), total, call_seconds + 60, concurrent,
-                  ended_ttl=60)
+                  ended_ttl=60, far_end=far_end)
     failed, live, started, placed = [], {}, 0, 0
     t0 = time.monotonic()
 
@@ -245,17 +267,23 @@ def main():
                         help="N short calls in sequence")
     parser.add_argument("--short-minutes", type=float, default=15,
                         help="stop the short calls after this long")
+    parser.add_argument("--every", type=int, default=1000, metavar="K",
+                        help="print the RSS every K short calls")
     parser.add_argument("--minutes", type=float, default=0, metavar="M",
                         help="M minutes at --concurrent live calls")
     parser.add_argument("--concurrent", type=int, default=200, metavar="C")
     parser.add_argument("--call-seconds", type=int, default=120,
                         help="length of each call of the concurrent profile")
+    parser.add_argument("--far-end", choices=["farend", "sipp"], default="farend",
+                        help="farend.py (one thread for every call) or sipp (a thread per "
+                             "call playing a capture; falls behind under 100 calls)")
     args = parser.parse_args()
     ok = True
     if args.short:
-        ok = short_calls(args.short, args.short_minutes) and ok
+        ok = short_calls(args.short, args.short_minutes, args.every, args.far_end) and ok
     if args.minutes:
-        ok = concurrent_calls(args.minutes, args.concurrent, args.call_seconds) and ok
+        ok = concurrent_calls(args.minutes, args.concurrent, args.call_seconds,
+                              args.far_end) and ok
     sys.exit(0 if ok else 1)
 
 
