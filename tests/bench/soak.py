@@ -39,8 +39,12 @@ import farend  # noqa: E402
 from bench import long_pcap, proc_rss_kb, proc_threads  # noqa: E402
 
 ENDED_TTL = 2
-# ended calls dropped, and sinks stopped while connecting closed (6 s)
-SETTLE = 8
+# Samples are taken this long after the last call ended: ended calls
+# dropped (ENDED_TTL), sinks stopped while connecting closed (6 s), and
+# nua's transactions of the last calls gone (an INVITE's stays 64·T1 =
+# 32 s after its 2xx, RFC 6026), with the daemon's malloc_trim() after
+# them.  What is still there then is what the calls did not give back.
+SETTLE = 55
 
 
 def fd_kinds(pid):
@@ -184,6 +188,8 @@ def short_calls(count, minutes, every=1000, far_end="farend"):
                     i + 1, time.monotonic() - t0, proc_rss_kb(setup.sipcast.proc.pid) / 1024),
                     flush=True)
         elapsed = time.monotonic() - t0
+        print("  at the last call: RSS %.1f MiB; %d s later:" % (
+            proc_rss_kb(setup.sipcast.proc.pid) / 1024, SETTLE), flush=True)
         time.sleep(SETTLE)
         last = sample(setup.sipcast)
         report("short calls in sequence", first or last, last, placed, failed, elapsed)
