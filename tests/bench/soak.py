@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import harness  # noqa: E402
 import farend  # noqa: E402
-from bench import long_pcap, proc_rss_kb, proc_threads  # noqa: E402
+from bench import long_pcap, proc_cpu_seconds, proc_rss_kb, proc_threads  # noqa: E402
 
 ENDED_TTL = 2
 # Samples are taken this long after the last call ended: ended calls
@@ -153,9 +153,9 @@ def wait_until(predicate, timeout, interval=0.02):
     return predicate()
 
 
-def short_calls(count, minutes, every=1000, far_end="farend"):
+def short_calls(count, minutes, every=1000, far_end="farend", plateau=2000):
     setup = Setup(harness._new_dir("soak-short-"), count, 40, 4, far_end=far_end)
-    failed, placed, first = [], 0, None
+    failed, placed, first, middle = [], 0, None, None
     t0 = time.monotonic()
     try:
         for i in range(count):
@@ -183,6 +183,15 @@ def short_calls(count, minutes, every=1000, far_end="farend"):
                 # have taken what they keep
                 time.sleep(SETTLE)
                 first = sample(setup.sipcast)
+            if i + 1 == plateau and count >= 2 * plateau:
+                # RSS levels off at a height set by the call rate (calls
+                # in flight, transactions in their 32 s wait) and the
+                # allocator's fragmentation: growth from here on is what
+                # each call would add
+                time.sleep(SETTLE)
+                middle = sample(setup.sipcast)
+                print("  %d calls, %d s later: RSS %.1f MiB" % (
+                    i + 1, SETTLE, middle["rss_kb"] / 1024), flush=True)
             if (i + 1) % every == 0:
                 print("  %d calls, %.0f s, RSS %.1f MiB" % (
                     i + 1, time.monotonic() - t0, proc_rss_kb(setup.sipcast.proc.pid) / 1024),
@@ -193,6 +202,10 @@ def short_calls(count, minutes, every=1000, far_end="farend"):
         time.sleep(SETTLE)
         last = sample(setup.sipcast)
         report("short calls in sequence", first or last, last, placed, failed, elapsed)
+        if middle:
+            print("  from call %d: RSS %.1f MiB -> %.1f MiB (%+.2f MiB)" % (
+                plateau, middle["rss_kb"] / 1024, last["rss_kb"] / 1024,
+                (last["rss_kb"] - middle["rss_kb"]) / 1024), flush=True)
     finally:
         setup.close()
     return not failed
@@ -231,6 +244,8 @@ def concurrent_calls(minutes, concurrent, call_seconds, far_end="farend"):
         time.sleep(5)
         first = sample(setup.sipcast)
         started = time.monotonic()
+        cpu0 = proc_cpu_seconds(setup.sipcast.proc.pid)
+        far_cpu0 = setup.farend.cpu_seconds() if setup.farend else 0
         ending = {}
         while time.monotonic() - started < minutes * 60:
             now = time.monotonic()
@@ -256,12 +271,19 @@ def concurrent_calls(minutes, concurrent, call_seconds, far_end="farend"):
                         failed.append((call_id, "did not end: %s" % (call and call["status"])))
                         del ending[call_id]
             time.sleep(0.5)
+        wall = time.monotonic() - started
+        cpu = 100 * (proc_cpu_seconds(setup.sipcast.proc.pid) - cpu0) / wall
+        far_cpu = 100 * (setup.farend.cpu_seconds() - far_cpu0) / wall if setup.farend else 0
         # back at C live calls, each new one published: compare like with like
         wait_until(all_active, 120, 1)
         time.sleep(5)
         last = sample(setup.sipcast)
         report("%d concurrent calls for %.0f min (each %d s)" % (concurrent, minutes, call_seconds),
                first, last, placed, failed, time.monotonic() - t0)
+        print("  CPU over the run: sipcast %.1f %% of one core (%.2f %% per call), far end %.1f %%;"
+              " load average %s" % (cpu, cpu / concurrent, far_cpu,
+                                    " ".join(Path("/proc/loadavg").read_text().split()[:3])),
+              flush=True)
     finally:
         setup.close()
     return not failed
