@@ -27,9 +27,11 @@ void
 sipcast_malloc_tune (void)
 {
 #ifdef __GLIBC__
-  /* glibc's default is 8 per core: with a thread pool per call, every one
-   * of them ends up holding the freed memory of ended calls. */
-  mallopt (M_ARENA_MAX, (int) MAX (2, 2 * g_get_num_processors ()));
+  /* glibc's default is 8 per core, for threads that block while holding
+   * an arena; ours seldom allocate at once, and no more of them run at
+   * once than there are cores.  With the default every arena ends up
+   * holding freed memory of ended calls. */
+  mallopt (M_ARENA_MAX, (int) MAX (2, g_get_num_processors ()));
 #endif
 }
 

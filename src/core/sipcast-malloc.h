@@ -18,9 +18,8 @@
 
 G_BEGIN_DECLS
 
-/* Caps the number of malloc arenas (two per core: the threads of calls
- * seldom allocate at the same time).  Call once, at start, before any
- * thread is started. */
+/* Caps the number of malloc arenas at one per core (at least two).
+ * Call once, at start, before any thread is started. */
 void sipcast_malloc_tune (void);
 
 /* Hands the free pages of every arena back to the kernel

@@ -247,8 +247,14 @@ def concurrent_calls(minutes, concurrent, call_seconds, far_end="farend"):
         cpu0 = proc_cpu_seconds(setup.sipcast.proc.pid)
         far_cpu0 = setup.farend.cpu_seconds() if setup.farend else 0
         ending = {}
+        next_print = started + 60
         while time.monotonic() - started < minutes * 60:
             now = time.monotonic()
+            if now >= next_print:
+                next_print += 60
+                print("  %.0f min, %d calls placed, RSS %.1f MiB, threads %d" % (
+                    (now - started) / 60, placed, proc_rss_kb(setup.sipcast.proc.pid) / 1024,
+                    proc_threads(setup.sipcast.proc.pid)), flush=True)
             for call_id, since in list(live.items()):
                 if now - since >= call_seconds:
                     call = setup.find(call_id)
