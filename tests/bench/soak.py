@@ -153,7 +153,7 @@ def wait_until(predicate, timeout, interval=0.02):
     return predicate()
 
 
-def short_calls(count, minutes, every=1000, far_end="farend", plateau=2000):
+def short_calls(count, minutes, every=1000, far_end="farend", plateau=2000, publish=False):
     setup = Setup(harness._new_dir("soak-short-"), count, 40, 4, far_end=far_end)
     failed, placed, first, middle = [], 0, None, None
     t0 = time.monotonic()
@@ -172,6 +172,10 @@ def short_calls(count, minutes, every=1000, far_end="farend", plateau=2000):
                               (setup.find(call_id)), 15)
             if call is None or call["status"] != "ESTABLISHED":
                 failed.append((call_id, "not established: %s" % (call and call["status"])))
+            elif publish and not wait_until(lambda: (lambda c: c and c["rtmpStreamStatus"] ==
+                                                     "RTMP_STREAM_ACTIVE")(setup.find(call_id)),
+                                            15):
+                failed.append((call_id, "not published"))
             setup.sipcast.rest("/call/terminate", {"callId": call_id})
             call = wait_until(lambda: (lambda c: c if c and c["status"] in
                                        ("FINISH", "FAILED", "BUSY") else None)
@@ -301,6 +305,9 @@ def main():
                         help="N short calls in sequence")
     parser.add_argument("--short-minutes", type=float, default=15,
                         help="stop the short calls after this long")
+    parser.add_argument("--publish", action="store_true",
+                        help="each short call waits until its stream is published before "
+                             "it is ended (by default most end while RTMP connects)")
     parser.add_argument("--every", type=int, default=1000, metavar="K",
                         help="print the RSS every K short calls")
     parser.add_argument("--minutes", type=float, default=0, metavar="M",
@@ -314,7 +321,8 @@ def main():
     args = parser.parse_args()
     ok = True
     if args.short:
-        ok = short_calls(args.short, args.short_minutes, args.every, args.far_end) and ok
+        ok = short_calls(args.short, args.short_minutes, args.every, args.far_end,
+                         publish=args.publish) and ok
     if args.minutes:
         ok = concurrent_calls(args.minutes, args.concurrent, args.call_seconds,
                               args.far_end) and ok
