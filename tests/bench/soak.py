@@ -24,6 +24,7 @@ suite: the figures go to the README.
 """
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -212,6 +213,8 @@ def short_calls(count, minutes, every=1000, far_end="farend", plateau=2000, publ
                 (last["rss_kb"] - middle["rss_kb"]) / 1024), flush=True)
     finally:
         setup.close()
+        if getattr(setup, "farend_stats", None):
+            print("  far end: %s" % json.dumps(setup.farend_stats), flush=True)
     return not failed
 
 
@@ -296,6 +299,8 @@ def concurrent_calls(minutes, concurrent, call_seconds, far_end="farend"):
               flush=True)
     finally:
         setup.close()
+        if getattr(setup, "farend_stats", None):
+            print("  far end: %s" % json.dumps(setup.farend_stats), flush=True)
     return not failed
 
 
