@@ -6,6 +6,7 @@
 #include "sipcast-call-private.h"
 #include "sipcast-digest.h"
 #include "sipcast-error.h"
+#include "sipcast-malloc.h"
 #include "sipcast-media-session.h"
 #include "sipcast-port-pool.h"
 #include "sipcast-route.h"
@@ -37,6 +38,13 @@
 /* Grace time for all calls to end on shutdown before we stop waiting. */
 #define SHUTDOWN_GRACE_S 8
 
+/* Ended calls give their memory back to the kernel (sipcast-malloc.h)
+ * in one malloc_trim() this long after calls end, not one per call (it
+ * walks every arena), and again every so often until nua has dropped
+ * their transactions too ([sip] transaction-timeout after the end: RFC
+ * 6026 keeps an INVITE's for 64·T1 after its 2xx). */
+#define TRIM_DELAY_S 10
+
 /* Wrong digest credentials a source address may send before each further
  * attempt makes it wait (1 s, 2 s, … up to the maximum); meanwhile its
  * INVITEs to routes with credentials get 403 unchecked. */
@@ -65,6 +73,9 @@ struct _SipcastCallRegistry {
 
   GTask *shutdown_task;
   guint shutdown_timeout_id;
+
+  guint trim_id;
+  gint64 last_end_us;       /* monotonic time the last call ended */
 
   /* Signs the digest nonces of incoming calls; new each start. */
   GBytes *nonce_key;
@@ -117,6 +128,28 @@ drop_call (SipcastCallRegistry *self,
   g_hash_table_remove (self->by_id, sipcast_call_get_id (call));
 }
 
+static gboolean
+trim_cb (gpointer user_data)
+{
+  SipcastCallRegistry *self = SIPCAST_CALL_REGISTRY (user_data);
+  gint64 quiet_us = g_get_monotonic_time () - self->last_end_us;
+  gint64 kib = sipcast_malloc_trim ();
+
+  g_debug ("malloc_trim: %" G_GINT64_FORMAT " KiB given back", kib);
+  if (quiet_us < (gint64) self->config->transaction_timeout * 1000 + TRIM_DELAY_S * G_USEC_PER_SEC)
+    return G_SOURCE_CONTINUE;
+  self->trim_id = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+trim_later (SipcastCallRegistry *self)
+{
+  self->last_end_us = g_get_monotonic_time ();
+  if (self->trim_id == 0)
+    self->trim_id = g_timeout_add_seconds (TRIM_DELAY_S, trim_cb, self);
+}
+
 typedef struct {
   SipcastCallRegistry *registry;
   SipcastCall *call;
@@ -153,6 +186,7 @@ call_done_cb (SipcastCall *call,
                        GUINT_TO_POINTER (g_timeout_add_seconds_full (G_PRIORITY_DEFAULT,
                                                                      MAX (self->config->ended_call_ttl, 1),
                                                                      expire_cb, expiry, g_free)));
+  trim_later (self);
   maybe_finish_shutdown (self);
 }
 
@@ -193,6 +227,7 @@ sipcast_call_registry_dispose (GObject *object)
   SipcastCallRegistry *self = SIPCAST_CALL_REGISTRY (object);
 
   g_clear_handle_id (&self->shutdown_timeout_id, g_source_remove);
+  g_clear_handle_id (&self->trim_id, g_source_remove);
   g_clear_object (&self->shutdown_task);
   g_clear_pointer (&self->expiry, g_hash_table_unref);
   for (GList *l = self->order.head; l != NULL; l = l->next)

@@ -13,6 +13,7 @@
 #include "sipcast-config.h"
 #include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
+#include "sipcast-malloc.h"
 #include "sipcast-hooks.h"
 #include "sipcast-sink-park.h"
 #include "sipcast-media-chain.h"
@@ -213,6 +214,8 @@ main (int   argc,
   /* Every REST connection and RTP port is a descriptor: take all the
    * kernel allows us, before any thread is started. */
   sipcast_fd_limit_raise ();
+  /* Before any thread too: the arenas are capped for all of them. */
+  sipcast_malloc_tune ();
 
   gst_init (NULL, NULL);
   /* Our own elements, built in: the daemon needs no GST_PLUGIN_PATH. */

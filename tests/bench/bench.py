@@ -22,9 +22,11 @@ suite: figures go to the README's performance table.
 """
 
 import argparse
+import array
 import json
 import os
 import platform
+import random
 import re
 import signal
 import struct
@@ -37,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import harness  # noqa: E402
 import baseline  # noqa: E402
+import farend  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -139,23 +142,31 @@ def machine():
                                 / 2 ** 30, 1)}
 
 
-def run(n_calls, seconds, workdir, profile="aac", n_baseline=0):
+def run(n_calls, seconds, workdir, profile="aac", n_baseline=0, far_end="farend"):
     # measure set-up against a server that accepts at once
     harness.PUBLISH_DELAY = 0
     nginx = harness.Nginx()
     pcap = workdir / "tone.pcap"
     long_pcap(harness.REPO / "tests" / "media" / "pcma-440hz-5s.pcap", pcap, seconds + 30)
-    scenario = workdir / "uas.xml"
-    scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
-                        .replace("../media/pcma-440hz-5s.pcap", str(pcap)))
-    sip_port = harness.free_port("udp")
-    sipp = subprocess.Popen(
-        ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(sip_port),
-         "-mi", "127.0.0.1", "-mp", str(harness._free_udp_block(4)), "-ci", "127.0.0.1",
-         "-m", str(n_calls), "-nostdin", "-timeout", "%ds" % (seconds + 120)],
-        cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    sipcast = harness.Sipcast(args=["--rtp-ports=%d-%d" % (34000, 34000 + 4 * n_calls + 100)],
+    sipp = far = None
+    if far_end == "farend":
+        low = random.randrange(40000, 50000 - 2 * n_calls - 400, 2)
+        far = farend.Process(workdir, (low, low + 2 * n_calls + 399))
+        sip_port = far.port
+    else:
+        scenario = workdir / "uas.xml"
+        scenario.write_text((harness.SIP_DIR / "uas-answer-pcma.xml").read_text()
+                            .replace("../media/pcma-440hz-5s.pcap", str(pcap)))
+        sip_port = harness.free_port("udp")
+        sipp = subprocess.Popen(
+            ["sipp", "-sf", str(scenario), "-i", "127.0.0.1", "-p", str(sip_port),
+             "-mi", "127.0.0.1", "-mp", str(harness._free_udp_block(4)), "-ci", "127.0.0.1",
+             "-m", str(n_calls), "-nostdin", "-timeout", "%ds" % (seconds + 120)],
+            cwd=workdir, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+    rtp_low = random.randrange(20000, 30000 - 4 * n_calls - 100, 2) \
+        if 4 * n_calls + 100 < 9000 else 20000
+    sipcast = harness.Sipcast(args=["--rtp-ports=%d-%d" % (rtp_low, rtp_low + 4 * n_calls + 99)],
                               config="[media]\nrtmp-audio=%s\n" % (
                                   "copy" if profile == "copy" else "aac"))
     legs = None
@@ -184,9 +195,11 @@ def run(n_calls, seconds, workdir, profile="aac", n_baseline=0):
         threads0 = thread_samples(pid)
         switches0 = switches(pid)
         legs_cpu0 = legs.cpu_seconds() if legs else 0
+        far_cpu0 = far.cpu_seconds() if far else 0
         cpu0, wall0 = proc_cpu_seconds(pid), time.monotonic()
         time.sleep(seconds)
         cpu1, wall1 = proc_cpu_seconds(pid), time.monotonic()
+        far_cpu1 = far.cpu_seconds() if far else 0
         legs_cpu1 = legs.cpu_seconds() if legs else 0
         switches1 = switches(pid)
         threads1 = thread_samples(pid)
@@ -205,8 +218,10 @@ def run(n_calls, seconds, workdir, profile="aac", n_baseline=0):
         cpu_pct = 100 * (cpu1 - cpu0) / (wall1 - wall0)
         ffmpeg_per_call = (100 * (legs_cpu1 - legs_cpu0) / (wall1 - wall0) / n_baseline
                            if legs else None)
-        return {
+        result = {
             "profile": profile,
+            "far_end": far_end,
+            "far_end_cpu_pct": 100 * (far_cpu1 - far_cpu0) / (wall1 - wall0) if far else None,
             "calls": n_calls,
             "failed": failed,
             "switches_per_s_per_call": (switches1 - switches0) / (wall1 - wall0) / n_calls,
@@ -224,13 +239,71 @@ def run(n_calls, seconds, workdir, profile="aac", n_baseline=0):
             "active_ms_median": setups[len(setups) // 2][1] if setups else None,
             "thread_profile": thread_profile(threads0, threads1, wall1 - wall0, n_calls),
         }
+        if legs:
+            legs.close()
+            legs = None
+        # every call ends here: nginx finishes the recordings checked below
+        stopped = time.monotonic()
+        sipcast.stop()
+        if far:
+            result["far_end_stats"] = far.close()
+            far = None
+        result["streams"] = check_streams(nginx, n_calls, stopped - t0)
+        return result
     finally:
         if legs:
             legs.close()
-        sipcast.stop()
-        sipp.send_signal(signal.SIGTERM)
-        sipp.wait(10)
+        if sipcast.proc.poll() is None:
+            sipcast.close()
+        if far:
+            far.close()
+        if sipp:
+            sipp.send_signal(signal.SIGTERM)
+            sipp.wait(10)
         nginx.close()
+
+
+def longest_silence(path, timeout=60):
+    """The longest stretch in seconds, after the first sound, where the
+    published audio is silent (below 1/10 of its peak): a gap in what the
+    far end sent, or in what sipcast published."""
+    rate = 8000
+    result = subprocess.run(["ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", str(path),
+                             "-map", "0:a:0", "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+    samples = array.array("h", result.stdout[:len(result.stdout) // 2 * 2])
+    if not samples:
+        return None
+    threshold = max(abs(s) for s in samples) / 10
+    # in 10 ms windows: a sine crosses zero, so single samples say little
+    window = rate // 100
+    loud = [max(abs(s) for s in samples[i:i + window]) >= threshold
+            for i in range(0, len(samples) - window + 1, window)]
+    first = loud.index(True) if True in loud else len(loud)
+    last = len(loud) - 1 - loud[::-1].index(True) if True in loud else 0
+    longest = run = 0
+    for flag in loud[first:last + 1]:
+        run = 0 if flag else run + 1
+        longest = max(longest, run)
+    return longest * window / rate
+
+
+def check_streams(nginx, n_calls, at_most):
+    """The first, middle and last call's recordings: a 440 Hz tone, as
+    long as the call published, without gaps.  `at_most`: seconds from
+    the first /call/startup to the daemon's stop."""
+    checked = []
+    for i in sorted({0, n_calls // 2, n_calls - 1}):
+        stream = "b%d" % i
+        try:
+            path = nginx.recorded(stream, timeout=30)
+            checked.append({"stream": stream, "tone_hz": round(harness.tone_frequency(path), 1),
+                            "seconds": round(harness.audio_duration(path), 2),
+                            "at_most": round(at_most, 2),
+                            "longest_gap_s": longest_silence(path)})
+        except (AssertionError, OSError, subprocess.TimeoutExpired) as error:
+            checked.append({"stream": stream, "error": str(error)[:300]})
+    return checked
 
 
 def main():
@@ -242,12 +315,15 @@ def main():
                              "into FLV, no decoding or encoding)")
     parser.add_argument("--baseline", type=int, default=0, metavar="N",
                         help="run N ffmpeg-per-call legs doing the same job in the same window")
+    parser.add_argument("--far-end", choices=["farend", "sipp"], default="farend",
+                        help="farend.py (one thread sends every call's RTP) or sipp (a thread "
+                             "per call; stops sending for later calls near 100)")
     parser.add_argument("--threads", action="store_true",
                         help="also print the CPU and context switches per call of each kind of thread")
     args = parser.parse_args()
     header = ("| profile | calls | failed | CPU (% of one core) | per call | ffmpeg per call "
               "| ratio | switches/s per call | RSS (MiB) | per call (MiB) | threads "
-              "| set-up: 200 OK / RTMP active (median ms) |")
+              "| set-up: 200 OK / RTMP active (median ms) | far end CPU |")
     lines = [header, "|" + "---|" * (header.count("|") - 1)]
     print("\n".join(lines), flush=True)
     results = []
@@ -263,17 +339,24 @@ def main():
             "%s\n\n%s\n" % (json.dumps(machine()), "\n".join(lines)))
 
     for n in args.calls:
-        r = run(n, args.seconds, harness._new_dir("bench-"), args.profile, args.baseline)
+        r = run(n, args.seconds, harness._new_dir("bench-"), args.profile, args.baseline,
+                args.far_end)
         results.append(r)
         ffmpeg = r["ffmpeg_cpu_per_call"]
-        line = "| %s | %d | %d | %.1f | %.2f | %s | %s | %.0f | %.1f | %.2f | %d | %.0f / %.0f |" % (
+        line = ("| %s | %d | %d | %.1f | %.2f | %s | %s | %.0f | %.1f | %.2f | %d | %.0f / %.0f "
+                "| %s |") % (
             r["profile"], r["calls"], r["failed"], r["cpu_pct"], r["cpu_per_call"],
             "%.2f" % ffmpeg if ffmpeg is not None else "-",
             "%.2f" % (r["cpu_per_call"] / ffmpeg) if ffmpeg else "-",
             r["switches_per_s_per_call"], r["rss_mib"], r["rss_per_call_mib"], r["threads"],
-            r["answer_ms_median"] or -1, r["active_ms_median"] or -1)
+            r["answer_ms_median"] or -1, r["active_ms_median"] or -1,
+            "%.1f" % r["far_end_cpu_pct"] if r["far_end_cpu_pct"] is not None else "-")
         lines.append(line)
         print(line, flush=True)
+        for stream in r["streams"]:
+            print("  %s" % json.dumps(stream), flush=True)
+        if r.get("far_end_stats"):
+            print("  far end: %s" % json.dumps(r["far_end_stats"]), flush=True)
         save()
         if args.threads:
             print("\n| %d calls: thread | count | CPU per call (%%) | switches/s per call |\n"
