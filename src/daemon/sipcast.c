@@ -10,6 +10,8 @@
 
 #include "config.h"
 #include "sipcast-call-registry.h"
+#include "sipcast-cluster.h"
+#include "sipcast-cluster-rest.h"
 #include "sipcast-config.h"
 #include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
@@ -31,6 +33,7 @@
 #include <gst/gst.h>
 #include <locale.h>
 #include <signal.h>
+#include <string.h>
 
 typedef struct {
   SipcastConfig *config;
@@ -45,6 +48,8 @@ typedef struct {
   SipcastHooks *hooks;
   SipcastMetrics *metrics;
   SipcastSdNotify *notify;      /* systemd's Type=notify; silent elsewhere */
+  SipcastCluster *cluster;      /* [cluster] redis-url set; else NULL */
+  SipcastClusterRest *cluster_rest;
   gboolean shutting_down;
 } Daemon;
 
@@ -97,6 +102,9 @@ quit_signal_cb (gpointer user_data)
   g_message (_("shutting down"));
   /* The watchdog keeps pinging: the calls are being ended, not hung. */
   sipcast_sd_notify_send (daemon->notify, "STOPPING=1\nSTATUS=Ending the calls");
+  /* Draining first: no new call is placed here while the others end. */
+  if (daemon->cluster != NULL)
+    sipcast_cluster_set_draining (daemon->cluster, TRUE);
   sipcast_call_registry_shutdown_async (daemon->registry, NULL, registry_shutdown_cb, daemon);
   return G_SOURCE_CONTINUE;
 }
@@ -261,8 +269,28 @@ main (int   argc,
                                         daemon.pushes, daemon.hooks, daemon.events);
   sipcast_metrics_set_sip_agent (daemon.metrics, daemon.agent);
   sipcast_rest_server_set_metrics (daemon.rest, daemon.metrics);
+  if (daemon.config->cluster_redis_url != NULL) {
+    daemon.cluster = sipcast_cluster_new (daemon.config, daemon.registry, daemon.pushes,
+                                          daemon.bus, daemon.agent, &error);
+    if (daemon.cluster == NULL)
+      goto fail;
+    daemon.cluster_rest = sipcast_cluster_rest_new (daemon.cluster);
+    sipcast_rest_server_set_cluster (daemon.rest, daemon.cluster_rest);
+    sipcast_metrics_set_cluster (daemon.metrics, daemon.cluster);
+  }
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
+  if (daemon.cluster != NULL) {
+    g_autofree char *rest_url = NULL;
+    const char *address = daemon.config->rest_address;
+
+    rest_url = g_strdup_printf ("%s://%s%s%s:%u/rest-api",
+                                daemon.config->rest_tls_certificate != NULL ? "https" : "http",
+                                strchr (address, ':') != NULL ? "[" : "", address,
+                                strchr (address, ':') != NULL ? "]" : "",
+                                sipcast_rest_server_get_port (daemon.rest));
+    sipcast_cluster_start (daemon.cluster, rest_url);
+  }
 
   sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, &daemon);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, &daemon);
@@ -275,6 +303,8 @@ main (int   argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  if (daemon.cluster != NULL)
+    sipcast_cluster_stop (daemon.cluster);
   goto out;
 
 fail:
@@ -283,6 +313,8 @@ fail:
 
 out:
   g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.cluster_rest);
+  g_clear_object (&daemon.cluster);
   g_clear_object (&daemon.events);
   g_clear_object (&daemon.hooks);
   g_clear_object (&daemon.metrics);
