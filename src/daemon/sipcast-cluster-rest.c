@@ -369,6 +369,7 @@ find_cb (SipcastRedis *redis,
 {
   Request *request = user_data;
   const char *me = sipcast_cluster_get_node_id (request->self->cluster);
+  SipcastCallRegistry *registry = sipcast_cluster_get_registry (request->self->cluster);
   g_autofree char *call_id = body_string (request->body, "callId");
   g_autofree char *callee = body_string (request->body, "callee");
   g_autofree char *rtmp_url = body_string (request->body, "rtmpUrl");
@@ -399,8 +400,13 @@ find_cb (SipcastRedis *redis,
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       call = json_node_get_object (json_parser_get_root (parser));
-      /* This node's own calls it has answered itself, as they are now. */
-      if (g_strcmp0 (json_object_get_string_member_with_default (call, "nodeId", NULL), me) == 0 ||
+      /* This node's own calls it has answered itself, as they are now
+       * (not those of an earlier run under the same id: lost). */
+      if ((g_strcmp0 (json_object_get_string_member_with_default (call, "nodeId", NULL), me) == 0 &&
+           sipcast_call_registry_lookup (registry,
+                                         json_object_get_string_member_with_default (call, "callId",
+                                                                                     ""),
+                                         NULL) != NULL) ||
           !sipcast_cluster_call_matches (call, &filter))
         continue;
       json_array_add_element (calls, json_node_copy (json_parser_get_root (parser)));
@@ -556,9 +562,13 @@ handle_node (SipcastClusterRest *self,
   g_autoptr (JsonNode) answer = NULL;
 
   if (g_str_equal (method, "/node/find_all")) {
-    g_autoptr (GPtrArray) nodes = g_ptr_array_copy (sipcast_cluster_get_nodes (self->cluster),
-                                                    NULL, NULL);
+    GPtrArray *live = sipcast_cluster_get_nodes (self->cluster);
+    /* Borrowed elements: g_ptr_array_copy() would take the free function. */
+    g_autoptr (GPtrArray) nodes = g_ptr_array_sized_new (live->len);
     JsonArray *array = json_array_new ();
+
+    for (guint i = 0; i < live->len; i++)
+      g_ptr_array_add (nodes, live->pdata[i]);
 
     g_ptr_array_sort (nodes, compare_nodes);
     for (guint i = 0; i < nodes->len; i++)
