@@ -52,8 +52,7 @@ sipcast_cluster_node_to_json (const SipcastClusterNode *node)
   json_builder_set_member_name (builder, "capacity");
   json_builder_add_int_value (builder, node->capacity);
   json_builder_set_member_name (builder, "cpu");
-  /* Two decimals are all a placement decision needs. */
-  json_builder_add_double_value (builder, (double) (gint64) (node->cpu * 100 + 0.5) / 100);
+  json_builder_add_int_value (builder, node->cpu);
   json_builder_set_member_name (builder, "draining");
   json_builder_add_boolean_value (builder, node->draining);
   json_builder_set_member_name (builder, "startedAt");
@@ -90,12 +89,12 @@ sipcast_cluster_node_from_json (const char *json,
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (SipcastClusterNode) node = g_new0 (SipcastClusterNode, 1);
   JsonObject *object;
-  JsonNode *member;
   const char *id, *url;
 
   g_return_val_if_fail (json != NULL, NULL);
 
   if (!json_parser_load_from_data (parser, json, -1, NULL) ||
+      json_parser_get_root (parser) == NULL ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     goto invalid;
   object = json_node_get_object (json_parser_get_root (parser));
@@ -106,11 +105,9 @@ sipcast_cluster_node_from_json (const char *json,
   node->id = g_strdup (id);
   node->url = g_strdup (url);
   if (!member_uint (object, "calls", &node->calls) ||
-      !member_uint (object, "capacity", &node->capacity))
+      !member_uint (object, "capacity", &node->capacity) ||
+      !member_uint (object, "cpu", &node->cpu))
     goto invalid;
-  member = json_object_get_member (object, "cpu");
-  if (member != NULL && JSON_NODE_HOLDS_VALUE (member))
-    node->cpu = json_node_get_double (member);
   node->draining = json_object_get_boolean_member_with_default (object, "draining", FALSE);
   node->started_at_ms = json_object_get_int_member_with_default (object, "startedAt", 0);
   return g_steal_pointer (&node);
@@ -143,9 +140,9 @@ compare_load (const SipcastClusterNode *a,
   if (a->calls != b->calls)
     return a->calls < b->calls ? -1 : 1;
   /* CPU differences below 5 % of a core are noise. */
-  if (a->cpu + 0.05 < b->cpu)
+  if (a->cpu + 5 < b->cpu)
     return -1;
-  if (b->cpu + 0.05 < a->cpu)
+  if (b->cpu + 5 < a->cpu)
     return 1;
   return g_strcmp0 (a->id, b->id);
 }

@@ -39,7 +39,7 @@ typedef struct {
   char    *url;            /* advertise-url: its REST base, .../rest-api */
   guint    calls;          /* live calls */
   guint    capacity;       /* max-calls; 0 = no limit */
-  double   cpu;            /* the process's CPU time over the last period, 1.0 = one core */
+  guint    cpu;            /* the process's CPU time over the last period, % of one core */
   gboolean draining;       /* takes no new calls */
   gint64   started_at_ms;  /* wall clock; a restarted node has a new one */
 } SipcastClusterNode;
@@ -47,7 +47,7 @@ typedef struct {
 void sipcast_cluster_node_free (SipcastClusterNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SipcastClusterNode, sipcast_cluster_node_free)
 
-/* {"id":…,"url":…,"calls":N,"capacity":N,"cpu":X,"draining":B,"startedAt":MS} */
+/* {"id":…,"url":…,"calls":N,"capacity":N,"cpu":PERCENT,"draining":B,"startedAt":MS} */
 char *sipcast_cluster_node_to_json (const SipcastClusterNode *node);
 
 /* The inverse; NULL with G_IO_ERROR_INVALID_DATA for anything that is not

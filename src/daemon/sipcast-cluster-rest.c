@@ -397,6 +397,7 @@ find_cb (SipcastRedis *redis,
 
       if (reply->element[i]->type != REDIS_REPLY_STRING ||
           !json_parser_load_from_data (parser, reply->element[i]->str, -1, NULL) ||
+          json_parser_get_root (parser) == NULL ||
           !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
         continue;
       call = json_node_get_object (json_parser_get_root (parser));

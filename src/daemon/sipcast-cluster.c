@@ -252,7 +252,7 @@ self_node (SipcastCluster *self)
   node->url = g_strdup (self->advertise_url);
   node->calls = live_calls (self);
   node->capacity = self->max_calls;
-  node->cpu = self->cpu;
+  node->cpu = (guint) (self->cpu * 100 + 0.5);
   node->draining = self->draining;
   node->started_at_ms = self->started_at_ms;
   return node;
@@ -427,6 +427,7 @@ mark_lost (SipcastCluster *self,
 
     if (id->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING ||
         value->len == 0 || !json_parser_load_from_data (parser, value->str, -1, NULL) ||
+        json_parser_get_root (parser) == NULL ||
         !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
       continue;
     call = json_node_get_object (json_parser_get_root (parser));
