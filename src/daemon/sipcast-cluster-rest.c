@@ -342,10 +342,12 @@ handle_startup (SipcastClusterRest *self,
     request_done (request);
     return TRUE;
   }
-  if (g_str_equal (node->id, me))
+  if (g_str_equal (node->id, me)) {
     claim_and_start (request);
-  else
+  } else {
+    sipcast_cluster_note_placed (self->cluster, node->id);
     forward (request, node->id, node->url);
+  }
   return TRUE;
 }
 
@@ -430,6 +432,7 @@ handle_find (SipcastClusterRest *self,
   g_autoptr (GError) error = NULL;
   g_autofree char *calls_key = sipcast_cluster_key (SIPCAST_CLUSTER_CALLS, NULL);
   g_autofree char *call_prefix = sipcast_cluster_key (SIPCAST_CLUSTER_CALL, "");
+  g_autofree char *body_call_id = body_string (request->body, "callId");
 
   /* First what this node says: it checks the filter (400). */
   request->local_calls = request->local (request->owner, request->method, request->body, &error);
@@ -437,6 +440,15 @@ handle_find (SipcastClusterRest *self,
                                                         SIPCAST_ERROR_NOT_FOUND)) {
     sipcast_rest_reply_error (request->msg, error);
     request_done (request);
+    return TRUE;
+  }
+  /* By callId: that one object, not every call of the cluster. */
+  if (body_call_id != NULL) {
+    g_autofree char *call_key = sipcast_cluster_key (SIPCAST_CLUSTER_CALL, body_call_id);
+
+    sipcast_redis_command (sipcast_cluster_get_redis (self->cluster), (const char *const[]) {
+      "EVAL", sipcast_cluster_script_find_one, "1", call_key, NULL
+    }, find_cb, request);
     return TRUE;
   }
   sipcast_redis_command (sipcast_cluster_get_redis (self->cluster), (const char *const[]) {

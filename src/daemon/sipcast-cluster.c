@@ -70,6 +70,12 @@ const char sipcast_cluster_script_find[] =
   "end\n"
   "return out\n";
 
+const char sipcast_cluster_script_find_one[] =
+  /* KEYS: call:ID.  As find, for one callId: {object} or {}. */
+  "local v = redis.call('GET', KEYS[1])\n"
+  "if v then return {v} end\n"
+  "return {}\n";
+
 const char sipcast_cluster_script_owner[] =
   /* KEYS: owner:ID call:ID; ARGV: nodeprefix.  {node, heartbeat or ''}
    * of a live call, or of an ended one by its stored nodeId; nil when
@@ -829,6 +835,20 @@ sipcast_cluster_lookup_node (SipcastCluster *self,
       return node;
   }
   return NULL;
+}
+
+void
+sipcast_cluster_note_placed (SipcastCluster *self,
+                             const char     *id)
+{
+  g_return_if_fail (SIPCAST_IS_CLUSTER (self));
+
+  for (guint i = 0; i < self->nodes->len; i++) {
+    SipcastClusterNode *node = self->nodes->pdata[i];
+
+    if (g_strcmp0 (node->id, id) == 0)
+      node->calls++;
+  }
 }
 
 void

@@ -66,6 +66,12 @@ GPtrArray *sipcast_cluster_get_nodes (SipcastCluster *self);
 const SipcastClusterNode *sipcast_cluster_lookup_node (SipcastCluster *self,
                                                        const char     *id);
 
+/* A call was just placed on node @id: counted in its load until its next
+ * heartbeat says, so that a burst of startups is spread, not all sent to
+ * the node that was least loaded a heartbeat ago. */
+void sipcast_cluster_note_placed (SipcastCluster *self,
+                                  const char     *id);
+
 /* Counted in /metrics. */
 void sipcast_cluster_count_forwarded (SipcastCluster *self);
 
@@ -78,6 +84,7 @@ void sipcast_cluster_render_metrics (SipcastCluster *self,
 extern const char sipcast_cluster_script_claim[];
 extern const char sipcast_cluster_script_release[];
 extern const char sipcast_cluster_script_find[];
+extern const char sipcast_cluster_script_find_one[];
 extern const char sipcast_cluster_script_owner[];
 
 G_END_DECLS
