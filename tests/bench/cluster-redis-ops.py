@@ -118,7 +118,10 @@ def main():
         phase("terminate through c until FINISH", lambda: [
             nodes["c"].rest("/call/terminate", {"callId": i}) for i in ids],
             lambda: metric('sipcast_calls_ended_total{status="FINISH"') == args.calls)
+        # an ended call's object, as stored (taken after every phase)
+        object_bytes = redis.command("STRLEN", "sipcast:call:" + ids[0])
         print(json.dumps({
+            "call_object_bytes": object_bytes,
             "nodes": 3, "calls": args.calls, "spread": spread,
             "idle_seconds": args.idle, "idle_commands": idle,
             "idle_commands_per_second_cluster": round(idle_rate, 2),
