@@ -167,6 +167,9 @@ struct _SipcastCluster {
 
   guint heartbeat_id;
   gboolean stopped;
+  GSourceFunc leave_done;       /* sipcast_cluster_leave() in progress */
+  gpointer leave_data;
+  guint leave_timeout_id;
   gboolean draining;
   gint64 started_at_ms;
   gint64 reap_after_us;         /* monotonic: no reaping before */
@@ -745,19 +748,72 @@ sipcast_cluster_stop (SipcastCluster *self)
     g_clear_signal_handler (&self->connected_id, self->redis);
   if (self->registry != NULL)
     sipcast_call_registry_set_admission_func (self->registry, NULL, NULL);
-  if (self->redis != NULL && sipcast_redis_is_connected (self->redis)) {
-    g_autofree char *node_key = key (SIPCAST_CLUSTER_NODE, self->node_id);
-    g_autofree char *nodes_key = key (SIPCAST_CLUSTER_NODES, NULL);
-
-    /* Stopped cleanly: every call ended with the daemon, nothing to reap. */
-    sipcast_redis_command (self->redis, (const char *const[]) { "DEL", node_key, NULL },
-                           NULL, NULL);
-    sipcast_redis_command (self->redis, (const char *const[]) {
-      "SREM", nodes_key, self->node_id, NULL
-    }, NULL, NULL);
-  }
+  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
   if (self->redis != NULL)
     sipcast_redis_close (self->redis);
+}
+
+static void
+finish_leave (SipcastCluster *self)
+{
+  GSourceFunc done = self->leave_done;
+
+  g_clear_handle_id (&self->leave_timeout_id, g_source_remove);
+  self->leave_done = NULL;
+  if (done != NULL)
+    done (self->leave_data);
+}
+
+static void
+left_cb (SipcastRedis *redis,
+         redisReply   *reply,
+         gpointer      user_data)
+{
+  Op *op = user_data;
+
+  finish_leave (op->cluster);
+  op_free (op);
+}
+
+static gboolean
+leave_timeout_cb (gpointer user_data)
+{
+  SipcastCluster *self = user_data;
+
+  self->leave_timeout_id = 0;
+  g_warning (_("Redis did not confirm that node %s left the cluster"), self->node_id);
+  finish_leave (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+sipcast_cluster_leave (SipcastCluster *self,
+                       GSourceFunc     done,
+                       gpointer        user_data)
+{
+  g_autofree char *node_key = NULL;
+  g_autofree char *nodes_key = NULL;
+
+  g_return_if_fail (SIPCAST_IS_CLUSTER (self));
+  g_return_if_fail (self->leave_done == NULL);
+
+  self->leave_done = done;
+  self->leave_data = user_data;
+  g_clear_handle_id (&self->heartbeat_id, g_source_remove);
+  if (self->stopped || !sipcast_redis_is_connected (self->redis)) {
+    finish_leave (self);
+    return;
+  }
+  node_key = key (SIPCAST_CLUSTER_NODE, self->node_id);
+  nodes_key = key (SIPCAST_CLUSTER_NODES, NULL);
+  self->leave_timeout_id = g_timeout_add_seconds (2, leave_timeout_cb, self);
+  /* Every call ended with the daemon: nothing for the others to reap.
+   * Redis answers in order: the second reply means both are done. */
+  sipcast_redis_command (self->redis, (const char *const[]) { "DEL", node_key, NULL },
+                         NULL, NULL);
+  sipcast_redis_command (self->redis, (const char *const[]) {
+    "SREM", nodes_key, self->node_id, NULL
+  }, left_cb, op_new (self, NULL));
 }
 
 const char *

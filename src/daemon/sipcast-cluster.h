@@ -43,8 +43,15 @@ SipcastCluster *sipcast_cluster_new (const SipcastConfig *config,
 void sipcast_cluster_start (SipcastCluster *self,
                             const char     *rest_url);
 
-/* Removes this node's heartbeat (its calls ended with the daemon) and
- * closes the connection; nothing runs afterwards. */
+/* Removes this node's heartbeat (its calls ended with the daemon), so
+ * that nobody takes it for lost, then runs @done (within 2 s, Redis or
+ * not).  For the end of a clean shutdown, before the main loop stops. */
+void sipcast_cluster_leave (SipcastCluster *self,
+                            GSourceFunc     done,
+                            gpointer        user_data);
+
+/* Stops the heartbeat and closes the connection; nothing runs
+ * afterwards. */
 void sipcast_cluster_stop (SipcastCluster *self);
 
 const char   *sipcast_cluster_get_node_id (SipcastCluster *self);

@@ -53,6 +53,16 @@ typedef struct {
   gboolean shutting_down;
 } Daemon;
 
+static gboolean
+quit_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message (_("bye"));
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 agent_shutdown_cb (GObject      *source,
                    GAsyncResult *result,
@@ -61,8 +71,13 @@ agent_shutdown_cb (GObject      *source,
   Daemon *daemon = user_data;
 
   sipcast_sip_agent_shutdown_finish (SIPCAST_SIP_AGENT (source), result, NULL);
-  g_message (_("bye"));
-  g_main_loop_quit (daemon->loop);
+  /* Out of the cluster before the loop stops: the others must not take
+   * a clean stop for a lost node. */
+  if (daemon->cluster != NULL) {
+    sipcast_cluster_leave (daemon->cluster, quit_cb, daemon);
+    return;
+  }
+  quit_cb (daemon);
 }
 
 static void
