@@ -317,6 +317,7 @@ handle_startup (SipcastClusterRest *self,
 {
   const char *me = sipcast_cluster_get_node_id (self->cluster);
   const SipcastClusterNode *node;
+  GPtrArray *nodes;
   JsonNode *id_node = json_object_get_member (request->body, "callId");
 
   /* Chosen here, so that the node that runs the call and every claim
@@ -333,8 +334,10 @@ handle_startup (SipcastClusterRest *self,
     return TRUE;
   }
 
+  /* get_nodes() first: this node's own entry as it is now. */
+  nodes = sipcast_cluster_get_nodes (self->cluster);
   node = forwarded ? sipcast_cluster_lookup_node (self->cluster, me) :
-         sipcast_cluster_choose_node (sipcast_cluster_get_nodes (self->cluster), me);
+         sipcast_cluster_choose_node (nodes, me);
   if (node == NULL || (forwarded && !sipcast_cluster_node_has_room (node))) {
     sipcast_rest_reply_new_error (request->msg, SIPCAST_ERROR_UNAVAILABLE,
                                   forwarded ? _("This node takes no new calls now") :
