@@ -6,11 +6,18 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include <hiredis/async.h>
-#include <hiredis/adapters/glib.h>
 
 #include "sipcast-error.h"
 
 /*
+ * The main-loop adapter is our own, not hiredis's adapters/glib.h: that
+ * one calls redisAsyncHandleRead() after redisAsyncHandleWrite() even
+ * when the write found the connection gone and hiredis freed the context
+ * (Redis killed while commands were queued), and it spins on a socket
+ * that reports only an error.  Ours learns that the context is gone from
+ * hiredis's cleanup hook, and passes errors to whichever handler hiredis
+ * waits with.
+ *
  * hiredis owns the redisAsyncContext and frees it itself after the
  * disconnect callback (also after a failed connect), so this object only
  * ever borrows it: @ac is cleared in that callback, and so is the GSource
@@ -52,6 +59,108 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
+
+/* The GSource of one connection: its socket, what hiredis waits for. */
+typedef struct {
+  GSource source;
+  redisAsyncContext *ac;        /* NULL once hiredis has freed it */
+  GPollFD poll_fd;
+} RedisSource;
+
+static void
+source_add_read (void *data)
+{
+  ((RedisSource *) data)->poll_fd.events |= G_IO_IN;
+}
+
+static void
+source_del_read (void *data)
+{
+  ((RedisSource *) data)->poll_fd.events &= ~G_IO_IN;
+}
+
+static void
+source_add_write (void *data)
+{
+  ((RedisSource *) data)->poll_fd.events |= G_IO_OUT;
+}
+
+static void
+source_del_write (void *data)
+{
+  ((RedisSource *) data)->poll_fd.events &= ~G_IO_OUT;
+}
+
+/* hiredis is freeing the context. */
+static void
+source_cleanup (void *data)
+{
+  RedisSource *source = data;
+
+  source->poll_fd.events = 0;
+  source->ac = NULL;
+}
+
+static gboolean
+source_prepare (GSource *source,
+                gint    *timeout)
+{
+  *timeout = -1;
+  return FALSE;
+}
+
+static gboolean
+source_check (GSource *source)
+{
+  RedisSource *redis = (RedisSource *) source;
+
+  return (redis->poll_fd.revents & (redis->poll_fd.events | G_IO_ERR | G_IO_HUP)) != 0;
+}
+
+static gboolean
+source_dispatch (GSource     *source,
+                 GSourceFunc  callback,
+                 gpointer     user_data)
+{
+  RedisSource *redis = (RedisSource *) source;
+  gushort revents = redis->poll_fd.revents;
+  gboolean failed = (revents & (G_IO_ERR | G_IO_HUP)) != 0;
+
+  /* Each step may end in hiredis freeing the context (source_cleanup). */
+  if (redis->ac != NULL && (redis->poll_fd.events & G_IO_OUT) != 0 &&
+      ((revents & G_IO_OUT) != 0 || failed))
+    redisAsyncHandleWrite (redis->ac);
+  if (redis->ac != NULL && (redis->poll_fd.events & G_IO_IN) != 0 &&
+      ((revents & G_IO_IN) != 0 || failed))
+    redisAsyncHandleRead (redis->ac);
+  /* An error with nothing waited for: no handler would ever clear it. */
+  if (redis->ac != NULL && failed && (redis->poll_fd.events & (G_IO_IN | G_IO_OUT)) == 0)
+    redisAsyncHandleRead (redis->ac);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs source_funcs = {
+  .prepare = source_prepare,
+  .check = source_check,
+  .dispatch = source_dispatch,
+};
+
+static GSource *
+source_new (redisAsyncContext *ac)
+{
+  RedisSource *source = (RedisSource *) g_source_new (&source_funcs, sizeof (RedisSource));
+
+  source->ac = ac;
+  source->poll_fd.fd = ac->c.fd;
+  g_source_add_poll ((GSource *) source, &source->poll_fd);
+  ac->ev.addRead = source_add_read;
+  ac->ev.delRead = source_del_read;
+  ac->ev.addWrite = source_add_write;
+  ac->ev.delWrite = source_del_write;
+  ac->ev.cleanup = source_cleanup;
+  ac->ev.data = source;
+  return (GSource *) source;
+}
 
 typedef struct {
   SipcastRedis *redis;          /* owned */
@@ -165,7 +274,7 @@ start_connect (SipcastRedis *self)
   }
   ac->data = self;
   self->ac = ac;
-  self->source = redis_source_new (ac);
+  self->source = source_new (ac);
   g_source_attach (self->source, NULL);
   redisAsyncSetConnectCallback (ac, connect_cb);
   redisAsyncSetDisconnectCallback (ac, disconnect_cb);
