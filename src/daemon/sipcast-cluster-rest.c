@@ -310,6 +310,48 @@ claim_and_start (Request *request)
                          (const char *const *) argv->pdata, claim_cb, request);
 }
 
+/* Places @request on the node with room (this one first); 503 when none
+ * has any. */
+static void
+place (Request  *request,
+       gboolean  forwarded)
+{
+  SipcastClusterRest *self = request->self;
+  const char *me = sipcast_cluster_get_node_id (self->cluster);
+  /* get_nodes() first: this node's own entry as it is now. */
+  GPtrArray *nodes = sipcast_cluster_get_nodes (self->cluster);
+  const SipcastClusterNode *node = forwarded ? sipcast_cluster_lookup_node (self->cluster, me) :
+                                   sipcast_cluster_choose_node (nodes, me);
+
+  if (node == NULL || (forwarded && !sipcast_cluster_node_has_room (node))) {
+    sipcast_rest_reply_new_error (request->msg, SIPCAST_ERROR_UNAVAILABLE,
+                                  forwarded ? _("This node takes no new calls now") :
+                                  _("No node of the cluster takes new calls now"));
+    request_done (request);
+  } else if (g_str_equal (node->id, me)) {
+    claim_and_start (request);
+  } else {
+    sipcast_cluster_note_placed (self->cluster, node->id);
+    forward (request, node->id, node->url);
+  }
+}
+
+static void
+precheck_cb (SipcastRedis *redis,
+             redisReply   *reply,
+             gpointer      user_data)
+{
+  Request *request = user_data;
+
+  if (reply != NULL && reply->type == REDIS_REPLY_STRING) {
+    g_autofree char *owner_key = sipcast_cluster_key (SIPCAST_CLUSTER_OWNER, request->call_id);
+
+    claim_failed (request, owner_key, reply->str);
+    return;
+  }
+  place (request, FALSE);
+}
+
 static gboolean
 handle_startup (SipcastClusterRest *self,
                 Request            *request,
@@ -317,8 +359,9 @@ handle_startup (SipcastClusterRest *self,
 {
   const char *me = sipcast_cluster_get_node_id (self->cluster);
   const SipcastClusterNode *node;
-  GPtrArray *nodes;
   JsonNode *id_node = json_object_get_member (request->body, "callId");
+  g_autofree char *owner_key = NULL;
+  g_autofree char *node_prefix = NULL;
 
   /* Chosen here, so that the node that runs the call and every claim
    * agree on it. */
@@ -334,23 +377,18 @@ handle_startup (SipcastClusterRest *self,
     return TRUE;
   }
 
-  /* get_nodes() first: this node's own entry as it is now. */
-  nodes = sipcast_cluster_get_nodes (self->cluster);
-  node = forwarded ? sipcast_cluster_lookup_node (self->cluster, me) :
-         sipcast_cluster_choose_node (nodes, me);
-  if (node == NULL || (forwarded && !sipcast_cluster_node_has_room (node))) {
-    sipcast_rest_reply_new_error (request->msg, SIPCAST_ERROR_UNAVAILABLE,
-                                  forwarded ? _("This node takes no new calls now") :
-                                  _("No node of the cluster takes new calls now"));
-    request_done (request);
+  node = sipcast_cluster_choose_node (sipcast_cluster_get_nodes (self->cluster), me);
+  if (forwarded || (node != NULL && g_str_equal (node->id, me))) {
+    place (request, forwarded);
     return TRUE;
   }
-  if (g_str_equal (node->id, me)) {
-    claim_and_start (request);
-  } else {
-    sipcast_cluster_note_placed (self->cluster, node->id);
-    forward (request, node->id, node->url);
-  }
+  /* Going elsewhere, or nowhere: a callId live on a node still gets its
+   * 409 first, as on a node alone. */
+  owner_key = sipcast_cluster_key (SIPCAST_CLUSTER_OWNER, request->call_id);
+  node_prefix = sipcast_cluster_key (SIPCAST_CLUSTER_NODE, "");
+  sipcast_redis_command (sipcast_cluster_get_redis (self->cluster), (const char *const[]) {
+    "EVAL", sipcast_cluster_script_live_owner, "1", owner_key, node_prefix, NULL
+  }, precheck_cb, request);
   return TRUE;
 }
 

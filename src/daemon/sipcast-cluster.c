@@ -76,6 +76,13 @@ const char sipcast_cluster_script_find_one[] =
   "if v then return {v} end\n"
   "return {}\n";
 
+const char sipcast_cluster_script_live_owner[] =
+  /* KEYS: owner:ID; ARGV: nodeprefix.  The node of a live call whose
+   * node is alive, or nil. */
+  "local n = redis.call('GET', KEYS[1])\n"
+  "if n and redis.call('EXISTS', ARGV[1] .. n) == 1 then return n end\n"
+  "return nil\n";
+
 const char sipcast_cluster_script_owner[] =
   /* KEYS: owner:ID call:ID; ARGV: nodeprefix.  {node, heartbeat or ''}
    * of a live call, or of an ended one by its stored nodeId; nil when

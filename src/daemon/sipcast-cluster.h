@@ -93,5 +93,6 @@ extern const char sipcast_cluster_script_release[];
 extern const char sipcast_cluster_script_find[];
 extern const char sipcast_cluster_script_find_one[];
 extern const char sipcast_cluster_script_owner[];
+extern const char sipcast_cluster_script_live_owner[];
 
 G_END_DECLS

@@ -309,6 +309,11 @@ callee=studio*
         # on the least loaded other node
         self.start("a", "cl-rtmp", rtmp, rtmpUrl=self.nginx.url, rtmpStream="cl-rtmp")
         self.start("a", "cl-plain", plain)
+        # a is full, so these would go elsewhere: a live callId is 409
+        # first, wherever it runs
+        for call_id in ("cl-rtmp", "cl-plain"):
+            status, answer, _ = self.nodes["a"].rest("/call/startup", self.body(call_id, plain))
+            self.assertEqual(status, 409, answer)
 
         # found through b, each with its node, published through its node
         first = self.wait_call("b", "cl-rtmp", lambda c: c["rtmpStreamStatus"] ==
