@@ -180,6 +180,17 @@ static const ConfigKey config_keys[] = {
 
   { "metrics", "require-auth", VALUE_BOOLEAN, FIELD (metrics_require_auth), 0, 0,
     "GET /metrics needs production mode's credentials too" },
+
+  { "cluster", "redis-url", VALUE_OPTIONAL_STRING, FIELD (cluster_redis_url), 0, 0,
+    "Redis shared by the nodes of a cluster, redis://[:PASSWORD@]HOST[:PORT][/DB]; empty: a node on its own" },
+  { "cluster", "node-id", VALUE_OPTIONAL_STRING, FIELD (cluster_node_id), 0, 0,
+    "This node's id in the cluster (no spaces or colons); empty: the host name" },
+  { "cluster", "advertise-url", VALUE_OPTIONAL_STRING, FIELD (cluster_advertise_url), 0, 0,
+    "REST base URL the other nodes reach this one at (http://HOST:PORT/rest-api); empty: the REST address" },
+  { "cluster", "max-calls", VALUE_UINT, FIELD (cluster_max_calls), 0, 1000000,
+    "Live calls this node takes; more go to other nodes (503 to SIP); 0 = no limit" },
+  { "cluster", "heartbeat-ttl", VALUE_UINT, FIELD (cluster_heartbeat_ttl), 1, 3600,
+    "Seconds without a heartbeat after which the other nodes mark this node's calls FAILED" },
 };
 
 #undef FIELD
@@ -597,6 +608,7 @@ sipcast_config_new_default (void)
   config->hook_retries = 5;
   config->hook_timeout = 10;
   config->metrics_require_auth = FALSE;
+  config->cluster_heartbeat_ttl = 10;
 
   config->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) sipcast_route_unref);
 

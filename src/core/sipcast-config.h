@@ -109,6 +109,13 @@ typedef struct {
   /* [metrics] */
   gboolean metrics_require_auth;  /* GET /metrics behind production auth; FALSE */
 
+  /* [cluster] (README "Cluster") */
+  char    *cluster_redis_url;     /* redis://HOST:PORT[/DB]; NULL = a node on its own */
+  char    *cluster_node_id;       /* NULL = the host name */
+  char    *cluster_advertise_url; /* REST base other nodes use; NULL = the REST address */
+  guint    cluster_max_calls;     /* live calls this node takes; 0 = no limit */
+  guint    cluster_heartbeat_ttl; /* seconds without a heartbeat before a node is lost; 10 */
+
   /* command line only */
   char    *config_file;           /* NULL = built-in defaults only */
   gboolean print_config;

@@ -41,6 +41,8 @@ sipcast_error_code_name (SipcastError code)
     return "unsupported_media_type";
   case SIPCAST_ERROR_TOO_MANY_REQUESTS:
     return "too_many_requests";
+  case SIPCAST_ERROR_UNAVAILABLE:
+    return "unavailable";
   }
   return "internal";
 }

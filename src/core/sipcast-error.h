@@ -30,6 +30,7 @@ typedef enum {
   SIPCAST_ERROR_FORBIDDEN,          /* 403: foreign Origin or Host */
   SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE, /* 415: a body that is not application/json */
   SIPCAST_ERROR_TOO_MANY_REQUESTS,  /* 429: too many failed logins from one address */
+  SIPCAST_ERROR_UNAVAILABLE,        /* 503: no node of the cluster takes the call; a node unreachable */
 } SipcastError;
 
 /* Stable machine-readable name of a code, for the "error" field. */

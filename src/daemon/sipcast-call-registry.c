@@ -85,6 +85,8 @@ struct _SipcastCallRegistry {
   SipcastThrottle *auth_failures;
   SipcastLocationUserFunc location_user;
   gpointer location_user_data;
+  SipcastAdmissionFunc admission;
+  gpointer admission_data;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastCallRegistry, sipcast_call_registry, G_TYPE_OBJECT)
@@ -659,6 +661,14 @@ incoming_invite_cb (SipcastSipAgent *agent,
     refuse (nh, SIP_503_SERVICE_UNAVAILABLE, "shutting down");
     return TRUE;
   }
+  if (self->admission != NULL) {
+    g_autofree char *why = self->admission (self->admission_data);
+
+    if (why != NULL) {
+      refuse (nh, SIP_503_SERVICE_UNAVAILABLE, why);
+      return TRUE;
+    }
+  }
 
   route = sipcast_route_find (self->config->routes, callee);
   if (route == NULL) {
@@ -728,6 +738,16 @@ incoming_invite_cb (SipcastSipAgent *agent,
   add_call (self, call);
   g_message (_("incoming call %s routed by %s"), sipcast_call_get_id (call), route->name);
   return TRUE;
+}
+
+void
+sipcast_call_registry_set_admission_func (SipcastCallRegistry  *self,
+                                          SipcastAdmissionFunc  func,
+                                          gpointer              user_data)
+{
+  g_return_if_fail (SIPCAST_IS_CALL_REGISTRY (self));
+  self->admission = func;
+  self->admission_data = user_data;
 }
 
 SipcastStreamRegistry *

@@ -57,6 +57,15 @@ void sipcast_call_registry_set_location_user_func (SipcastCallRegistry     *self
                                                    SipcastLocationUserFunc  func,
                                                    gpointer                 user_data);
 
+/* Why this node takes no new incoming call now (a cluster node draining
+ * or full), as a phrase for the log, or NULL when it does: such INVITEs
+ * get 503. */
+typedef char *(*SipcastAdmissionFunc) (gpointer user_data);
+/* @func NULL: every call is admitted (a node on its own). */
+void sipcast_call_registry_set_admission_func (SipcastCallRegistry  *self,
+                                               SipcastAdmissionFunc  func,
+                                               gpointer              user_data);
+
 /* Checks the 409 rules (same callId; same publish location or same
  * toStream while the other call is live), creates the call and starts placing it.  Takes
  * ownership of @params.  Returns a borrowed pointer (the registry owns the

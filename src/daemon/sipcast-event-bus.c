@@ -44,6 +44,7 @@ struct _SipcastEventBus {
   guint backlog_size;
   GQueue backlog;             /* SipcastEvent (owned), oldest first */
   guint64 last_id;
+  char *node_id;              /* [cluster] node-id, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (SipcastEventBus, sipcast_event_bus, G_TYPE_OBJECT)
@@ -114,7 +115,8 @@ event_new (SipcastEventType  type,
 }
 
 static void
-write_json (SipcastEvent *event)
+write_json (SipcastEvent *event,
+            const char   *node_id)
 {
   g_autoptr (JsonObject) fields = g_steal_pointer (&event->fields);
   g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
@@ -126,6 +128,8 @@ write_json (SipcastEvent *event)
   json_object_set_int_member (object, "id", (gint64) event->id);
   json_object_set_string_member (object, "type", type_names[event->type]);
   json_object_set_int_member (object, "timestamp", event->timestamp_ms);
+  if (node_id != NULL)
+    json_object_set_string_member (object, "nodeId", node_id);
   if (event->call_id != NULL)
     json_object_set_string_member (object, "callId", event->call_id);
   json_object_iter_init (&iter, fields);
@@ -141,7 +145,7 @@ dispatch (SipcastEventBus *self,
           SipcastEvent    *event)
 {
   event->id = ++self->last_id;
-  write_json (event);
+  write_json (event, self->node_id);
 
   if (self->backlog_size > 0) {
     g_queue_push_tail (&self->backlog, sipcast_event_ref (event));
@@ -351,6 +355,7 @@ sipcast_event_bus_finalize (GObject *object)
   SipcastEventBus *self = SIPCAST_EVENT_BUS (object);
 
   g_queue_clear_full (&self->backlog, (GDestroyNotify) sipcast_event_unref);
+  g_free (self->node_id);
 
   G_OBJECT_CLASS (sipcast_event_bus_parent_class)->finalize (object);
 }
@@ -406,6 +411,15 @@ sipcast_event_bus_publish (SipcastEventBus  *self,
   g_return_val_if_fail (fields != NULL, NULL);
 
   return dispatch (self, event_new (type, call_id, fields));
+}
+
+void
+sipcast_event_bus_set_node_id (SipcastEventBus *self,
+                               const char      *node_id)
+{
+  g_return_if_fail (SIPCAST_IS_EVENT_BUS (self));
+  g_free (self->node_id);
+  self->node_id = g_strdup (node_id);
 }
 
 guint64

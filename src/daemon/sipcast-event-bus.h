@@ -83,6 +83,11 @@ SipcastEvent *sipcast_event_bus_publish (SipcastEventBus  *self,
                                          const char       *call_id,
                                          JsonObject       *fields);
 
+/* Every event from now on carries "nodeId" (after "timestamp"): which
+ * node of a cluster published it. */
+void sipcast_event_bus_set_node_id (SipcastEventBus *self,
+                                    const char      *node_id);
+
 /* The id of the last event published, 0 before any. */
 guint64 sipcast_event_bus_get_last_id (SipcastEventBus *self);
 

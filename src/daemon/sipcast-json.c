@@ -528,6 +528,16 @@ sipcast_json_format_timestamp (gint64 usec_since_epoch)
                           (int) ((usec_since_epoch % G_USEC_PER_SEC) / 1000));
 }
 
+/* [cluster] node-id, set once at start; NULL for a node on its own. */
+static char *node_id;
+
+void
+sipcast_json_set_node_id (const char *id)
+{
+  g_free (node_id);
+  node_id = g_strdup (id);
+}
+
 JsonNode *
 sipcast_call_to_json (SipcastCall *call)
 {
@@ -553,7 +563,7 @@ sipcast_call_to_json (SipcastCall *call)
   json_builder_set_member_name (builder, "custom");
   json_builder_begin_object (builder);
   json_builder_end_object (builder);
-  add_null (builder, "nodeId");
+  sipcast_json_add_string_or_null (builder, "nodeId", node_id);
   sipcast_json_add_string_or_null (builder, "appKey", params->app_key);
   add_null (builder, "sessionId");
   sipcast_json_add_string_or_null (builder, "callId", sipcast_call_get_id (call));

@@ -45,6 +45,10 @@ SipcastCallParams *sipcast_call_params_from_json (JsonObject *obj,
 /* The Call object of SPEC.md for @call. */
 JsonNode *sipcast_call_to_json (SipcastCall *call);
 
+/* The Call objects' "nodeId" from now on (the [cluster] node-id; NULL:
+ * null, a node on its own).  Process-wide: one daemon, one node. */
+void sipcast_json_set_node_id (const char *id);
+
 /* The Push object of the REST API (README.md "/push"): mediaSessionId,
  * streamName, rtmpUrl, rtmpStream, status, callId, startedAt. */
 JsonNode *sipcast_push_to_json (SipcastPush *push);

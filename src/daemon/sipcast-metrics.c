@@ -64,6 +64,7 @@ struct _SipcastMetrics {
   SipcastPushRegistry *pushes;   /* nullable */
   SipcastHooks *hooks;           /* nullable */
   SipcastRestEvents *events;     /* nullable */
+  SipcastCluster *cluster;       /* nullable: a node on its own */
 
   guint64 calls_started[N_DIRECTIONS];
   guint64 calls_ended[N_CALL_STATUSES][N_DIRECTIONS];
@@ -482,6 +483,7 @@ sipcast_metrics_dispose (GObject *object)
   g_clear_object (&self->hooks);
   g_clear_object (&self->events);
   g_clear_object (&self->agent);
+  g_clear_object (&self->cluster);
 
   G_OBJECT_CLASS (sipcast_metrics_parent_class)->dispose (object);
 }
@@ -650,6 +652,8 @@ sipcast_metrics_render (SipcastMetrics *self)
     header (out, "sipcast_webhook_queued", "gauge", "Webhook events waiting for delivery now.");
     sample_u64 (out, "sipcast_webhook_queued", "", counts.queued);
   }
+  if (self->cluster != NULL)
+    sipcast_cluster_render_metrics (self->cluster, out);
   return g_string_free (out, FALSE);
 }
 
@@ -682,4 +686,13 @@ sipcast_metrics_set_sip_agent (SipcastMetrics  *self,
 {
   g_return_if_fail (SIPCAST_IS_METRICS (self));
   g_set_object (&self->agent, agent);
+}
+
+void
+sipcast_metrics_set_cluster (SipcastMetrics *self,
+                             SipcastCluster *cluster)
+{
+  g_return_if_fail (SIPCAST_IS_METRICS (self));
+  g_return_if_fail (cluster == NULL || SIPCAST_IS_CLUSTER (cluster));
+  g_set_object (&self->cluster, cluster);
 }

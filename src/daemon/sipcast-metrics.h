@@ -12,6 +12,7 @@
 
 #include <libsoup/soup.h>
 #include "sipcast-call-registry.h"
+#include "sipcast-cluster.h"
 #include "sipcast-config.h"
 #include "sipcast-event-bus.h"
 #include "sipcast-hooks.h"
@@ -58,5 +59,9 @@ char *sipcast_metrics_render (SipcastMetrics *self);
 /* Answers @msg (authorized): 405 unless GET or HEAD, else the text. */
 void sipcast_metrics_serve (SipcastMetrics    *self,
                            SoupServerMessage *msg);
+
+/* A node of a cluster: its sipcast_cluster_* lines too. */
+void sipcast_metrics_set_cluster (SipcastMetrics *self,
+                                  SipcastCluster *cluster);
 
 G_END_DECLS

@@ -44,6 +44,8 @@ sipcast_rest_reply_status_for_error (const GError *error)
     return SOUP_STATUS_FORBIDDEN;
   case SIPCAST_ERROR_UNSUPPORTED_MEDIA_TYPE:
     return SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE;
+  case SIPCAST_ERROR_UNAVAILABLE:
+    return SOUP_STATUS_SERVICE_UNAVAILABLE;
   case SIPCAST_ERROR_TOO_MANY_REQUESTS:
     return 429;  /* Too Many Requests (RFC 6585), unnamed in libsoup */
   }

@@ -16,6 +16,7 @@
 #include "sipcast-rest-console.h"
 #include "sipcast-rest-guard.h"
 #include "sipcast-rest-whep.h"
+#include "sipcast-cluster-rest.h"
 #include "sipcast-rest-auth.h"
 #include "sipcast-rest-events.h"
 #include "sipcast-metrics.h"
@@ -54,6 +55,7 @@ struct _SipcastRestServer {
   SipcastRestAuth *auth;        /* production mode's Basic auth */
   SipcastRestEvents *events;    /* GET /rest-api/events, or NULL */
   SipcastMetrics *metrics;      /* GET /metrics and the counts, or NULL */
+  SipcastClusterRest *cluster;  /* a node of a cluster: over all nodes; or NULL */
   char *sounds_dir;             /* where /call/inject_sound looks */
   GStrv allowed_origins;        /* [rest] allowed-origins, split */
   GStrv allowed_hosts;          /* [rest] allowed-hosts, split */
@@ -235,6 +237,27 @@ find_route (const char *path)
   return NULL;
 }
 
+/* What this node answers on its own to @method (relative to
+ * REST_PREFIX): the cluster's fallback and its part of every answer. */
+static JsonNode *
+run_local_method (GObject     *owner,
+                  const char  *method,
+                  JsonObject  *body,
+                  GError     **error)
+{
+  SipcastRestServer *self = SIPCAST_REST_SERVER (owner);
+  g_autofree char *path = g_strconcat (REST_PREFIX, method, NULL);
+  RouteHandler handler = find_route (path);
+  SipcastRestPushHandler push_handler = sipcast_rest_push_find_handler (method);
+
+  if (handler != NULL)
+    return handler (self, body, error);
+  if (push_handler != NULL)
+    return push_handler (self->pushes, self->sounds_dir, body, error);
+  g_set_error (error, SIPCAST_ERROR, SIPCAST_ERROR_NOT_FOUND, _("No such method: %s"), path);
+  return NULL;
+}
+
 /* /rest-api/METHOD, authorized. */
 static void
 handle_method (gpointer           owner,
@@ -255,7 +278,9 @@ handle_method (gpointer           owner,
   handler = find_route (path);
   push_handler = g_str_has_prefix (path, REST_PREFIX) ?
     sipcast_rest_push_find_handler (path + strlen (REST_PREFIX)) : NULL;
-  if (handler == NULL && push_handler == NULL) {
+  if (handler == NULL && push_handler == NULL &&
+      (self->cluster == NULL || !g_str_has_prefix (path, REST_PREFIX) ||
+       !sipcast_cluster_rest_owns (path + strlen (REST_PREFIX)))) {
     g_autofree char *message = NULL;
 
     message = g_strdup_printf (_("No such method: %s"), path);
@@ -299,6 +324,11 @@ handle_method (gpointer           owner,
   body = sipcast_json_parse_body (data, length, &error);
   if (body != NULL && !sipcast_json_merge_connection (body, &error))
     g_clear_pointer (&body, json_object_unref);
+  /* A cluster node answers for every node, maybe later. */
+  if (body != NULL && self->cluster != NULL &&
+      sipcast_cluster_rest_handle (self->cluster, msg, path + strlen (REST_PREFIX), body,
+                                   run_local_method, G_OBJECT (self)))
+    return;
   if (body != NULL)
     reply = handler != NULL ? handler (self, body, &error) :
       push_handler (self->pushes, self->sounds_dir, body, &error);
@@ -767,6 +797,7 @@ sipcast_rest_server_dispose (GObject *object)
   g_clear_object (&self->auth);
   g_clear_object (&self->events);
   g_clear_object (&self->metrics);
+  g_clear_object (&self->cluster);
 
   G_OBJECT_CLASS (sipcast_rest_server_parent_class)->dispose (object);
 }
@@ -923,4 +954,20 @@ sipcast_rest_server_set_metrics (SipcastRestServer *self,
   g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
   g_return_if_fail (metrics == NULL || SIPCAST_IS_METRICS (metrics));
   g_set_object (&self->metrics, metrics);
+}
+
+void
+sipcast_rest_server_set_cluster (SipcastRestServer  *self,
+                                 SipcastClusterRest *cluster)
+{
+  g_return_if_fail (SIPCAST_IS_REST_SERVER (self));
+  g_return_if_fail (cluster == NULL || SIPCAST_IS_CLUSTER_REST (cluster));
+  g_set_object (&self->cluster, cluster);
+}
+
+guint
+sipcast_rest_server_get_port (SipcastRestServer *self)
+{
+  g_return_val_if_fail (SIPCAST_IS_REST_SERVER (self), 0);
+  return self->port;
 }

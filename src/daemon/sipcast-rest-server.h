@@ -14,6 +14,7 @@
 #include "sipcast-rest-events.h"
 #include "sipcast-metrics.h"
 #include "sipcast-users.h"
+#include "sipcast-cluster-rest.h"
 
 G_BEGIN_DECLS
 
@@ -41,5 +42,12 @@ void sipcast_rest_server_set_events (SipcastRestServer *self,
  * and the DTMF sent (NULL: 404); before start. */
 void sipcast_rest_server_set_metrics (SipcastRestServer *self,
                                       SipcastMetrics    *metrics);
+
+/* A node of a cluster: requests over every node (sipcast-cluster-rest.h). */
+void sipcast_rest_server_set_cluster (SipcastRestServer  *self,
+                                      SipcastClusterRest *cluster);
+
+/* The port listened on, 0 before start. */
+guint sipcast_rest_server_get_port (SipcastRestServer *self);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 
 #include "config.h"
 #include "sipcast-call-registry.h"
+#include "sipcast-cluster.h"
+#include "sipcast-cluster-rest.h"
 #include "sipcast-config.h"
 #include "sipcast-event-bus.h"
 #include "sipcast-fd-limit.h"
@@ -32,6 +34,7 @@
 #include <gst/gst.h>
 #include <locale.h>
 #include <signal.h>
+#include <string.h>
 
 typedef struct {
   SipcastConfig *config;
@@ -46,8 +49,20 @@ typedef struct {
   SipcastHooks *hooks;
   SipcastMetrics *metrics;
   SipcastSdNotify *notify;      /* systemd's Type=notify; silent elsewhere */
+  SipcastCluster *cluster;      /* [cluster] redis-url set; else NULL */
+  SipcastClusterRest *cluster_rest;
   gboolean shutting_down;
 } Daemon;
+
+static gboolean
+quit_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  g_message (_("bye"));
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 agent_shutdown_cb (GObject      *source,
@@ -57,8 +72,13 @@ agent_shutdown_cb (GObject      *source,
   Daemon *daemon = user_data;
 
   sipcast_sip_agent_shutdown_finish (SIPCAST_SIP_AGENT (source), result, NULL);
-  g_message (_("bye"));
-  g_main_loop_quit (daemon->loop);
+  /* Out of the cluster before the loop stops: the others must not take
+   * a clean stop for a lost node. */
+  if (daemon->cluster != NULL) {
+    sipcast_cluster_leave (daemon->cluster, quit_cb, daemon);
+    return;
+  }
+  quit_cb (daemon);
 }
 
 static void
@@ -98,6 +118,9 @@ quit_signal_cb (gpointer user_data)
   g_message (_("shutting down"));
   /* The watchdog keeps pinging: the calls are being ended, not hung. */
   sipcast_sd_notify_send (daemon->notify, "STOPPING=1\nSTATUS=Ending the calls");
+  /* Draining first: no new call is placed here while the others end. */
+  if (daemon->cluster != NULL)
+    sipcast_cluster_set_draining (daemon->cluster, TRUE);
   sipcast_call_registry_shutdown_async (daemon->registry, NULL, registry_shutdown_cb, daemon);
   return G_SOURCE_CONTINUE;
 }
@@ -264,8 +287,28 @@ main (int   argc,
                                         daemon.pushes, daemon.hooks, daemon.events);
   sipcast_metrics_set_sip_agent (daemon.metrics, daemon.agent);
   sipcast_rest_server_set_metrics (daemon.rest, daemon.metrics);
+  if (daemon.config->cluster_redis_url != NULL) {
+    daemon.cluster = sipcast_cluster_new (daemon.config, daemon.registry, daemon.pushes,
+                                          daemon.bus, daemon.agent, &error);
+    if (daemon.cluster == NULL)
+      goto fail;
+    daemon.cluster_rest = sipcast_cluster_rest_new (daemon.cluster);
+    sipcast_rest_server_set_cluster (daemon.rest, daemon.cluster_rest);
+    sipcast_metrics_set_cluster (daemon.metrics, daemon.cluster);
+  }
   if (!sipcast_rest_server_start (daemon.rest, &error))
     goto fail;
+  if (daemon.cluster != NULL) {
+    g_autofree char *rest_url = NULL;
+    const char *address = daemon.config->rest_address;
+
+    rest_url = g_strdup_printf ("%s://%s%s%s:%u/rest-api",
+                                daemon.config->rest_tls_certificate != NULL ? "https" : "http",
+                                strchr (address, ':') != NULL ? "[" : "", address,
+                                strchr (address, ':') != NULL ? "]" : "",
+                                sipcast_rest_server_get_port (daemon.rest));
+    sipcast_cluster_start (daemon.cluster, rest_url);
+  }
 
   sigint_id = g_unix_signal_add (SIGINT, quit_signal_cb, &daemon);
   sigterm_id = g_unix_signal_add (SIGTERM, quit_signal_cb, &daemon);
@@ -278,6 +321,8 @@ main (int   argc,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  if (daemon.cluster != NULL)
+    sipcast_cluster_stop (daemon.cluster);
   goto out;
 
 fail:
@@ -286,6 +331,8 @@ fail:
 
 out:
   g_clear_object (&daemon.rest);
+  g_clear_object (&daemon.cluster_rest);
+  g_clear_object (&daemon.cluster);
   g_clear_object (&daemon.events);
   g_clear_object (&daemon.hooks);
   g_clear_object (&daemon.metrics);

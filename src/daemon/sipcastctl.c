@@ -204,6 +204,15 @@ static const SipcastctlColumn stream_columns[] = {
   { N_("SUBSCRIBERS"), "subscribers" },
 };
 
+static const SipcastctlColumn node_columns[] = {
+  { N_("NODE"), "id" },
+  { N_("URL"), "url" },
+  { N_("CALLS"), "calls" },
+  { N_("CAPACITY"), "capacity" },
+  { N_("CPU"), "cpu" },
+  { N_("DRAINING"), "draining" },
+};
+
 static void
 print_table (const SipcastctlColumn *columns,
              guint                   n_columns,
@@ -319,6 +328,21 @@ call_command (int    argc,
     json_object_set_string_member (body, "callId", argv[1]);
     return act ("call/terminate", g_steal_pointer (&body), done);
   }
+  return usage ();
+}
+
+/* A cluster node (README "Cluster"): the live nodes, or drain this one
+ * (no new calls; its calls finish) and let it take calls again. */
+static int
+node_command (int    argc,
+              char **argv)
+{
+  if (argc == 1 && g_str_equal (argv[0], "list"))
+    return list ("node/find_all", json_object_new (), node_columns, G_N_ELEMENTS (node_columns));
+  if (argc == 1 && g_str_equal (argv[0], "drain"))
+    return list ("node/drain", json_object_new (), node_columns, G_N_ELEMENTS (node_columns));
+  if (argc == 1 && g_str_equal (argv[0], "resume"))
+    return list ("node/resume", json_object_new (), node_columns, G_N_ELEMENTS (node_columns));
   return usage ();
 }
 
@@ -565,6 +589,8 @@ main (int   argc,
       "  push sound-on ID FILE [loop]  play a sound file into a push\n"
       "  push sound-off ID             stop that sound\n"
       "  events [callId=ID] [type=T]   follow the events, one line each\n"
+      "  node list|drain|resume        a cluster's nodes; drain this node (no new\n"
+      "                                calls, its calls finish) or let it take calls\n"
       "  user passwd NAME              set NAME's password in the users file\n"
       "  METHOD [JSON]                 post JSON (default {}, “-”: standard input) to\n"
       "                                any REST method, e.g. call/find_all, and print\n"
@@ -619,6 +645,8 @@ main (int   argc,
     return call_command (argc - 2, argv + 2);
   if (g_str_equal (command, "dtmf"))
     return dtmf_command (argc - 2, argv + 2);
+  if (g_str_equal (command, "node"))
+    return node_command (argc - 2, argv + 2);
   if (g_str_equal (command, "push"))
     return push_command (argc - 2, argv + 2);
   if (g_str_equal (command, "events"))

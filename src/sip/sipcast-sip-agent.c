@@ -52,6 +52,9 @@ struct _SipcastSipAgent {
 
   GTask *shutdown_task;     /* pending shutdown_async */
   guint shutdown_timeout_id;
+  /* 0: nua answers OPTIONS itself; else our answer (a cluster node: 503
+   * while draining, which is how Kamailio's dispatcher learns it). */
+  guint options_status;
 };
 
 G_DEFINE_FINAL_TYPE (SipcastSipAgent, sipcast_sip_agent, G_TYPE_OBJECT)
@@ -94,7 +97,12 @@ answer_unowned_request (SipcastSipAgent *self,
   case nua_i_state:
     break;
   case nua_i_options:
-    /* nua answers OPTIONS itself (200 with Allow/Accept). */
+    /* nua answers OPTIONS itself (200 with Allow/Accept) unless it was
+     * told that we do (sipcast_sip_agent_set_options_status()). */
+    if (self->options_status == 200)
+      nua_respond (nh, SIP_200_OK, NUTAG_WITH_THIS (self->nua), TAG_END ());
+    else if (self->options_status != 0)
+      nua_respond (nh, SIP_503_SERVICE_UNAVAILABLE, NUTAG_WITH_THIS (self->nua), TAG_END ());
     nua_handle_destroy (nh);
     break;
   default:
@@ -688,4 +696,16 @@ sipcast_sip_agent_shutdown_finish (SipcastSipAgent *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+sipcast_sip_agent_set_options_status (SipcastSipAgent *self,
+                                      guint            status)
+{
+  g_return_if_fail (SIPCAST_IS_SIP_AGENT (self));
+  g_return_if_fail (status == 200 || status == 503);
+
+  if (self->options_status == 0 && self->nua != NULL)
+    nua_set_params (self->nua, NUTAG_APPL_METHOD ("OPTIONS"), TAG_END ());
+  self->options_status = status;
 }

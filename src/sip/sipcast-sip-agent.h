@@ -67,6 +67,12 @@ char       *sipcast_sip_agent_tls_failure_since (gint64 since);
 /* Shuts the stack down (outstanding transactions are answered or
  * cancelled by nua); completes on nua_r_shutdown or after a bounded
  * wait. */
+/* From now on OPTIONS outside a call are answered @status (200 or 503)
+ * by us rather than by nua: a drained cluster node says 503 to the
+ * probes of a dispatcher in front. */
+void sipcast_sip_agent_set_options_status (SipcastSipAgent *self,
+                                           guint            status);
+
 void     sipcast_sip_agent_shutdown_async  (SipcastSipAgent     *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,

@@ -127,6 +127,11 @@ assert_config_equal (const SipcastConfig *a,
   g_assert_cmpuint (a->hook_retries, ==, b->hook_retries);
   g_assert_cmpuint (a->hook_timeout, ==, b->hook_timeout);
   g_assert_cmpint (a->metrics_require_auth, ==, b->metrics_require_auth);
+  g_assert_cmpstr (a->cluster_redis_url, ==, b->cluster_redis_url);
+  g_assert_cmpstr (a->cluster_node_id, ==, b->cluster_node_id);
+  g_assert_cmpstr (a->cluster_advertise_url, ==, b->cluster_advertise_url);
+  g_assert_cmpuint (a->cluster_max_calls, ==, b->cluster_max_calls);
+  g_assert_cmpuint (a->cluster_heartbeat_ttl, ==, b->cluster_heartbeat_ttl);
   g_assert_cmpuint (a->routes->len, ==, b->routes->len);
   for (guint i = 0; i < a->routes->len; i++) {
     const SipcastRoute *ra = g_ptr_array_index (a->routes, i);
@@ -863,6 +868,11 @@ test_to_string_round_trip (Fixture      *fixture,
   config->hook_retries = 100;
   config->hook_timeout = 600;
   config->metrics_require_auth = TRUE;
+  config->cluster_redis_url = g_strdup ("redis://:pw@127.0.0.1:6380/2");
+  config->cluster_node_id = g_strdup ("node-7");
+  config->cluster_advertise_url = g_strdup ("http://127.0.0.1:8082/rest-api");
+  config->cluster_max_calls = 250;
+  config->cluster_heartbeat_ttl = 3;
   g_free (config->sip_transport);
   config->sip_transport = g_strdup ("tls");
   config->transaction_timeout = 600000;
@@ -909,6 +919,8 @@ test_to_string_has_every_key (void)
     { "hooks", "urls" }, { "hooks", "secret" }, { "hooks", "max-queue" },
     { "hooks", "retries" }, { "hooks", "timeout" },
     { "metrics", "require-auth" },
+    { "cluster", "redis-url" }, { "cluster", "node-id" }, { "cluster", "advertise-url" },
+    { "cluster", "max-calls" }, { "cluster", "heartbeat-ttl" },
   };
   gsize n_keys = 0;
   g_auto (GStrv) groups = NULL;
