@@ -5,6 +5,7 @@
 #include "sipcast-placeholder-video.h"
 #include "sipcast-error.h"
 #include "sipcast-media-chain.h"
+#include "sipcast-media-receiver.h"
 
 #include <glib/gi18n.h>
 #include <gst/audio/audio.h>
@@ -514,9 +515,14 @@ send_eos_cb (GstElement *element,
 {
   SipcastPlaceholderVideo *self = SIPCAST_PLACEHOLDER_VIDEO (element);
 
-  if (self->encoder_entry != NULL && !gst_pad_send_event (self->encoder_entry,
-                                                          gst_event_new_eos ()))
-    GST_DEBUG_OBJECT (self, "the picture took no EOS");
+  /* Without it the muxer never gets its EOS: told like a chain that took
+   * none, so that the session stops waiting for the FLV to complete. */
+  if (self->encoder_entry != NULL &&
+      !gst_pad_send_event (self->encoder_entry, gst_event_new_eos ()))
+    gst_element_post_message (element,
+        gst_message_new_application (GST_OBJECT (element),
+                                     gst_structure_new_empty (
+                                         SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED)));
 }
 
 void

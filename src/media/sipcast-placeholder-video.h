@@ -42,8 +42,9 @@ void sipcast_placeholder_video_watch_audio (GstElement *placeholder,
 
 /* Ends the picture: EOS into its encoder, from a thread of GStreamer's
  * pool (never waiting on a streaming thread here).  The bin's EOS goes
- * out once the real video's chain (when linked) has had its EOS too.
- * Main context. */
+ * out once the real video's chain (when linked) has had its EOS too.  An
+ * encoder that takes none posts SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED, as
+ * a chain of the receiver would.  Main context. */
 void sipcast_placeholder_video_send_eos (GstElement *placeholder);
 
 /* Whether the call's real video has replaced the picture.  Any thread. */
