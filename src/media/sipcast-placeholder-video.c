@@ -45,10 +45,7 @@ struct _SipcastPlaceholderVideo {
   GstBin parent_instance;
 
   /* Set at construction, then only read. */
-  char *caller;
-  char *callee;
-  PangoFontDescription *label_font;
-  PangoFontDescription *name_font;
+  cairo_surface_t *card;     /* what does not change on the card, or NULL */
   GstPad *picture_exit;      /* the picture's src pad (owned) */
   GstPad *encoder_entry;     /* where the EOS goes (owned) */
 
@@ -64,24 +61,54 @@ G_DEFINE_FINAL_TYPE (SipcastPlaceholderVideo, sipcast_placeholder_video, GST_TYP
 
 static void
 draw_text (cairo_t                    *cr,
+           PangoLayout                *layout,
            const PangoFontDescription *font,
            const char                 *text,
-           double                      x,
            double                      y,
-           int                         width,
            double                      grey)
 {
-  g_autoptr (PangoLayout) layout = pango_cairo_create_layout (cr);
-
   pango_layout_set_font_description (layout, font);
   pango_layout_set_text (layout, text, -1);
-  if (width > 0) {
-    pango_layout_set_width (layout, width * PANGO_SCALE);
-    pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
-  }
   cairo_set_source_rgb (cr, grey, grey, grey);
-  cairo_move_to (cr, x, y);
+  cairo_move_to (cr, CARD_MARGIN, y);
   pango_cairo_show_layout (cr, layout);
+}
+
+/* What does not change during the call, drawn once (on the main context:
+ * Pango's font maps are per thread, and a call's streaming thread would
+ * load one of its own): the background, the labels and the names. */
+static cairo_surface_t *
+render_card (const char *caller,
+             const char *callee)
+{
+  cairo_surface_t *card = cairo_image_surface_create (CAIRO_FORMAT_RGB24, CARD_WIDTH,
+                                                      CARD_HEIGHT);
+  cairo_t *cr = cairo_create (card);
+  PangoLayout *layout = pango_cairo_create_layout (cr);
+  PangoFontDescription *label = pango_font_description_from_string ("Sans 18px");
+  PangoFontDescription *name = pango_font_description_from_string ("Sans Bold 40px");
+  cairo_pattern_t *background = cairo_pattern_create_linear (0, 0, 0, CARD_HEIGHT);
+
+  cairo_pattern_add_color_stop_rgb (background, 0.0, 0.10, 0.15, 0.21);
+  cairo_pattern_add_color_stop_rgb (background, 1.0, 0.05, 0.08, 0.12);
+  cairo_set_source (cr, background);
+  cairo_paint (cr);
+  cairo_pattern_destroy (background);
+
+  pango_layout_set_width (layout, (CARD_WIDTH - 2 * CARD_MARGIN) * PANGO_SCALE);
+  pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+  draw_text (cr, layout, label, _("Audio call"), 28, 0.6);
+  draw_text (cr, layout, label, _("From"), 78, 0.6);
+  draw_text (cr, layout, name, caller, 100, 1.0);
+  draw_text (cr, layout, label, _("To"), 168, 0.6);
+  draw_text (cr, layout, name, callee, 190, 1.0);
+
+  pango_font_description_free (label);
+  pango_font_description_free (name);
+  g_object_unref (layout);
+  cairo_destroy (cr);
+  cairo_surface_flush (card);
+  return card;
 }
 
 static void
@@ -142,6 +169,8 @@ draw_meter (cairo_t *cr,
   cairo_fill (cr);
 }
 
+/* Each frame: the card, the duration (cairo's own text, which needs no
+ * font map), the meter. */
 static void
 draw_cb (GstElement *overlay,
          cairo_t    *cr,
@@ -150,18 +179,20 @@ draw_cb (GstElement *overlay,
          gpointer    user_data)
 {
   SipcastPlaceholderVideo *self = user_data;
-  const int text_width = CARD_WIDTH - 2 * CARD_MARGIN;
-  g_autofree char *clock = NULL;
   guint64 seconds = GST_CLOCK_TIME_IS_VALID (timestamp) ? timestamp / GST_SECOND : 0;
+  char clock[32];
 
-  clock = g_strdup_printf ("%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT,
-                           seconds / 3600, seconds / 60 % 60, seconds % 60);
-  draw_text (cr, self->label_font, _("Audio call"), CARD_MARGIN, 28, 0, 0.6);
-  draw_text (cr, self->label_font, clock, CARD_WIDTH - CARD_MARGIN - 90, 28, 0, 0.6);
-  draw_text (cr, self->label_font, _("From"), CARD_MARGIN, 78, 0, 0.6);
-  draw_text (cr, self->name_font, self->caller, CARD_MARGIN, 100, text_width, 1.0);
-  draw_text (cr, self->label_font, _("To"), CARD_MARGIN, 168, 0, 0.6);
-  draw_text (cr, self->name_font, self->callee, CARD_MARGIN, 190, text_width, 1.0);
+  cairo_set_source_surface (cr, self->card, 0, 0);
+  cairo_paint (cr);
+
+  g_snprintf (clock, sizeof clock, "%02" G_GUINT64_FORMAT ":%02" G_GUINT64_FORMAT
+              ":%02" G_GUINT64_FORMAT, seconds / 3600, seconds / 60 % 60, seconds % 60);
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, 18);
+  cairo_set_source_rgb (cr, 0.6, 0.6, 0.6);
+  cairo_move_to (cr, CARD_WIDTH - CARD_MARGIN - 78, 46);
+  cairo_show_text (cr, clock);
+
   draw_meter (cr, next_meter_level (self));
 }
 
@@ -355,10 +386,7 @@ sipcast_placeholder_video_finalize (GObject *object)
 {
   SipcastPlaceholderVideo *self = SIPCAST_PLACEHOLDER_VIDEO (object);
 
-  g_free (self->caller);
-  g_free (self->callee);
-  g_clear_pointer (&self->label_font, pango_font_description_free);
-  g_clear_pointer (&self->name_font, pango_font_description_free);
+  g_clear_pointer (&self->card, cairo_surface_destroy);
 
   G_OBJECT_CLASS (sipcast_placeholder_video_parent_class)->finalize (object);
 }
@@ -376,8 +404,6 @@ static void
 sipcast_placeholder_video_init (SipcastPlaceholderVideo *self)
 {
   self->meter_db = -METER_RANGE_DB;
-  self->label_font = pango_font_description_from_string ("Sans 18px");
-  self->name_font = pango_font_description_from_string ("Sans Bold 40px");
 }
 
 /* The picture's chain, its entry for the EOS and its exit. */
@@ -386,6 +412,8 @@ add_picture (SipcastPlaceholderVideo  *self,
              const SipcastConfig      *config,
              SipcastPlaceholderKind    kind,
              const char               *image_path,
+             const char               *caller,
+             const char               *callee,
              GError                  **error)
 {
   g_autoptr (GstElement) chain = NULL;
@@ -409,6 +437,7 @@ add_picture (SipcastPlaceholderVideo  *self,
   if (kind == SIPCAST_PLACEHOLDER_CARD) {
     g_autoptr (GstElement) overlay = gst_bin_get_by_name (GST_BIN (chain), "placeholder_overlay");
 
+    self->card = render_card (caller != NULL ? caller : "", callee != NULL ? callee : "");
     /* The overlay goes with this bin: so does the handler. */
     g_signal_connect (overlay, "draw", G_CALLBACK (draw_cb), self);
   } else {
@@ -470,10 +499,8 @@ sipcast_placeholder_video_new (const SipcastConfig     *config,
 
   self = g_object_new (SIPCAST_TYPE_PLACEHOLDER_VIDEO, "name", "placeholder", NULL);
   gst_object_ref_sink (self);
-  self->caller = g_strdup (caller != NULL ? caller : "");
-  self->callee = g_strdup (callee != NULL ? callee : "");
 
-  if ((picture = add_picture (self, config, kind, image_path, error)) == NULL ||
+  if ((picture = add_picture (self, config, kind, image_path, caller, callee, error)) == NULL ||
       (funnel = sipcast_media_chain_add_element (GST_BIN (self), "funnel", "switch",
                                                  error)) == NULL ||
       !sipcast_media_chain_link (picture, "src", funnel, "sink_%u", error))

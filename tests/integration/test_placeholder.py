@@ -78,7 +78,8 @@ class PlaceholderTest(MediaTestCase):
 
     @classmethod
     def sipcast_config(cls):
-        return "[media]\nplaceholder-dir=%s\n" % cls.pictures
+        return ("[media]\nplaceholder-dir=%s\n\n[route pictured]\ncallee=ph-*\nrtmp-url=%s\n"
+                "rtmp-stream=in-${callee}\nplaceholder-video=card\n" % (cls.pictures, cls.nginx.url))
 
     def audio_only_call(self, call_id, seconds, **fields):
         sipp = self.media_sipp("ph-" + call_id, audio="pcma")
@@ -153,6 +154,17 @@ class PlaceholderTest(MediaTestCase):
                     self.assertIn("placeholderVideo", answer["message"])
         status, calls, _ = self.sipcast.rest("/call/find_all", {})
         self.assertEqual(status, 404, calls)
+
+    def test_route(self):
+        # a caller (sipp, the tone, BYE 3 s after its ACK) routed by a
+        # [route] with placeholder-video=card
+        sipp = harness.Sipp("uac-call-bye.xml", args=(
+            "-s", "ph-in", "%s:%d" % (harness.LOOPBACK, self.sipcast.sip_port)))
+        self.addCleanup(sipp.close)
+        self.assert_sipp_passed(sipp, 20)
+        path = self.nginx.recorded("in-ph-in")
+        keep(path)
+        self.assert_published_picture(path, 3.0)
 
     def test_config_checked_at_start(self):
         conf = harness.run_dir() / "placeholder-missing.conf"
