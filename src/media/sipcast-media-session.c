@@ -29,6 +29,9 @@
  *       sipcast-media-receiver.c: chains, digits received, video size
  *   tx_mixer ▶ tx_encoder ▶ tx_payloader ▶ tx_rtpmux ▶ rtpbin ▶ rtp_sink
  *       sipcast-media-sender.c: what the far end hears, DTMF, sources
+ *   placeholder ▶ tail "video" (sipcast-placeholder-video.c): a card or an
+ *       image while the call sends no video; its own video chain goes
+ *       through it and takes over from its first key frame
  *   tail (sipcast-flv-tail.c): flvmux ▶ rtmp2sink or filesink
  *
  * Element names are their roles, so GST_DEBUG output and DOT graphs read
