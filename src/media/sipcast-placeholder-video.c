@@ -354,6 +354,7 @@ real_video_probe (GstPad          *pad,
 {
   SipcastPlaceholderVideo *self = user_data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstObject) pipeline = NULL;
 
   if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT)) {
     if (self->key_frame_asked)
@@ -364,7 +365,10 @@ real_video_probe (GstPad          *pad,
     return GST_PAD_PROBE_DROP;
   }
   g_atomic_int_set (&self->replaced, 1);
-  g_message (_("%s: the call's own video replaces the placeholder"), GST_OBJECT_NAME (self));
+  /* The pipeline is named after the call. */
+  pipeline = gst_object_get_parent (GST_OBJECT (self));
+  g_message (_("%s: the call's own video replaces the placeholder"),
+             pipeline != NULL ? GST_OBJECT_NAME (pipeline) : GST_OBJECT_NAME (self));
   return GST_PAD_PROBE_REMOVE;
 }
 
