@@ -317,9 +317,11 @@ bus_cb (GstBus     *bus,
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
       finish (self);
-    } else if (gst_structure_has_name (s, SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED) &&
+    } else if ((gst_structure_has_name (s, SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED) ||
+                gst_structure_has_name (s, SIPCAST_PLACEHOLDER_VIDEO_MSG_EOS_FAILED)) &&
                self->stopping) {
-      /* The chains took no EOS: the FLV cannot be completed. */
+      /* The chains (or the picture) took no EOS: the FLV cannot be
+       * completed. */
       finish (self);
     } else if (self->sender != NULL && sipcast_media_sender_handle_message (self->sender, s)) {
       /* A source ended. */

@@ -5,7 +5,6 @@
 #include "sipcast-placeholder-video.h"
 #include "sipcast-error.h"
 #include "sipcast-media-chain.h"
-#include "sipcast-media-receiver.h"
 
 #include <glib/gi18n.h>
 #include <gst/audio/audio.h>
@@ -553,7 +552,7 @@ send_eos_cb (GstElement *element,
     gst_element_post_message (element,
         gst_message_new_application (GST_OBJECT (element),
                                      gst_structure_new_empty (
-                                         SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED)));
+                                         SIPCAST_PLACEHOLDER_VIDEO_MSG_EOS_FAILED)));
 }
 
 void

@@ -19,6 +19,10 @@
 
 G_BEGIN_DECLS
 
+/* What sipcast_placeholder_video_send_eos() posts on the bus when the
+ * picture takes no EOS (the FLV cannot be completed). */
+#define SIPCAST_PLACEHOLDER_VIDEO_MSG_EOS_FAILED "sipcast-placeholder-eos-failed"
+
 #define SIPCAST_TYPE_PLACEHOLDER_VIDEO (sipcast_placeholder_video_get_type ())
 G_DECLARE_FINAL_TYPE (SipcastPlaceholderVideo, sipcast_placeholder_video, SIPCAST,
                       PLACEHOLDER_VIDEO, GstBin)
@@ -43,8 +47,8 @@ void sipcast_placeholder_video_watch_audio (GstElement *placeholder,
 /* Ends the picture: EOS into its encoder, from a thread of GStreamer's
  * pool (never waiting on a streaming thread here).  The bin's EOS goes
  * out once the real video's chain (when linked) has had its EOS too.  An
- * encoder that takes none posts SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED, as
- * a chain of the receiver would.  Main context. */
+ * encoder that takes none posts SIPCAST_PLACEHOLDER_VIDEO_MSG_EOS_FAILED.
+ * Main context. */
 void sipcast_placeholder_video_send_eos (GstElement *placeholder);
 
 /* Whether the call's real video has replaced the picture.  Any thread. */
