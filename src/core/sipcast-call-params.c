@@ -33,6 +33,7 @@ sipcast_call_params_free (SipcastCallParams *params)
   g_free (params->visible_name);
   g_free (params->hook_url);
   g_free (params->rtmp_profile);
+  g_free (params->placeholder_video);
   g_free (params);
 }
 

@@ -32,6 +32,9 @@ typedef struct {
   /* "srtp": "off", "optional" or "mandatory"; -1 when not given (then
    * [media] srtp decides).  A SipcastSrtpMode otherwise. */
   int      srtp;
+  /* "placeholderVideo" or a [route]'s placeholder-video, checked
+   * (sipcast-placeholder.h); NULL: [media] placeholder-video. */
+  char    *placeholder_video;
   char    *rtmp_profile;        /* a [route]'s profile (sipcast-profile.h), or NULL: [rtmp]'s */
 } SipcastCallParams;
 

@@ -10,6 +10,7 @@
 #include "sipcast-codec.h"
 #include "sipcast-config.h"
 #include "sipcast-profile.h"
+#include "sipcast-placeholder.h"
 #include "sipcast-error.h"
 #include "sipcast-networks.h"
 #include "sipcast-sdp-crypto.h"
@@ -139,6 +140,10 @@ static const ConfigKey config_keys[] = {
     "SRTP (SDES keys) on outgoing calls: off, optional (offered, plain accepted) or mandatory" },
   { "media", "sounds-dir", VALUE_STRING, FIELD (sounds_dir), 0, 0,
     "Directory /call/inject_sound takes file names from" },
+  { "media", "placeholder-video", VALUE_STRING, FIELD (placeholder_video), 0, 0,
+    "Video published for calls that send none: none, card, or an image of placeholder-dir" },
+  { "media", "placeholder-dir", VALUE_STRING, FIELD (placeholder_dir), 0, 0,
+    "Directory placeholder-video and placeholderVideo take image names from" },
   { "media", "recordings-dir", VALUE_STRING, FIELD (recordings_dir), 0, 0,
     "Directory file:// targets must lie in (created if missing; never overwritten, no symlinks)" },
 
@@ -591,6 +596,8 @@ sipcast_config_new_default (void)
   config->video_encoder_preset = g_strdup ("veryfast");
   config->video_bitrate = 1000;
   config->sounds_dir = g_strdup (SIPCAST_DATADIR "/sounds");
+  config->placeholder_video = g_strdup ("none");
+  config->placeholder_dir = g_strdup (SIPCAST_DATADIR "/placeholders");
   config->recordings_dir = g_build_filename (g_get_user_data_dir (), "sipcast", "recordings",
                                              NULL);
 
@@ -695,6 +702,31 @@ sipcast_config_with_profile (const SipcastConfig  *config,
   return copy;
 }
 
+/* The placeholder pictures named must be there when the daemon starts,
+ * not found missing by the first call. */
+static gboolean
+check_placeholders (const SipcastConfig  *config,
+                    GError              **error)
+{
+  SipcastPlaceholderKind kind;
+
+  if (!sipcast_placeholder_resolve (config->placeholder_dir, "[media] placeholder-video",
+                                    config->placeholder_video, &kind, NULL, error))
+    return FALSE;
+  for (guint i = 0; i < config->routes->len; i++) {
+    const SipcastRoute *route = g_ptr_array_index (config->routes, i);
+    g_autofree char *field = NULL;
+
+    if (route->placeholder_video == NULL)
+      continue;
+    field = g_strdup_printf ("[%s%s] placeholder-video", SIPCAST_ROUTE_GROUP_PREFIX, route->name);
+    if (!sipcast_placeholder_resolve (config->placeholder_dir, field, route->placeholder_video,
+                                      &kind, NULL, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* Applies the groups of @key_file, read from @path, to @config: all of
  * them or, on the first bad one, none. */
 static gboolean
@@ -766,6 +798,10 @@ apply_key_file (SipcastConfig *config,
   /* After every key, so the profile's AAC settings win over [media]'s
    * wherever the keys stand in the file. */
   apply_profile (work, sipcast_profile_find (work->rtmp_profile));
+  if (!check_placeholders (work, error)) {
+    g_prefix_error (error, "%s: ", path);
+    return FALSE;
+  }
 
   config_take (config, g_steal_pointer (&work));
   return TRUE;

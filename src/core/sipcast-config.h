@@ -67,6 +67,10 @@ typedef struct {
   guint    video_bitrate;         /* of that H.264 encoding, kbit/s; 1000 */
   guint    srtp;                  /* SipcastSrtpMode of outgoing calls; OFF */
   char    *sounds_dir;            /* /call/inject_sound files; DATADIR/sipcast/sounds */
+  /* Picture of calls that send no video (sipcast-placeholder.h): "none",
+   * "card" or an image name inside placeholder_dir; "none". */
+  char    *placeholder_video;
+  char    *placeholder_dir;       /* DATADIR/sipcast/placeholders */
   char    *recordings_dir;        /* where file:// targets may write;
                                    * g_get_user_data_dir()/sipcast/recordings */
 

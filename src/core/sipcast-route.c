@@ -25,7 +25,7 @@
 static const char *const route_keys[] = {
   "callee", "callee-regex", "rtmp-url", "rtmp-stream", "to-stream",
   "user", "password", "realm", "has-audio", "has-video", "reject", "ring-time", "max-calls",
-  "profile", NULL,
+  "profile", "placeholder-video", NULL,
 };
 
 static const char *const variables[] = { "callee", "caller", "callId", "route" };
@@ -48,6 +48,7 @@ sipcast_route_unref (SipcastRoute *route)
   g_free (route->callee_regex);
   g_free (route->rtmp_url);
   g_free (route->profile);
+  g_free (route->placeholder_video);
   g_free (route->rtmp_stream);
   g_free (route->to_stream);
   g_free (route->user);
@@ -319,7 +320,8 @@ sipcast_route_new_from_key_file (GKeyFile    *key_file,
       !read_string (key_file, group, "reject", &reject, error) ||
       !read_string (key_file, group, "ring-time", &ring_time, error) ||
       !read_string (key_file, group, "max-calls", &max_calls, error) ||
-      !read_string (key_file, group, "profile", &profile, error)) {
+      !read_string (key_file, group, "profile", &profile, error) ||
+      !read_string (key_file, group, "placeholder-video", &route->placeholder_video, error)) {
     g_prefix_error (error, "[%s] ", group);
     return NULL;
   }
@@ -420,6 +422,7 @@ sipcast_route_to_key_file (const SipcastRoute *route,
     { "password", route->password },
     { "realm", route->realm },
     { "profile", route->profile },
+    { "placeholder-video", route->placeholder_video },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++) {

@@ -29,6 +29,7 @@ typedef struct {
   guint     reject;          /* 0, or the SIP status (400-699) to reject with */
   guint     ring_time;       /* ms between our 180 and our 200; default 0 */
   char     *profile;         /* [rtmp] profile for its calls (sipcast-profile.h), or NULL */
+  char     *placeholder_video; /* its calls' picture (sipcast-placeholder.h), or NULL: [media]'s */
   guint     max_calls;       /* live calls it takes at once; default
                               * SIPCAST_ROUTE_DEFAULT_MAX_CALLS, 0 = no limit */
 

@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-call-registry.h"
+#include "sipcast-placeholder.h"
 #include "sipcast-call-private.h"
 #include "sipcast-digest.h"
 #include "sipcast-error.h"
@@ -358,6 +359,14 @@ sipcast_call_registry_start_call (SipcastCallRegistry *self,
     return NULL;
   }
 
+  if (params->placeholder_video != NULL) {
+    SipcastPlaceholderKind kind;
+
+    if (!sipcast_placeholder_resolve (self->config->placeholder_dir, "placeholderVideo",
+                                      params->placeholder_video, &kind, NULL, error))
+      return NULL;
+  }
+
   if (params->rtmp_url != NULL && *params->rtmp_url != '\0') {
     target = sipcast_publish_target_new (params->rtmp_url, params->rtmp_stream, error);
     if (target == NULL ||
@@ -589,6 +598,7 @@ incoming_params (const SipcastRoute *route,
   params->has_audio = route->has_audio;
   params->has_video = route->has_video;
   params->rtmp_profile = g_strdup (route->profile);
+  params->placeholder_video = g_strdup (route->placeholder_video);
   if (sip->sip_from->a_display != NULL && *sip->sip_from->a_display != '\0') {
     g_autofree char *display = g_strdup (sip->sip_from->a_display);
 

@@ -396,6 +396,7 @@ sipcast_call_params_from_json (JsonObject *obj,
     { "appKey", G_STRUCT_OFFSET (SipcastCallParams, app_key) },
     { "visibleName", G_STRUCT_OFFSET (SipcastCallParams, visible_name) },
     { "hookUrl", G_STRUCT_OFFSET (SipcastCallParams, hook_url) },
+    { "placeholderVideo", G_STRUCT_OFFSET (SipcastCallParams, placeholder_video) },
   };
 
   g_return_val_if_fail (obj != NULL, NULL);

@@ -23,6 +23,7 @@ typedef enum {
   CHAIN_ENCODED,    /* RTP → what flvmux takes */
   CHAIN_AAC,        /* raw audio → AAC */
   CHAIN_TAIL,       /* flvmux → sink */
+  CHAIN_PICTURE,    /* a placeholder picture → what flvmux takes */
 } ChainRole;
 
 static const struct {
@@ -50,6 +51,9 @@ static const struct {
     "application/x-rtp,media=video,clock-rate=90000,encoding-name=H264,payload=96" },
   { "video-vp8", CHAIN_ENCODED, "vp8-3s.pcap", 47002,
     "application/x-rtp,media=video,clock-rate=90000,encoding-name=VP8,payload=98" },
+  { "video-placeholder-card", CHAIN_PICTURE, NULL, 0, NULL },
+  { "video-placeholder-png", CHAIN_PICTURE, "placeholder.png", 0, NULL },
+  { "video-placeholder-jpeg", CHAIN_PICTURE, "placeholder.jpg", 0, NULL },
   { "flv-rtmp", CHAIN_TAIL, NULL, 0, NULL },
   { "flv-file", CHAIN_TAIL, NULL, 0, NULL },
 };
@@ -149,6 +153,20 @@ sipcast_media_chain_launch_line (const char           *kind,
   case CHAIN_AAC:
     g_string_append_printf (line, "audiotestsrc num-buffers=250 freq=440 ! %s"
                             " ! flvmux ! filesink location=out.flv", description);
+    break;
+  case CHAIN_PICTURE:
+    /* Live, like in a call: it runs until Ctrl-C (-e completes the FLV). */
+    if (chains[i].capture != NULL) {
+      g_autofree char *file = g_strdup_printf ("name=placeholder_file location=tests/media/%s",
+                                               chains[i].capture);
+      g_autoptr (GString) with_file = g_string_new (description);
+
+      g_string_replace (with_file, "name=placeholder_file", file, 1);
+      g_string_append (line, with_file->str);
+    } else {
+      g_string_append (line, description);
+    }
+    g_string_append (line, " ! flvmux ! filesink location=out.flv");
     break;
   case CHAIN_TAIL:
     g_string_append_printf (line, "audiotestsrc num-buffers=250 freq=440 ! %s ! %s location=%s",

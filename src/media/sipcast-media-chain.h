@@ -7,7 +7,9 @@
  * "audio-pcma" (RTP to raw audio), "audio-pcmu-copy", "audio-pcma-copy"
  * (RTP to G.711 for FLV as it is), "audio-aac" (raw audio to AAC),
  * "video-h264" (H.264 RTP to H.264 for FLV, no decoding), "video-vp8" (VP8
- * RTP to H.264), and the FLV tails "flv-rtmp" and "flv-file".
+ * RTP to H.264), the placeholder pictures "video-placeholder-card",
+ * "video-placeholder-png" and "video-placeholder-jpeg" (to H.264), and the
+ * FLV tails "flv-rtmp" and "flv-file".
  */
 
 #include <gst/gst.h>

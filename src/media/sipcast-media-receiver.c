@@ -4,6 +4,7 @@
 #include "config.h"
 #include "sipcast-media-receiver.h"
 #include "sipcast-video-resume.h"
+#include "sipcast-placeholder-video.h"
 #include "sipcast-error.h"
 #include "sipcast-flv-tail.h"
 #include "sipcast-media-chain.h"
@@ -81,6 +82,9 @@ struct _SipcastMediaReceiver {
   gboolean audio_copy;       /* the audio chain puts G.711 into FLV as it is */
   guint audio_chains;        /* chains made so far, for their names */
   GMutex audio_lock;
+  /* The placeholder picture (sipcast-placeholder-video.h), or NULL: the
+   * video chain goes to it rather than to the tail. */
+  GstElement *placeholder;
   GstPad *video_entry;
   GstPad *video_exit;        /* the video chain's src pad, for key frame requests */
   int video_state;           /* VIDEO_WAITING, atomic */
@@ -511,6 +515,8 @@ build_audio_branch (SipcastMediaReceiver *self,
     g_autoptr (GstPad) decoder_src = NULL;
     g_autoptr (GstPad) fakesink = NULL;
 
+    if (self->placeholder != NULL)
+      sipcast_placeholder_video_watch_audio (self->placeholder, chain_src);
     if (self->stream == NULL)
       return sipcast_media_chain_link (chain, "src", self->tail, "audio", error);
 
@@ -539,6 +545,13 @@ build_audio_branch (SipcastMediaReceiver *self,
   }
 
   aac = add_chain (self, "audio-aac", "audio_aac", error);
+  /* At the encoder's entry: whichever codec's chain feeds it (a re-INVITE
+   * may change it), the card's meter follows. */
+  if (aac != NULL && self->placeholder != NULL) {
+    g_autoptr (GstPad) aac_sink = gst_element_get_static_pad (aac, "sink");
+
+    sipcast_placeholder_video_watch_audio (self->placeholder, aac_sink);
+  }
   return aac != NULL &&
          sipcast_media_chain_link (chain, "src", aac, "sink", error) &&
          sipcast_media_chain_link (aac, "src", self->tail, "audio", error);
@@ -563,7 +576,9 @@ build_video_branch (SipcastMediaReceiver *self,
   sipcast_video_resume_watch (self->video_exit, self->config->key_frame_interval * GST_MSECOND);
   if (self->stream != NULL)
     sipcast_media_probes_add_stream (self->video_exit, self->stream, TRUE);
-  return sipcast_media_chain_link (chain, "src", self->tail, "video", error);
+  return sipcast_media_chain_link (chain, "src",
+                                   self->placeholder != NULL ? self->placeholder : self->tail,
+                                   "video", error);
 }
 
 /* No video came: the tail's video pad goes (flvmux then writes the audio
@@ -705,6 +720,16 @@ sipcast_media_receiver_attach (SipcastMediaReceiver *self,
   g_signal_connect_object (rtpbin, "pad-removed", G_CALLBACK (pad_removed_cb), self, 0);
 }
 
+void
+sipcast_media_receiver_set_placeholder (SipcastMediaReceiver *self,
+                                        GstElement           *placeholder)
+{
+  g_return_if_fail (SIPCAST_IS_MEDIA_RECEIVER (self));
+  g_return_if_fail (self->pipeline != NULL && self->tail != NULL);
+
+  gst_object_replace ((GstObject **) &self->placeholder, GST_OBJECT (placeholder));
+}
+
 gboolean
 sipcast_media_receiver_build_audio (SipcastMediaReceiver  *self,
                                     GError               **error)
@@ -724,7 +749,9 @@ sipcast_media_receiver_build_video (SipcastMediaReceiver  *self,
 
   if (!build_video_branch (self, error))
     return FALSE;
-  self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
+  /* With a placeholder the muxer has pictures anyway: nothing to give up. */
+  if (self->placeholder == NULL)
+    self->video_wait_id = g_timeout_add (VIDEO_WAIT_MS, video_wait_cb, self);
   return TRUE;
 }
 
@@ -744,6 +771,7 @@ sipcast_media_receiver_detach (SipcastMediaReceiver *self)
   gst_clear_object (&self->video_entry);
   gst_clear_object (&self->video_exit);
   gst_clear_object (&self->tail);
+  gst_clear_object (&self->placeholder);
   gst_clear_object (&self->rtpbin);
   gst_clear_object (&self->pipeline);
 }

@@ -44,6 +44,12 @@ void sipcast_media_receiver_attach (SipcastMediaReceiver *self,
                                     GstElement           *pipeline,
                                     GstElement           *rtpbin,
                                     GstElement           *tail);
+/* Before the chains are built: the picture published until the call's
+ * own video comes (sipcast-placeholder-video.h); the video chain goes to
+ * its "video" pad rather than the tail's, is never given up on, and the
+ * audio's level is shown on it. */
+void sipcast_media_receiver_set_placeholder (SipcastMediaReceiver *self,
+                                             GstElement           *placeholder);
 /* The audio chain (audio_chain, then audio_aac into the tail's "audio",
  * or a fakesink when not published).  SIPCAST_ERROR_PIPELINE, or what
  * parsing the chain failed with. */

@@ -12,6 +12,7 @@
 #include "sipcast-media-line.h"
 #include "sipcast-media-receiver.h"
 #include "sipcast-media-sender.h"
+#include "sipcast-placeholder-video.h"
 
 #include <glib/gi18n.h>
 #include <gst/gst.h>
@@ -28,6 +29,9 @@
  *       sipcast-media-receiver.c: chains, digits received, video size
  *   tx_mixer ▶ tx_encoder ▶ tx_payloader ▶ tx_rtpmux ▶ rtpbin ▶ rtp_sink
  *       sipcast-media-sender.c: what the far end hears, DTMF, sources
+ *   placeholder ▶ tail "video" (sipcast-placeholder-video.c): a card or an
+ *       image while the call sends no video; its own video chain goes
+ *       through it and takes over from its first key frame
  *   tail (sipcast-flv-tail.c): flvmux ▶ rtmp2sink or filesink
  *
  * Element names are their roles, so GST_DEBUG output and DOT graphs read
@@ -81,6 +85,7 @@ struct _SipcastMediaSession {
   GstElement *pipeline;
   GstElement *rtpbin;
   GstElement *tail;          /* the FLV tail bin, or NULL when not published */
+  GstElement *placeholder;   /* the picture of a call without video, or NULL */
   guint bus_watch_id;
   guint stop_timeout_id;
 
@@ -90,6 +95,12 @@ struct _SipcastMediaSession {
   /* The send direction, while the pipeline runs (NULL when the far end
    * hears nothing from us). */
   SipcastMediaSender *sender;
+
+  /* What set_placeholder() asked for, kept for start. */
+  SipcastPlaceholderKind placeholder_kind;
+  char *placeholder_image;
+  char *caller;
+  char *callee;
 
   gboolean publishing;       /* the tail writes to RTMP or a file */
   gboolean stopping;
@@ -151,6 +162,7 @@ teardown_pipeline (SipcastMediaSession *self)
     g_clear_object (&self->pipeline);
     self->rtpbin = NULL;
     self->tail = NULL;
+    self->placeholder = NULL;
   }
   /* (No audio line once disposed: dispose may run twice.) */
   if (self->audio_line != NULL)
@@ -305,9 +317,11 @@ bus_cb (GstBus     *bus,
       set_rtmp_status (self, status, reason);
     } else if (gst_structure_has_name (s, SIPCAST_FLV_TAIL_MSG_EOS) && self->stopping) {
       finish (self);
-    } else if (gst_structure_has_name (s, SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED) &&
+    } else if ((gst_structure_has_name (s, SIPCAST_MEDIA_RECEIVER_MSG_EOS_FAILED) ||
+                gst_structure_has_name (s, SIPCAST_PLACEHOLDER_VIDEO_MSG_EOS_FAILED)) &&
                self->stopping) {
-      /* The chains took no EOS: the FLV cannot be completed. */
+      /* The chains (or the picture) took no EOS: the FLV cannot be
+       * completed. */
       finish (self);
     } else if (self->sender != NULL && sipcast_media_sender_handle_message (self->sender, s)) {
       /* A source ended. */
@@ -379,6 +393,34 @@ bus_cb (GstBus     *bus,
   return self->bus_watch_id != 0 ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
+/* The picture published until (or instead of) the call's own video,
+ * linked to the tail's "video".  One that cannot be made costs only
+ * itself: the call is published without it. */
+static void
+add_placeholder (SipcastMediaSession *self,
+                 gboolean             real_video)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) placeholder = NULL;
+
+  placeholder = sipcast_placeholder_video_new (self->config, self->placeholder_kind,
+                                               self->placeholder_image, self->caller,
+                                               self->callee, real_video, &error);
+  if (placeholder != NULL) {
+    gst_bin_add (GST_BIN (self->pipeline), placeholder);
+    if (sipcast_media_chain_link (placeholder, "src", self->tail, "video", &error)) {
+      self->placeholder = placeholder;
+      sipcast_media_receiver_set_placeholder (self->receiver, placeholder);
+      return;
+    }
+    gst_bin_remove (GST_BIN (self->pipeline), placeholder);
+  }
+  g_warning (_("%s: no placeholder video: %s"), self->name, error->message);
+  /* The tail was made with a video pad for it. */
+  if (!real_video)
+    sipcast_flv_tail_remove_video (self->tail);
+}
+
 static GstElement *
 build_tail (SipcastMediaSession        *self,
             const SipcastPublishTarget *target,
@@ -409,6 +451,9 @@ sipcast_media_session_finalize (GObject *object)
 
   g_free (self->name);
   g_free (self->rtmp_status_info);
+  g_free (self->placeholder_image);
+  g_free (self->caller);
+  g_free (self->callee);
 
   G_OBJECT_CLASS (sipcast_media_session_parent_class)->finalize (object);
 }
@@ -567,7 +612,9 @@ sipcast_media_session_start (SipcastMediaSession        *self,
   sipcast_srtp_attach (self->rtpbin, 1, video);
 
   if (self->publishing) {
-    self->tail = build_tail (self, target, audio != NULL, video != NULL, error);
+    gboolean picture = self->placeholder_kind != SIPCAST_PLACEHOLDER_NONE;
+
+    self->tail = build_tail (self, target, audio != NULL, video != NULL || picture, error);
     if (self->tail == NULL)
       goto fail;
     gst_element_set_name (self->tail, "tail");
@@ -576,6 +623,8 @@ sipcast_media_session_start (SipcastMediaSession        *self,
     gst_object_unref (self->tail);
   }
   sipcast_media_receiver_attach (self->receiver, self->pipeline, self->rtpbin, self->tail);
+  if (self->publishing && self->placeholder_kind != SIPCAST_PLACEHOLDER_NONE)
+    add_placeholder (self, video != NULL);
 
   if (audio != NULL) {
     if (!sipcast_media_line_add (self->audio_line, self->pipeline, self->rtpbin,
@@ -632,6 +681,26 @@ fail:
 }
 
 void
+sipcast_media_session_set_placeholder (SipcastMediaSession    *self,
+                                       SipcastPlaceholderKind  kind,
+                                       const char             *image_path,
+                                       const char             *caller,
+                                       const char             *callee)
+{
+  g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
+  g_return_if_fail (kind != SIPCAST_PLACEHOLDER_IMAGE || image_path != NULL);
+  g_return_if_fail (self->pipeline == NULL);
+
+  self->placeholder_kind = kind;
+  g_free (self->placeholder_image);
+  self->placeholder_image = g_strdup (image_path);
+  g_free (self->caller);
+  self->caller = g_strdup (caller);
+  g_free (self->callee);
+  self->callee = g_strdup (callee);
+}
+
+void
 sipcast_media_session_stop (SipcastMediaSession *self)
 {
   g_return_if_fail (SIPCAST_IS_MEDIA_SESSION (self));
@@ -650,6 +719,8 @@ sipcast_media_session_stop (SipcastMediaSession *self)
   self->stop_timeout_id = g_timeout_add (STOP_GRACE_MS, stop_timeout_cb, self);
   sipcast_flv_tail_prepare_eos (self->tail);
   sipcast_media_receiver_send_eos (self->receiver);
+  if (self->placeholder != NULL)
+    sipcast_placeholder_video_send_eos (self->placeholder);
 }
 
 gboolean

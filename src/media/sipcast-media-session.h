@@ -13,6 +13,7 @@
 #include <gio/gio.h>
 #include "sipcast-config.h"
 #include "sipcast-publish-target.h"
+#include "sipcast-placeholder.h"
 #include "sipcast-sdp.h"
 #include "sipcast-stream.h"
 #include "sipcast-types.h"
@@ -43,6 +44,17 @@ gboolean sipcast_media_session_start (SipcastMediaSession        *self,
                                       const SipcastPublishTarget *target,
                                       SipcastStream              *stream,
                                       GError                    **error);
+
+/* Before start: a published call gets a picture of @kind (an image at
+ * @image_path, or a card showing @caller, @callee and the audio level)
+ * until its own video comes, or for the whole call when it sends none
+ * (sipcast-placeholder-video.h).  SIPCAST_PLACEHOLDER_NONE: none (the
+ * default). */
+void sipcast_media_session_set_placeholder (SipcastMediaSession    *self,
+                                            SipcastPlaceholderKind  kind,
+                                            const char             *image_path,
+                                            const char             *caller,
+                                            const char             *callee);
 
 /* Ends the stream cleanly (EOS through the muxer so the FLV is complete),
  * then stops the pipeline and emits "finished".  Safe to call more than

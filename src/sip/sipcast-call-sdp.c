@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "sipcast-call"
 
 #include "config.h"
+#include "sipcast-placeholder.h"
 #include <glib/gi18n.h>
 #include "sipcast-call-internal.h"
 #include "sipcast-error.h"
@@ -78,6 +79,30 @@ keep_crypto (SipcastSdpMedia       *media,
 /* Started on the first SDP from the far end (early media or the
  * answer), updated in place when a later one differs, left alone when it
  * is the same. */
+/* The picture of the call while it sends no video: its own
+ * placeholderVideo (or its route's), else [media] placeholder-video. */
+static void
+set_placeholder (SipcastCall *self)
+{
+  const char *value = self->params->placeholder_video != NULL ?
+                      self->params->placeholder_video : self->config->placeholder_video;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *image = NULL;
+  SipcastPlaceholderKind kind;
+
+  /* Checked when the call was made, but the image may have gone since. */
+  if (!sipcast_placeholder_resolve (self->config->placeholder_dir, "placeholderVideo", value,
+                                    &kind, &image, &error)) {
+    g_warning (_("call %s: %s: publishing without a placeholder"), self->params->call_id,
+               error->message);
+    return;
+  }
+  sipcast_media_session_set_placeholder (self->media, kind, image,
+                                         self->params->visible_name != NULL ?
+                                         self->params->visible_name : self->caller,
+                                         self->params->callee);
+}
+
 gboolean
 sipcast_call_follow_remote_sdp (SipcastCall       *self,
                                 SipcastSdpAnswer  *answer,
@@ -92,6 +117,7 @@ sipcast_call_follow_remote_sdp (SipcastCall       *self,
 
   if (self->media_answer == NULL) {
     set_audio_codec (self, answer->audio->codec);
+    set_placeholder (self);
     if (!sipcast_media_session_start (self->media, answer->audio, answer->video, self->target,
                                       self->stream, error))
       return FALSE;

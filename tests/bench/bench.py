@@ -142,7 +142,13 @@ def machine():
                                 / 2 ** 30, 1)}
 
 
-def run(n_calls, seconds, workdir, profile="aac", n_baseline=0, far_end="farend"):
+# --placeholder: the [media] placeholder-video of every call (the image is
+# tests/media/placeholder.png, 640x360).
+PLACEHOLDERS = {"none": "none", "card": "card", "image": "placeholder.png"}
+
+
+def run(n_calls, seconds, workdir, profile="aac", n_baseline=0, placeholder="none",
+        far_end="farend"):
     # measure set-up against a server that accepts at once
     harness.PUBLISH_DELAY = 0
     nginx = harness.Nginx()
@@ -167,8 +173,11 @@ def run(n_calls, seconds, workdir, profile="aac", n_baseline=0, far_end="farend"
     rtp_low = random.randrange(20000, 30000 - 4 * n_calls - 100, 2) \
         if 4 * n_calls + 100 < 9000 else 20000
     sipcast = harness.Sipcast(args=["--rtp-ports=%d-%d" % (rtp_low, rtp_low + 4 * n_calls + 99)],
-                              config="[media]\nrtmp-audio=%s\n" % (
-                                  "copy" if profile == "copy" else "aac"))
+                              config="[media]\nrtmp-audio=%s\nplaceholder-video=%s\n"
+                                     "placeholder-dir=%s\n" % (
+                                         "copy" if profile == "copy" else "aac",
+                                         PLACEHOLDERS[placeholder],
+                                         harness.REPO / "tests" / "media"))
     legs = None
     try:
         idle_rss = proc_rss_kb(sipcast.proc.pid)
@@ -219,7 +228,7 @@ def run(n_calls, seconds, workdir, profile="aac", n_baseline=0, far_end="farend"
         ffmpeg_per_call = (100 * (legs_cpu1 - legs_cpu0) / (wall1 - wall0) / n_baseline
                            if legs else None)
         result = {
-            "profile": profile,
+            "profile": profile if placeholder == "none" else "%s+%s" % (profile, placeholder),
             "far_end": far_end,
             "far_end_cpu_pct": 100 * (far_cpu1 - far_cpu0) / (wall1 - wall0) if far else None,
             "calls": n_calls,
@@ -313,6 +322,9 @@ def main():
     parser.add_argument("--profile", choices=["aac", "copy"], default="aac",
                         help="aac: the default AAC publish; copy: rtmp-audio=copy (G.711 "
                              "into FLV, no decoding or encoding)")
+    parser.add_argument("--placeholder", choices=sorted(PLACEHOLDERS), default="none",
+                        help="the picture every (audio-only) call publishes: none, card (drawn "
+                             "by sipcast) or image (tests/media/placeholder.png)")
     parser.add_argument("--baseline", type=int, default=0, metavar="N",
                         help="run N ffmpeg-per-call legs doing the same job in the same window")
     parser.add_argument("--far-end", choices=["farend", "sipp"], default="farend",
@@ -329,7 +341,9 @@ def main():
     results = []
     results_dir = Path(__file__).resolve().parent / "results"
     results_dir.mkdir(exist_ok=True)
-    base = results_dir / ("%s-%s" % (datetime.now().strftime("%Y%m%d-%H%M%S"), args.profile))
+    base = results_dir / ("%s-%s%s" % (datetime.now().strftime("%Y%m%d-%H%M%S"), args.profile,
+                                        "" if args.placeholder == "none"
+                                        else "-" + args.placeholder))
 
     def save():
         # after every row: a later size that fails keeps the earlier ones
@@ -340,7 +354,7 @@ def main():
 
     for n in args.calls:
         r = run(n, args.seconds, harness._new_dir("bench-"), args.profile, args.baseline,
-                args.far_end)
+                args.placeholder, args.far_end)
         results.append(r)
         ffmpeg = r["ffmpeg_cpu_per_call"]
         line = ("| %s | %d | %d | %.1f | %.2f | %s | %s | %.0f | %.1f | %.2f | %d | %.0f / %.0f "

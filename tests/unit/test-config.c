@@ -909,7 +909,8 @@ test_to_string_has_every_key (void)
     { "media", "aac-rate" }, { "media", "aac-channels" }, { "media", "aac-bitrate" },
     { "media", "audio-codecs" }, { "media", "video-encoder-preset" },
     { "media", "video-bitrate" }, { "media", "sounds-dir" }, { "media", "rtmp-audio" },
-    { "media", "recordings-dir" },
+    { "media", "recordings-dir" }, { "media", "placeholder-video" },
+    { "media", "placeholder-dir" },
     { "calls", "ended-call-ttl" },
     { "rtmp", "retry-budget" }, { "rtmp", "profile" }, { "rtmp", "tls-ca-file" },
     { "rtmp", "tls-verify" },
@@ -975,7 +976,7 @@ test_annotated_default_file (Fixture      *fixture,
   assert_config_equal (as_shipped, defaults);
 
   /* Switched on, every setting is a known key holding the default; the
-   * four whose default depends on the machine or the install prefix show
+   * five whose default depends on the machine or the install prefix show
    * an example instead. */
   uncommented = uncomment_settings (text);
   uncommented_path = write_file (fixture, "uncommented.conf", uncommented);
@@ -989,6 +990,8 @@ test_annotated_default_file (Fixture      *fixture,
   switched_on->sounds_dir = g_strdup (defaults->sounds_dir);
   g_free (switched_on->recordings_dir);
   switched_on->recordings_dir = g_strdup (defaults->recordings_dir);
+  g_free (switched_on->placeholder_dir);
+  switched_on->placeholder_dir = g_strdup (defaults->placeholder_dir);
   assert_config_equal (switched_on, defaults);
 
   /* And it documents every key there is. */
