@@ -5,7 +5,6 @@
 
 #include "config.h"
 #include "sipcast-dialog.h"
-#include "sipcast-digest.h"
 #include "sipcast-error.h"
 #include "sipcast-sip-enums.h"
 
@@ -233,18 +232,11 @@ static gboolean
 try_authenticate (SipcastDialog *self,
                   const sip_t   *sip)
 {
-  g_autofree char *auth = NULL;
-
-  if (self->auth_password == NULL)
-    return FALSE;
-
-  auth = sipcast_digest_auth_string (sip, self->auth_user, self->auth_password,
-                                     self->answered_realms);
-  if (auth == NULL)
+  if (!sipcast_sip_authenticate (self->nh, sip, self->auth_user, self->auth_password,
+                                 self->answered_realms))
     return FALSE;
   /* Once per realm: a wrong password must end the call, not loop. */
   self->auth_tried = TRUE;
-  nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
 }
 

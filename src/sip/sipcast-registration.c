@@ -3,7 +3,6 @@
 
 #include "config.h"
 #include "sipcast-registration.h"
-#include "sipcast-digest.h"
 #include "sipcast-error.h"
 
 #include <string.h>
@@ -119,17 +118,11 @@ static gboolean
 try_authenticate (SipcastRegistration *self,
                   const sip_t         *sip)
 {
-  g_autofree char *auth = NULL;
-
-  if (self->password == NULL)
-    return FALSE;
-  auth = sipcast_digest_auth_string (sip, self->auth_user, self->password,
-                                     self->answered_realms);
-  if (auth == NULL)
+  if (!sipcast_sip_authenticate (self->nh, sip, self->auth_user, self->password,
+                                 self->answered_realms))
     return FALSE;
   /* Once per realm: a second challenge means the password is wrong. */
   self->auth_tried = TRUE;
-  nua_authenticate (self->nh, NUTAG_AUTH (auth), TAG_END ());
   return TRUE;
 }
 

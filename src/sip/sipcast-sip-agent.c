@@ -3,6 +3,7 @@
 
 #include "config.h"
 #include "sipcast-sip-agent.h"
+#include "sipcast-digest.h"
 #include "sipcast-sip-guard.h"
 #include "sipcast-error.h"
 
@@ -708,4 +709,22 @@ sipcast_sip_agent_set_options_status (SipcastSipAgent *self,
   if (self->options_status == 0 && self->nua != NULL)
     nua_set_params (self->nua, NUTAG_APPL_METHOD ("OPTIONS"), TAG_END ());
   self->options_status = status;
+}
+
+gboolean
+sipcast_sip_authenticate (nua_handle_t *nh,
+                          const sip_t  *sip,
+                          const char   *user,
+                          const char   *password,
+                          GPtrArray    *answered_realms)
+{
+  g_autofree char *auth = NULL;
+
+  if (password == NULL)
+    return FALSE;
+  auth = sipcast_digest_auth_string (sip, user, password, answered_realms);
+  if (auth == NULL)
+    return FALSE;
+  nua_authenticate (nh, NUTAG_AUTH (auth), TAG_END ());
+  return TRUE;
 }

@@ -64,15 +64,26 @@ const char *sipcast_sip_agent_get_media_address (SipcastSipAgent *self);
  * timeout, without a reason; this is the reason. */
 char       *sipcast_sip_agent_tls_failure_since (gint64 since);
 
-/* Shuts the stack down (outstanding transactions are answered or
- * cancelled by nua); completes on nua_r_shutdown or after a bounded
- * wait. */
 /* From now on OPTIONS outside a call are answered @status (200 or 503)
  * by us rather than by nua: a drained cluster node says 503 to the
  * probes of a dispatcher in front. */
 void sipcast_sip_agent_set_options_status (SipcastSipAgent *self,
                                            guint            status);
 
+/* Answers the digest challenge of the response @sip on @nh with @user
+ * and @password, once per realm (@answered_realms, "scheme:realm", grows
+ * with each answer): FALSE when there is no password or every realm
+ * challenged was answered already, so a wrong password fails instead of
+ * looping.  Shared by calls and registrations. */
+gboolean sipcast_sip_authenticate (nua_handle_t *nh,
+                                   const sip_t  *sip,
+                                   const char   *user,
+                                   const char   *password,
+                                   GPtrArray    *answered_realms);
+
+/* Shuts the stack down (outstanding transactions are answered or
+ * cancelled by nua); completes on nua_r_shutdown or after a bounded
+ * wait. */
 void     sipcast_sip_agent_shutdown_async  (SipcastSipAgent     *self,
                                             GCancellable        *cancellable,
                                             GAsyncReadyCallback  callback,
